@@ -1,0 +1,34 @@
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from cityhall import policies
+
+# The main navigation; a section appears once its app provides the URL.
+NAVIGATION = [
+    ("home", _("ホーム"), "home"),
+    ("groups", _("グループ"), "groups:index"),
+    ("events", _("イベント"), "events:index"),
+    ("knowledge", _("ナレッジ"), "knowledge:index"),
+    ("search", _("検索"), "search:index"),
+    ("notifications", _("通知"), "members:notifications"),
+    ("profile", _("プロフィール"), "members:profile"),
+]
+
+
+def _links():
+    for key, label, url_name in NAVIGATION:
+        try:
+            yield {"key": key, "label": label, "url": reverse(url_name)}
+        except NoReverseMatch:
+            continue
+
+
+def navigation(request):
+    if not policies.is_verified_member(getattr(request, "user", None)):
+        return {"nav_links": []}
+    links = list(_links())
+    for link in links:
+        link["current"] = (
+            request.path == link["url"] if link["url"] == "/" else request.path.startswith(link["url"])
+        )
+    return {"nav_links": links}

@@ -1,0 +1,39 @@
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.http import JsonResponse
+from django.contrib.auth import logout
+from django.utils.translation import gettext as _
+
+from cityhall import policies
+
+
+def wants_json(request) -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+class MembersOnlyMiddleware(LoginRequiredMiddleware):
+    """Every view needs a verified member unless it is marked ``login_not_required``.
+
+    Anonymous HTML requests go to the login page, JSON requests get 401, and a signed-in
+    account whose address is not verified is sent back to verification."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(view_func, "login_required", True):
+            return None
+        if policies.is_verified_member(request.user):
+            return None
+        return self.handle_no_permission(request, view_func)
+
+    def handle_no_permission(self, request, view_func):
+        if wants_json(request):
+            return JsonResponse(
+                {"error": "authentication_required", "message": _("ログインが必要です。")},
+                status=401,
+            )
+        if request.user.is_authenticated:
+            # Signed in but no verified address (deactivated, or verification withdrawn):
+            # treat as anonymous rather than bounce between pages that need a member.
+            logout(request)
+        return super().handle_no_permission(request, view_func)

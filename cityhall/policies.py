@@ -1,0 +1,45 @@
+"""Member-level rules: who counts as a member, who may see whom. Pure functions: no I/O beyond
+what the objects already carry (plus the cached primary-email lookup in is_verified_member)."""
+
+from django.conf import settings
+
+
+def is_verified_member(user) -> bool:
+    """An active account whose primary email address has been verified by code."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    cached = getattr(user, "_verified_member", None)
+    if cached is None:
+        from allauth.account.models import EmailAddress
+
+        cached = EmailAddress.objects.filter(
+            user_id=user.pk, email__iexact=user.email, verified=True
+        ).exists()
+        user._verified_member = cached
+    return cached
+
+
+def may_use_admin(user) -> bool:
+    return is_verified_member(user) and user.is_staff
+
+
+def visible_profile_fields(viewer, member) -> set[str]:
+    """Which optional profile fields ``viewer`` may see on ``member``'s profile."""
+    all_fields = {name for name, _label in member.PRIVATE_FIELD_CHOICES}
+    if not is_verified_member(viewer):
+        return set()
+    if viewer.pk == member.pk:
+        return all_fields
+    return all_fields - set(member.private_fields or [])
+
+
+def may_view_member(viewer, member) -> bool:
+    return is_verified_member(viewer) and member.is_active
+
+
+def may_edit_profile(viewer, member) -> bool:
+    return is_verified_member(viewer) and viewer.pk == member.pk
+
+
+def demo_logins_allowed() -> bool:
+    return settings.DEBUG

@@ -1,0 +1,121 @@
+from allauth.account.decorators import secure_admin_login
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from members import domains, services
+from members.models import (
+    DomainRule,
+    Notification,
+    Organization,
+    OrganizationDomain,
+    Posting,
+    User,
+    WorkField,
+)
+
+admin.site.login = secure_admin_login(admin.site.login)
+
+
+class GovernmentEmailMixin:
+    def clean_email(self):
+        check = domains.check_email(self.cleaned_data.get("email", ""))
+        if not check.allowed:
+            raise forms.ValidationError(check.reason, code=check.code)
+        return check.address
+
+
+class MemberCreationForm(GovernmentEmailMixin, AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "display_name", "display_name_kana", "organization"]
+
+
+class MemberChangeForm(GovernmentEmailMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+class PostingInline(admin.TabularInline):
+    model = Posting
+    extra = 0
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    add_form = MemberCreationForm
+    form = MemberChangeForm
+    ordering = ["email"]
+    list_display = ["email", "display_name", "organization", "organization_confirmed", "is_staff"]
+    list_filter = ["organization_confirmed", "is_staff", "is_active", "organization__kind"]
+    search_fields = ["email", "display_name", "display_name_kana", "organization__name"]
+    autocomplete_fields = ["organization"]
+    inlines = [PostingInline]
+    actions = ["confirm_organization"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("プロフィール"), {"fields": [
+            "display_name", "display_name_kana", "organization", "organization_confirmed",
+            "department", "section", "team", "work_fields", "bio", "avatar", "private_fields",
+        ]}),  # fmt: skip
+        (_("権限"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("日時"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": [
+            "email", "display_name", "display_name_kana", "organization", "password1", "password2",
+        ]}),  # fmt: skip
+    ]
+
+    @admin.action(description=_("所属団体を確認済みにし、メールドメインを団体に登録する"))
+    def confirm_organization(self, request, queryset):
+        for member in queryset.filter(organization__isnull=False):
+            services.organization_confirm(member=member, remember_domain=True)
+        self.message_user(request, _("確認しました。"), messages.SUCCESS)
+
+
+class OrganizationDomainInline(admin.TabularInline):
+    model = OrganizationDomain
+    extra = 0
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "prefecture", "lg_code", "domain_label", "domain_label_alt"]
+    list_filter = ["kind", "prefecture"]
+    search_fields = ["name", "kana", "lg_code", "domain_label", "domain_label_alt"]
+    list_select_related = ["prefecture"]
+    autocomplete_fields = ["prefecture"]
+    inlines = [OrganizationDomainInline]
+
+
+@admin.register(OrganizationDomain)
+class OrganizationDomainAdmin(admin.ModelAdmin):
+    list_display = ["domain", "organization"]
+    search_fields = ["domain", "organization__name"]
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(DomainRule)
+class DomainRuleAdmin(admin.ModelAdmin):
+    list_display = ["domain", "match", "action", "is_broad", "is_active", "note"]
+    list_filter = ["action", "match", "is_broad", "is_active"]
+    list_editable = ["is_active"]
+    search_fields = ["domain", "note"]
+
+
+@admin.register(WorkField)
+class WorkFieldAdmin(admin.ModelAdmin):
+    list_display = ["name", "position"]
+    list_editable = ["position"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "kind", "created_at", "read_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["recipient"]

@@ -1,0 +1,240 @@
+"""Is an email address a government address, and which organization does it belong to?
+
+The rules are rows of ``DomainRule`` (admin-editable); this module normalises an address,
+applies them, and maps the domain to an ``Organization`` where the directory knows it.
+"""
+
+import re
+import string
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+# JPRS geographic-type labels of the 47 prefectures, keyed by the first two digits of the
+# 全国地方公共団体コード.
+PREFECTURE_LABELS = {
+    "01": "hokkaido", "02": "aomori", "03": "iwate", "04": "miyagi", "05": "akita",
+    "06": "yamagata", "07": "fukushima", "08": "ibaraki", "09": "tochigi", "10": "gunma",
+    "11": "saitama", "12": "chiba", "13": "tokyo", "14": "kanagawa", "15": "niigata",
+    "16": "toyama", "17": "ishikawa", "18": "fukui", "19": "yamanashi", "20": "nagano",
+    "21": "gifu", "22": "shizuoka", "23": "aichi", "24": "mie", "25": "shiga", "26": "kyoto",
+    "27": "osaka", "28": "hyogo", "29": "nara", "30": "wakayama", "31": "tottori",
+    "32": "shimane", "33": "okayama", "34": "hiroshima", "35": "yamaguchi", "36": "tokushima",
+    "37": "kagawa", "38": "ehime", "39": "kochi", "40": "fukuoka", "41": "saga",
+    "42": "nagasaki", "43": "kumamoto", "44": "oita", "45": "miyazaki", "46": "kagoshima",
+    "47": "okinawa",
+}  # fmt: skip
+
+# The 20 designated cities (政令指定都市) by 全国地方公共団体コード; each has its own
+# geographic-type name, city.<label>.jp.
+DESIGNATED_CITY_LABELS = {
+    "011002": "sapporo", "041009": "sendai", "111007": "saitama", "121002": "chiba",
+    "141003": "yokohama", "141305": "kawasaki", "141500": "sagamihara", "151009": "niigata",
+    "221007": "shizuoka", "221309": "hamamatsu", "231002": "nagoya", "261009": "kyoto",
+    "271004": "osaka", "271403": "sakai", "281000": "kobe", "331007": "okayama",
+    "341002": "hiroshima", "401005": "kitakyushu", "401307": "fukuoka", "431001": "kumamoto",
+}  # fmt: skip
+
+KIND_LABELS = {"pref", "metro", "city", "town", "vill", "village"}
+
+_LOCAL_CHARS = set(string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~.")
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class EmailRejected(ValueError):
+    def __init__(self, code: str, message):
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class EmailCheck:
+    address: str
+    allowed: bool
+    code: str = ""
+    reason: str = ""
+    organization: object = None
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2]
+
+
+NOT_GOVERNMENT = _("自治体・省庁のメールアドレスでのみ登録できます。")
+
+
+def normalize_email(raw: str) -> str:
+    """Return ``local@domain`` in lower-case ASCII, or raise EmailRejected with the reason."""
+    address = (raw or "").strip()
+    if not address:
+        raise EmailRejected("empty", _("メールアドレスを入力してください。"))
+    if "。" in address or "．" in address:
+        raise EmailRejected(
+            "ideographic_dot", _("「。」や「．」ではなく半角の「.」を使ってください。")
+        )
+    if not address.isascii():
+        raise EmailRejected(
+            "non_ascii", _("全角文字や記号が含まれています。半角英数字で入力してください。")
+        )
+    address = address.lower()
+    if address.count("@") != 1:
+        raise EmailRejected("at_sign", _("「@」はちょうど1つだけ含めてください。"))
+    local, domain = address.split("@")
+    _check_local(local)
+    _check_domain(domain)
+    return f"{local}@{domain}"
+
+
+def _check_local(local: str) -> None:
+    if '"' in local:
+        raise EmailRejected("quoted_local", _("引用符(\")を含むアドレスは登録できません。"))
+    if not local or not set(local) <= _LOCAL_CHARS:
+        raise EmailRejected("bad_local", _("「@」の前に使えない文字が含まれています。"))
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        raise EmailRejected("bad_local", _("「@」の前のピリオドの位置が正しくありません。"))
+
+
+def _check_domain(domain: str) -> None:
+    if domain.startswith("[") or domain.endswith("]"):
+        raise EmailRejected(
+            "address_literal", _("IPアドレスを[ ]で囲んだ形式のアドレスは登録できません。")
+        )
+    if domain.endswith("."):
+        raise EmailRejected("trailing_dot", _("ドメインの末尾にピリオドは付けられません。"))
+    labels = domain.split(".")
+    if not domain or "" in labels:
+        raise EmailRejected("empty_label", _("ドメインに空の部分(「..」など)があります。"))
+    if any(label.startswith("xn--") for label in labels):
+        raise EmailRejected(
+            "idn", _("国際化ドメイン名(日本語ドメイン・xn--)のアドレスは登録できません。")
+        )
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        raise EmailRejected("bad_domain", _("ドメインに使えない文字が含まれています。"))
+
+
+def check_email(raw: str) -> EmailCheck:
+    """Normalise ``raw`` and apply the domain rules; never raises for bad input."""
+    try:
+        address = normalize_email(raw)
+    except EmailRejected as rejected:
+        return EmailCheck((raw or "").strip(), False, rejected.code, str(rejected.message))
+    domain = address.rpartition("@")[2]
+    verdict = rule_verdict(domain)
+    if verdict != "allow":
+        code = "denied" if verdict == "deny" else "not_government"
+        return EmailCheck(address, False, code, str(NOT_GOVERNMENT))
+    return EmailCheck(address, True, organization=resolve_organization(domain))
+
+
+def rule_verdict(domain: str) -> str:
+    """'allow', 'deny' or '' (no rule matched). Deny rules win."""
+    from members.models import DomainRule
+
+    matched = {
+        rule.action
+        for rule in DomainRule.objects.filter(is_active=True)
+        if rule_matches(rule.match, rule.domain, domain)
+    }
+    if DomainRule.Action.DENY in matched:
+        return "deny"
+    return "allow" if DomainRule.Action.ALLOW in matched else ""
+
+
+def rule_matches(match: str, pattern: str, domain: str) -> bool:
+    if match == "exact":
+        return domain == pattern
+    if match == "suffix":
+        return domain.endswith("." + pattern)
+    if match == "geographic":
+        return geographic_key(domain) is not None
+    return False
+
+
+def geographic_key(domain: str):
+    """For a geographic-type local-government name (or a name under one), return
+    (kind label, name label, prefecture label or None); otherwise None."""
+    labels = domain.split(".")
+    if labels[-1] != "jp" or len(labels) < 3:
+        return None
+    prefectures = set(PREFECTURE_LABELS.values())
+    *rest, second, _jp = labels
+    if rest and rest[-1] == "pref" and second in prefectures:
+        return ("pref", second, second)
+    if rest and rest[-1] == "metro" and second == "tokyo":
+        return ("metro", "tokyo", "tokyo")
+    if rest and rest[-1] == "city" and second in DESIGNATED_CITY_LABELS.values():
+        return ("city", second, None)
+    if len(rest) >= 2 and rest[-2] in {"city", "town", "vill"} and second in prefectures:
+        if _LABEL.match(rest[-1]):
+            return (rest[-2], rest[-1], second)
+    return None
+
+
+def lg_key(domain: str):
+    """For a name under lg.jp, return (kind label, name label, prefecture label or None)."""
+    labels = domain.split(".")
+    if labels[-2:] != ["lg", "jp"] or len(labels) < 4:
+        return None
+    rest = labels[:-2]
+    prefectures = set(PREFECTURE_LABELS.values())
+    if len(rest) >= 3 and rest[-3] in KIND_LABELS and rest[-1] in prefectures:
+        return (rest[-3], rest[-2], rest[-1])
+    if rest[-2] in KIND_LABELS:
+        return (rest[-2], rest[-1], None)
+    return None
+
+
+def resolve_organization(domain: str):
+    """The organization an allowed domain belongs to, or None when the directory can't tell."""
+    from members.models import Organization, OrganizationDomain
+
+    labels = domain.split(".")
+    suffixes = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    known = (
+        OrganizationDomain.objects.filter(domain__in=suffixes)
+        .select_related("organization")
+        .order_by()
+    )
+    known = sorted(known, key=lambda row: -len(row.domain))
+    if known:
+        return known[0].organization
+    key = lg_key(domain) or geographic_key(domain)
+    if key is None:
+        return None
+    kind, name, prefecture = key
+    candidates = Organization.objects.filter(kinds_for_label(kind)).filter(
+        _label_query(name)
+    )
+    if kind in {"pref", "metro"}:
+        candidates = candidates.filter(prefecture__isnull=True)
+    elif prefecture:
+        candidates = candidates.filter(prefecture__domain_label=prefecture)
+    found = list(candidates[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def kinds_for_label(kind: str):
+    from django.db.models import Q
+
+    from members.models import Organization
+
+    kinds = {
+        "pref": [Organization.Kind.PREFECTURE],
+        "metro": [Organization.Kind.PREFECTURE],
+        "city": [
+            Organization.Kind.CITY,
+            Organization.Kind.DESIGNATED_CITY,
+            Organization.Kind.SPECIAL_WARD,
+        ],
+        "town": [Organization.Kind.TOWN],
+        "vill": [Organization.Kind.VILLAGE],
+        "village": [Organization.Kind.VILLAGE],
+    }[kind]
+    return Q(kind__in=kinds)
+
+
+def _label_query(name: str):
+    from django.db.models import Q
+
+    return Q(domain_label=name) | Q(domain_label_alt=name)

@@ -1,0 +1,297 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        PREFECTURE = "prefecture", _("都道府県")
+        DESIGNATED_CITY = "designated_city", _("政令指定都市")
+        CITY = "city", _("市")
+        SPECIAL_WARD = "special_ward", _("特別区")
+        TOWN = "town", _("町")
+        VILLAGE = "village", _("村")
+        NATIONAL = "national", _("国の機関")
+        OTHER = "other", _("その他")
+
+    name = models.CharField(_("名称"), max_length=100)
+    kana = models.CharField(_("よみがな"), max_length=200, blank=True)
+    kind = models.CharField(_("種別"), max_length=20, choices=Kind.choices)
+    prefecture = models.ForeignKey(
+        "self",
+        verbose_name=_("都道府県"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="municipalities",
+        limit_choices_to={"kind": "prefecture"},
+    )
+    lg_code = models.CharField(
+        _("全国地方公共団体コード"), max_length=6, null=True, blank=True, unique=True
+    )
+    domain_label = models.CharField(
+        _("ドメイン名のラベル"),
+        max_length=63,
+        blank=True,
+        db_index=True,
+        help_text=_("city.<ラベル>.lg.jp の <ラベル> の部分(例: kobe)。"),
+    )
+    domain_label_alt = models.CharField(
+        _("ドメイン名のラベル(別表記)"),
+        max_length=63,
+        blank=True,
+        db_index=True,
+        help_text=_("読みの表記ゆれ(例: honjo と honjiyo)に備えた2つめのラベル。"),
+    )
+
+    class Meta:
+        verbose_name = _("団体")
+        verbose_name_plural = _("団体")
+        ordering = ["lg_code", "name"]
+
+    def __str__(self):
+        if self.prefecture_id and self.kind != self.Kind.DESIGNATED_CITY:
+            return f"{self.prefecture.name}{self.name}"
+        return self.name
+
+
+class OrganizationDomain(models.Model):
+    """An email domain known to belong to one organization (and every name under it)."""
+
+    domain = models.CharField(_("ドメイン"), max_length=253, unique=True)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("団体"), on_delete=models.CASCADE, related_name="domains"
+    )
+
+    class Meta:
+        verbose_name = _("団体のメールドメイン")
+        verbose_name_plural = _("団体のメールドメイン")
+        ordering = ["domain"]
+
+    def __str__(self):
+        return self.domain
+
+    def save(self, *args, **kwargs):
+        self.domain = self.domain.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class DomainRule(models.Model):
+    """Which email domains count as government addresses. Deny rules win over allow rules."""
+
+    class Match(models.TextChoices):
+        SUFFIX = "suffix", _("このドメインの下の名前(ドメイン自体は除く)")
+        EXACT = "exact", _("このドメインそのもの")
+        GEOGRAPHIC = "geographic", _("地域型JPドメインの地方公共団体名(pref/metro/city/town/vill)")
+
+    class Action(models.TextChoices):
+        ALLOW = "allow", _("許可")
+        DENY = "deny", _("拒否")
+
+    domain = models.CharField(_("ドメイン"), max_length=253)
+    match = models.CharField(_("一致のしかた"), max_length=20, choices=Match.choices)
+    action = models.CharField(
+        _("動作"), max_length=10, choices=Action.choices, default=Action.ALLOW
+    )
+    is_broad = models.BooleanField(
+        _("範囲が広い(要見直し)"),
+        default=False,
+        help_text=_("政府機関以外も含みうる規則です。必要なら拒否規則を追加して絞り込んでください。"),
+    )
+    is_active = models.BooleanField(_("有効"), default=True)
+    note = models.TextField(_("メモ"), blank=True)
+
+    class Meta:
+        verbose_name = _("ドメイン規則")
+        verbose_name_plural = _("ドメイン規則")
+        ordering = ["action", "domain"]
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "match", "action"], name="unique_domain_rule")
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.domain} ({self.get_match_display()})"
+
+    def save(self, *args, **kwargs):
+        self.domain = self.domain.strip().lower().strip(".")
+        super().save(*args, **kwargs)
+
+
+class WorkField(models.Model):
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    position = models.PositiveSmallIntegerField(_("並び順"), default=0)
+
+    class Meta:
+        verbose_name = _("担当分野")
+        verbose_name_plural = _("担当分野")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    PRIVATE_FIELD_CHOICES = [
+        ("department", _("所属部署")),
+        ("work_fields", _("担当分野")),
+        ("bio", _("自己紹介")),
+        ("history", _("所属の履歴")),
+        ("email", _("メールアドレス")),
+    ]
+
+    email = models.EmailField(_("メールアドレス"), unique=True)
+    display_name = models.CharField(_("氏名"), max_length=50, blank=True)
+    display_name_kana = models.CharField(_("よみがな"), max_length=100, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("所属団体"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    organization_confirmed = models.BooleanField(
+        _("所属団体を確認済み"),
+        default=False,
+        help_text=_("メールドメインから団体が判定できなかった会員は、管理者が確認するまで未確認です。"),
+    )
+    department = models.CharField(_("部"), max_length=100, blank=True)
+    section = models.CharField(_("課"), max_length=100, blank=True)
+    team = models.CharField(_("係"), max_length=100, blank=True)
+    work_fields = models.ManyToManyField(WorkField, verbose_name=_("担当分野"), blank=True)
+    bio = models.TextField(_("自己紹介"), max_length=1000, blank=True)
+    avatar = models.ImageField(_("アイコン画像"), upload_to="avatars/%Y/%m/", blank=True)
+    private_fields = models.JSONField(_("他の会員に見せない項目"), default=list, blank=True)
+    is_staff = models.BooleanField(_("管理画面に入れる"), default=False)
+    is_active = models.BooleanField(_("有効"), default=True)
+    date_joined = models.DateTimeField(_("登録日時"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("会員")
+        verbose_name_plural = _("会員")
+        ordering = ["display_name_kana", "id"]
+
+    def __str__(self):
+        return self.display_name or self.email
+
+    def get_full_name(self):
+        return self.display_name
+
+    def get_short_name(self):
+        return self.display_name
+
+    @property
+    def department_label(self) -> str:
+        return " ".join(p for p in (self.department, self.section, self.team) if p)
+
+
+class Posting(models.Model):
+    """One stretch of a member's career: an organization and department from a date to a date."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("会員"),
+        on_delete=models.CASCADE,
+        related_name="postings",
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.CharField(_("部"), max_length=100, blank=True)
+    section = models.CharField(_("課"), max_length=100, blank=True)
+    team = models.CharField(_("係"), max_length=100, blank=True)
+    started_on = models.DateField(_("開始日"))
+    ended_on = models.DateField(_("終了日"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("所属の履歴")
+        verbose_name_plural = _("所属の履歴")
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(ended_on__isnull=True),
+                name="one_current_posting_per_member",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="posting_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} {self.department_label}"
+
+    @property
+    def department_label(self) -> str:
+        return " ".join(p for p in (self.department, self.section, self.team) if p)
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        WELCOME = "welcome", _("ようこそ")
+        TRANSFER = "transfer", _("所属の変更")
+        ORGANIZATION_CONFIRMED = "organization_confirmed", _("所属団体の確認")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受信者"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("種類"), max_length=40, choices=Kind.choices)
+    params = models.JSONField(_("内容のパラメータ"), default=dict, blank=True)
+    url = models.CharField(_("リンク先"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("日時"), default=timezone.now)
+    read_at = models.DateTimeField(_("既読日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def text(self) -> str:
+        templates = {
+            self.Kind.WELCOME: _("オンライン市役所へようこそ、%(name)sさん。プロフィールを整えましょう。"),
+            self.Kind.TRANSFER: _("所属を %(old)s から %(new)s に変更しました。以前の所属は履歴に残っています。"),
+            self.Kind.ORGANIZATION_CONFIRMED: _("所属団体(%(organization)s)が管理者により確認されました。"),
+        }
+        try:
+            return str(templates[self.kind]) % self.params
+        except (KeyError, TypeError):
+            return self.get_kind_display()

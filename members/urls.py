@@ -1,0 +1,15 @@
+from django.urls import path
+
+from members import views
+
+app_name = "members"
+
+urlpatterns = [
+    path("members/<int:member_id>/", views.member_detail, name="detail"),
+    path("members/<int:member_id>/avatar", views.member_avatar, name="avatar"),
+    path("profile/", views.profile_edit, name="profile"),
+    path("profile/history/add", views.posting_add, name="posting_add"),
+    path("profile/history/<int:posting_id>/delete", views.posting_delete, name="posting_delete"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("api/notifications/unread", views.notification_count, name="notification_count"),
+]

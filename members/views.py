@@ -1,0 +1,93 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cityhall import policies
+from members import selectors, services
+from members.forms import PostingForm, ProfileForm
+
+
+def member_detail(request, member_id: int):
+    member = selectors.member_for_viewer(request.user, member_id)
+    if member is None:
+        raise Http404
+    return render(
+        request,
+        "members/member_detail.html",
+        {
+            "member": member,
+            "visible": policies.visible_profile_fields(request.user, member),
+            "is_self": member.pk == request.user.pk,
+        },
+    )
+
+
+def member_avatar(request, member_id: int):
+    member = selectors.member_for_viewer(request.user, member_id)
+    if member is None or not member.avatar:
+        raise Http404
+    response = FileResponse(member.avatar.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    member = selectors.own_profile(request.user)
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("プロフィールを保存しました。"))
+        return redirect("members:profile")
+    return render(
+        request,
+        "members/profile_edit.html",
+        {"form": form, "member": member, "posting_form": PostingForm(prefix="posting")},
+    )
+
+
+@require_POST
+def posting_add(request):
+    member = request.user
+    form = PostingForm(request.POST, prefix="posting")
+    if form.is_valid():
+        try:
+            services.posting_add(member=member, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("所属の履歴を追加しました。"))
+            return redirect("members:profile")
+    profile_form = ProfileForm(instance=selectors.own_profile(member))
+    return render(
+        request,
+        "members/profile_edit.html",
+        {"form": profile_form, "member": member, "posting_form": form},
+        status=400,
+    )
+
+
+@require_POST
+def posting_delete(request, posting_id: int):
+    try:
+        services.posting_delete(member=request.user, posting_id=posting_id)
+    except services.Posting.DoesNotExist as missing:
+        raise Http404 from missing
+    messages.success(request, _("所属の履歴を削除しました。"))
+    return redirect("members:profile")
+
+
+def notification_list(request):
+    notifications = list(selectors.notifications_for(request.user))
+    if request.method == "POST":
+        services.notifications_mark_read(member=request.user)
+        return redirect("members:notifications")
+    return render(request, "members/notification_list.html", {"notifications": notifications})
+
+
+def notification_count(request):
+    return JsonResponse({"unread": selectors.unread_notification_count(request.user)})

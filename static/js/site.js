@@ -1,0 +1,43 @@
+// Progressive enhancement only: every page works without this file.
+
+function setupNavToggle() {
+  const toggle = document.querySelector("[data-nav-toggle]");
+  const nav = document.getElementById("site-nav");
+  if (!toggle || !nav) return;
+  const small = window.matchMedia("(max-width: 40rem)");
+  const apply = () => {
+    toggle.hidden = !small.matches;
+    nav.dataset.collapsed = small.matches && toggle.getAttribute("aria-expanded") !== "true";
+  };
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") === "true";
+    toggle.setAttribute("aria-expanded", String(!open));
+    apply();
+  });
+  small.addEventListener("change", apply);
+  apply();
+}
+
+function showUnread(count) {
+  document.querySelectorAll("[data-unread-count]").forEach((badge) => {
+    badge.dataset.count = String(count);
+    badge.querySelector("[data-unread-number]").textContent = count > 0 ? String(count) : "";
+  });
+}
+
+function connectNotifications(delay = 1000) {
+  if (!document.querySelector("[data-unread-count]")) return;
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/ws/notifications/`);
+  socket.addEventListener("message", (event) => {
+    const frame = JSON.parse(event.data);
+    if (frame.type === "unread.count") showUnread(frame.count);
+  });
+  socket.addEventListener("close", (event) => {
+    if (event.code === 4401 || event.code === 4403) return;
+    setTimeout(() => connectNotifications(Math.min(delay * 2, 30000)), delay);
+  });
+}
+
+setupNavToggle();
+connectNotifications();
