@@ -125,17 +125,28 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 TASK_WORKER_STALE_SECONDS = env.int("TASK_WORKER_STALE_SECONDS", default=120)
 
 # --- email -------------------------------------------------------------------------------
-if env.str("EMAIL_URL", default=""):
-    vars().update(env.email_url("EMAIL_URL"))
-else:
-    EMAIL_BACKEND = env.str(
-        "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
-    )
-    EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
-    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
-    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
-    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
-    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+def _mailer(url: str) -> dict:
+    """EMAIL_URL as a MAILERS entry: smtp+tls://user:password@host:587, smtps://...,
+    consolemail://, or filemail:///absolute/dir."""
+    config = environ.Env.email_url_config(url)
+    backend = config["EMAIL_BACKEND"]
+    if backend.endswith("filebased.EmailBackend"):
+        return {"BACKEND": backend, "OPTIONS": {"file_path": url.partition("://")[2]}}
+    if not backend.endswith("smtp.EmailBackend"):
+        return {"BACKEND": backend}
+    options = {
+        "host": config.get("EMAIL_HOST"),
+        "port": config.get("EMAIL_PORT"),
+        "username": config.get("EMAIL_HOST_USER") or None,
+        "password": config.get("EMAIL_HOST_PASSWORD") or None,
+        "use_tls": bool(config.get("EMAIL_USE_TLS")),
+        "use_ssl": bool(config.get("EMAIL_USE_SSL")),
+        "timeout": 20,
+    }
+    return {"BACKEND": backend, "OPTIONS": {k: v for k, v in options.items() if v is not None}}
+
+
+MAILERS = {"default": _mailer(env.str("EMAIL_URL", default="consolemail://"))}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="オンライン市役所 <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -150,10 +161,16 @@ SOCIALACCOUNT_ADAPTER = "members.adapter.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupExtraForm"
+ACCOUNT_FORMS = {
+    "signup": "members.account_forms.SignupForm",
+    "add_email": "members.account_forms.AddEmailForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+# Digits are easy to type on a phone and with the Japanese IME on: 1234-5678.
+ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 8, "dashed": True}
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True

@@ -159,3 +159,4 @@ class PostingForm(forms.ModelForm):
         if start and end and end < start:
             self.add_error("ended_on", _("終了日は開始日より後にしてください。"))
         return cleaned
+
