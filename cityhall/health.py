@@ -47,6 +47,10 @@ def check_search() -> dict:
     return get_backend().health()
 
 
+def record_worker_heartbeat() -> None:
+    cache.set(WORKER_HEARTBEAT_KEY, time.time(), None)
+
+
 def check_worker() -> dict:
     beat = cache.get(WORKER_HEARTBEAT_KEY)
     age = None if beat is None else round(time.time() - beat, 1)

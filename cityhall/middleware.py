@@ -1,6 +1,9 @@
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import JsonResponse
+from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 
 from cityhall import policies
@@ -20,7 +23,10 @@ class MembersOnlyMiddleware(LoginRequiredMiddleware):
     account whose address is not verified is sent back to verification."""
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not getattr(view_func, "login_required", True):
+        # Django's admin marks its views login-free and does its own redirect; here the admin
+        # needs a verified member like every other page.
+        in_admin = getattr(request.resolver_match, "app_name", "") == "admin"
+        if not getattr(view_func, "login_required", True) and not in_admin:
             return None
         if policies.is_verified_member(request.user):
             return None
@@ -36,4 +42,4 @@ class MembersOnlyMiddleware(LoginRequiredMiddleware):
             # Signed in but no verified address (deactivated, or verification withdrawn):
             # treat as anonymous rather than bounce between pages that need a member.
             logout(request)
-        return super().handle_no_permission(request, view_func)
+        return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))

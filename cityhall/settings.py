@@ -146,7 +146,11 @@ def _mailer(url: str) -> dict:
     return {"BACKEND": backend, "OPTIONS": {k: v for k, v in options.items() if v is not None}}
 
 
-MAILERS = {"default": _mailer(env.str("EMAIL_URL", default="consolemail://"))}
+MAILERS = {
+    "default": _mailer(
+        env.str("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+    )
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="オンライン市役所 <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

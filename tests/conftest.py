@@ -1,8 +1,22 @@
 import pytest
+from django.apps import apps
+from django.db import transaction
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from tests.factories import MemberFactory
+
+
+def load_reference_data():
+    from members.defaults import load_defaults
+    from members.directory import load_organizations
+
+    model = apps.get_model
+    load_defaults(model("members", "DomainRule"), model("members", "WorkField"))
+    load_organizations(model("members", "Organization"), model("members", "OrganizationDomain"))
+    model("sites", "Site").objects.update_or_create(
+        pk=1, defaults={"domain": "127.0.0.1:8000", "name": "オンライン市役所"}
+    )
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -62,3 +76,19 @@ def committing(django_capture_on_commit_callbacks):
     """``with committing(): ...`` runs the on-commit hooks (task enqueueing, realtime events)
     of what the block did, as a real commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def _restore_reference_data(django_db_blocker):
+    """Runs its teardown after a transactional test's flush (it is set up before the database
+    fixture): reloads the rows the migrations load, for the tests that come after."""
+    yield
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_reference_data()
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction"):
+            item.fixturenames.insert(0, "_restore_reference_data")

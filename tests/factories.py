@@ -15,9 +15,6 @@ class MemberFactory(factory.django.DjangoModelFactory):
         model = User
         skip_postgeneration_save = True
 
-    class Params:
-        verified = True
-
     email = factory.Sequence(lambda n: f"member{n}@city.kobe.lg.jp")
     display_name = factory.Sequence(lambda n: f"神戸 太郎{n}")
     display_name_kana = "こうべ たろう"
@@ -28,14 +25,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct-horse-battery-9")
 
     @factory.post_generation
-    def email_address(obj, create, extracted, **kwargs):
+    def verified(obj, create, extracted, **kwargs):
         if create:
-            EmailAddress.objects.create(
-                user=obj, email=obj.email, primary=True, verified=obj._verified
-            )
-
-    @classmethod
-    def _create(cls, model_class, *args, verified=True, **kwargs):
-        obj = super()._create(model_class, *args, **kwargs)
-        obj._verified = verified
-        return obj
+            verified = True if extracted is None else extracted
+            EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=verified)

@@ -1,11 +1,9 @@
 import threading
-import time
 
-from django.core.cache import cache
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
 
-from cityhall.health import WORKER_HEARTBEAT_KEY
+from cityhall.health import record_worker_heartbeat
 
 HEARTBEAT_SECONDS = 15
 
@@ -24,9 +22,10 @@ class Command(DBWorkerCommand):
 
     @staticmethod
     def _beat(stop: threading.Event) -> None:
-        while not stop.is_set():
+        while True:
             try:
-                cache.set(WORKER_HEARTBEAT_KEY, time.time(), None)
+                record_worker_heartbeat()
             finally:
                 close_old_connections()
-            stop.wait(HEARTBEAT_SECONDS)
+            if stop.wait(HEARTBEAT_SECONDS):
+                return

@@ -1,0 +1,86 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+from cityhall.health import WORKER_HEARTBEAT_KEY, record_worker_heartbeat
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def worker_heartbeat(db):
+    record_worker_heartbeat()
+    yield
+    cache.delete(WORKER_HEARTBEAT_KEY)
+
+
+def test_healthz_is_public_json_and_ok_when_every_part_answers(client, worker_heartbeat):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "cache", "channel_layer", "search", "task_worker"}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+def test_healthz_answers_503_when_the_worker_is_gone(client, db):
+    cache.delete(WORKER_HEARTBEAT_KEY)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["task_worker"]["ok"] is False
+    assert body["checks"]["database"]["ok"] is True
+
+
+def test_healthz_reports_the_backends_in_use(client, worker_heartbeat, settings):
+    checks = client.get("/healthz").json()["checks"]
+    expected_layer = "RedisChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer"
+    assert checks["channel_layer"]["backend"] == expected_layer
+    assert checks["database"]["vendor"] in {"sqlite", "postgresql"}
+
+
+def _manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DEBUG="false", SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="cityhall.example.lg.jp", EMAIL_URL="smtp+tls://mail.example.lg.jp:587",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_sends_csp_and_secure_cookies():
+    script = (
+        "from django.conf import settings as s;"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, bool(s.SECURE_CSP),"
+        " s.SECURE_HSTS_SECONDS > 0)"
+    )
+    result = _manage(
+        "shell", "--no-imports", "-c", script, DEBUG="false", SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="cityhall.example.lg.jp",
+    )  # fmt: skip
+    assert result.stdout.split() == ["True", "True", "True", "True"], result.stderr
+
+
+def test_pages_carry_a_content_security_policy(member_client):
+    response = member_client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "object-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
