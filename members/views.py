@@ -19,7 +19,7 @@ def member_detail(request, member_id: int):
         "members/member_detail.html",
         {
             "member": member,
-            "visible": policies.visible_profile_fields(request.user, member),
+            "visible": dict.fromkeys(policies.visible_profile_fields(request.user, member), True),
             "is_self": member.pk == request.user.pk,
         },
     )

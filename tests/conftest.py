@@ -1,6 +1,7 @@
 import pytest
 from django.apps import apps
 from django.db import transaction
+from django.test import Client
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -40,6 +41,19 @@ def member(db):
 def member_client(client, member):
     client.force_login(member)
     return client
+
+
+@pytest.fixture
+def other_client(db):
+    """A second browser: another verified member, logged in."""
+    other = Client()
+    other.force_login(MemberFactory())
+    return other
+
+
+@pytest.fixture
+def anonymous_client():
+    return Client()
 
 
 @pytest.fixture

@@ -1,0 +1,161 @@
+import io
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from members.models import Posting, WorkField
+from tests.factories import MemberFactory, organization
+
+pytestmark = pytest.mark.django_db
+
+
+def _profile_data(member, **changes):
+    data = {
+        "display_name": member.display_name,
+        "display_name_kana": member.display_name_kana,
+        "organization": member.organization_id,
+        "department": member.department,
+        "section": member.section,
+        "team": member.team,
+        "bio": member.bio,
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _png(size=(8, 8)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "#0b5394").save(buffer, "PNG")
+    return SimpleUploadedFile("icon.png", buffer.getvalue(), content_type="image/png")
+
+
+def test_edit_profile_and_other_members_see_it(member_client, member, other_client):
+    finance = WorkField.objects.get(name="財政")
+    response = member_client.post(
+        reverse("members:profile"),
+        _profile_data(member, bio="予算編成を担当しています。", work_fields=[finance.pk]),
+    )
+    assert response.status_code == 302
+    page = other_client.get(reverse("members:detail", args=[member.pk])).content.decode()
+    assert "予算編成を担当しています。" in page and "財政" in page
+
+
+def test_private_fields_are_hidden_from_others_but_not_from_self(member_client, member, other_client):
+    member_client.post(
+        reverse("members:profile"),
+        _profile_data(member, bio="ひみつの自己紹介", private_fields=["bio", "department"]),
+    )
+    page = other_client.get(reverse("members:detail", args=[member.pk])).content.decode()
+    assert "ひみつの自己紹介" not in page and member.section not in page
+    own = member_client.get(reverse("members:detail", args=[member.pk])).content.decode()
+    assert "ひみつの自己紹介" in own
+
+
+def test_department_change_closes_the_current_posting(member_client, member):
+    start = date(2023, 4, 1)
+    Posting.objects.create(member=member, organization=member.organization, department=member.department,
+                           section=member.section, started_on=start)  # fmt: skip
+    member_client.post(reverse("members:profile"), _profile_data(member, section="財政部 財政課"))
+    closed = Posting.objects.get(member=member, started_on=start)
+    assert closed.ended_on == timezone.localdate()
+    current = Posting.objects.get(member=member, ended_on__isnull=True)
+    assert current.section == "財政部 財政課"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"display_name": ""}, "氏名を入力してください。"),
+        ({"bio": "あ" * 100_000}, "1000"),
+        ({"organization": 999_999}, "正しく選択してください"),
+    ],
+)
+def test_bad_profile_input_gets_a_japanese_error_and_saves_nothing(member_client, member, changes, message):
+    before = (member.display_name, member.bio, member.organization_id)
+    response = member_client.post(reverse("members:profile"), _profile_data(member, **changes))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    member.refresh_from_db()
+    assert (member.display_name, member.bio, member.organization_id) == before
+
+
+def test_avatar_is_served_only_through_the_policy_checked_view(member_client, member, anonymous_client):
+    response = member_client.post(reverse("members:profile"), {**_profile_data(member), "avatar": _png()})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    url = reverse("members:avatar", args=[member.pk])
+    assert member_client.get(url).status_code == 200
+    anonymous = anonymous_client.get(url)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+
+
+def test_avatar_that_is_not_an_image_is_refused(member_client, member):
+    fake = SimpleUploadedFile("icon.png", b"%PDF-1.7 not an image", content_type="image/png")
+    response = member_client.post(reverse("members:profile"), {**_profile_data(member), "avatar": fake})
+    assert response.status_code == 200
+    assert "画像" in response.content.decode()
+    member.refresh_from_db()
+    assert not member.avatar
+
+
+def test_oversized_avatar_is_refused(member_client, member, settings):
+    settings.AVATAR_MAX_BYTES = 100
+    response = member_client.post(reverse("members:profile"), {**_profile_data(member), "avatar": _png((64, 64))})
+    assert "画像は2MB以下にしてください。" in response.content.decode()
+
+
+def test_add_and_delete_a_past_posting(member_client, member):
+    payload = {
+        "posting-organization": organization("船橋市").pk,
+        "posting-department": "税務部",
+        "posting-started_on": "2018-04-01",
+        "posting-ended_on": "2021-03-31",
+    }
+    assert member_client.post(reverse("members:posting_add"), payload).status_code == 302
+    posting = Posting.objects.get(member=member, department="税務部")
+    page = member_client.get(reverse("members:detail", args=[member.pk])).content.decode()
+    assert "船橋市" in page and "2018年4月1日" in page
+    response = member_client.post(reverse("members:posting_delete", args=[posting.pk]))
+    assert response.status_code == 302
+    assert not Posting.objects.filter(pk=posting.pk).exists()
+
+
+def test_posting_that_ends_before_it_starts_is_refused(member_client, member):
+    payload = {
+        "posting-organization": member.organization_id,
+        "posting-started_on": "2021-04-01",
+        "posting-ended_on": "2020-03-31",
+    }
+    response = member_client.post(reverse("members:posting_add"), payload)
+    assert response.status_code == 400
+    assert "終了日は開始日より後にしてください。" in response.content.decode()
+    assert not Posting.objects.filter(member=member).exists()
+
+
+def test_cannot_delete_someone_elses_posting(member_client):
+    other = MemberFactory()
+    posting = Posting.objects.create(member=other, organization=other.organization,
+                                     started_on=date(2019, 4, 1), ended_on=date(2020, 3, 31))  # fmt: skip
+    assert member_client.post(reverse("members:posting_delete", args=[posting.pk])).status_code == 404
+    assert Posting.objects.filter(pk=posting.pk).exists()
+
+
+def test_unknown_and_inactive_members_are_the_same_404(member_client):
+    gone = MemberFactory(is_active=False)
+    assert member_client.get(reverse("members:detail", args=[gone.pk])).status_code == 404
+    assert member_client.get(reverse("members:detail", args=[999_999])).status_code == 404
+
+
+@pytest.mark.parametrize("postings", [0, 12])
+def test_page_query_counts_do_not_grow_with_content(member_client, member, postings, django_assert_max_num_queries):
+    for year in range(postings):
+        Posting.objects.create(member=member, organization=member.organization,
+                               started_on=date(2000 + year, 4, 1), ended_on=date(2001 + year, 3, 31))  # fmt: skip
+    member.work_fields.set(WorkField.objects.all()[:5])
+    for url in ["/", reverse("members:detail", args=[member.pk]), reverse("members:profile")]:
+        with django_assert_max_num_queries(12):
+            assert member_client.get(url).status_code == 200
