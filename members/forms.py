@@ -2,6 +2,9 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
@@ -28,8 +31,35 @@ class GroupedOrganizationIterator(ModelChoiceIterator):
         yield from groups.items()
 
 
+class OrganizationSelect(forms.Select):
+    """A native <select> of ~1,800 organizations, written directly: rendering each option
+    through the widget templates takes about a second per form."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = "" if value is None else str(value)
+        attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        parts = [format_html("<select{}>", flatatt(attrs))]
+        for group, options in self.choices:
+            if isinstance(options, (list, tuple)):
+                parts.append(format_html('<optgroup label="{}">', group))
+                parts.extend(self._option(option, label, selected) for option, label in options)
+                parts.append("</optgroup>")
+            else:
+                parts.append(self._option(group, options, selected))
+        parts.append("</select>")
+        return mark_safe("".join(parts))
+
+    @staticmethod
+    def _option(value, label, selected):
+        value = str(value)
+        return format_html(
+            '<option value="{}"{}>{}</option>', value, " selected" if value == selected else "", label
+        )
+
+
 class OrganizationChoiceField(forms.ModelChoiceField):
     iterator = GroupedOrganizationIterator
+    widget = OrganizationSelect
 
     def __init__(self, **kwargs):
         super().__init__(queryset=selectors.organization_choices(), **kwargs)
