@@ -29,6 +29,8 @@ def navigation(request):
     links = list(_links())
     for link in links:
         link["current"] = (
-            request.path == link["url"] if link["url"] == "/" else request.path.startswith(link["url"])
+            request.path == link["url"]
+            if link["url"] == "/"
+            else request.path.startswith(link["url"])
         )
     return {"nav_links": links}

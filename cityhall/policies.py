@@ -19,10 +19,6 @@ def is_verified_member(user) -> bool:
     return cached
 
 
-def may_use_admin(user) -> bool:
-    return is_verified_member(user) and user.is_staff
-
-
 def visible_profile_fields(viewer, member) -> set[str]:
     """Which optional profile fields ``viewer`` may see on ``member``'s profile."""
     all_fields = {name for name, _label in member.PRIVATE_FIELD_CHOICES}
@@ -35,10 +31,6 @@ def visible_profile_fields(viewer, member) -> set[str]:
 
 def may_view_member(viewer, member) -> bool:
     return is_verified_member(viewer) and member.is_active
-
-
-def may_edit_profile(viewer, member) -> bool:
-    return is_verified_member(viewer) and viewer.pk == member.pk
 
 
 def demo_logins_allowed() -> bool:

@@ -1,4 +1,4 @@
-"""Settings for Online City Hall. Every value comes from the environment with an embedded default."""
+"""Settings for Online City Hall: every value from the environment, with embedded defaults."""
 
 from pathlib import Path
 
@@ -123,6 +123,7 @@ SEARCH_BACKEND = "meilisearch" if MEILISEARCH_URL else "embedded"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 TASK_WORKER_STALE_SECONDS = env.int("TASK_WORKER_STALE_SECONDS", default=120)
+
 
 # --- email -------------------------------------------------------------------------------
 def _mailer(url: str) -> dict:

@@ -26,7 +26,10 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().clean_password(password, user)
 
     def authenticate(self, request, **credentials):
-        if credentials.get("password") == settings.DEMO_PASSWORD and not policies.demo_logins_allowed():
+        if (
+            credentials.get("password") == settings.DEMO_PASSWORD
+            and not policies.demo_logins_allowed()
+        ):
             return None
         return super().authenticate(request, **credentials)
 
@@ -38,7 +41,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def confirm_email(self, request, email_address) -> bool:
         confirmed = super().confirm_email(request, email_address)
-        if confirmed and email_address.primary and services.member_email_changed(member=email_address.user):
+        if (
+            confirmed
+            and email_address.primary
+            and services.member_email_changed(member=email_address.user)
+        ):
             messages.success(request, _("所属団体を新しいメールアドレスの団体に変更しました。"))
         return confirmed
 
@@ -50,4 +57,6 @@ def social_signup_allowed(sociallogin) -> bool:
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request, sociallogin) -> bool:
-        return social_signup_allowed(sociallogin) and super().is_open_for_signup(request, sociallogin)
+        return social_signup_allowed(sociallogin) and super().is_open_for_signup(
+            request, sociallogin
+        )

@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from members import domains, services
@@ -33,10 +33,9 @@ class MemberCreationForm(GovernmentEmailMixin, AdminUserCreationForm):
         fields = ["email", "display_name", "display_name_kana", "organization"]
 
 
-class MemberChangeForm(GovernmentEmailMixin, forms.ModelForm):
-    class Meta:
+class MemberChangeForm(GovernmentEmailMixin, UserChangeForm):
+    class Meta(UserChangeForm.Meta):
         model = User
-        fields = "__all__"
 
 
 class PostingInline(admin.TabularInline):
@@ -58,17 +57,45 @@ class UserAdmin(BaseUserAdmin):
     actions = ["confirm_organization"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("プロフィール"), {"fields": [
-            "display_name", "display_name_kana", "organization", "organization_confirmed",
-            "department", "section", "team", "work_fields", "bio", "avatar", "private_fields",
-        ]}),  # fmt: skip
-        (_("権限"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            _("プロフィール"),
+            {
+                "fields": [
+                    "display_name",
+                    "display_name_kana",
+                    "organization",
+                    "organization_confirmed",
+                    "department",
+                    "section",
+                    "team",
+                    "work_fields",
+                    "bio",
+                    "avatar",
+                    "private_fields",
+                ]
+            },
+        ),  # fmt: skip
+        (
+            _("権限"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
         (_("日時"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": [
-            "email", "display_name", "display_name_kana", "organization", "password1", "password2",
-        ]}),  # fmt: skip
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "email",
+                    "display_name",
+                    "display_name_kana",
+                    "organization",
+                    "password1",
+                    "password2",
+                ],
+            },
+        ),  # fmt: skip
     ]
 
     @admin.action(description=_("所属団体を確認済みにし、メールドメインを団体に登録する"))

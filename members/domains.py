@@ -35,7 +35,20 @@ DESIGNATED_CITY_LABELS = {
     "341002": "hiroshima", "401005": "kitakyushu", "401307": "fukuoka", "431001": "kumamoto",
 }  # fmt: skip
 
+# Designated cities whose geographic-type name is city.<label>.jp: the seven with a
+# second-level label of their own (the public suffix list's *.kobe.jp etc.) and the ones named
+# like their prefecture (city.chiba.jp under chiba.jp). Sakai, Hamamatsu and Sagamihara became
+# designated later and got no such label: sakai.jp is a general-use name anyone may hold, so
+# city.sakai.jp proves nothing; their names are city.<label>.<prefecture>.jp like other cities.
+_OWN_SECOND_LEVEL = {"sapporo", "sendai", "yokohama", "kawasaki", "nagoya", "kobe", "kitakyushu"}
+GEOGRAPHIC_DESIGNATED_CITIES = {
+    label: PREFECTURE_LABELS[code[:2]]
+    for code, label in DESIGNATED_CITY_LABELS.items()
+    if label in _OWN_SECOND_LEVEL or label == PREFECTURE_LABELS[code[:2]]
+}
+
 KIND_LABELS = {"pref", "metro", "city", "town", "vill", "village"}
+_MUNICIPAL_KIND_LABELS = {"city", "town", "vill"}
 
 _LOCAL_CHARS = set(string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~.")
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -69,7 +82,7 @@ def normalize_email(raw: str) -> str:
     address = (raw or "").strip()
     if not address:
         raise EmailRejected("empty", _("メールアドレスを入力してください。"))
-    if "。" in address or "．" in address:
+    if any(dot in address for dot in "。．｡"):
         raise EmailRejected(
             "ideographic_dot", _("「。」や「．」ではなく半角の「.」を使ってください。")
         )
@@ -88,7 +101,7 @@ def normalize_email(raw: str) -> str:
 
 def _check_local(local: str) -> None:
     if '"' in local:
-        raise EmailRejected("quoted_local", _("引用符(\")を含むアドレスは登録できません。"))
+        raise EmailRejected("quoted_local", _('引用符(")を含むアドレスは登録できません。'))
     if not local or not set(local) <= _LOCAL_CHARS:
         raise EmailRejected("bad_local", _("「@」の前に使えない文字が含まれています。"))
     if local.startswith(".") or local.endswith(".") or ".." in local:
@@ -147,27 +160,41 @@ def rule_matches(match: str, pattern: str, domain: str) -> bool:
     if match == "suffix":
         return domain.endswith("." + pattern)
     if match == "geographic":
-        return geographic_key(domain) is not None
+        return is_geographic_government(domain)
     return False
+
+
+def is_geographic_government(domain: str) -> bool:
+    """Is ``domain`` a geographic-type local-government name, or a name under one?
+
+    city|town|vill.<label>.<prefecture>.jp counts only when the directory has a municipality of
+    that kind and label in that prefecture: city.example.tokyo.jp sits under example.tokyo.jp,
+    a prefecture-type name anyone may register."""
+    key = geographic_key(domain)
+    if key is None:
+        return False
+    if key[0] in {"pref", "metro", "designated"}:
+        return True
+    return _municipalities(*key).exists()
 
 
 def geographic_key(domain: str):
     """For a geographic-type local-government name (or a name under one), return
-    (kind label, name label, prefecture label or None); otherwise None."""
+    (kind label, name label, prefecture label); otherwise None. The kind label is "pref",
+    "metro", "designated" (city.<designated city>.jp), "city", "town" or "vill"."""
     labels = domain.split(".")
     if labels[-1] != "jp" or len(labels) < 3:
         return None
     prefectures = set(PREFECTURE_LABELS.values())
     *rest, second, _jp = labels
-    if rest and rest[-1] == "pref" and second in prefectures:
+    if rest[-1] == "pref" and second in prefectures and second != "tokyo":
         return ("pref", second, second)
-    if rest and rest[-1] == "metro" and second == "tokyo":
+    if rest[-1] == "metro" and second == "tokyo":
         return ("metro", "tokyo", "tokyo")
-    if rest and rest[-1] == "city" and second in DESIGNATED_CITY_LABELS.values():
-        return ("city", second, None)
-    if len(rest) >= 2 and rest[-2] in {"city", "town", "vill"} and second in prefectures:
-        if _LABEL.match(rest[-1]):
-            return (rest[-2], rest[-1], second)
+    if rest[-1] == "city" and second in GEOGRAPHIC_DESIGNATED_CITIES:
+        return ("designated", second, GEOGRAPHIC_DESIGNATED_CITIES[second])
+    if len(rest) >= 2 and rest[-2] in _MUNICIPAL_KIND_LABELS and second in prefectures:
+        return (rest[-2], rest[-1], second)
     return None
 
 
@@ -187,7 +214,7 @@ def lg_key(domain: str):
 
 def resolve_organization(domain: str):
     """The organization an allowed domain belongs to, or None when the directory can't tell."""
-    from members.models import Organization, OrganizationDomain
+    from members.models import OrganizationDomain
 
     labels = domain.split(".")
     suffixes = [".".join(labels[i:]) for i in range(len(labels) - 1)]
@@ -202,16 +229,24 @@ def resolve_organization(domain: str):
     key = lg_key(domain) or geographic_key(domain)
     if key is None:
         return None
-    kind, name, prefecture = key
-    candidates = Organization.objects.filter(kinds_for_label(kind)).filter(
-        _label_query(name)
-    )
-    if kind in {"pref", "metro"}:
-        candidates = candidates.filter(prefecture__isnull=True)
-    elif prefecture:
-        candidates = candidates.filter(prefecture__domain_label=prefecture)
-    found = list(candidates[:2])
+    found = list(_municipalities(*key)[:2])
     return found[0] if len(found) == 1 else None
+
+
+def _municipalities(kind: str, name: str, prefecture):
+    """Organizations that the name label ``name`` of kind ``kind`` can mean: prefectures for
+    pref/metro (metro only for Tokyo, pref never for Tokyo), municipalities otherwise, within
+    ``prefecture`` when given."""
+    from members.models import Organization
+
+    candidates = Organization.objects.filter(kinds_for_label(kind)).filter(_label_query(name))
+    if kind in {"pref", "metro"}:
+        if (kind == "metro") != (name == "tokyo"):
+            return candidates.none()
+        return candidates.filter(prefecture__isnull=True)
+    if prefecture:
+        candidates = candidates.filter(prefecture__domain_label=prefecture)
+    return candidates
 
 
 def kinds_for_label(kind: str):
@@ -228,6 +263,7 @@ def kinds_for_label(kind: str):
             Organization.Kind.SPECIAL_WARD,
         ],
         "town": [Organization.Kind.TOWN],
+        "designated": [Organization.Kind.DESIGNATED_CITY],
         "vill": [Organization.Kind.VILLAGE],
         "village": [Organization.Kind.VILLAGE],
     }[kind]

@@ -99,7 +99,9 @@ class DomainRule(models.Model):
     is_broad = models.BooleanField(
         _("範囲が広い(要見直し)"),
         default=False,
-        help_text=_("政府機関以外も含みうる規則です。必要なら拒否規則を追加して絞り込んでください。"),
+        help_text=_(
+            "政府機関以外も含みうる規則です。必要なら拒否規則を追加して絞り込んでください。"
+        ),
     )
     is_active = models.BooleanField(_("有効"), default=True)
     note = models.TextField(_("メモ"), blank=True)
@@ -177,7 +179,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     organization_confirmed = models.BooleanField(
         _("所属団体を確認済み"),
         default=False,
-        help_text=_("メールドメインから団体が判定できなかった会員は、管理者が確認するまで未確認です。"),
+        help_text=_(
+            "メールドメインから団体が判定できなかった会員は、管理者が確認するまで未確認です。"
+        ),
     )
     department = models.CharField(_("部"), max_length=100, blank=True)
     section = models.CharField(_("課"), max_length=100, blank=True)
@@ -287,9 +291,15 @@ class Notification(models.Model):
     @property
     def text(self) -> str:
         templates = {
-            self.Kind.WELCOME: _("オンライン市役所へようこそ、%(name)sさん。プロフィールを整えましょう。"),
-            self.Kind.TRANSFER: _("所属を %(old)s から %(new)s に変更しました。以前の所属は履歴に残っています。"),
-            self.Kind.ORGANIZATION_CONFIRMED: _("所属団体(%(organization)s)が管理者により確認されました。"),
+            self.Kind.WELCOME: _(
+                "オンライン市役所へようこそ、%(name)sさん。プロフィールを整えましょう。"
+            ),
+            self.Kind.TRANSFER: _(
+                "所属を %(old)s から %(new)s に変更しました。以前の所属は履歴に残っています。"
+            ),
+            self.Kind.ORGANIZATION_CONFIRMED: _(
+                "所属団体(%(organization)s)が管理者により確認されました。"
+            ),
         }
         try:
             return str(templates[self.kind]) % self.params

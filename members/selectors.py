@@ -41,11 +41,3 @@ def unread_notification_count(member: User) -> int:
 
 def organization_choices() -> QuerySet[Organization]:
     return Organization.objects.select_related("prefecture").order_by("lg_code", "kind", "kana")
-
-
-def organization_search(query: str, limit: int = 30) -> QuerySet[Organization]:
-    query = query.strip()
-    qs = organization_choices()
-    if not query:
-        return qs.none()
-    return qs.filter(name__contains=query)[:limit]

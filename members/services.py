@@ -13,7 +13,9 @@ from members.tasks import send_email
 
 def email_enqueue(message) -> None:
     """Queue an already-rendered EmailMessage; it is sent by the worker after commit."""
-    html = next((body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"), "")
+    html = next(
+        (body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"), ""
+    )
     payload = dict(
         subject=message.subject,
         body=message.body,
@@ -25,8 +27,13 @@ def email_enqueue(message) -> None:
 
 
 @transaction.atomic
-def member_signup_complete(*, member: User, display_name: str, display_name_kana: str,
-                           chosen_organization: Organization | None) -> User:
+def member_signup_complete(
+    *,
+    member: User,
+    display_name: str,
+    display_name_kana: str,
+    chosen_organization: Organization | None,
+) -> User:
     """Fill in what sign-up asked for and open the member's first posting."""
     found = domains.resolve_organization(member.email.rpartition("@")[2])
     member.display_name = display_name
@@ -63,7 +70,9 @@ def member_email_changed(*, member: User) -> bool:
     member.organization = found
     member.organization_confirmed = True
     member.department = member.section = member.team = ""
-    member.save(update_fields=["organization", "organization_confirmed", "department", "section", "team"])
+    member.save(
+        update_fields=["organization", "organization_confirmed", "department", "section", "team"]
+    )
     _roll_posting(member)
     notification_create(
         recipient=member,
@@ -74,15 +83,18 @@ def member_email_changed(*, member: User) -> bool:
 
 
 @transaction.atomic
-def profile_update(*, member: User, data: dict, work_fields=None, avatar=None,
-                   clear_avatar: bool = False) -> User:
+def profile_update(
+    *, member: User, data: dict, work_fields=None, avatar=None, clear_avatar: bool = False
+) -> User:
     """Save profile fields. A change of organization or department starts a new posting."""
     saved_org_id = User.objects.values_list("organization_id", flat=True).get(pk=member.pk)
     for name, value in data.items():
         setattr(member, name, value)
     if member.organization_id != saved_org_id:
         email_org = domains.resolve_organization(member.email.rpartition("@")[2])
-        member.organization_confirmed = email_org is not None and email_org.pk == member.organization_id
+        member.organization_confirmed = (
+            email_org is not None and email_org.pk == member.organization_id
+        )
     if clear_avatar and member.avatar:
         member.avatar.delete(save=False)
         member.avatar = ""
@@ -110,14 +122,21 @@ def _open_posting(member: User) -> Posting:
 def _roll_posting(member: User) -> None:
     """If the member moved, close the current posting today and open one for where they are now."""
     today = timezone.localdate()
-    current = Posting.objects.select_for_update().filter(member=member, ended_on__isnull=True).first()
+    current = (
+        Posting.objects.select_for_update().filter(member=member, ended_on__isnull=True).first()
+    )
     where = (member.organization_id, member.department, member.section, member.team)
-    if current and (current.organization_id, current.department, current.section, current.team) == where:
+    if (
+        current
+        and (current.organization_id, current.department, current.section, current.team) == where
+    ):
         return
     if current and current.started_on >= today:
         current.organization = member.organization
         current.department, current.section, current.team = (
-            member.department, member.section, member.team,
+            member.department,
+            member.section,
+            member.team,
         )
         current.save()
         return
@@ -129,12 +148,25 @@ def _roll_posting(member: User) -> None:
 
 
 @transaction.atomic
-def posting_add(*, member: User, organization: Organization, department: str, section: str,
-                team: str, started_on, ended_on) -> Posting:
+def posting_add(
+    *,
+    member: User,
+    organization: Organization,
+    department: str,
+    section: str,
+    team: str,
+    started_on,
+    ended_on,
+) -> Posting:
     """Record a past posting (one that has ended) in the member's department history."""
     posting = Posting(
-        member=member, organization=organization, department=department,
-        section=section, team=team, started_on=started_on, ended_on=ended_on,
+        member=member,
+        organization=organization,
+        department=department,
+        section=section,
+        team=team,
+        started_on=started_on,
+        ended_on=ended_on,
     )
     posting.full_clean()
     posting.save()

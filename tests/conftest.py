@@ -19,6 +19,7 @@ def load_reference_data():
         pk=1, defaults={"domain": "127.0.0.1:8000", "name": "オンライン市役所"}
     )
 
+
 PASSWORD = "correct-horse-battery-9"
 
 

@@ -28,7 +28,9 @@ def test_log_in_and_log_out(client, member):
 def test_wrong_password_gets_a_japanese_error(client, member):
     response = _login(client, member.email, "wrong-password")
     assert response.status_code == 200
-    assert "入力されたメールアドレスもしくはパスワードが正しくありません" in response.content.decode()
+    assert (
+        "入力されたメールアドレスもしくはパスワードが正しくありません" in response.content.decode()
+    )
 
 
 def test_reset_password_by_code(client, member, committing, run_tasks):
@@ -79,7 +81,9 @@ def test_seed_demo_is_safe_to_run_twice():
 def test_admin_confirms_an_unconfirmed_organization_and_remembers_the_domain(client):
     admin = MemberFactory(is_staff=True, is_superuser=True, email="admin@soumu.go.jp")
     chuo = organization("中央区")
-    picked = MemberFactory(email="sato@city.chuo.lg.jp", organization=chuo, organization_confirmed=False)
+    picked = MemberFactory(
+        email="sato@city.chuo.lg.jp", organization=chuo, organization_confirmed=False
+    )
     client.force_login(admin)
     response = client.post(
         reverse("admin:members_user_changelist"),

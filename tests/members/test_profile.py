@@ -44,7 +44,9 @@ def test_edit_profile_and_other_members_see_it(member_client, member, other_clie
     assert "予算編成を担当しています。" in page and "財政" in page
 
 
-def test_private_fields_are_hidden_from_others_but_not_from_self(member_client, member, other_client):
+def test_private_fields_are_hidden_from_others_but_not_from_self(
+    member_client, member, other_client
+):
     member_client.post(
         reverse("members:profile"),
         _profile_data(member, bio="ひみつの自己紹介", private_fields=["bio", "department"]),
@@ -57,8 +59,13 @@ def test_private_fields_are_hidden_from_others_but_not_from_self(member_client, 
 
 def test_department_change_closes_the_current_posting(member_client, member):
     start = date(2023, 4, 1)
-    Posting.objects.create(member=member, organization=member.organization, department=member.department,
-                           section=member.section, started_on=start)  # fmt: skip
+    Posting.objects.create(
+        member=member,
+        organization=member.organization,
+        department=member.department,
+        section=member.section,
+        started_on=start,
+    )
     member_client.post(reverse("members:profile"), _profile_data(member, section="財政部 財政課"))
     closed = Posting.objects.get(member=member, started_on=start)
     assert closed.ended_on == timezone.localdate()
@@ -74,7 +81,9 @@ def test_department_change_closes_the_current_posting(member_client, member):
         ({"organization": 999_999}, "正しく選択してください"),
     ],
 )
-def test_bad_profile_input_gets_a_japanese_error_and_saves_nothing(member_client, member, changes, message):
+def test_bad_profile_input_gets_a_japanese_error_and_saves_nothing(
+    member_client, member, changes, message
+):
     before = (member.display_name, member.bio, member.organization_id)
     response = member_client.post(reverse("members:profile"), _profile_data(member, **changes))
     assert response.status_code == 200
@@ -83,8 +92,12 @@ def test_bad_profile_input_gets_a_japanese_error_and_saves_nothing(member_client
     assert (member.display_name, member.bio, member.organization_id) == before
 
 
-def test_avatar_is_served_only_through_the_policy_checked_view(member_client, member, anonymous_client):
-    response = member_client.post(reverse("members:profile"), {**_profile_data(member), "avatar": _png()})
+def test_avatar_is_served_only_through_the_policy_checked_view(
+    member_client, member, anonymous_client
+):
+    response = member_client.post(
+        reverse("members:profile"), {**_profile_data(member), "avatar": _png()}
+    )
     assert response.status_code == 302
     member.refresh_from_db()
     url = reverse("members:avatar", args=[member.pk])
@@ -95,7 +108,9 @@ def test_avatar_is_served_only_through_the_policy_checked_view(member_client, me
 
 def test_avatar_that_is_not_an_image_is_refused(member_client, member):
     fake = SimpleUploadedFile("icon.png", b"%PDF-1.7 not an image", content_type="image/png")
-    response = member_client.post(reverse("members:profile"), {**_profile_data(member), "avatar": fake})
+    response = member_client.post(
+        reverse("members:profile"), {**_profile_data(member), "avatar": fake}
+    )
     assert response.status_code == 200
     assert "画像" in response.content.decode()
     member.refresh_from_db()
@@ -104,7 +119,9 @@ def test_avatar_that_is_not_an_image_is_refused(member_client, member):
 
 def test_oversized_avatar_is_refused(member_client, member, settings):
     settings.AVATAR_MAX_BYTES = 100
-    response = member_client.post(reverse("members:profile"), {**_profile_data(member), "avatar": _png((64, 64))})
+    response = member_client.post(
+        reverse("members:profile"), {**_profile_data(member), "avatar": _png((64, 64))}
+    )
     assert "画像は2MB以下にしてください。" in response.content.decode()
 
 
@@ -138,9 +155,15 @@ def test_posting_that_ends_before_it_starts_is_refused(member_client, member):
 
 def test_cannot_delete_someone_elses_posting(member_client):
     other = MemberFactory()
-    posting = Posting.objects.create(member=other, organization=other.organization,
-                                     started_on=date(2019, 4, 1), ended_on=date(2020, 3, 31))  # fmt: skip
-    assert member_client.post(reverse("members:posting_delete", args=[posting.pk])).status_code == 404
+    posting = Posting.objects.create(
+        member=other,
+        organization=other.organization,
+        started_on=date(2019, 4, 1),
+        ended_on=date(2020, 3, 31),
+    )
+    assert (
+        member_client.post(reverse("members:posting_delete", args=[posting.pk])).status_code == 404
+    )
     assert Posting.objects.filter(pk=posting.pk).exists()
 
 
@@ -151,10 +174,16 @@ def test_unknown_and_inactive_members_are_the_same_404(member_client):
 
 
 @pytest.mark.parametrize("postings", [0, 12])
-def test_page_query_counts_do_not_grow_with_content(member_client, member, postings, django_assert_max_num_queries):
+def test_page_query_counts_do_not_grow_with_content(
+    member_client, member, postings, django_assert_max_num_queries
+):
     for year in range(postings):
-        Posting.objects.create(member=member, organization=member.organization,
-                               started_on=date(2000 + year, 4, 1), ended_on=date(2001 + year, 3, 31))  # fmt: skip
+        Posting.objects.create(
+            member=member,
+            organization=member.organization,
+            started_on=date(2000 + year, 4, 1),
+            ended_on=date(2001 + year, 3, 31),
+        )
     member.work_fields.set(WorkField.objects.all()[:5])
     for url in ["/", reverse("members:detail", args=[member.pk]), reverse("members:profile")]:
         with django_assert_max_num_queries(12):

@@ -58,7 +58,12 @@ def test_wrong_code_keeps_the_member_out(client, run_tasks, committing):
 
 @pytest.mark.parametrize(
     "email",
-    ["hanako@gmail.com", "hanako@city.kobe.lg.jp.example.com", "hanako@lg.jp", "hanako@city.example.jp"],
+    [
+        "hanako@gmail.com",
+        "hanako@city.kobe.lg.jp.example.com",
+        "hanako@lg.jp",
+        "hanako@city.example.jp",
+    ],
 )
 def test_non_government_address_gets_a_japanese_error_and_writes_nothing(client, email):
     organizations = Organization.objects.count()
@@ -85,6 +90,8 @@ def test_unknown_government_domain_must_pick_an_organization_and_is_unconfirmed(
 
 
 def test_full_width_address_is_rejected_with_reason(client):
-    response = client.post(reverse("account_signup"), {**SIGNUP, "email": "ｈａｎａｋｏ@city.kobe.lg.jp"})
+    response = client.post(
+        reverse("account_signup"), {**SIGNUP, "email": "ｈａｎａｋｏ@city.kobe.lg.jp"}
+    )
     assert "半角英数字で入力してください" in response.content.decode()
     assert not User.objects.exists()

@@ -44,9 +44,11 @@ def test_transfer_needs_the_new_address_verified_then_moves_the_member(
     member.refresh_from_db()
     assert member.email == NEW_ADDRESS
     assert member.organization.name == "横浜市" and member.organization_confirmed
-    assert list(EmailAddress.objects.filter(user=member).values_list("email", flat=True)) == [NEW_ADDRESS]
+    assert list(EmailAddress.objects.filter(user=member).values_list("email", flat=True)) == [
+        NEW_ADDRESS
+    ]
 
-    old, = Posting.objects.filter(member=member, organization=kobe, ended_on=timezone.localdate())
+    (old,) = Posting.objects.filter(member=member, organization=kobe, ended_on=timezone.localdate())
     assert Posting.objects.get(member=member, ended_on__isnull=True).organization.name == "横浜市"
     assert Notification.objects.filter(recipient=member, kind="transfer").exists()
 
@@ -54,7 +56,9 @@ def test_transfer_needs_the_new_address_verified_then_moves_the_member(
     assert "神戸市" in page and "横浜市" in page  # the history keeps the old organization
 
 
-def test_changing_to_a_non_government_address_is_refused(member_client, member, committing, run_tasks):
+def test_changing_to_a_non_government_address_is_refused(
+    member_client, member, committing, run_tasks
+):
     response = _request_change(member_client, committing, run_tasks, "kobe.taro@gmail.com")
     assert response.status_code == 200
     assert "自治体・省庁のメールアドレスでのみ登録できます" in response.content.decode()

@@ -13,7 +13,9 @@ class Command(BaseCommand):
         for raw in options["addresses"]:
             check = check_email(raw)
             if check.allowed:
-                organization = str(check.organization) if check.organization else "(団体不明: 登録時に選択)"
+                organization = (
+                    str(check.organization) if check.organization else "(団体不明: 登録時に選択)"
+                )
                 self.stdout.write(f"ok\t{check.address}\t{organization}")
             else:
                 self.stdout.write(f"rejected\t{check.address}\t{check.reason}")

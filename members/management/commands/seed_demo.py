@@ -31,25 +31,34 @@ class Command(BaseCommand):
         else:
             member.set_unusable_password()
         member.department, member.section, member.team = (
-            spec["department"], spec["section"], spec["team"],
+            spec["department"],
+            spec["section"],
+            spec["team"],
         )
         if spec["email"].startswith("demo-admin@"):
             member.is_staff = member.is_superuser = True
         member.save()
         EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
         services.member_signup_complete(
-            member=member, display_name=spec["name"], display_name_kana=spec["kana"],
+            member=member,
+            display_name=spec["name"],
+            display_name_kana=spec["kana"],
             chosen_organization=None,
         )
         services.profile_update(
-            member=member, data={"bio": spec["bio"]},
+            member=member,
+            data={"bio": spec["bio"]},
             work_fields=WorkField.objects.filter(name__in=spec["fields"]),
         )
         for org_name, department, section, team, started, ended in spec["history"]:
             services.posting_add(
-                member=member, organization=_organization(org_name),
-                department=department, section=section, team=team,
-                started_on=started, ended_on=ended,
+                member=member,
+                organization=_organization(org_name),
+                department=department,
+                section=section,
+                team=team,
+                started_on=started,
+                ended_on=ended,
             )
         return True
 

@@ -1,0 +1,43 @@
+"""Bench-only ASGI entry point: the site's own application, plus a bare Django view at
+/__bench__/bare that serves as the baseline of bench/pages.py.
+
+The bare view runs through a second Django ASGIHandler with the same settings and the same
+middleware as the site; only its URLconf differs (this module, one pattern). So the
+baseline is daphne + Django's request cycle + every middleware, with a view that does
+nothing: what each page adds on top of it is the page's own cost."""
+
+from cityhall.asgi import application as site  # noqa: I001 (sets up Django first)
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.handlers.asgi import ASGIHandler
+from django.http import HttpResponse
+from django.urls import path
+
+BARE_PATH = "/__bench__/bare"
+
+
+@login_not_required
+def bare(request):
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+urlpatterns = [path(BARE_PATH.lstrip("/"), bare, name="bench_bare")]
+
+
+class BareHandler(ASGIHandler):
+    """Django's ASGI handler, resolving every request against this module's URLconf."""
+
+    def create_request(self, scope, body_file):
+        request, error = super().create_request(scope, body_file)
+        if request is not None:
+            request.urlconf = __name__
+        return request, error
+
+
+bare_application = BareHandler()
+
+
+async def application(scope, receive, send):
+    if scope["type"] == "http" and scope["path"] == BARE_PATH:
+        return await bare_application(scope, receive, send)
+    return await site(scope, receive, send)

@@ -1,0 +1,156 @@
+"""Shared helpers of the bench scripts: a bench database, a real daphne process on
+127.0.0.1, latency figures, and the output convention (a table, then one JSON line last).
+
+Call ``configure(name)`` before anything imports Django: it chooses the database."""
+
+import contextlib
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+STARTUP_SECONDS = 60
+
+
+def configure(name: str) -> str:
+    """Environment for this process and the daphne it starts. A DATABASE_URL passed in (e.g.
+    PostgreSQL) is honoured; otherwise a fresh SQLite file var/bench/<name>.sqlite3.
+    Production-like by default: DEBUG off, but plain HTTP on 127.0.0.1 (no SSL redirect)."""
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("DATABASE_URL"):
+        database = BENCH_DIR / f"{name}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "cityhall.settings"
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return os.environ["DATABASE_URL"]
+
+
+def prepare_database() -> None:
+    """django.setup(), migrations, the cache table and (DEBUG off) the static manifest."""
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    if not settings.DEBUG:
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def daphne(asgi_app: str, ready_path: str):
+    """Run one daphne process on a free 127.0.0.1 port; yields its base URL."""
+    port = free_port()
+    log_path = BENCH_DIR / "daphne.log"
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), asgi_app]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(process, base_url + ready_path, log_path)
+        yield base_url
+    finally:
+        stop(process)
+
+
+def wait_until_ready(process: subprocess.Popen, url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"daphne exited ({process.returncode}):\n{log_path.read_text()}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"daphne not ready after {STARTUP_SECONDS}s:\n{log_path.read_text()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def timed_requests(http: httpx.Client, path: str, count: int, warmup: int) -> dict:
+    """``warmup`` untimed GETs, then ``count`` timed ones, one after another."""
+    for _ in range(warmup):
+        get_ok(http, path)
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(count):
+        before = time.perf_counter()
+        get_ok(http, path)
+        latencies.append(time.perf_counter() - before)
+    return summary(latencies, time.perf_counter() - started)
+
+
+def get_ok(http: httpx.Client, path: str) -> httpx.Response:
+    response = http.get(path)
+    if response.status_code != 200:
+        raise SystemExit(
+            f"GET {path}: {response.status_code} {response.headers.get('location', '')}"
+        )
+    return response
+
+
+def summary(latencies: list[float], elapsed: float) -> dict:
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {
+        "p50_ms": round(cuts[49] * 1000, 2),
+        "p95_ms": round(cuts[94] * 1000, 2),
+        "p99_ms": round(cuts[98] * 1000, 2),
+        "requests_per_second": round(len(latencies) / elapsed, 1),
+    }
+
+
+def print_table(title: str, columns: list[tuple[str, str]], rows: list[dict]) -> None:
+    """columns: (heading, key) pairs; text columns left-aligned, numbers right-aligned."""
+    cells = [[format_cell(row[key]) for _, key in columns] for row in rows]
+    widths = [
+        max(len(heading), *(len(line[i]) for line in cells))
+        for i, (heading, _) in enumerate(columns)
+    ]
+    numeric = [isinstance(rows[0][key], int | float) for _, key in columns]
+    print(title)
+    print("  ".join(align(h, w, n) for (h, _), w, n in zip(columns, widths, numeric, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for line in cells:
+        print("  ".join(align(c, w, n) for c, w, n in zip(line, widths, numeric, strict=True)))
+
+
+def format_cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def align(text: str, width: int, right: bool) -> str:
+    return text.rjust(width) if right else text.ljust(width)
+
+
+def print_json_line(figures: dict) -> None:
+    """The last line of every bench script's output: the same figures as one JSON object."""
+    print(json.dumps(figures, ensure_ascii=False, separators=(",", ":")), flush=True)

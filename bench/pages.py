@@ -1,0 +1,186 @@
+"""Page latency over real HTTP: one daphne process on 127.0.0.1, a signed-in verified member,
+the home page, a member's profile and the profile edit page, against a bare Django view
+measured in the same run (see bench/README.md).
+
+    .venv/bin/python bench/pages.py [--requests 300] [--warmup 30]
+
+Prints a table, then one JSON object with the same figures as the very last line."""
+
+import argparse
+import os
+import re
+import secrets
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import _common  # noqa: E402
+
+VIEWER_EMAIL = "bench-viewer@city.kobe.lg.jp"
+COLLEAGUE_EMAIL = "bench-colleague@city.kobe.lg.jp"
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+COLUMNS = [
+    ("page", "page"), ("path", "path"), ("p50 ms", "p50_ms"), ("p95 ms", "p95_ms"),
+    ("p99 ms", "p99_ms"), ("req/s", "requests_per_second"), ("queries", "queries"),
+    ("p50 / bare", "p50_ratio_to_bare"),
+]  # fmt: skip
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=300, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=30, help="untimed requests per page first")
+    args = parser.parse_args()
+    if not 1 <= args.requests <= 100_000 or not 0 <= args.warmup <= 10_000:
+        parser.error("--requests must be 1..100000 and --warmup 0..10000")
+    return args
+
+
+def create_member(email: str, name: str, kana: str, bio: str, password: str | None = None):
+    """A verified member, as members/management/commands/seed_demo.py makes them."""
+    from allauth.account.models import EmailAddress
+
+    from members import services
+    from members.models import User, WorkField
+
+    member = User.objects.filter(email=email).first()
+    if member is None:
+        member = User.objects.create_user(email)
+        member.department, member.section = "行財政局", "税務部 市民税課"
+        member.save()
+        EmailAddress.objects.create(user=member, email=email, verified=True, primary=True)
+        services.member_signup_complete(
+            member=member, display_name=name, display_name_kana=kana, chosen_organization=None
+        )
+        services.profile_update(
+            member=member, data={"bio": bio},
+            work_fields=WorkField.objects.filter(name__in=["税務", "債権回収"]),
+        )  # fmt: skip
+    if password:
+        member.set_password(password)
+        member.save(update_fields=["password"])
+    return member
+
+
+def create_members(password: str) -> tuple:
+    from django.db import transaction
+
+    with transaction.atomic():
+        viewer = create_member(
+            VIEWER_EMAIL, "計測 一郎", "けいそく いちろう", "ベンチマーク用の会員です。", password
+        )
+        colleague = create_member(
+            COLLEAGUE_EMAIL, "計測 花子", "けいそく はなこ",
+            "4月に福祉局から税務部へ異動しました。滞納整理の進め方を勉強中です。",
+        )  # fmt: skip
+    return viewer, colleague
+
+
+def pages(colleague_id: int) -> list[tuple[str, str]]:
+    from bench._asgi import BARE_PATH
+
+    return [
+        ("bare Django view", BARE_PATH),
+        ("home", "/"),
+        ("member profile", f"/members/{colleague_id}/"),
+        ("profile edit", "/profile/"),
+    ]
+
+
+def count_queries(viewer, path: str) -> int:
+    """SQL queries of one request, in this process, with the test client signed in as viewer
+    (one request first, so per-process caches are warm as they are in daphne)."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    from bench._asgi import BARE_PATH
+
+    client = Client()
+    client.force_login(viewer)
+    urlconf = "bench._asgi" if path == BARE_PATH else settings.ROOT_URLCONF
+    with override_settings(ROOT_URLCONF=urlconf):
+        client.get(path)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+    if response.status_code != 200:
+        raise SystemExit(f"in-process GET {path}: {response.status_code}")
+    return len(captured.captured_queries)
+
+
+def log_in(base_url: str, email: str, password: str) -> str:
+    """Sign in through /accounts/login/ over HTTP; returns the Cookie header to send."""
+    import httpx
+
+    with httpx.Client(base_url=base_url, follow_redirects=False, timeout=30) as http:
+        form = _common.get_ok(http, "/accounts/login/")
+        token = CSRF_INPUT.search(form.text).group(1)
+        csrf_cookie = form.cookies["csrftoken"]
+        response = http.post(
+            "/accounts/login/",
+            data={"login": email, "password": password, "csrfmiddlewaretoken": token},
+            headers={"Cookie": f"csrftoken={csrf_cookie}"},
+        )
+        if response.status_code != 302 or "sessionid" not in response.cookies:
+            raise SystemExit(f"login failed: {response.status_code}")
+        # With DEBUG off the cookies are Secure, which httpx keeps from plain-HTTP requests;
+        # so the bench sends them itself.
+        return f"csrftoken={csrf_cookie}; sessionid={response.cookies['sessionid']}"
+
+
+def measure(base_url: str, cookie: str, targets, args) -> list[dict]:
+    import httpx
+
+    rows = []
+    headers = {"Cookie": cookie, "Accept-Language": "ja"}
+    with httpx.Client(
+        base_url=base_url, headers=headers, follow_redirects=False, timeout=30
+    ) as http:
+        for name, path in targets:
+            figures = _common.timed_requests(http, path, args.requests, args.warmup)
+            rows.append({"page": name, "path": path, **figures})
+    return rows
+
+
+def add_ratios(rows: list[dict]) -> None:
+    bare = rows[0]["p50_ms"]
+    for row in rows:
+        row["p50_ratio_to_bare"] = round(row["p50_ms"] / bare, 2)
+
+
+def main() -> None:
+    args = parse_args()
+    database_given = bool(os.environ.get("DATABASE_URL"))
+    _common.configure("pages")
+    _common.prepare_database()
+    from django.conf import settings
+    from django.db import connection
+
+    password = secrets.token_urlsafe(16)
+    viewer, colleague = create_members(password)
+    targets = pages(colleague.pk)
+    queries = {path: count_queries(viewer, path) for _, path in targets}
+    with _common.daphne("bench._asgi:application", ready_path=targets[0][1]) as base_url:
+        cookie = log_in(base_url, VIEWER_EMAIL, password)
+        rows = measure(base_url, cookie, targets, args)
+    for row in rows:
+        row["queries"] = queries[row["path"]]
+    add_ratios(rows)
+    cores = os.cpu_count()
+    title = (
+        f"Pages over HTTP: 1 daphne process on 127.0.0.1, one client, requests one after "
+        f"another; {args.requests} timed after {args.warmup} warm-up per page; "
+        f"{connection.vendor}, DEBUG={settings.DEBUG}, {cores} cores"
+    )
+    _common.print_table(title, COLUMNS, rows)
+    _common.print_json_line({
+        "bench": "pages", "cores": cores, "requests": args.requests, "warmup": args.warmup,
+        "database": connection.vendor, "database_given": database_given,
+        "debug": settings.DEBUG, "baseline": targets[0][1], "pages": rows,
+    })  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
