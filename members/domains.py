@@ -159,6 +159,8 @@ def rule_matches(match: str, pattern: str, domain: str) -> bool:
         return domain == pattern
     if match == "suffix":
         return domain.endswith("." + pattern)
+    if match == "tree":
+        return domain == pattern or domain.endswith("." + pattern)
     if match == "geographic":
         return is_geographic_government(domain)
     return False

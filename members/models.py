@@ -85,6 +85,7 @@ class DomainRule(models.Model):
     class Match(models.TextChoices):
         SUFFIX = "suffix", _("このドメインの下の名前(ドメイン自体は除く)")
         EXACT = "exact", _("このドメインそのもの")
+        TREE = "tree", _("このドメインとその下のすべての名前")
         GEOGRAPHIC = "geographic", _("地域型JPドメインの地方公共団体名(pref/metro/city/town/vill)")
 
     class Action(models.TextChoices):

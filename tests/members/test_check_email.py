@@ -62,3 +62,10 @@ def test_every_line_has_exactly_three_columns():
 def test_at_least_one_address_is_required():
     with pytest.raises(CommandError):
         call_command("check_email")
+
+
+def test_control_characters_cannot_break_the_columns():
+    out = StringIO()
+    call_command("check_email", "a\tb@city.kobe.lg.jp", stdout=out)
+    line = out.getvalue().rstrip("\n")
+    assert "\n" not in line and line.split("\t")[:2] == ["rejected", "a\\tb@city.kobe.lg.jp"]

@@ -338,3 +338,11 @@ def test_social_signup_is_open_only_to_government_addresses(rf, email, is_open):
 def test_social_signup_without_an_email_attribute_is_closed(rf):
     sociallogin = SimpleNamespace(user=SimpleNamespace())
     assert not SocialAccountAdapter().is_open_for_signup(rf.get("/"), sociallogin)
+
+
+def test_a_tree_deny_rule_blocks_the_domain_and_everything_below(db):
+    assert domains.check_email("a@aist.go.jp").allowed
+    DomainRule.objects.create(domain="aist.go.jp", match="tree", action="deny")
+    assert not domains.check_email("a@aist.go.jp").allowed
+    assert not domains.check_email("a@unit.aist.go.jp").allowed
+    assert domains.check_email("a@soumu.go.jp").allowed

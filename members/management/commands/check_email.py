@@ -12,10 +12,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for raw in options["addresses"]:
             check = check_email(raw)
+            shown = printable(check.address)
             if check.allowed:
                 organization = (
                     str(check.organization) if check.organization else "(団体不明: 登録時に選択)"
                 )
-                self.stdout.write(f"ok\t{check.address}\t{organization}")
+                self.stdout.write(f"ok\t{shown}\t{organization}")
             else:
-                self.stdout.write(f"rejected\t{check.address}\t{check.reason}")
+                self.stdout.write(f"rejected\t{shown}\t{check.reason}")
+
+
+def printable(text: str) -> str:
+    """Tabs and newlines shown as \\t and \\n, so each address stays on its own line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
