@@ -60,6 +60,7 @@ class OrganizationChoiceField(forms.ModelChoiceField):
     widget = OrganizationSelect
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("empty_label", _("選択してください"))
         super().__init__(queryset=selectors.organization_choices(), **kwargs)
 
     def label_from_instance(self, obj):

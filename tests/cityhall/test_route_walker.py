@@ -97,7 +97,9 @@ WS_PATHS = ["/" + str(route.pattern) for route in websocket_urlpatterns]
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("path", [*WS_PATHS, "/ws/no-such-route/"])
 async def test_websocket_routes_close_4401_for_anonymous(path):
-    communicator = WebsocketCommunicator(application, path, headers=[(b"origin", b"http://127.0.0.1:8000")])
+    communicator = WebsocketCommunicator(
+        application, path, headers=[(b"origin", b"http://127.0.0.1:8000")]
+    )
     connected, _ = await communicator.connect()
     assert connected
     closed = await communicator.receive_output()

@@ -50,12 +50,17 @@ async def test_unverified_account_is_closed_with_4401():
     member = await sync_to_async(MemberFactory)(verified=False)
     communicator, connected = await _connect(member)
     assert connected
-    assert await communicator.receive_output() == {"type": "websocket.close", "code": UNAUTHENTICATED}
+    assert await communicator.receive_output() == {
+        "type": "websocket.close",
+        "code": UNAUTHENTICATED,
+    }
 
 
 async def test_wrong_origin_is_rejected():
     member = await sync_to_async(MemberFactory)()
-    communicator, connected = await _connect(member, origin=(b"origin", b"https://evil.example.com"))
+    communicator, connected = await _connect(
+        member, origin=(b"origin", b"https://evil.example.com")
+    )
     assert not connected
 
 

@@ -1,0 +1,75 @@
+"""axe-core finds nothing serious or critical on the pages of the members issue."""
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+PUBLIC_PAGES = {
+    "login": "/accounts/login/",
+    "signup": "/accounts/signup/",
+    "password-reset": "/accounts/password/reset/",
+}
+MEMBER_PAGES = {
+    "home": "/",
+    "profile-edit": "/profile/",
+    "notifications": "/notifications/",
+    "email-change": "/accounts/email/",
+    "password-change": "/accounts/password/change/",
+}
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES.values(), ids=PUBLIC_PAGES.keys())
+def test_public_page(page, axe_check, path):
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    axe_check(page)
+
+
+def test_signup_with_errors(page, sign_up, axe_check):
+    sign_up(page, "hanako.yokohama@gmail.com", password="short")
+    expect(page.get_by_text("自治体・省庁のメールアドレスでのみ登録できます。")).to_be_visible()
+    axe_check(page)
+
+
+def test_code_entry_page(page, sign_up, axe_check):
+    sign_up(page, f"a11y.{uuid.uuid4().hex[:10]}@city.yokohama.lg.jp")
+    expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
+    axe_check(page)
+
+
+@pytest.mark.parametrize("path", MEMBER_PAGES.values(), ids=MEMBER_PAGES.keys())
+def test_member_page(member_page, axe_check, screenshot, path):
+    member_page.goto(path)
+    expect(member_page.get_by_role("heading", level=1)).to_be_visible()
+    if path == "/":
+        screenshot(member_page, "home")
+    axe_check(member_page)
+
+
+def test_member_profile(member_page, axe_check):
+    member_page.goto("/profile/")
+    member_page.get_by_role("link", name="他の会員からの見え方を確認する").click()
+    expect(member_page).to_have_url(re.compile(r"/members/\d+/$"))
+    axe_check(member_page)
+
+
+def test_phone_menu(new_context, member_state, axe_check):
+    page = new_context(
+        storage_state=member_state, viewport={"width": 390, "height": 844}
+    ).new_page()
+    page.goto("/")
+    toggle = page.get_by_role("button", name="メニュー")
+    home_link = page.locator("#site-nav").get_by_role("link", name="ホーム")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(home_link).to_be_hidden()
+    axe_check(page)
+
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(home_link).to_be_visible()
+    axe_check(page)
