@@ -39,5 +39,18 @@ function connectNotifications(delay = 1000) {
   });
 }
 
+// Verification codes (1234-5678): a numeric keypad on phones, and full-width digits typed
+// with the Japanese IME on are turned into ASCII before the form is sent.
+function setupCodeInputs() {
+  document.querySelectorAll('input[name="code"]').forEach((input) => {
+    input.setAttribute("inputmode", "numeric");
+    input.setAttribute("autocomplete", "one-time-code");
+    input.addEventListener("change", () => {
+      input.value = input.value.normalize("NFKC").replace(/[ー―‐－]/g, "-").trim();
+    });
+  });
+}
+
 setupNavToggle();
+setupCodeInputs();
 connectNotifications();
