@@ -32,3 +32,14 @@ def test_a_non_government_address_is_refused_on_the_form(page, sign_up):
     expect(page.get_by_text("自治体・省庁のメールアドレスでのみ登録できます。")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
     expect(page.get_by_label("氏名")).to_have_value("横浜 花子")
+
+
+def test_a_code_typed_in_full_width_digits_is_accepted(page, sign_up, read_code):
+    address = f"taro.{uuid.uuid4().hex[:10]}@city.yokohama.lg.jp"
+    sign_up(page, address, name="港 太郎", kana="みなと たろう")
+    full_width = read_code(address).translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    code_input = page.get_by_label("コード")
+    expect(code_input).to_have_attribute("inputmode", "numeric")
+    code_input.fill(full_width)
+    page.get_by_role("button", name="確認する").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ようこそ、港 太郎さん")
