@@ -37,7 +37,8 @@ def test_a_non_government_address_is_refused_on_the_form(page, sign_up):
 def test_a_code_typed_in_full_width_digits_is_accepted(page, sign_up, read_code):
     address = f"taro.{uuid.uuid4().hex[:10]}@city.yokohama.lg.jp"
     sign_up(page, address, name="港 太郎", kana="みなと たろう")
-    full_width = read_code(address).translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    to_full_width = str.maketrans("0123456789-", "０１２３４５６７８９－")
+    full_width = read_code(address).translate(to_full_width)
     code_input = page.get_by_label("コード")
     expect(code_input).to_have_attribute("inputmode", "numeric")
     code_input.fill(full_width)
