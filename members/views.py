@@ -29,7 +29,10 @@ def member_avatar(request, member_id: int):
     member = selectors.member_for_viewer(request.user, member_id)
     if member is None or not member.avatar:
         raise Http404
-    response = FileResponse(member.avatar.open("rb"))
+    try:
+        response = FileResponse(member.avatar.open("rb"))
+    except FileNotFoundError as missing:
+        raise Http404 from missing
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

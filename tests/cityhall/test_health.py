@@ -84,3 +84,21 @@ def test_pages_carry_a_content_security_policy(member_client):
     policy = response["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "object-src 'none'" in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_error_pages_are_in_japanese(member_client, settings):
+    settings.DEBUG = False
+    response = member_client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "ページが見つかりません" in response.content.decode()
+
+
+def test_a_stale_form_gets_a_japanese_csrf_page(member, settings):
+    from django.test import Client
+
+    settings.DEBUG = False
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    response = client.post("/profile/", {"display_name": "x"})
+    assert response.status_code == 403
+    assert "もう一度お試しください" in response.content.decode()
