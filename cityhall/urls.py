@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from cityhall import health, views
 
-admin.site.site_header = "オンライン市役所 管理"
-admin.site.site_title = "オンライン市役所"
+admin.site.site_header = _("オンライン市役所 管理")
+admin.site.site_title = _("オンライン市役所")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -33,6 +33,9 @@ class AccountAdapter(DefaultAccountAdapter):
             return None
         return super().authenticate(request, **credentials)
 
+    def format_email_subject(self, subject: str) -> str:
+        return f"[{_('オンライン市役所')}] {subject}"
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
