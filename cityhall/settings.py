@@ -216,6 +216,8 @@ STORAGES = {
         )
     },
 }
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 # Uploaded files are never served from a public URL: views check policies and stream them.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = None
