@@ -10,6 +10,7 @@ NAVIGATION = [
     ("events", _("イベント"), "events:index"),
     ("knowledge", _("ナレッジ"), "knowledge:index"),
     ("search", _("検索"), "search:index"),
+    ("people", _("人を探す"), "members:directory"),
     ("notifications", _("通知"), "members:notifications"),
     ("profile", _("プロフィール"), "members:profile"),
 ]

@@ -19,14 +19,15 @@ def is_verified_member(user) -> bool:
     return cached
 
 
-def visible_profile_fields(viewer, member) -> set[str]:
-    """Which optional profile fields ``viewer`` may see on ``member``'s profile."""
+def visible_profile_fields(viewer, member, *, as_other: bool = False) -> set[str]:
+    """Which optional profile fields ``viewer`` may see on ``member``'s profile; ``as_other``
+    shows members their own profile as others see it."""
     all_fields = {name for name, _label in member.PRIVATE_FIELD_CHOICES}
     if not is_verified_member(viewer):
         return set()
-    if viewer.pk == member.pk:
+    if viewer.pk == member.pk and not as_other:
         return all_fields
-    return all_fields - set(member.private_fields or [])
+    return all_fields - set(member.private_fields)
 
 
 def may_view_member(viewer, member) -> bool:

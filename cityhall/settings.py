@@ -177,14 +177,19 @@ ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 # Digits are easy to type on a phone and with the Japanese IME on: 1234-5678.
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 8, "dashed": True}
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+# Mail through LGWAN and its sanitising gateways can take minutes to arrive.
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = 30 * 60
+ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT = 15 * 60
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_GET = False
+# Staff of a whole prefecture may reach the site through one shared gateway (自治体情報
+# セキュリティクラウド), so per-IP limits are generous and per-address limits do the work.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/m/ip",
-    "confirm_email": "1/3m/key",
-    "reset_password": "20/m/ip,5/m/key",
+    "login_failed": "60/m/ip,5/5m/key",
+    "signup": "120/m/ip",
+    "confirm_email": "3/3m/key",
+    "reset_password": "60/m/ip,3/5m/key",
 }
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

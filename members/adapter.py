@@ -1,3 +1,4 @@
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -38,7 +39,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = allauth_context.request
-        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+            "site_url": settings.SITE_URL,
+            "code_minutes": account_settings.EMAIL_VERIFICATION_BY_CODE_TIMEOUT // 60,
+            "reset_minutes": account_settings.PASSWORD_RESET_BY_CODE_TIMEOUT // 60,
+        }
         ctx.update(context)
         services.email_enqueue(self.render_mail(template_prefix, email, ctx))
 

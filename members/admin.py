@@ -49,12 +49,15 @@ class UserAdmin(BaseUserAdmin):
     add_form = MemberCreationForm
     form = MemberChangeForm
     ordering = ["email"]
-    list_display = ["email", "display_name", "organization", "organization_confirmed", "is_staff"]
+    list_display = [
+        "email", "display_name", "organization", "organization_confirmed", "email_verified",
+        "is_staff",
+    ]  # fmt: skip
     list_filter = ["organization_confirmed", "is_staff", "is_active", "organization__kind"]
     search_fields = ["email", "display_name", "display_name_kana", "organization__name"]
     autocomplete_fields = ["organization"]
     inlines = [PostingInline]
-    actions = ["confirm_organization"]
+    actions = ["confirm_organization", "confirm_organization_and_domain"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (
@@ -71,7 +74,11 @@ class UserAdmin(BaseUserAdmin):
                     "work_fields",
                     "bio",
                     "avatar",
-                    "private_fields",
+                    "hide_department",
+                    "hide_work_fields",
+                    "hide_bio",
+                    "hide_history",
+                    "hide_email",
                 ]
             },
         ),  # fmt: skip
@@ -98,11 +105,37 @@ class UserAdmin(BaseUserAdmin):
         ),  # fmt: skip
     ]
 
-    @admin.action(description=_("所属団体を確認済みにし、メールドメインを団体に登録する"))
+    @admin.action(description=_("所属団体を確認済みにする"))
     def confirm_organization(self, request, queryset):
         for member in queryset.filter(organization__isnull=False):
-            services.organization_confirm(member=member, remember_domain=True)
+            services.organization_confirm(member=member, remember_domain=False)
         self.message_user(request, _("確認しました。"), messages.SUCCESS)
+
+    @admin.action(description=_("所属団体を確認済みにし、メールドメインをその団体に登録する"))
+    def confirm_organization_and_domain(self, request, queryset):
+        skipped = [
+            member.email_domain
+            for member in queryset.filter(organization__isnull=False)
+            if not services.organization_confirm(member=member, remember_domain=True)
+        ]
+        self.message_user(request, _("確認しました。"), messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                _(
+                    "次のドメインは名簿の別の団体と結びついているため、"
+                    "登録しませんでした: %(domains)s"
+                )
+                % {"domains": ", ".join(sorted(set(skipped)))},
+                messages.WARNING,
+            )
+
+    @admin.display(boolean=True, description=_("メール確認済み"))
+    def email_verified(self, member):
+        return any(address.verified for address in member.emailaddress_set.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("emailaddress_set")
 
 
 class OrganizationDomainInline(admin.TabularInline):

@@ -75,6 +75,7 @@ class EmailCheck:
 
 
 NOT_GOVERNMENT = _("自治体・省庁のメールアドレスでのみ登録できます。")
+DENIED = _("このドメインのメールアドレスは、管理者の設定により登録できません。")
 
 
 def normalize_email(raw: str) -> str:
@@ -134,9 +135,10 @@ def check_email(raw: str) -> EmailCheck:
         return EmailCheck((raw or "").strip(), False, rejected.code, str(rejected.message))
     domain = address.rpartition("@")[2]
     verdict = rule_verdict(domain)
+    if verdict == "deny":
+        return EmailCheck(address, False, "denied", str(DENIED))
     if verdict != "allow":
-        code = "denied" if verdict == "deny" else "not_government"
-        return EmailCheck(address, False, code, str(NOT_GOVERNMENT))
+        return EmailCheck(address, False, "not_government", str(NOT_GOVERNMENT))
     return EmailCheck(address, True, organization=resolve_organization(domain))
 
 
@@ -216,23 +218,29 @@ def lg_key(domain: str):
 
 def resolve_organization(domain: str):
     """The organization an allowed domain belongs to, or None when the directory can't tell."""
+    candidates = organization_candidates(domain)
+    return candidates[0] if candidates is not None and len(candidates) == 1 else None
+
+
+def organization_candidates(domain: str) -> list | None:
+    """The organizations ``domain`` can belong to: one when the directory knows it, several when
+    the name is ambiguous (city.fuchu.lg.jp: 府中市 in 東京都 or in 広島県), None when it has no
+    idea (the member may pick any organization)."""
     from members.models import OrganizationDomain
 
     labels = domain.split(".")
     suffixes = [".".join(labels[i:]) for i in range(len(labels) - 1)]
-    known = (
-        OrganizationDomain.objects.filter(domain__in=suffixes)
-        .select_related("organization")
-        .order_by()
+    known = sorted(
+        OrganizationDomain.objects.filter(domain__in=suffixes).select_related("organization"),
+        key=lambda row: -len(row.domain),
     )
-    known = sorted(known, key=lambda row: -len(row.domain))
     if known:
-        return known[0].organization
+        return [known[0].organization]
     key = lg_key(domain) or geographic_key(domain)
     if key is None:
         return None
-    found = list(_municipalities(*key)[:2])
-    return found[0] if len(found) == 1 else None
+    found = list(_municipalities(*key).select_related("prefecture")[:10])
+    return found or None
 
 
 def _municipalities(kind: str, name: str, prefecture):
@@ -275,4 +283,13 @@ def kinds_for_label(kind: str):
 def _label_query(name: str):
     from django.db.models import Q
 
-    return Q(domain_label=name) | Q(domain_label_alt=name)
+    spellings = {name, label_spelling(name)}
+    return Q(domain_label__in=spellings) | Q(domain_label_alt__in=spellings)
+
+
+def label_spelling(name: str) -> str:
+    """The directory's spelling of a domain label written in another Hepburn style: n (not m)
+    before b/m/p (gotemba → gotenba), no long vowels (ohta, oota → ota)."""
+    name = re.sub(r"m(?=[bmp])", "n", name)
+    name = re.sub(r"oh(?=[^aeiouy]|$)", "o", name)
+    return re.sub(r"oo|ou|uu", lambda m: m.group(0)[0], name)

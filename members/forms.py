@@ -1,14 +1,19 @@
+import io
+import re
+import unicodedata
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-from members import selectors, services
+from members import domains, selectors, services
 from members.models import Organization, Posting, User, WorkField
 
 
@@ -67,6 +72,30 @@ class OrganizationChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
+def kana_to_hiragana(text: str) -> str:
+    """よみがな in hiragana: full-width katakana and half-width ｶﾀｶﾅ are converted."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+def clean_kana(value: str) -> str:
+    kana = re.sub(r"\s+", " ", kana_to_hiragana(value))
+    if not _KANA.fullmatch(kana):
+        raise ValidationError(_("よみがなは、ひらがな(またはカタカナ)で入力してください。"))
+    return kana
+
+
+_KANA = re.compile(r"[ぁ-ゖー・ 　]+")
+
+
+def limit_organizations(field, email: str) -> None:
+    """Offer only the organizations an ambiguous email domain can mean."""
+    candidates = domains.organization_candidates(email.rpartition("@")[2]) if "@" in email else None
+    if candidates is not None and len(candidates) > 1:
+        field.queryset = field.queryset.filter(pk__in=[org.pk for org in candidates])
+        field.help_text = _("このメールアドレスの団体は次のどれかです。選んでください。")
+
+
 class SignupExtraForm(forms.Form):
     """Fields allauth's sign-up form adds to email and password."""
 
@@ -77,8 +106,17 @@ class SignupExtraForm(forms.Form):
     organization = OrganizationChoiceField(
         label=_("所属団体"),
         required=False,
-        help_text=_("メールアドレスから団体が分からない場合に選んでください。管理者が確認します。"),
+        help_text=_(
+            "メールアドレスから団体が分からない場合だけ選んでください。管理者が確認します。"
+        ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_organizations(self.fields["organization"], self.data.get("email", "").strip().lower())
+
+    def clean_display_name_kana(self):
+        return clean_kana(self.cleaned_data["display_name_kana"])
 
     def signup(self, request, user):
         services.member_signup_complete(
@@ -89,21 +127,38 @@ class SignupExtraForm(forms.Form):
         )
 
     def clean(self):
-        from members import domains
-
         cleaned = super().clean()
-        email = self.data.get("email", "")
-        check = domains.check_email(email)
-        if check.allowed and check.organization is None and not cleaned.get("organization"):
+        check = domains.check_email(self.data.get("email", ""))
+        if not check.allowed or cleaned.get("organization"):
+            return cleaned
+        candidates = domains.organization_candidates(check.domain)
+        if candidates is None:
             self.add_error(
                 "organization",
                 _("このメールアドレスの団体が名簿にありません。所属団体を選んでください。"),
+            )
+        elif len(candidates) > 1:
+            self.add_error(
+                "organization",
+                _("このメールアドレスだけでは団体が決まりません。所属団体を選んでください。"),
             )
         return cleaned
 
 
 class ProfileForm(forms.ModelForm):
     organization = OrganizationChoiceField(label=_("所属団体"))
+    current_since = forms.DateField(
+        label=_("現在の所属になった日"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("所属の履歴の「現在」の開始日です。"),
+    )
+    record_as_transfer = forms.BooleanField(
+        label=_("部署の変更を異動として記録する(以前の部署を履歴に残す)"),
+        required=False,
+        initial=True,
+        help_text=_("書き間違いの訂正なら外してください。"),
+    )
     work_fields = forms.ModelMultipleChoiceField(
         label=_("担当分野"),
         queryset=WorkField.objects.all(),
@@ -123,7 +178,7 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = [
             "display_name", "display_name_kana", "organization", "department", "section",
-            "team", "work_fields", "bio", "private_fields",
+            "team", "work_fields", "bio",
         ]  # fmt: skip
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
         error_messages = {
@@ -135,6 +190,24 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].required = True
         self.fields["display_name_kana"].required = True
+        self.initial["private_fields"] = self.instance.private_fields
+        current = self.instance.postings.filter(ended_on__isnull=True).first()
+        self.initial["current_since"] = current.started_on if current else None
+        self._lock_organization()
+
+    def _lock_organization(self):
+        field = self.fields["organization"]
+        candidates = domains.organization_candidates(self.instance.email_domain)
+        if candidates is not None and len(candidates) == 1:
+            field.disabled = True
+            field.help_text = _(
+                "メールアドレスのドメインから決まります。異動したときはメールアドレスを変更してください。"
+            )
+        else:
+            limit_organizations(field, self.instance.email)
+
+    def clean_display_name_kana(self):
+        return clean_kana(self.cleaned_data["display_name_kana"])
 
     def clean_avatar(self):
         upload = self.cleaned_data.get("avatar")
@@ -142,15 +215,7 @@ class ProfileForm(forms.ModelForm):
             return None
         if upload.size > settings.AVATAR_MAX_BYTES:
             raise ValidationError(_("画像は2MB以下にしてください。"))
-        try:
-            with Image.open(upload) as image:
-                image.verify()
-                if image.format not in {"PNG", "JPEG", "GIF", "WEBP"}:
-                    raise ValidationError(_("PNG、JPEG、GIF、WebP の画像を選んでください。"))
-        except (UnidentifiedImageError, OSError) as error:
-            raise ValidationError(_("画像として読み込めませんでした。")) from error
-        upload.seek(0)
-        return upload
+        return avatar_thumbnail(upload)
 
     def save(self, commit=True):
         data = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "work_fields"}
@@ -158,9 +223,31 @@ class ProfileForm(forms.ModelForm):
             member=self.instance,
             data=data,
             work_fields=self.cleaned_data["work_fields"],
+            private_fields=self.cleaned_data["private_fields"],
             avatar=self.cleaned_data.get("avatar"),
             clear_avatar=self.cleaned_data.get("clear_avatar", False),
+            record_as_transfer=self.cleaned_data["record_as_transfer"],
+            current_since=self.cleaned_data.get("current_since"),
         )
+
+
+AVATAR_SIZE = (512, 512)
+
+
+def avatar_thumbnail(upload) -> ContentFile:
+    """The uploaded image as a PNG of at most 512×512, turned upright, without its metadata
+    (EXIF may carry where a photo was taken)."""
+    try:
+        with Image.open(upload) as image:
+            if image.format not in {"PNG", "JPEG", "GIF", "WEBP"}:
+                raise ValidationError(_("PNG、JPEG、GIF、WebP の画像を選んでください。"))
+            image = ImageOps.exif_transpose(image).convert("RGBA")
+            image.thumbnail(AVATAR_SIZE)
+            buffer = io.BytesIO()
+            image.save(buffer, "PNG", optimize=True)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        raise ValidationError(_("画像として読み込めませんでした。")) from error
+    return ContentFile(buffer.getvalue(), name="avatar.png")
 
 
 class PostingForm(forms.ModelForm):
@@ -184,3 +271,21 @@ class PostingForm(forms.ModelForm):
         if start and end and end < start:
             self.add_error("ended_on", _("終了日は開始日より後にしてください。"))
         return cleaned
+
+
+class MemberSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("名前・部署・自己紹介"), required=False, max_length=100,
+        widget=forms.SearchInput(attrs={"placeholder": _("例: 債権回収、税務課、山田")}),
+    )  # fmt: skip
+    organization = forms.ModelChoiceField(
+        label=_("団体"),
+        required=False,
+        queryset=Organization.objects.all(),
+        widget=forms.HiddenInput,
+    )
+    work_field = forms.ModelChoiceField(
+        label=_("担当分野"), required=False, queryset=WorkField.objects.all(),
+        empty_label=_("すべての分野"),
+    )  # fmt: skip
+    former = forms.BooleanField(label=_("以前に担当していた人も探す"), required=False, initial=True)

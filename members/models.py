@@ -184,13 +184,17 @@ class User(AbstractBaseUser, PermissionsMixin):
             "メールドメインから団体が判定できなかった会員は、管理者が確認するまで未確認です。"
         ),
     )
-    department = models.CharField(_("部"), max_length=100, blank=True)
-    section = models.CharField(_("課"), max_length=100, blank=True)
-    team = models.CharField(_("係"), max_length=100, blank=True)
+    department = models.CharField(_("局・部"), max_length=100, blank=True)
+    section = models.CharField(_("課・室"), max_length=100, blank=True)
+    team = models.CharField(_("係・担当"), max_length=100, blank=True)
     work_fields = models.ManyToManyField(WorkField, verbose_name=_("担当分野"), blank=True)
     bio = models.TextField(_("自己紹介"), max_length=1000, blank=True)
     avatar = models.ImageField(_("アイコン画像"), upload_to="avatars/%Y/%m/", blank=True)
-    private_fields = models.JSONField(_("他の会員に見せない項目"), default=list, blank=True)
+    hide_department = models.BooleanField(_("所属部署を他の会員に見せない"), default=False)
+    hide_work_fields = models.BooleanField(_("担当分野を他の会員に見せない"), default=False)
+    hide_bio = models.BooleanField(_("自己紹介を他の会員に見せない"), default=False)
+    hide_history = models.BooleanField(_("所属の履歴を他の会員に見せない"), default=False)
+    hide_email = models.BooleanField(_("メールアドレスを他の会員に見せない"), default=True)
     is_staff = models.BooleanField(_("管理画面に入れる"), default=False)
     is_active = models.BooleanField(_("有効"), default=True)
     date_joined = models.DateTimeField(_("登録日時"), default=timezone.now)
@@ -219,6 +223,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def department_label(self) -> str:
         return " ".join(p for p in (self.department, self.section, self.team) if p)
 
+    @property
+    def email_domain(self) -> str:
+        return self.email.rpartition("@")[2]
+
+    @property
+    def private_fields(self) -> list[str]:
+        choices = self.PRIVATE_FIELD_CHOICES
+        return [name for name, _label in choices if getattr(self, f"hide_{name}")]
+
 
 class Posting(models.Model):
     """One stretch of a member's career: an organization and department from a date to a date."""
@@ -232,9 +245,9 @@ class Posting(models.Model):
     organization = models.ForeignKey(
         Organization, verbose_name=_("団体"), on_delete=models.PROTECT, related_name="+"
     )
-    department = models.CharField(_("部"), max_length=100, blank=True)
-    section = models.CharField(_("課"), max_length=100, blank=True)
-    team = models.CharField(_("係"), max_length=100, blank=True)
+    department = models.CharField(_("局・部"), max_length=100, blank=True)
+    section = models.CharField(_("課・室"), max_length=100, blank=True)
+    team = models.CharField(_("係・担当"), max_length=100, blank=True)
     started_on = models.DateField(_("開始日"))
     ended_on = models.DateField(_("終了日"), null=True, blank=True)
 
@@ -256,6 +269,10 @@ class Posting(models.Model):
 
     def __str__(self):
         return f"{self.organization} {self.department_label}"
+
+    @property
+    def where(self) -> tuple[str, str, str]:
+        return (self.department, self.section, self.team)
 
     @property
     def department_label(self) -> str:

@@ -1,9 +1,16 @@
 """Every read of members for a viewer."""
 
-from django.db.models import Prefetch, QuerySet
+from allauth.account.models import EmailAddress
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from cityhall import policies
 from members.models import Notification, Organization, Posting, User
+
+
+def verified_members() -> QuerySet[User]:
+    """Active accounts whose address is verified: only these appear to other members."""
+    verified = EmailAddress.objects.filter(user=OuterRef("pk"), primary=True, verified=True)
+    return User.objects.filter(Exists(verified), is_active=True)
 
 
 def member_for_viewer(viewer, member_id: int) -> User | None:
@@ -11,7 +18,8 @@ def member_for_viewer(viewer, member_id: int) -> User | None:
     if not policies.is_verified_member(viewer):
         return None
     member = (
-        User.objects.filter(pk=member_id, is_active=True)
+        verified_members()
+        .filter(pk=member_id)
         .select_related("organization__prefecture")
         .prefetch_related(
             "work_fields",
@@ -25,6 +33,39 @@ def member_for_viewer(viewer, member_id: int) -> User | None:
     if member is None or not policies.may_view_member(viewer, member):
         return None
     return member
+
+
+def member_directory(viewer, *, q="", organization=None, work_field=None, former=True):
+    """Members ``viewer`` may find, searched only in what each member lets others see."""
+    if not policies.is_verified_member(viewer):
+        return User.objects.none()
+    members = verified_members()
+    if organization is not None:
+        members = members.filter(organization=organization)
+    if work_field is not None:
+        members = members.filter(work_fields=work_field, hide_work_fields=False)
+    if q:
+        members = members.filter(_text_matches(q.strip(), former))
+    return members.select_related("organization__prefecture").prefetch_related("work_fields")
+
+
+def _text_matches(q: str, former: bool) -> Q:
+    matches = (
+        Q(display_name__icontains=q)
+        | Q(display_name_kana__icontains=q)
+        | Q(organization__name__icontains=q)
+        | Q(hide_bio=False, bio__icontains=q)
+        | Q(hide_department=False)
+        & (Q(department__icontains=q) | Q(section__icontains=q) | Q(team__icontains=q))
+        | Q(hide_work_fields=False, work_fields__name__icontains=q)
+    )
+    if former:
+        past = Posting.objects.filter(member=OuterRef("pk"), ended_on__isnull=False).filter(
+            Q(department__icontains=q) | Q(section__icontains=q) | Q(team__icontains=q)
+            | Q(organization__name__icontains=q)
+        )  # fmt: skip
+        matches |= Q(Exists(past), hide_history=False)
+    return Q(pk__in=User.objects.filter(matches).values("pk"))
 
 
 def own_profile(member: User) -> User:

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,20 +36,37 @@ def member_signup_complete(
     chosen_organization: Organization | None,
 ) -> User:
     """Fill in what sign-up asked for and open the member's first posting."""
-    found = domains.resolve_organization(member.email.rpartition("@")[2])
     member.display_name = display_name
     member.display_name_kana = display_name_kana
-    member.organization = found or chosen_organization
-    member.organization_confirmed = found is not None
-    if member.organization is None:
-        raise ValidationError(_("所属団体を選んでください。"))
+    member.organization, member.organization_confirmed = _organization_for(
+        member, chosen_organization
+    )
     member.full_clean(exclude=["password"])
     member.save()
-    _open_posting(member)
+    _open_posting(member, started_on=timezone.localdate())
     notification_create(
-        recipient=member, kind=Notification.Kind.WELCOME, params={"name": member.display_name}
+        recipient=member,
+        kind=Notification.Kind.WELCOME,
+        params={"name": member.display_name},
+        url=reverse("members:profile"),
     )
     return member
+
+
+def _organization_for(member: User, chosen: Organization | None) -> tuple[Organization, bool]:
+    """(organization, confirmed): the email domain decides where it can; the member chooses
+    among the candidates of an ambiguous domain, or freely when the directory has no idea, and
+    then an administrator confirms."""
+    candidates = domains.organization_candidates(member.email_domain)
+    if candidates is not None and len(candidates) == 1:
+        return candidates[0], True
+    if chosen is None:
+        raise ValidationError({"organization": _("所属団体を選んでください。")})
+    if candidates is not None and chosen not in candidates:
+        raise ValidationError(
+            {"organization": _("このメールアドレスの団体として選べるものから選んでください。")}
+        )
+    return chosen, False
 
 
 @transaction.atomic
@@ -58,7 +76,7 @@ def member_email_changed(*, member: User) -> bool:
     Returns True when that is a transfer to another organization (the old one stays in the
     department history)."""
     member.refresh_from_db()
-    found = domains.resolve_organization(member.email.rpartition("@")[2])
+    found = domains.resolve_organization(member.email_domain)
     if found is None:
         if member.organization_confirmed:
             member.organization_confirmed = False
@@ -84,17 +102,28 @@ def member_email_changed(*, member: User) -> bool:
 
 @transaction.atomic
 def profile_update(
-    *, member: User, data: dict, work_fields=None, avatar=None, clear_avatar: bool = False
+    *,
+    member: User,
+    data: dict,
+    work_fields=None,
+    private_fields=None,
+    avatar=None,
+    clear_avatar: bool = False,
+    record_as_transfer: bool = True,
+    current_since=None,
 ) -> User:
-    """Save profile fields. A change of organization or department starts a new posting."""
+    """Save profile fields. Moving to another organization always starts a new posting; a new
+    department does too unless the member says it only corrects the current one."""
     saved_org_id = User.objects.values_list("organization_id", flat=True).get(pk=member.pk)
     for name, value in data.items():
         setattr(member, name, value)
     if member.organization_id != saved_org_id:
-        email_org = domains.resolve_organization(member.email.rpartition("@")[2])
-        member.organization_confirmed = (
-            email_org is not None and email_org.pk == member.organization_id
+        member.organization, member.organization_confirmed = _organization_for(
+            member, member.organization
         )
+    if private_fields is not None:
+        for name, _label in User.PRIVATE_FIELD_CHOICES:
+            setattr(member, f"hide_{name}", name in private_fields)
     if clear_avatar and member.avatar:
         member.avatar.delete(save=False)
         member.avatar = ""
@@ -104,47 +133,46 @@ def profile_update(
     member.save()
     if work_fields is not None:
         member.work_fields.set(work_fields)
-    _roll_posting(member)
+    _roll_posting(member, record_as_transfer=record_as_transfer, current_since=current_since)
     return member
 
 
-def _open_posting(member: User) -> Posting:
+def _open_posting(member: User, started_on) -> Posting:
     return Posting.objects.create(
         member=member,
         organization=member.organization,
         department=member.department,
         section=member.section,
         team=member.team,
-        started_on=timezone.localdate(),
+        started_on=started_on,
     )
 
 
-def _roll_posting(member: User) -> None:
-    """If the member moved, close the current posting today and open one for where they are now."""
+def _roll_posting(member: User, *, record_as_transfer: bool = True, current_since=None) -> None:
+    """Keep the current posting in step with where the member works now.
+
+    Another organization closes it today and opens a new one; so does another department when
+    ``record_as_transfer``; otherwise the current posting is corrected in place."""
     today = timezone.localdate()
     current = (
         Posting.objects.select_for_update().filter(member=member, ended_on__isnull=True).first()
     )
-    where = (member.organization_id, member.department, member.section, member.team)
-    if (
-        current
-        and (current.organization_id, current.department, current.section, current.team) == where
-    ):
+    if current is None:
+        if member.organization_id:
+            _open_posting(member, started_on=current_since or today)
         return
-    if current and current.started_on >= today:
-        current.organization = member.organization
-        current.department, current.section, current.team = (
-            member.department,
-            member.section,
-            member.team,
-        )
-        current.save()
-        return
-    if current:
-        current.ended_on = today
+    same_org = current.organization_id == member.organization_id
+    where = (member.department, member.section, member.team)
+    moved = not same_org or (record_as_transfer and where != current.where)
+    if moved:
+        current.ended_on = max(today, current.started_on)
         current.save(update_fields=["ended_on"])
-    if member.organization_id:
-        _open_posting(member)
+        _open_posting(member, started_on=current_since or today)
+        return
+    current.department, current.section, current.team = where
+    current.started_on = current_since or current.started_on
+    current.full_clean()
+    current.save()
 
 
 @transaction.atomic
@@ -183,20 +211,26 @@ def posting_delete(*, member: User, posting_id: int) -> None:
 
 
 @transaction.atomic
-def organization_confirm(*, member: User, remember_domain: bool) -> None:
-    """An administrator confirms the organization a member picked at sign-up."""
+def organization_confirm(*, member: User, remember_domain: bool) -> bool:
+    """An administrator confirms the organization a member picked at sign-up. With
+    ``remember_domain`` the member's email domain is mapped to it, unless the directory already
+    ties that domain to another organization. Returns whether the domain was remembered."""
     member.organization_confirmed = True
     member.save(update_fields=["organization_confirmed"])
-    if remember_domain and member.organization_id:
-        OrganizationDomain.objects.get_or_create(
-            domain=member.email.rpartition("@")[2],
-            defaults={"organization": member.organization},
-        )
     notification_create(
         recipient=member,
         kind=Notification.Kind.ORGANIZATION_CONFIRMED,
         params={"organization": str(member.organization)},
     )
+    if not remember_domain or member.organization_id is None:
+        return False
+    candidates = domains.organization_candidates(member.email_domain)
+    if candidates is not None and (len(candidates) == 1 or member.organization not in candidates):
+        return False
+    OrganizationDomain.objects.get_or_create(
+        domain=member.email_domain, defaults={"organization": member.organization}
+    )
+    return True
 
 
 def notification_create(*, recipient: User, kind: str, params: dict, url: str = "") -> Notification:

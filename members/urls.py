@@ -5,6 +5,7 @@ from members import views
 app_name = "members"
 
 urlpatterns = [
+    path("members/", views.member_directory, name="directory"),
     path("members/<int:member_id>/", views.member_detail, name="detail"),
     path("members/<int:member_id>/avatar", views.member_avatar, name="avatar"),
     path("profile/", views.profile_edit, name="profile"),

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -7,21 +8,40 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cityhall import policies
 from members import selectors, services
-from members.forms import PostingForm, ProfileForm
+from members.forms import MemberSearchForm, PostingForm, ProfileForm
 
 
 def member_detail(request, member_id: int):
     member = selectors.member_for_viewer(request.user, member_id)
     if member is None:
         raise Http404
+    is_self = member.pk == request.user.pk
+    preview = is_self and request.GET.get("as") == "member"
+    visible = policies.visible_profile_fields(request.user, member, as_other=preview)
     return render(
         request,
         "members/member_detail.html",
         {
             "member": member,
-            "visible": dict.fromkeys(policies.visible_profile_fields(request.user, member), True),
-            "is_self": member.pk == request.user.pk,
+            "visible": dict.fromkeys(visible, True),
+            "is_self": is_self,
+            "preview": preview,
         },
+    )
+
+
+def member_directory(request):
+    form = MemberSearchForm(request.GET or None)
+    query = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(selectors.member_directory(request.user, **query), 30).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        (member, dict.fromkeys(policies.visible_profile_fields(request.user, member), True))
+        for member in page
+    ]
+    return render(
+        request, "members/member_directory.html", {"form": form, "page": page, "rows": rows}
     )
 
 
@@ -43,9 +63,13 @@ def profile_edit(request):
     member = selectors.own_profile(request.user)
     form = ProfileForm(request.POST or None, request.FILES or None, instance=member)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("プロフィールを保存しました。"))
-        return redirect("members:profile")
+        try:
+            form.save()
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("プロフィールを保存しました。"))
+            return redirect("members:profile")
     return render(
         request,
         "members/profile_edit.html",

@@ -53,7 +53,14 @@ def test_member_page(member_page, axe_check, screenshot, path):
 def test_member_profile(member_page, axe_check):
     member_page.goto("/profile/")
     member_page.get_by_role("link", name="他の会員からの見え方を確認する").click()
-    expect(member_page).to_have_url(re.compile(r"/members/\d+/$"))
+    expect(member_page).to_have_url(re.compile(r"/members/\d+/\?as=member$"))
+    axe_check(member_page)
+
+
+def test_member_directory(member_page, axe_check):
+    member_page.goto("/members/?q=%E8%B2%A1%E6%94%BF")
+    expect(member_page.get_by_role("heading", level=1)).to_have_text("人を探す")
+    expect(member_page.locator(".member-card").first).to_be_visible()
     axe_check(member_page)
 
 

@@ -18,9 +18,9 @@ def test_edit_profile_hide_a_field_and_see_it_as_others_do(page, new_context, lo
     page.goto("/profile/")
     screenshot(page, "profile-edit")
     form = page.locator("form").filter(has=page.get_by_role("button", name="保存する"))
-    form.get_by_label("部", exact=True).fill(department)
-    form.get_by_label("課", exact=True).fill(section)
-    form.get_by_label("係", exact=True).fill(team)
+    form.get_by_label("局・部", exact=True).fill(department)
+    form.get_by_label("課・室", exact=True).fill(section)
+    form.get_by_label("係・担当", exact=True).fill(team)
     form.get_by_role("textbox", name="自己紹介").fill(bio)
     private = form.get_by_role("group", name="他の会員に見せない項目")
     private.get_by_role("checkbox", name="所属部署").check()
@@ -28,12 +28,17 @@ def test_edit_profile_hide_a_field_and_see_it_as_others_do(page, new_context, lo
 
     expect(page).to_have_url(re.compile(r"/profile/$"))
     expect(page.get_by_role("status")).to_contain_text("プロフィールを保存しました。")
-    expect(form.get_by_label("部", exact=True)).to_have_value(department)
+    expect(form.get_by_label("局・部", exact=True)).to_have_value(department)
     expect(private.get_by_role("checkbox", name="所属部署")).to_be_checked()
 
     page.get_by_role("link", name="他の会員からの見え方を確認する").click()
-    expect(page).to_have_url(re.compile(r"/members/\d+/$"))
-    profile_url = page.url
+    expect(page).to_have_url(re.compile(r"/members/\d+/\?as=member$"))
+    expect(page.get_by_role("note")).to_contain_text("他の会員から見たあなたのプロフィールです。")
+    expect(page.locator("article.profile")).to_contain_text(bio)
+    expect(page.locator("article.profile")).not_to_contain_text(department)
+
+    profile_url = page.url.removesuffix("?as=member")
+    page.goto(profile_url)
     profile = page.locator("article.profile")
     expect(page.get_by_role("heading", level=1)).to_contain_text("山本 美咲")
     expect(profile).to_contain_text(f"{department} {section} {team}")

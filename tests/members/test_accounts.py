@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from members import domains
 from members.models import Notification, OrganizationDomain, User
 from tests.conftest import PASSWORD
 from tests.factories import MemberFactory, organization
@@ -87,7 +88,7 @@ def test_admin_confirms_an_unconfirmed_organization_and_remembers_the_domain(cli
     client.force_login(admin)
     response = client.post(
         reverse("admin:members_user_changelist"),
-        {"action": "confirm_organization", "_selected_action": [picked.pk]},
+        {"action": "confirm_organization_and_domain", "_selected_action": [picked.pk]},
     )
     assert response.status_code == 302
     picked.refresh_from_db()
@@ -103,3 +104,21 @@ def test_notifications_page_lists_and_marks_read(member_client, member):
     assert member_client.get(reverse("members:notification_count")).json() == {"unread": 1}
     member_client.post(reverse("members:notifications"))
     assert member_client.get(reverse("members:notification_count")).json() == {"unread": 0}
+
+
+def test_confirming_never_remaps_a_domain_the_directory_already_knows(client):
+    admin = MemberFactory(is_staff=True, is_superuser=True, email="admin@soumu.go.jp")
+    wrong = MemberFactory(
+        email="mismatch@city.kobe.lg.jp",
+        organization=organization("総務省"),
+        organization_confirmed=False,
+    )
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:members_user_changelist"),
+        {"action": "confirm_organization_and_domain", "_selected_action": [wrong.pk]},
+        follow=True,
+    )
+    assert "city.kobe.lg.jp" in response.content.decode()  # the warning names it
+    assert not OrganizationDomain.objects.filter(domain="city.kobe.lg.jp").exists()
+    assert domains.resolve_organization("city.kobe.lg.jp").name == "神戸市"

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 # The Japanese reasons of members/domains.py, by code.
 REASONS = {
     "not_government": "自治体・省庁のメールアドレスでのみ登録できます。",
-    "denied": "自治体・省庁のメールアドレスでのみ登録できます。",
+    "denied": "このドメインのメールアドレスは、管理者の設定により登録できません。",
     "empty": "メールアドレスを入力してください。",
     "ideographic_dot": "「。」や「．」ではなく半角の「.」を使ってください。",
     "non_ascii": "全角文字や記号が含まれています。半角英数字で入力してください。",

@@ -66,7 +66,10 @@ def test_department_change_closes_the_current_posting(member_client, member):
         section=member.section,
         started_on=start,
     )
-    member_client.post(reverse("members:profile"), _profile_data(member, section="財政部 財政課"))
+    member_client.post(
+        reverse("members:profile"),
+        _profile_data(member, section="財政部 財政課", record_as_transfer="on"),
+    )
     closed = Posting.objects.get(member=member, started_on=start)
     assert closed.ended_on == timezone.localdate()
     current = Posting.objects.get(member=member, ended_on__isnull=True)
@@ -78,7 +81,7 @@ def test_department_change_closes_the_current_posting(member_client, member):
     [
         ({"display_name": ""}, "氏名を入力してください。"),
         ({"bio": "あ" * 100_000}, "1000"),
-        ({"organization": 999_999}, "正しく選択してください"),
+        ({"display_name_kana": "yamada"}, "ひらがな"),
     ],
 )
 def test_bad_profile_input_gets_a_japanese_error_and_saves_nothing(
@@ -188,3 +191,64 @@ def test_page_query_counts_do_not_grow_with_content(
     for url in ["/", reverse("members:detail", args=[member.pk]), reverse("members:profile")]:
         with django_assert_max_num_queries(12):
             assert member_client.get(url).status_code == 200
+
+
+def test_a_correction_keeps_the_current_posting_and_can_set_its_start(member_client, member):
+    Posting.objects.create(
+        member=member, organization=member.organization, department=member.department,
+        section="税務部 市民税課", started_on=date(2024, 4, 1),
+    )  # fmt: skip
+    member_client.post(
+        reverse("members:profile"),
+        _profile_data(member, section="税務部 市民税務課", current_since="2024-04-01"),
+    )
+    posting = Posting.objects.get(member=member)
+    assert posting.ended_on is None and posting.section == "税務部 市民税務課"
+    assert posting.started_on == date(2024, 4, 1)
+
+
+def test_organization_follows_the_email_domain(member_client, member):
+    response = member_client.post(
+        reverse("members:profile"), _profile_data(member, organization=organization("総務省").pk)
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.organization.name == "神戸市" and member.organization_confirmed
+
+
+def test_kana_is_stored_in_hiragana(member_client, member):
+    data = _profile_data(member, display_name_kana="ｺｳﾍﾞ ﾀﾛｳ")
+    member_client.post(reverse("members:profile"), data)
+    member.refresh_from_db()
+    assert member.display_name_kana == "こうべ たろう"
+
+
+def test_avatar_is_shrunk_and_stripped(member_client, member):
+    member_client.post(
+        reverse("members:profile"), {**_profile_data(member), "avatar": _png((2000, 1000))}
+    )
+    member.refresh_from_db()
+    with Image.open(member.avatar.open("rb")) as stored:
+        assert stored.size == (512, 256) and stored.format == "PNG"
+        assert not stored.getexif()
+
+
+def test_preview_shows_your_profile_as_others_see_it(member_client, member):
+    member.bio = "ひみつの自己紹介"
+    member.hide_bio = True
+    member.save()
+    url = reverse("members:detail", args=[member.pk])
+    assert "ひみつの自己紹介" in member_client.get(url).content.decode()
+    assert "ひみつの自己紹介" not in member_client.get(url + "?as=member").content.decode()
+
+
+def test_email_is_private_by_default(member, other_client):
+    page = other_client.get(reverse("members:detail", args=[member.pk])).content.decode()
+    assert member.email not in page
+
+
+def test_unverified_accounts_are_invisible_to_members(member_client):
+    ghost = MemberFactory(verified=False, display_name="幽霊 太郎")
+    assert member_client.get(reverse("members:detail", args=[ghost.pk])).status_code == 404
+    page = member_client.get(reverse("members:directory"), {"q": "幽霊"}).content.decode()
+    assert "幽霊 太郎" not in page

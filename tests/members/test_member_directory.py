@@ -1,0 +1,65 @@
+"""人を探す: find people who do, or did, the same job — only through what they let others see."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from members.models import Posting, WorkField
+from tests.factories import MemberFactory, organization
+
+pytestmark = pytest.mark.django_db
+URL = reverse("members:directory")
+
+
+def names(client, **params) -> str:
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture
+def collector(db):
+    """Did 債権回収 in 船橋市 until last March; now in 財政課."""
+    person = MemberFactory(display_name="債権 一郎", section="財政部 財政課")
+    Posting.objects.create(
+        member=person, organization=organization("船橋市"), section="債権回収課",
+        started_on=date(2021, 4, 1), ended_on=date(2025, 3, 31),
+    )  # fmt: skip
+    person.work_fields.set([WorkField.objects.get(name="財政")])
+    return person
+
+
+def test_find_people_by_current_department_and_field(member_client, collector):
+    assert "債権 一郎" in names(member_client, q="財政課")
+    field = WorkField.objects.get(name="財政")
+    assert "債権 一郎" in names(member_client, work_field=field.pk)
+
+
+def test_find_people_who_did_the_job_before(member_client, collector):
+    assert "債権 一郎" in names(member_client, q="債権回収課", former="on")
+    assert "債権 一郎" not in names(member_client, q="債権回収課")
+
+
+@pytest.mark.parametrize(
+    ("hidden", "params"),
+    [
+        ("hide_department", {"q": "財政課"}),
+        ("hide_history", {"q": "債権回収課", "former": "on"}),
+        ("hide_work_fields", {"work_field": "FIELD"}),
+    ],
+)
+def test_hidden_fields_cannot_be_searched(member_client, collector, hidden, params):
+    setattr(collector, hidden, True)
+    collector.save()
+    if params.get("work_field") == "FIELD":
+        params = {"work_field": WorkField.objects.get(name="財政").pk}
+    assert "債権 一郎" not in names(member_client, **params)
+
+
+def test_directory_query_count_does_not_grow(member_client, django_assert_max_num_queries):
+    for _ in range(25):
+        MemberFactory().work_fields.set(WorkField.objects.all()[:3])
+    with django_assert_max_num_queries(10):
+        page = names(member_client)
+    assert page.count('class="member-card"') == 26
