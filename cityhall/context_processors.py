@@ -2,6 +2,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from cityhall import policies
+from members.selectors import unread_notification_count
 
 # The main navigation; a section appears once its app provides the URL.
 NAVIGATION = [
@@ -34,4 +35,4 @@ def navigation(request):
             if link["url"] == "/"
             else request.path.startswith(link["url"])
         )
-    return {"nav_links": links}
+    return {"nav_links": links, "unread_count": unread_notification_count(request.user)}

@@ -88,9 +88,8 @@ def clean_kana(value: str) -> str:
 _KANA = re.compile(r"[ぁ-ゖー・ 　]+")
 
 
-def limit_organizations(field, email: str) -> None:
+def limit_organizations(field, candidates) -> None:
     """Offer only the organizations an ambiguous email domain can mean."""
-    candidates = domains.organization_candidates(email.rpartition("@")[2]) if "@" in email else None
     if candidates is not None and len(candidates) > 1:
         field.queryset = field.queryset.filter(pk__in=[org.pk for org in candidates])
         field.help_text = _("このメールアドレスの団体は次のどれかです。選んでください。")
@@ -113,7 +112,10 @@ class SignupExtraForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        limit_organizations(self.fields["organization"], self.data.get("email", "").strip().lower())
+        email = self.data.get("email", "").strip().lower()
+        if "@" in email:
+            candidates = domains.organization_candidates(email.rpartition("@")[2])
+            limit_organizations(self.fields["organization"], candidates)
 
     def clean_display_name_kana(self):
         return clean_kana(self.cleaned_data["display_name_kana"])
@@ -191,7 +193,7 @@ class ProfileForm(forms.ModelForm):
         self.fields["display_name"].required = True
         self.fields["display_name_kana"].required = True
         self.initial["private_fields"] = self.instance.private_fields
-        current = self.instance.postings.filter(ended_on__isnull=True).first()
+        current = next((p for p in self.instance.postings.all() if p.ended_on is None), None)
         self.initial["current_since"] = current.started_on if current else None
         self._lock_organization()
 
@@ -204,7 +206,7 @@ class ProfileForm(forms.ModelForm):
                 "メールアドレスのドメインから決まります。異動したときはメールアドレスを変更してください。"
             )
         else:
-            limit_organizations(field, self.instance.email)
+            limit_organizations(field, candidates)
 
     def clean_display_name_kana(self):
         return clean_kana(self.cleaned_data["display_name_kana"])

@@ -96,6 +96,7 @@ def member_email_changed(*, member: User) -> bool:
         recipient=member,
         kind=Notification.Kind.TRANSFER,
         params={"old": str(old) if old else "-", "new": str(found)},
+        url=reverse("members:profile"),
     )
     return True
 

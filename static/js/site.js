@@ -15,6 +15,13 @@ function setupNavToggle() {
     apply();
   });
   small.addEventListener("change", apply);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+      toggle.setAttribute("aria-expanded", "false");
+      apply();
+      toggle.focus();
+    }
+  });
   apply();
 }
 
