@@ -43,7 +43,12 @@ class OrganizationSelect(forms.Select):
         selected = "" if value is None else str(value)
         attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         parts = [format_html("<select{}>", flatatt(attrs))]
-        for group, options in self.choices:
+        choices = self.choices
+        if attrs.get("disabled"):
+            # Only the chosen organization can be sent; the other ~1,800 would be dead weight.
+            choices = [(option, label) for _group, options in self._flat(choices)
+                       for option, label in options if str(option) == selected]  # fmt: skip
+        for group, options in choices:
             if isinstance(options, (list, tuple)):
                 parts.append(format_html('<optgroup label="{}">', group))
                 parts.extend(self._option(option, label, selected) for option, label in options)
@@ -52,6 +57,11 @@ class OrganizationSelect(forms.Select):
                 parts.append(self._option(group, options, selected))
         parts.append("</select>")
         return mark_safe("".join(parts))
+
+    @staticmethod
+    def _flat(choices):
+        for group, options in choices:
+            yield (group, options if isinstance(options, (list, tuple)) else [(group, options)])
 
     @staticmethod
     def _option(value, label, selected) -> str:

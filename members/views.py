@@ -73,29 +73,23 @@ def profile_edit(request):
     return render(
         request,
         "members/profile_edit.html",
-        {"form": form, "member": member, "posting_form": PostingForm(prefix="posting")},
+        {"form": form, "member": member},
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def posting_add(request):
-    member = request.user
-    form = PostingForm(request.POST, prefix="posting")
-    if form.is_valid():
+    form = PostingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
-            services.posting_add(member=member, **form.cleaned_data)
+            services.posting_add(member=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("所属の履歴を追加しました。"))
             return redirect("members:profile")
-    profile_form = ProfileForm(instance=selectors.own_profile(member))
-    return render(
-        request,
-        "members/profile_edit.html",
-        {"form": profile_form, "member": member, "posting_form": form},
-        status=400,
-    )
+    status = 400 if form.errors else 200
+    return render(request, "members/posting_add.html", {"form": form}, status=status)
 
 
 @require_POST

@@ -17,6 +17,8 @@ MEMBER_PAGES = {
     "home": "/",
     "profile-edit": "/profile/",
     "notifications": "/notifications/",
+    "posting-add": "/profile/history/add",
+    "member-directory": "/members/",
     "email-change": "/accounts/email/",
     "password-change": "/accounts/password/change/",
 }

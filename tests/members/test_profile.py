@@ -130,10 +130,10 @@ def test_oversized_avatar_is_refused(member_client, member, settings):
 
 def test_add_and_delete_a_past_posting(member_client, member):
     payload = {
-        "posting-organization": organization("船橋市").pk,
-        "posting-department": "税務部",
-        "posting-started_on": "2018-04-01",
-        "posting-ended_on": "2021-03-31",
+        "organization": organization("船橋市").pk,
+        "department": "税務部",
+        "started_on": "2018-04-01",
+        "ended_on": "2021-03-31",
     }
     assert member_client.post(reverse("members:posting_add"), payload).status_code == 302
     posting = Posting.objects.get(member=member, department="税務部")
@@ -146,9 +146,9 @@ def test_add_and_delete_a_past_posting(member_client, member):
 
 def test_posting_that_ends_before_it_starts_is_refused(member_client, member):
     payload = {
-        "posting-organization": member.organization_id,
-        "posting-started_on": "2021-04-01",
-        "posting-ended_on": "2020-03-31",
+        "organization": member.organization_id,
+        "started_on": "2021-04-01",
+        "ended_on": "2020-03-31",
     }
     response = member_client.post(reverse("members:posting_add"), payload)
     assert response.status_code == 400
@@ -252,3 +252,8 @@ def test_unverified_accounts_are_invisible_to_members(member_client):
     assert member_client.get(reverse("members:detail", args=[ghost.pk])).status_code == 404
     page = member_client.get(reverse("members:directory"), {"q": "幽霊"}).content.decode()
     assert "幽霊 太郎" not in page
+
+
+def test_the_add_posting_page_offers_every_organization(member_client):
+    page = member_client.get(reverse("members:posting_add")).content.decode()
+    assert page.count("<option") > 1800 and "以前の所属を追加" in page
