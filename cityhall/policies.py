@@ -19,6 +19,10 @@ def is_verified_member(user) -> bool:
     return cached
 
 
+def is_site_moderator(user) -> bool:
+    return is_verified_member(user) and (user.is_site_moderator or user.is_superuser)
+
+
 def visible_profile_fields(viewer, member, *, as_other: bool = False) -> set[str]:
     """Which optional profile fields ``viewer`` may see on ``member``'s profile; ``as_other``
     shows members their own profile as others see it."""

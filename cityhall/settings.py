@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "cityhall",
     "members",
+    "groups",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +123,7 @@ MEILISEARCH_API_KEY = env.str("MEILISEARCH_API_KEY", default="")
 SEARCH_BACKEND = "meilisearch" if MEILISEARCH_URL else "embedded"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+NOTIFICATION_MAIL_DELAY = env.int("NOTIFICATION_MAIL_DELAY", default=300)
 TASK_WORKER_STALE_SECONDS = env.int("TASK_WORKER_STALE_SECONDS", default=120)
 
 
@@ -228,6 +230,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = None
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENTS_PER_POST = 5
 
 # --- security ----------------------------------------------------------------------------
 SECURE_CSP = {

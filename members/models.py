@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from members.handles import unique_handle
 
 
 class Organization(models.Model):
@@ -167,6 +170,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     ]
 
     email = models.EmailField(_("メールアドレス"), unique=True)
+    handle = models.CharField(
+        _("ハンドル名"),
+        max_length=40,
+        unique=True,
+        null=True,
+        validators=[RegexValidator(r"^[a-z0-9][a-z0-9_.-]*$")],
+        help_text=_("@で呼びかけるときの名前(半角英数字)。"),
+    )
     display_name = models.CharField(_("氏名"), max_length=50, blank=True)
     display_name_kana = models.CharField(_("よみがな"), max_length=100, blank=True)
     organization = models.ForeignKey(
@@ -195,6 +206,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     hide_bio = models.BooleanField(_("自己紹介を他の会員に見せない"), default=False)
     hide_history = models.BooleanField(_("所属の履歴を他の会員に見せない"), default=False)
     hide_email = models.BooleanField(_("メールアドレスを他の会員に見せない"), default=True)
+    is_site_moderator = models.BooleanField(_("サイトのモデレーター"), default=False)
     is_staff = models.BooleanField(_("管理画面に入れる"), default=False)
     is_active = models.BooleanField(_("有効"), default=True)
     date_joined = models.DateTimeField(_("登録日時"), default=timezone.now)
@@ -212,6 +224,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.display_name or self.email
+
+    def save(self, *args, **kwargs):
+        if not self.handle:
+            others = User.objects.exclude(pk=self.pk)
+            self.handle = unique_handle(self.email, lambda h: others.filter(handle=h).exists())
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return self.display_name
@@ -284,6 +302,11 @@ class Notification(models.Model):
         WELCOME = "welcome", _("ようこそ")
         TRANSFER = "transfer", _("所属の変更")
         ORGANIZATION_CONFIRMED = "organization_confirmed", _("所属団体の確認")
+        MENTION = "mention", _("@で呼びかけられた")
+        REPLY = "reply", _("自分のトピックへの返信")
+        WATCHED_REPLY = "watched_reply", _("ウォッチ中のトピックへの返信")
+        ACCEPTED_ANSWER = "accepted_answer", _("回答が解決済みに選ばれた")
+        GROUP = "group", _("グループの参加・招待・審査")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -296,6 +319,7 @@ class Notification(models.Model):
     url = models.CharField(_("リンク先"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("日時"), default=timezone.now)
     read_at = models.DateTimeField(_("既読日時"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("メール送信日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")
@@ -318,8 +342,34 @@ class Notification(models.Model):
             self.Kind.ORGANIZATION_CONFIRMED: _(
                 "所属団体(%(organization)s)が管理者により確認されました。"
             ),
+            self.Kind.MENTION: _("%(actor)sさんが「%(topic)s」であなたに呼びかけました。"),
+            self.Kind.REPLY: _("%(actor)sさんが「%(topic)s」に返信しました。"),
+            self.Kind.WATCHED_REPLY: _("ウォッチ中の「%(topic)s」に%(actor)sさんが投稿しました。"),
+            self.Kind.ACCEPTED_ANSWER: _("「%(topic)s」であなたの回答が解決済みに選ばれました。"),
+            self.Kind.GROUP: _("%(message)s"),
         }
         try:
             return str(templates[self.kind]) % self.params
         except (KeyError, TypeError):
             return self.get_kind_display()
+
+
+class NotificationPreference(models.Model):
+    """Whether a kind of notification shows in the app and/or is mailed. Missing rows mean the
+    defaults: everything in the app, mail for what concerns the member directly."""
+
+    EMAIL_BY_DEFAULT = {"mention", "reply", "accepted_answer", "group"}
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("種類"), max_length=40, choices=Notification.Kind.choices)
+    in_app = models.BooleanField(_("画面で知らせる"), default=True)
+    email = models.BooleanField(_("メールで知らせる"), default=True)
+
+    class Meta:
+        verbose_name = _("通知の設定")
+        verbose_name_plural = _("通知の設定")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "kind"], name="one_preference_per_kind")
+        ]

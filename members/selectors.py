@@ -35,6 +35,16 @@ def member_for_viewer(viewer, member_id: int) -> User | None:
     return member
 
 
+def member_by_handle(viewer, handle: str) -> User | None:
+    if not policies.is_verified_member(viewer):
+        return None
+    return verified_members().filter(handle=handle.lower()).first()
+
+
+def members_by_handles(handles) -> QuerySet[User]:
+    return verified_members().filter(handle__in=[h.lower() for h in handles])
+
+
 def member_directory(viewer, *, q="", organization=None, work_field=None, former=True):
     """Members ``viewer`` may find, searched only in what each member lets others see."""
     if not policies.is_verified_member(viewer):

@@ -1,5 +1,8 @@
 """Every write to members, organizations, postings and notifications."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -8,8 +11,15 @@ from django.utils.translation import gettext as _
 
 from cityhall import realtime
 from members import domains
-from members.models import Notification, Organization, OrganizationDomain, Posting, User
-from members.tasks import send_email
+from members.models import (
+    Notification,
+    NotificationPreference,
+    Organization,
+    OrganizationDomain,
+    Posting,
+    User,
+)
+from members.tasks import send_email, send_notification_mail
 
 
 def email_enqueue(message) -> None:
@@ -234,12 +244,49 @@ def organization_confirm(*, member: User, remember_domain: bool) -> bool:
     return True
 
 
-def notification_create(*, recipient: User, kind: str, params: dict, url: str = "") -> Notification:
+def notification_create(
+    *, recipient: User, kind: str, params: dict, url: str = ""
+) -> Notification | None:
+    """Notify ``recipient`` as their preferences say: in the app (live count), by mail (grouped:
+    one message for what arrives within NOTIFICATION_MAIL_DELAY), both, or not at all."""
+    in_app, by_mail = notification_channels(recipient, kind)
+    if not (in_app or by_mail):
+        return None
     notification = Notification.objects.create(
-        recipient=recipient, kind=kind, params=params, url=url
+        recipient=recipient,
+        kind=kind,
+        params=params,
+        url=url,
+        read_at=None if in_app else timezone.now(),
+        emailed_at=None if by_mail else timezone.now(),
     )
-    _publish_unread_count(recipient.pk)
+    if in_app:
+        _publish_unread_count(recipient.pk)
+    if by_mail:
+        _enqueue_notification_mail(recipient.pk)
     return notification
+
+
+def notification_channels(member: User, kind: str) -> tuple[bool, bool]:
+    preference = NotificationPreference.objects.filter(member=member, kind=kind).first()
+    if preference is None:
+        return True, kind in NotificationPreference.EMAIL_BY_DEFAULT
+    return preference.in_app, preference.email
+
+
+@transaction.atomic
+def notification_preferences_set(*, member: User, choices: dict[str, tuple[bool, bool]]) -> None:
+    for kind, (in_app, email) in choices.items():
+        NotificationPreference.objects.update_or_create(
+            member=member, kind=kind, defaults={"in_app": in_app, "email": email}
+        )
+
+
+def _enqueue_notification_mail(member_id: int) -> None:
+    run_after = timezone.now() + timedelta(seconds=settings.NOTIFICATION_MAIL_DELAY)
+    transaction.on_commit(
+        lambda: send_notification_mail.using(run_after=run_after).enqueue(member_id=member_id)
+    )
 
 
 def notifications_mark_read(*, member: User) -> int:

@@ -7,10 +7,16 @@ app_name = "members"
 urlpatterns = [
     path("members/", views.member_directory, name="directory"),
     path("members/<int:member_id>/", views.member_detail, name="detail"),
+    path("members/@<str:handle>", views.member_by_handle, name="by_handle"),
     path("members/<int:member_id>/avatar", views.member_avatar, name="avatar"),
     path("profile/", views.profile_edit, name="profile"),
     path("profile/history/add", views.posting_add, name="posting_add"),
     path("profile/history/<int:posting_id>/delete", views.posting_delete, name="posting_delete"),
     path("notifications/", views.notification_list, name="notifications"),
+    path(
+        "notifications/preferences/",
+        views.notification_preferences,
+        name="notification_preferences",
+    ),
     path("api/notifications/unread", views.notification_count, name="notification_count"),
 ]

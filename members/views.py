@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cityhall import policies
 from members import selectors, services
 from members.forms import MemberSearchForm, PostingForm, ProfileForm
+from members.models import Notification
 
 
 def member_detail(request, member_id: int):
@@ -43,6 +44,13 @@ def member_directory(request):
     return render(
         request, "members/member_directory.html", {"form": form, "page": page, "rows": rows}
     )
+
+
+def member_by_handle(request, handle: str):
+    member = selectors.member_by_handle(request.user, handle)
+    if member is None:
+        raise Http404
+    return redirect("members:detail", member.pk)
 
 
 def member_avatar(request, member_id: int):
@@ -112,3 +120,29 @@ def notification_list(request):
 
 def notification_count(request):
     return JsonResponse({"unread": selectors.unread_notification_count(request.user)})
+
+
+PREFERENCE_KINDS = [
+    Notification.Kind.MENTION,
+    Notification.Kind.REPLY,
+    Notification.Kind.WATCHED_REPLY,
+    Notification.Kind.ACCEPTED_ANSWER,
+    Notification.Kind.GROUP,
+]
+
+
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request):
+    if request.method == "POST":
+        choices = {
+            kind: (f"{kind}-in_app" in request.POST, f"{kind}-email" in request.POST)
+            for kind in PREFERENCE_KINDS
+        }
+        services.notification_preferences_set(member=request.user, choices=choices)
+        messages.success(request, _("通知の設定を保存しました。"))
+        return redirect("members:notification_preferences")
+    rows = [
+        (kind, Notification.Kind(kind).label, *services.notification_channels(request.user, kind))
+        for kind in PREFERENCE_KINDS
+    ]
+    return render(request, "members/notification_preferences.html", {"rows": rows})

@@ -1,0 +1,351 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MEMBER = settings.AUTH_USER_MODEL
+
+
+class Group(models.Model):
+    class Kind(models.TextChoices):
+        OPEN = "open", _("公開(誰でも参加できる)")
+        CLOSED = "closed", _("承認制(参加は承認が必要)")
+        SECRET = "secret", _("非公開(招待された人だけ)")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("審査中")
+        ACTIVE = "active", _("活動中")
+        DECLINED = "declined", _("見送り")
+
+    slug = models.SlugField(_("URL名"), max_length=60, unique=True)
+    name = models.CharField(_("グループ名"), max_length=80)
+    description = models.TextField(_("説明"), max_length=2000)
+    kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices, default=Kind.OPEN)
+    status = models.CharField(
+        _("状態"), max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        MEMBER, verbose_name=_("提案者"), on_delete=models.PROTECT, related_name="+"
+    )
+    proposal_reason = models.TextField(_("提案の理由"), max_length=2000, blank=True)
+    decision_message = models.TextField(_("審査のメッセージ"), max_length=2000, blank=True)
+    decided_by = models.ForeignKey(
+        MEMBER, verbose_name=_("審査した人"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("審査日時"), null=True, blank=True)
+    chat_enabled = models.BooleanField(_("チャットを使う"), default=True)
+    created_at = models.DateTimeField(_("作成日時"), default=timezone.now)
+    last_activity_at = models.DateTimeField(_("最終更新"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("グループ")
+        verbose_name_plural = _("グループ")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("オーナー")
+        MODERATOR = "moderator", _("モデレーター")
+        MEMBER = "member", _("メンバー")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("役割"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(_("参加日時"), default=timezone.now)
+    suspended_until = models.DateTimeField(_("投稿停止の期限"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("グループのメンバー")
+        verbose_name_plural = _("グループのメンバー")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "member"], name="one_membership_per_group")
+        ]
+
+    def __str__(self):
+        return f"{self.member} @ {self.group}"
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in {self.Role.OWNER, self.Role.MODERATOR}
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > timezone.now()
+
+
+class JoinRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("承認待ち")
+        APPROVED = "approved", _("承認")
+        DECLINED = "declined", _("見送り")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="join_requests")
+    member = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="+")
+    message = models.TextField(_("ひとこと"), max_length=1000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        MEMBER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("参加申請")
+        verbose_name_plural = _("参加申請")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "member"],
+                condition=Q(status="pending"),
+                name="one_pending_request",
+            )
+        ]
+
+
+class Invitation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("返事待ち")
+        ACCEPTED = "accepted", _("参加")
+        DECLINED = "declined", _("辞退")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invitations")
+    member = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("招待")
+        verbose_name_plural = _("招待")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "member"],
+                condition=Q(status="pending"),
+                name="one_pending_invitation",
+            )
+        ]
+
+
+class Tag(models.Model):
+    name = models.CharField(_("タグ"), max_length=30, unique=True)
+
+    class Meta:
+        verbose_name = _("タグ")
+        verbose_name_plural = _("タグ")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Topic(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="topics")
+    author = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="topics")
+    title = models.CharField(_("タイトル"), max_length=120)
+    tags = models.ManyToManyField(Tag, verbose_name=_("タグ"), blank=True, related_name="topics")
+    is_question = models.BooleanField(_("質問"), default=False)
+    accepted_post = models.ForeignKey(
+        "Post", verbose_name=_("解決した回答"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    is_pinned = models.BooleanField(_("ピン留め"), default=False)
+    is_locked = models.BooleanField(_("返信の受付終了"), default=False)
+    is_hidden = models.BooleanField(_("非表示(モデレーター)"), default=False)
+    created_at = models.DateTimeField(_("作成日時"), default=timezone.now)
+    last_posted_at = models.DateTimeField(_("最終投稿"), default=timezone.now)
+    highest_post_number = models.PositiveIntegerField(default=0)
+    reply_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("トピック")
+        verbose_name_plural = _("トピック")
+        indexes = [models.Index(fields=["group", "-is_pinned", "-last_posted_at"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_solved(self) -> bool:
+        return self.accepted_post_id is not None
+
+
+class Post(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="posts")
+    number = models.PositiveIntegerField(_("番号"))
+    body = models.TextField(_("本文"), max_length=20000)
+    body_html = models.TextField(editable=False)
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("投稿日時"), default=timezone.now)
+    edited_at = models.DateTimeField(_("編集日時"), null=True, blank=True)
+    is_hidden = models.BooleanField(_("非表示(モデレーター)"), default=False)
+    deleted_at = models.DateTimeField(_("削除日時"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        MEMBER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    delete_reason = models.CharField(_("削除の理由"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("投稿")
+        verbose_name_plural = _("投稿")
+        ordering = ["topic", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "number"], name="unique_post_number")
+        ]
+
+    def __str__(self):
+        return f"{self.topic} #{self.number}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class PostRevision(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    editor = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    previous_body = models.TextField()
+    previous_title = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("編集履歴")
+        verbose_name_plural = _("編集履歴")
+        ordering = ["-created_at", "-id"]
+
+
+class Reaction(models.Model):
+    class Kind(models.TextChoices):
+        LIKE = "like", "👍"
+        HELPFUL = "helpful", _("参考になった")
+        THANKS = "thanks", _("ありがとう")
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    member = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "member", "kind"], name="one_reaction_each")
+        ]
+
+
+class Bookmark(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="bookmarks")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ブックマーク")
+        verbose_name_plural = _("ブックマーク")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["post", "member"], name="one_bookmark")]
+
+
+class Attachment(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(_("ファイル名"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("添付ファイル")
+        verbose_name_plural = _("添付ファイル")
+
+
+class TopicRead(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="reads")
+    member = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="+")
+    last_read_post_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["topic", "member"], name="one_read_state")]
+
+
+class WatchLevel(models.TextChoices):
+    WATCHING = "watching", _("ウォッチ(すべての投稿を通知)")
+    TRACKING = "tracking", _("追跡(未読の数を表示)")
+    NORMAL = "normal", _("通常")
+    MUTED = "muted", _("ミュート")
+
+
+class Watch(models.Model):
+    member = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE)
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.CASCADE)
+    level = models.CharField(max_length=10, choices=WatchLevel.choices)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(group__isnull=True) ^ Q(topic__isnull=True), name="watch_one_target"
+            ),
+            models.UniqueConstraint(
+                fields=["member", "group"], condition=Q(topic__isnull=True), name="one_group_watch"
+            ),
+            models.UniqueConstraint(
+                fields=["member", "topic"], condition=Q(group__isnull=True), name="one_topic_watch"
+            ),
+        ]
+
+
+class Flag(models.Model):
+    class Reason(models.TextChoices):
+        OFF_TOPIC = "off_topic", _("話題と関係がない")
+        INAPPROPRIATE = "inappropriate", _("不適切な内容")
+        PERSONAL_INFO = "personal_info", _("個人情報・機密情報が含まれている")
+        SPAM = "spam", _("宣伝・スパム")
+        OTHER = "other", _("その他")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("未対応")
+        ACTED = "acted", _("対応済み")
+        DISMISSED = "dismissed", _("問題なし")
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="flags")
+    flagger = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("理由"), max_length=20, choices=Reason.choices)
+    note = models.CharField(_("補足"), max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        MEMBER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通報")
+        verbose_name_plural = _("通報")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "flagger"], condition=Q(status="open"), name="one_open_flag"
+            )
+        ]
+
+
+class ModerationLog(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="moderation_log")
+    actor = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("操作"), max_length=40)
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL)
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL)
+    target_member = models.ForeignKey(
+        MEMBER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(_("理由"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("日時"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("モデレーション記録")
+        verbose_name_plural = _("モデレーション記録")
+        ordering = ["-created_at", "-id"]

@@ -1,0 +1,106 @@
+"""Who may see and do what in groups. Pure functions over a member, a group and the member's
+Membership (or None), which the caller has already loaded. Every view, download, feed,
+notification and live channel of the groups app asks these."""
+
+from cityhall.policies import is_site_moderator, is_verified_member
+from groups.models import Group, Membership
+
+
+def can_see_group(member, group: Group, membership: Membership | None, invited=False) -> bool:
+    """Whether ``member`` may know the group exists (see its name and description)."""
+    if not is_verified_member(member):
+        return False
+    if group.status != Group.Status.ACTIVE:
+        return group.proposed_by_id == member.pk or is_site_moderator(member)
+    if group.kind == Group.Kind.SECRET:
+        return membership is not None or invited or is_site_moderator(member)
+    return True
+
+
+def can_read(member, group: Group, membership: Membership | None) -> bool:
+    """Whether ``member`` may read the group's topics, posts, attachments and live updates."""
+    if not is_verified_member(member) or group.status != Group.Status.ACTIVE:
+        return False
+    if group.kind == Group.Kind.OPEN:
+        return True
+    return membership is not None or is_site_moderator(member)
+
+
+def can_moderate(member, group: Group, membership: Membership | None) -> bool:
+    if not can_read(member, group, membership):
+        return False
+    return (membership is not None and membership.is_moderator) or is_site_moderator(member)
+
+
+def can_manage(member, group: Group, membership: Membership | None) -> bool:
+    """Owners (and site moderators) appoint moderators and change the group itself."""
+    if not can_read(member, group, membership):
+        return False
+    owner = membership is not None and membership.role == Membership.Role.OWNER
+    return owner or is_site_moderator(member)
+
+
+def can_post(member, group: Group, membership: Membership | None, topic=None) -> bool:
+    if not can_read(member, group, membership) or membership is None:
+        return False
+    if membership.is_suspended:
+        return False
+    if topic is not None and (topic.is_locked or topic.is_hidden):
+        return can_moderate(member, group, membership)
+    return True
+
+
+def can_join(member, group: Group, membership: Membership | None) -> bool:
+    return (
+        membership is None
+        and group.kind == Group.Kind.OPEN
+        and group.status == Group.Status.ACTIVE
+        and is_verified_member(member)
+    )
+
+
+def can_request_to_join(member, group: Group, membership: Membership | None) -> bool:
+    return (
+        membership is None
+        and group.kind == Group.Kind.CLOSED
+        and group.status == Group.Status.ACTIVE
+        and is_verified_member(member)
+    )
+
+
+def can_see_topic(member, topic, membership: Membership | None) -> bool:
+    if not can_read(member, topic.group, membership):
+        return False
+    return not topic.is_hidden or can_moderate(member, topic.group, membership)
+
+
+def can_see_post(member, post, membership: Membership | None) -> bool:
+    if not can_see_topic(member, post.topic, membership):
+        return False
+    if post.is_hidden:
+        return post.author_id == member.pk or can_moderate(member, post.topic.group, membership)
+    return True
+
+
+def can_edit_post(member, post, membership: Membership | None) -> bool:
+    if post.is_deleted or not can_see_post(member, post, membership):
+        return False
+    if can_moderate(member, post.topic.group, membership):
+        return True
+    return post.author_id == member.pk and can_post(
+        member, post.topic.group, membership, post.topic
+    )
+
+
+def can_delete_post(member, post, membership: Membership | None) -> bool:
+    return can_edit_post(member, post, membership)
+
+
+def can_accept_answer(member, topic, membership: Membership | None) -> bool:
+    if not topic.is_question or not can_see_topic(member, topic, membership):
+        return False
+    return topic.author_id == member.pk or can_moderate(member, topic.group, membership)
+
+
+def can_review_proposals(member) -> bool:
+    return is_site_moderator(member)

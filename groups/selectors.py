@@ -1,0 +1,240 @@
+"""Every read in groups for a viewer: querysets already narrowed to what the viewer may see and
+already joined to what the page shows, so a page's query count does not grow with its content."""
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from cityhall.policies import is_site_moderator, is_verified_member
+from groups import policies
+from groups.models import (
+    Attachment,
+    Bookmark,
+    Flag,
+    Group,
+    Invitation,
+    JoinRequest,
+    Membership,
+    ModerationLog,
+    Post,
+    Reaction,
+    Topic,
+    TopicRead,
+    Watch,
+    WatchLevel,
+)
+
+POSTS_PER_PAGE = 50
+
+
+@dataclass
+class GroupAccess:
+    group: Group
+    membership: Membership | None
+    invitation: Invitation | None = None
+
+    def can(self, check, member, *args) -> bool:
+        return check(member, self.group, self.membership, *args)
+
+
+def group_access(viewer, slug: str) -> GroupAccess | None:
+    """The group with this slug and the viewer's membership, or None when it does not exist or
+    the viewer may not know it exists (the same answer for both)."""
+    if not is_verified_member(viewer):
+        return None
+    group = Group.objects.filter(slug=slug).first()
+    if group is None:
+        return None
+    membership = Membership.objects.filter(group=group, member=viewer).first()
+    invitation = Invitation.objects.filter(
+        group=group, member=viewer, status=Invitation.Status.PENDING
+    ).first()
+    if not policies.can_see_group(viewer, group, membership, invited=invitation is not None):
+        return None
+    return GroupAccess(group, membership, invitation)
+
+
+def visible_groups(viewer):
+    """Active groups the viewer may know exist, with member counts and the viewer's role."""
+    if not is_verified_member(viewer):
+        return Group.objects.none()
+    mine = Membership.objects.filter(group=OuterRef("pk"), member=viewer)
+    groups = Group.objects.filter(status=Group.Status.ACTIVE)
+    if not is_site_moderator(viewer):
+        groups = groups.filter(~Q(kind=Group.Kind.SECRET) | Exists(mine))
+    return groups.annotate(
+        member_count=Count("memberships", distinct=True),
+        my_role=Subquery(mine.values("role")[:1]),
+    )
+
+
+def group_directory(viewer, q: str = ""):
+    groups = visible_groups(viewer)
+    if q.strip():
+        groups = groups.filter(Q(name__icontains=q.strip()) | Q(description__icontains=q.strip()))
+    return groups.order_by("-last_activity_at")
+
+
+def unread_by_group(viewer) -> dict[int, tuple[int, int]]:
+    """{group id: (unread posts in topics the viewer has opened, new topics)} for the viewer's
+    groups, in one query."""
+    last_read = TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
+        "last_read_post_number"
+    )[:1]
+    joined = Membership.objects.filter(group=OuterRef("group"), member=viewer).values("joined_at")[
+        :1
+    ]
+    topics = (
+        Topic.objects.filter(group__memberships__member=viewer, is_hidden=False)
+        .annotate(last_read=Subquery(last_read, output_field=IntegerField()))
+        .values("group")
+        .annotate(
+            unread=Count("pk", filter=Q(last_read__isnull=False) & Q(highest_post_number__gt=0)
+                         & Q(last_read__lt=F("highest_post_number"))),
+            new=Count("pk", filter=Q(last_read__isnull=True, created_at__gte=Subquery(joined))),
+        )
+    )  # fmt: skip
+    return {row["group"]: (row["unread"], row["new"]) for row in topics}
+
+
+def topic_list(viewer, access: GroupAccess):
+    topics = Topic.objects.filter(group=access.group)
+    if not access.can(policies.can_moderate, viewer):
+        topics = topics.filter(is_hidden=False)
+    last_read = TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
+        "last_read_post_number"
+    )[:1]
+    return (
+        topics.select_related("author__organization", "accepted_post")
+        .prefetch_related("tags")
+        .annotate(last_read=Subquery(last_read, output_field=IntegerField()))
+        .order_by("-is_pinned", "-last_posted_at")
+    )
+
+
+def topic_for_viewer(viewer, access: GroupAccess, topic_id: int) -> Topic | None:
+    topic = (
+        Topic.objects.filter(pk=topic_id, group=access.group)
+        .select_related("group", "author", "accepted_post__author")
+        .prefetch_related("tags")
+        .annotate(
+            last_read=Coalesce(
+                Subquery(
+                    TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
+                        "last_read_post_number"
+                    )[:1]
+                ),
+                Value(0),
+            )
+        )
+        .first()
+    )
+    if topic is None or not policies.can_see_topic(viewer, topic, access.membership):
+        return None
+    return topic
+
+
+def posts_page(viewer, access: GroupAccess, topic: Topic, page: int):
+    """Posts ``page`` of ``topic`` (50 a page), each with its author, attachments, reaction
+    counts and whether the viewer reacted or bookmarked: four queries whatever the page holds."""
+    posts = Post.objects.filter(topic=topic)
+    if not access.can(policies.can_moderate, viewer):
+        posts = posts.filter(Q(is_hidden=False) | Q(author=viewer))
+    start = (page - 1) * POSTS_PER_PAGE
+    posts = list(
+        posts.select_related("author__organization__prefecture", "reply_to__author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        .order_by("number")[start : start + POSTS_PER_PAGE]
+    )
+    ids = [post.pk for post in posts]
+    counts = {}
+    for row in Reaction.objects.filter(post__in=ids).values("post", "kind").annotate(n=Count("pk")):
+        counts.setdefault(row["post"], {})[row["kind"]] = row["n"]
+    mine = set(Reaction.objects.filter(post__in=ids, member=viewer).values_list("post", "kind"))
+    marked = set(
+        Bookmark.objects.filter(post__in=ids, member=viewer).values_list("post", flat=True)
+    )
+    for post in posts:
+        post.reaction_counts = counts.get(post.pk, {})
+        post.my_reactions = {kind for post_id, kind in mine if post_id == post.pk}
+        post.bookmarked = post.pk in marked
+    return posts
+
+
+def page_of(number: int) -> int:
+    return (max(number, 1) - 1) // POSTS_PER_PAGE + 1
+
+
+def watch_level(viewer, group: Group, topic: Topic | None = None) -> str:
+    rows = Watch.objects.filter(member=viewer).filter(Q(group=group) | Q(topic=topic))
+    by_target = {("topic" if row.topic_id else "group"): row.level for row in rows}
+    return by_target.get("topic") or by_target.get("group") or WatchLevel.NORMAL
+
+
+def pending_requests(access: GroupAccess):
+    return JoinRequest.objects.filter(
+        group=access.group, status=JoinRequest.Status.PENDING
+    ).select_related("member__organization")
+
+
+def group_members(access: GroupAccess):
+    return access.group.memberships.select_related("member__organization").order_by(
+        "role", "member__display_name_kana"
+    )
+
+
+def moderation_queue(viewer, group: Group | None = None):
+    """Open flags in the groups the viewer moderates (one group, or all of them)."""
+    flags = Flag.objects.filter(status=Flag.Status.OPEN).select_related(
+        "post__topic__group", "post__author", "flagger"
+    )
+    if group is not None:
+        flags = flags.filter(post__topic__group=group)
+    if not is_site_moderator(viewer):
+        moderated = Membership.objects.filter(
+            member=viewer, role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
+        ).values("group")
+        flags = flags.filter(post__topic__group__in=moderated)
+    return flags.order_by("created_at")
+
+
+def moderation_log(group: Group):
+    return ModerationLog.objects.filter(group=group).select_related(
+        "actor", "topic", "target_member"
+    )
+
+
+def proposals():
+    return Group.objects.filter(status=Group.Status.PROPOSED).select_related("proposed_by")
+
+
+def readable_groups(viewer):
+    """Active groups whose topics the viewer may read (see policies.can_read)."""
+    if not is_verified_member(viewer):
+        return Group.objects.none()
+    groups = Group.objects.filter(status=Group.Status.ACTIVE)
+    if is_site_moderator(viewer):
+        return groups
+    mine = Membership.objects.filter(group=OuterRef("pk"), member=viewer)
+    return groups.filter(Q(kind=Group.Kind.OPEN) | Exists(mine))
+
+
+def bookmarks(viewer):
+    return Bookmark.objects.filter(
+        member=viewer,
+        post__topic__group__in=readable_groups(viewer),
+        post__deleted_at__isnull=True,
+        post__is_hidden=False,
+        post__topic__is_hidden=False,
+    ).select_related("post__topic__group", "post__author")

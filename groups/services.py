@@ -1,0 +1,577 @@
+"""Every write in groups: proposals, memberships, topics, posts, reactions, read state, watches,
+flags and moderation. Each runs in one transaction and publishes after commit."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from cityhall import markdown, realtime
+from groups import policies
+from groups.attachments import check_upload
+from groups.models import (
+    Attachment,
+    Bookmark,
+    Flag,
+    Group,
+    Invitation,
+    JoinRequest,
+    Membership,
+    ModerationLog,
+    Post,
+    PostRevision,
+    Reaction,
+    Tag,
+    Topic,
+    TopicRead,
+    Watch,
+    WatchLevel,
+)
+from members import selectors as member_selectors
+from members.directory import romanize
+from members.models import Notification, User
+from members.services import notification_create
+
+# --- groups and memberships ---------------------------------------------------------------
+
+
+def _slug_for(name: str) -> str:
+    base = slugify(romanize(name)) or slugify(name) or "group"
+    base = base[:50]
+    slug, number = base, 1
+    while Group.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+@transaction.atomic
+def group_propose(*, proposer: User, name: str, description: str, kind: str, reason: str) -> Group:
+    group = Group(
+        name=name.strip(),
+        description=description.strip(),
+        kind=kind,
+        proposal_reason=reason.strip(),
+        proposed_by=proposer,
+        slug=_slug_for(name),
+    )
+    group.full_clean()
+    group.save()
+    return group
+
+
+@transaction.atomic
+def group_decide(*, reviewer: User, group: Group, approve: bool, message: str) -> Group:
+    if not policies.can_review_proposals(reviewer):
+        raise PermissionDenied
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    if group.status != Group.Status.PROPOSED:
+        raise ValidationError(_("このグループの審査はすでに終わっています。"))
+    group.status = Group.Status.ACTIVE if approve else Group.Status.DECLINED
+    group.decision_message, group.decided_by, group.decided_at = message, reviewer, timezone.now()
+    group.save()
+    if approve:
+        Membership.objects.create(group=group, member=group.proposed_by, role=Membership.Role.OWNER)
+    text = (
+        _("グループ「%(name)s」が承認されました。") if approve
+        else _("グループ「%(name)s」の提案は見送りになりました。")
+    ) % {"name": group.name}  # fmt: skip
+    notification_create(
+        recipient=group.proposed_by,
+        kind=Notification.Kind.GROUP,
+        params={"message": text},
+        url=reverse("groups:detail", args=[group.slug]) if approve else "",
+    )
+    return group
+
+
+@transaction.atomic
+def group_join(*, member: User, group: Group) -> Membership:
+    if not policies.can_join(member, group, None):
+        raise PermissionDenied
+    membership, _created = Membership.objects.get_or_create(group=group, member=member)
+    return membership
+
+
+@transaction.atomic
+def group_leave(*, member: User, group: Group) -> None:
+    membership = Membership.objects.select_for_update().filter(group=group, member=member).first()
+    if membership is None:
+        return
+    owners = group.memberships.filter(role=Membership.Role.OWNER)
+    if membership.role == Membership.Role.OWNER and owners.count() == 1:
+        raise ValidationError(
+            _("最後のオーナーは退会できません。先に別のオーナーを任命してください。")
+        )
+    membership.delete()
+
+
+@transaction.atomic
+def join_request_create(*, member: User, group: Group, message: str) -> JoinRequest:
+    if not policies.can_request_to_join(member, group, None):
+        raise PermissionDenied
+    request, created = JoinRequest.objects.get_or_create(
+        group=group, member=member, status=JoinRequest.Status.PENDING,
+        defaults={"message": message.strip()},
+    )  # fmt: skip
+    if created:
+        for moderator in _moderators(group):
+            notification_create(
+                recipient=moderator,
+                kind=Notification.Kind.GROUP,
+                params={"message": _("%(name)sさんが「%(group)s」への参加を申請しました。")
+                        % {"name": member.display_name, "group": group.name}},
+                url=reverse("groups:members", args=[group.slug]),
+            )  # fmt: skip
+    return request
+
+
+@transaction.atomic
+def join_request_decide(*, moderator: User, request: JoinRequest, approve: bool) -> None:
+    request = JoinRequest.objects.select_for_update().select_related("group").get(pk=request.pk)
+    _require_moderator(moderator, request.group)
+    if request.status != JoinRequest.Status.PENDING:
+        return
+    request.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.DECLINED
+    request.decided_by, request.decided_at = moderator, timezone.now()
+    request.save()
+    if approve:
+        Membership.objects.get_or_create(group=request.group, member=request.member)
+    text = (
+        _("「%(group)s」への参加が承認されました。")
+        if approve
+        else _("「%(group)s」への参加申請は見送りになりました。")
+    )
+    notification_create(
+        recipient=request.member,
+        kind=Notification.Kind.GROUP,
+        params={"message": text % {"group": request.group.name}},
+        url=reverse("groups:detail", args=[request.group.slug]) if approve else "",
+    )
+
+
+@transaction.atomic
+def invitation_create(*, inviter: User, group: Group, invitee: User) -> Invitation:
+    _require_moderator(inviter, group)
+    if group.memberships.filter(member=invitee).exists():
+        raise ValidationError(
+            _("%(name)sさんはすでにメンバーです。") % {"name": invitee.display_name}
+        )
+    invitation, created = Invitation.objects.get_or_create(
+        group=group, member=invitee, status=Invitation.Status.PENDING,
+        defaults={"invited_by": inviter},
+    )  # fmt: skip
+    if created:
+        notification_create(
+            recipient=invitee,
+            kind=Notification.Kind.GROUP,
+            params={"message": _("%(name)sさんから「%(group)s」に招待されました。")
+                    % {"name": inviter.display_name, "group": group.name}},
+            url=reverse("groups:detail", args=[group.slug]),
+        )  # fmt: skip
+    return invitation
+
+
+@transaction.atomic
+def invitation_answer(*, member: User, invitation: Invitation, accept: bool) -> None:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.member_id != member.pk or invitation.status != Invitation.Status.PENDING:
+        raise PermissionDenied
+    invitation.status = Invitation.Status.ACCEPTED if accept else Invitation.Status.DECLINED
+    invitation.save(update_fields=["status"])
+    if accept:
+        Membership.objects.get_or_create(group=invitation.group, member=member)
+
+
+@transaction.atomic
+def membership_set_role(*, actor: User, membership: Membership, role: str) -> None:
+    if not policies.can_manage(actor, membership.group, _membership(actor, membership.group)):
+        raise PermissionDenied
+    owners = membership.group.memberships.filter(role=Membership.Role.OWNER)
+    if membership.role == Membership.Role.OWNER and role != membership.role and owners.count() == 1:
+        raise ValidationError(_("最後のオーナーの役割は変えられません。"))
+    membership.role = role
+    membership.full_clean()
+    membership.save(update_fields=["role"])
+    _log(membership.group, actor, f"role:{role}", target_member=membership.member)
+
+
+@transaction.atomic
+def membership_remove(*, actor: User, membership: Membership, reason: str) -> None:
+    _require_moderator(actor, membership.group)
+    if membership.role == Membership.Role.OWNER:
+        raise ValidationError(_("オーナーは外せません。先に役割を変えてください。"))
+    _log(membership.group, actor, "remove_member", target_member=membership.member, reason=reason)
+    membership.delete()
+
+
+@transaction.atomic
+def membership_suspend(*, actor: User, membership: Membership, until, reason: str) -> None:
+    _require_moderator(actor, membership.group)
+    membership.suspended_until = until
+    membership.save(update_fields=["suspended_until"])
+    action = "suspend_member" if until else "unsuspend_member"
+    _log(membership.group, actor, action, target_member=membership.member, reason=reason)
+
+
+# --- topics and posts ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def topic_create(
+    *, author: User, group: Group, title: str, body: str, tags=(), is_question=False, files=()
+) -> Topic:
+    if not policies.can_post(author, group, _membership(author, group)):
+        raise PermissionDenied
+    topic = Topic(group=group, author=author, title=title.strip(), is_question=is_question)
+    topic.full_clean()
+    topic.save()
+    topic.tags.set(_tags(tags))
+    _add_post(topic, author, body, files=files)
+    return topic
+
+
+@transaction.atomic
+def post_create(
+    *, author: User, topic: Topic, body: str, reply_to: Post | None = None, files=()
+) -> Post:
+    topic = Topic.objects.select_for_update().select_related("group").get(pk=topic.pk)
+    if not policies.can_post(author, topic.group, _membership(author, topic.group), topic):
+        raise PermissionDenied
+    if reply_to is not None and reply_to.topic_id != topic.pk:
+        reply_to = None
+    return _add_post(topic, author, body, reply_to=reply_to, files=files)
+
+
+def _add_post(topic: Topic, author: User, body: str, *, reply_to=None, files=()) -> Post:
+    rendered = markdown.render(body)
+    number = topic.highest_post_number + 1
+    post = Post(topic=topic, author=author, number=number, body=body, body_html=rendered.html,
+                reply_to=reply_to)  # fmt: skip
+    post.full_clean()
+    post.save()
+    _attach(post, files)
+    now = timezone.now()
+    is_reply = number > 1
+    Topic.objects.filter(pk=topic.pk).update(
+        highest_post_number=number,
+        last_posted_at=now,
+        reply_count=F("reply_count") + (1 if is_reply else 0),
+    )
+    Group.objects.filter(pk=topic.group_id).update(last_activity_at=now)
+    topic.highest_post_number = number
+    topic_mark_read(member=author, topic=topic, number=number)
+    _notify_post(post, rendered.mentions)
+    realtime.publish_on_commit(
+        realtime.group_name("topic", topic.pk),
+        {"type": "post.created", "topic": topic.pk, "number": number, "author": author.pk},
+    )
+    return post
+
+
+def _attach(post: Post, files) -> None:
+    files = list(files)
+    if len(files) > 5:
+        raise ValidationError(_("添付できるファイルは1つの投稿につき5つまでです。"))
+    for upload in files:
+        checked = check_upload(upload)
+        Attachment.objects.create(
+            post=post,
+            file=upload,
+            original_name=upload.name[:200],
+            content_type=checked.content_type,
+            size=upload.size,
+        )
+
+
+@transaction.atomic
+def post_edit(*, editor: User, post: Post, body: str, title: str | None = None) -> Post:
+    post = Post.objects.select_for_update().select_related("topic__group").get(pk=post.pk)
+    if not policies.can_edit_post(editor, post, _membership(editor, post.topic.group)):
+        raise PermissionDenied
+    topic = post.topic
+    new_title = title.strip() if title is not None and post.number == 1 else topic.title
+    if body == post.body and new_title == topic.title:
+        return post
+    PostRevision.objects.create(
+        post=post, editor=editor, previous_body=post.body,
+        previous_title=topic.title if post.number == 1 else "",
+    )  # fmt: skip
+    old_mentions = set(markdown.render(post.body).mentions)
+    rendered = markdown.render(body)
+    post.body, post.body_html, post.edited_at = body, rendered.html, timezone.now()
+    post.full_clean()
+    post.save()
+    if new_title != topic.title:
+        topic.title = new_title
+        topic.full_clean()
+        topic.save(update_fields=["title"])
+    _notify_mentions(post, [h for h in rendered.mentions if h not in old_mentions])
+    return post
+
+
+@transaction.atomic
+def post_delete(*, actor: User, post: Post, reason: str) -> None:
+    post = Post.objects.select_for_update().select_related("topic__group").get(pk=post.pk)
+    group = post.topic.group
+    membership = _membership(actor, group)
+    if not policies.can_delete_post(actor, post, membership):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError(_("削除の理由を書いてください。"))
+    post.deleted_at, post.deleted_by, post.delete_reason = timezone.now(), actor, reason.strip()
+    post.save(update_fields=["deleted_at", "deleted_by", "delete_reason"])
+    if post.number == 1:
+        Topic.objects.filter(pk=post.topic_id).update(is_hidden=True)
+    if post.topic.accepted_post_id == post.pk:
+        Topic.objects.filter(pk=post.topic_id).update(accepted_post=None)
+    if actor.pk != post.author_id:
+        _log(group, actor, "delete_post", topic=post.topic, post=post, reason=reason)
+
+
+@transaction.atomic
+def reaction_toggle(*, member: User, post: Post, kind: str) -> bool:
+    """Add the reaction, or take it back if it was there. Returns whether it is on now."""
+    if kind not in Reaction.Kind.values:
+        raise ValidationError(_("その反応は使えません。"))
+    if not policies.can_see_post(member, post, _membership(member, post.topic.group)):
+        raise PermissionDenied
+    deleted, _rows = Reaction.objects.filter(post=post, member=member, kind=kind).delete()
+    if deleted:
+        return False
+    Reaction.objects.create(post=post, member=member, kind=kind)
+    return True
+
+
+@transaction.atomic
+def bookmark_toggle(*, member: User, post: Post) -> bool:
+    if not policies.can_see_post(member, post, _membership(member, post.topic.group)):
+        raise PermissionDenied
+    deleted, _rows = Bookmark.objects.filter(post=post, member=member).delete()
+    if deleted:
+        return False
+    Bookmark.objects.create(post=post, member=member)
+    return True
+
+
+@transaction.atomic
+def answer_accept(*, actor: User, topic: Topic, post: Post | None) -> None:
+    """Mark ``post`` as the accepted answer of ``topic`` (None takes the mark away)."""
+    topic = Topic.objects.select_for_update().select_related("group").get(pk=topic.pk)
+    if not policies.can_accept_answer(actor, topic, _membership(actor, topic.group)):
+        raise PermissionDenied
+    if post is not None and (post.topic_id != topic.pk or post.number == 1 or post.is_deleted):
+        raise ValidationError(_("この投稿は解決済みの回答に選べません。"))
+    topic.accepted_post = post
+    topic.save(update_fields=["accepted_post"])
+    if post is not None and post.author_id != actor.pk:
+        notification_create(
+            recipient=post.author,
+            kind=Notification.Kind.ACCEPTED_ANSWER,
+            params={"topic": topic.title, "actor": actor.display_name},
+            url=post_url(post),
+        )
+    realtime.publish_on_commit(
+        realtime.group_name("topic", topic.pk),
+        {"type": "topic.solved", "topic": topic.pk, "number": post.number if post else None},
+    )
+
+
+def topic_mark_read(*, member: User, topic: Topic, number: int) -> None:
+    """Remember that ``member`` has read ``topic`` up to post ``number`` (never backwards)."""
+    number = min(number, topic.highest_post_number)
+    read, created = TopicRead.objects.get_or_create(
+        topic=topic, member=member, defaults={"last_read_post_number": number}
+    )
+    if not created and read.last_read_post_number < number:
+        TopicRead.objects.filter(pk=read.pk, last_read_post_number__lt=number).update(
+            last_read_post_number=number
+        )
+
+
+@transaction.atomic
+def watch_set(
+    *, member: User, level: str, group: Group | None = None, topic: Topic | None = None
+) -> None:
+    if level not in WatchLevel.values:
+        raise ValidationError(_("通知の設定が正しくありません。"))
+    target_group = group or topic.group
+    if not policies.can_read(member, target_group, _membership(member, target_group)):
+        raise PermissionDenied
+    Watch.objects.update_or_create(
+        member=member, group=group, topic=topic, defaults={"level": level}
+    )
+
+
+# --- flags and moderation -----------------------------------------------------------------
+
+
+@transaction.atomic
+def flag_create(*, flagger: User, post: Post, reason: str, note: str = "") -> Flag:
+    if not policies.can_see_post(flagger, post, _membership(flagger, post.topic.group)):
+        raise PermissionDenied
+    flag = Flag(post=post, flagger=flagger, reason=reason, note=note.strip())
+    flag.full_clean(exclude=["post", "flagger"])
+    try:
+        with transaction.atomic():
+            flag.save()
+    except IntegrityError:
+        raise ValidationError(_("この投稿はすでに通報済みです。")) from None
+    return flag
+
+
+@transaction.atomic
+def flag_resolve(*, moderator: User, flag: Flag, hide_post: bool) -> None:
+    flag = Flag.objects.select_for_update().select_related("post__topic__group").get(pk=flag.pk)
+    group = flag.post.topic.group
+    _require_moderator(moderator, group)
+    open_flags = Flag.objects.filter(post=flag.post, status=Flag.Status.OPEN)
+    status = Flag.Status.ACTED if hide_post else Flag.Status.DISMISSED
+    open_flags.update(status=status, resolved_by=moderator, resolved_at=timezone.now())
+    if hide_post:
+        post_set_hidden(
+            actor=moderator, post=flag.post, hidden=True, reason=flag.get_reason_display()
+        )
+    else:
+        _log(group, moderator, "dismiss_flags", topic=flag.post.topic, post=flag.post)
+
+
+@transaction.atomic
+def post_set_hidden(*, actor: User, post: Post, hidden: bool, reason: str) -> None:
+    group = post.topic.group
+    _require_moderator(actor, group)
+    Post.objects.filter(pk=post.pk).update(is_hidden=hidden)
+    _log(group, actor, "hide_post" if hidden else "restore_post", topic=post.topic, post=post,
+         reason=reason)  # fmt: skip
+
+
+TOPIC_ACTIONS = {
+    "lock": ("is_locked", True),
+    "unlock": ("is_locked", False),
+    "pin": ("is_pinned", True),
+    "unpin": ("is_pinned", False),
+    "hide": ("is_hidden", True),
+    "restore": ("is_hidden", False),
+}
+
+
+@transaction.atomic
+def topic_moderate(*, actor: User, topic: Topic, action: str, reason: str = "") -> None:
+    _require_moderator(actor, topic.group)
+    if action not in TOPIC_ACTIONS:
+        raise ValidationError(_("その操作はできません。"))
+    field, value = TOPIC_ACTIONS[action]
+    Topic.objects.filter(pk=topic.pk).update(**{field: value})
+    _log(topic.group, actor, f"{action}_topic", topic=topic, reason=reason)
+
+
+@transaction.atomic
+def topic_move(*, actor: User, topic: Topic, to_group: Group, reason: str = "") -> None:
+    _require_moderator(actor, topic.group)
+    _require_moderator(actor, to_group)
+    from_group = topic.group
+    Topic.objects.filter(pk=topic.pk).update(group=to_group)
+    _log(from_group, actor, "move_topic", topic=topic, reason=f"→ {to_group.name} {reason}".strip())
+    _log(to_group, actor, "move_topic", topic=topic, reason=f"← {from_group.name} {reason}".strip())
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _membership(member: User, group: Group) -> Membership | None:
+    return Membership.objects.filter(group=group, member=member).first()
+
+
+def _require_moderator(member: User, group: Group) -> None:
+    if not policies.can_moderate(member, group, _membership(member, group)):
+        raise PermissionDenied
+
+
+def _moderators(group: Group):
+    return [m.member for m in group.memberships.select_related("member")
+            if m.is_moderator]  # fmt: skip
+
+
+def _tags(names) -> list[Tag]:
+    clean = {name.strip().lstrip("#")[:30] for name in names if name.strip().lstrip("#")}
+    return [Tag.objects.get_or_create(name=name)[0] for name in sorted(clean)[:5]]
+
+
+def _log(group, actor, action, *, topic=None, post=None, target_member=None, reason="") -> None:
+    ModerationLog.objects.create(
+        group=group, actor=actor, action=action, topic=topic, post=post,
+        target_member=target_member, reason=reason[:500],
+    )  # fmt: skip
+
+
+def post_url(post: Post) -> str:
+    topic = post.topic
+    return (
+        reverse("groups:topic", args=[topic.group.slug, topic.pk])
+        + f"?n={post.number}#p{post.number}"
+    )
+
+
+def _notify_post(post: Post, mentions: list[str]) -> None:
+    topic = post.topic
+    notified = {post.author_id}
+    params = {"topic": topic.title, "actor": post.author.display_name}
+    mentioned = _notify_mentions(post, mentions)
+    notified |= mentioned
+    if post.number > 1 and topic.author_id not in notified and _wants(topic.author, topic):
+        notification_create(recipient=topic.author, kind=Notification.Kind.REPLY, params=params,
+                            url=post_url(post))  # fmt: skip
+        notified.add(topic.author_id)
+    for watcher in _watchers(topic):
+        if watcher.pk not in notified:
+            notification_create(recipient=watcher, kind=Notification.Kind.WATCHED_REPLY,
+                                params=params, url=post_url(post))  # fmt: skip
+
+
+def _notify_mentions(post: Post, handles) -> set[int]:
+    topic = post.topic
+    notified = set()
+    for member in member_selectors.members_by_handles(handles):
+        membership = _membership(member, topic.group)
+        if member.pk == post.author_id or not policies.can_see_post(member, post, membership):
+            continue
+        notification_create(
+            recipient=member,
+            kind=Notification.Kind.MENTION,
+            params={"topic": topic.title, "actor": post.author.display_name},
+            url=post_url(post),
+        )
+        notified.add(member.pk)
+    return notified
+
+
+def _wants(member: User, topic: Topic) -> bool:
+    level = _watch_level(member, topic)
+    return level != WatchLevel.MUTED
+
+
+def _watch_level(member: User, topic: Topic) -> str:
+    watch = (
+        Watch.objects.filter(member=member, topic=topic).first()
+        or Watch.objects.filter(member=member, group=topic.group_id).first()
+    )
+    return watch.level if watch else WatchLevel.NORMAL
+
+
+def _watchers(topic: Topic):
+    """Members watching the topic, or its group without a topic-level override."""
+    topic_watch = Watch.objects.filter(topic=topic)
+    overridden = topic_watch.values("member")
+    members = User.objects.filter(
+        pk__in=topic_watch.filter(level=WatchLevel.WATCHING).values("member")
+    ) | User.objects.filter(
+        pk__in=Watch.objects.filter(group=topic.group_id, level=WatchLevel.WATCHING)
+        .exclude(member__in=overridden)
+        .values("member")
+    )
+    for member in members.distinct():
+        if policies.can_read(member, topic.group, _membership(member, topic.group)):
+            yield member
