@@ -42,9 +42,12 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
 
 
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"breaks": True, "html": False}).enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"breaks": True, "html": False})
+    md.enable(["table", "strikethrough"])
     md.inline.ruler.before("emphasis", "mention", _mention_rule)
-    md.add_render_rule("mention", lambda self, tokens, idx, options, env: _mention_html(tokens[idx], env))
+    md.add_render_rule(
+        "mention", lambda self, tokens, idx, options, env: _mention_html(tokens[idx], env)
+    )
     return md
 
 

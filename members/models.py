@@ -170,7 +170,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     ]
 
     email = models.EmailField(_("メールアドレス"), unique=True)
-    handle = models.CharField(
+    # NULL until the first save fills it in; unique among the filled ones.
+    handle = models.CharField(  # noqa: DJ001
         _("ハンドル名"),
         max_length=40,
         unique=True,
@@ -373,3 +374,6 @@ class NotificationPreference(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "kind"], name="one_preference_per_kind")
         ]
+
+    def __str__(self):
+        return f"{self.member} {self.kind}"

@@ -32,7 +32,8 @@ def send_notification_mail(*, member_id: int) -> int:
             .order_by("created_at")
         )
         unread = [n for n in pending if n.read_at is None]
-        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
+        sent_ids = [n.pk for n in pending]
+        Notification.objects.filter(pk__in=sent_ids).update(emailed_at=timezone.now())
     if not unread:
         return 0
     with translation.override(settings.LANGUAGE_CODE):

@@ -1,0 +1,57 @@
+from html.parser import HTMLParser
+
+import pytest
+
+from cityhall.markdown import render
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        "[クリック](javascript:alert(1))",
+        '<a href="#" onclick="alert(1)">x</a>',
+        "<iframe src=//evil></iframe>",
+        '![x](x" onerror="alert(1))',
+    ],
+)
+def test_xss_payloads_come_out_inert(payload):
+    elements = _elements(render(payload).html)
+    assert not {tag for tag, _attrs in elements} & {"script", "iframe", "object", "embed"}
+    for _tag, attrs in elements:
+        for name, value in attrs:
+            assert not name.startswith("on")
+            assert not (value or "").strip().lower().startswith("javascript:")
+
+
+def _elements(html: str) -> list:
+    found = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, attrs))
+
+    Collector().feed(html)
+    return found
+
+
+def test_quotes_code_tables_links_and_images_survive():
+    html = render(
+        "> 引用\n\n```\ncode\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "[資料](https://example.lg.jp) ![図](/attachments/1/a.png)"
+    ).html
+    for tag in (
+        "<blockquote>",
+        "<pre><code>",
+        "<table>",
+        '<a href="https://example.lg.jp"',
+        "<img",
+    ):
+        assert tag in html
+
+
+def test_mentions_are_found_once_each_and_not_in_code_or_addresses():
+    rendered = render("@yamada.taro さん、@sato と @yamada.taro へ。`@nobody` mail@city.kobe.lg.jp")
+    assert rendered.mentions == ["yamada.taro", "sato"]
+    assert 'href="/members/@sato"' in rendered.html
