@@ -159,7 +159,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- accounts ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
-AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+AUTHENTICATION_BACKENDS = ["members.backends.MemberBackend"]
 SITE_ID = 1
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"

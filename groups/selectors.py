@@ -1,6 +1,7 @@
 """Every read in groups for a viewer: querysets already narrowed to what the viewer may see and
 already joined to what the page shows, so a page's query count does not grow with its content."""
 
+import difflib
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -57,9 +58,11 @@ def group_access(viewer, slug: str) -> GroupAccess | None:
     if group is None:
         return None
     membership = Membership.objects.filter(group=group, member=viewer).first()
-    invitation = Invitation.objects.filter(
-        group=group, member=viewer, status=Invitation.Status.PENDING
-    ).first()
+    invitation = None
+    if membership is None and group.kind != Group.Kind.OPEN:
+        invitation = Invitation.objects.filter(
+            group=group, member=viewer, status=Invitation.Status.PENDING
+        ).first()
     if not policies.can_see_group(viewer, group, membership, invited=invitation is not None):
         return None
     return GroupAccess(group, membership, invitation)
@@ -152,23 +155,26 @@ def posts_page(viewer, access: GroupAccess, topic: Topic, page: int):
     if not access.can(policies.can_moderate, viewer):
         posts = posts.filter(Q(is_hidden=False) | Q(author=viewer))
     start = (page - 1) * POSTS_PER_PAGE
+    marked = Bookmark.objects.filter(post=OuterRef("pk"), member=viewer)
     posts = list(
         posts.select_related("author__organization__prefecture", "reply_to__author")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        .annotate(bookmarked=Exists(marked))
         .order_by("number")[start : start + POSTS_PER_PAGE]
     )
-    ids = [post.pk for post in posts]
-    counts = {}
-    for row in Reaction.objects.filter(post__in=ids).values("post", "kind").annotate(n=Count("pk")):
-        counts.setdefault(row["post"], {})[row["kind"]] = row["n"]
-    mine = set(Reaction.objects.filter(post__in=ids, member=viewer).values_list("post", "kind"))
-    marked = set(
-        Bookmark.objects.filter(post__in=ids, member=viewer).values_list("post", flat=True)
+    reactions = (
+        Reaction.objects.filter(post__in=[post.pk for post in posts])
+        .values("post", "kind")
+        .annotate(n=Count("pk"), mine=Count("pk", filter=Q(member=viewer)))
     )
+    counts, mine = {}, set()
+    for row in reactions:
+        counts.setdefault(row["post"], {})[row["kind"]] = row["n"]
+        if row["mine"]:
+            mine.add((row["post"], row["kind"]))
     for post in posts:
         post.reaction_counts = counts.get(post.pk, {})
         post.my_reactions = {kind for post_id, kind in mine if post_id == post.pk}
-        post.bookmarked = post.pk in marked
     return posts
 
 
@@ -180,6 +186,20 @@ def watch_level(viewer, group: Group, topic: Topic | None = None) -> str:
     rows = Watch.objects.filter(member=viewer).filter(Q(group=group) | Q(topic=topic))
     by_target = {("topic" if row.topic_id else "group"): row.level for row in rows}
     return by_target.get("topic") or by_target.get("group") or WatchLevel.NORMAL
+
+
+def revisions_with_diffs(post: Post) -> list[dict]:
+    """Each edit of ``post``, newest first, with a line diff from the text before it."""
+    revisions = list(post.revisions.select_related("editor"))
+    after = post.body
+    result = []
+    for revision in revisions:
+        diff = difflib.unified_diff(
+            revision.previous_body.splitlines(), after.splitlines(), lineterm="", n=1
+        )
+        result.append({"revision": revision, "diff": list(diff)[2:]})
+        after = revision.previous_body
+    return result
 
 
 def pending_requests(access: GroupAccess):

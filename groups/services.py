@@ -380,15 +380,26 @@ def answer_accept(*, actor: User, topic: Topic, post: Post | None) -> None:
     )
 
 
-def topic_mark_read(*, member: User, topic: Topic, number: int) -> None:
-    """Remember that ``member`` has read ``topic`` up to post ``number`` (never backwards)."""
+def topic_mark_read(*, member: User, topic: Topic, number: int, known: int | None = None) -> None:
+    """Remember that ``member`` has read ``topic`` up to post ``number`` (never backwards).
+    ``known`` is what the caller already knows was read; nothing is written if that is as far."""
     number = min(number, topic.highest_post_number)
-    read, created = TopicRead.objects.get_or_create(
-        topic=topic, member=member, defaults={"last_read_post_number": number}
-    )
-    if not created and read.last_read_post_number < number:
-        TopicRead.objects.filter(pk=read.pk, last_read_post_number__lt=number).update(
-            last_read_post_number=number
+    if known is not None:
+        if number > known:
+            TopicRead.objects.bulk_create(
+                [TopicRead(topic=topic, member=member, last_read_post_number=number)],
+                update_conflicts=True,
+                unique_fields=["topic", "member"],
+                update_fields=["last_read_post_number"],
+            )
+        return
+    updated = TopicRead.objects.filter(
+        topic=topic, member=member, last_read_post_number__lt=number
+    ).update(last_read_post_number=number)
+    if not updated:
+        TopicRead.objects.bulk_create(
+            [TopicRead(topic=topic, member=member, last_read_post_number=number)],
+            ignore_conflicts=True,
         )
 
 

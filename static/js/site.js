@@ -58,6 +58,20 @@ function setupCodeInputs() {
   });
 }
 
+// A form sends once: a second click while the first is on its way does nothing.
+function setupSubmitOnce() {
+  document.querySelectorAll("form").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (form.dataset.sending === "true") {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.sending = "true";
+    });
+  });
+}
+
 setupNavToggle();
+setupSubmitOnce();
 setupCodeInputs();
 connectNotifications();

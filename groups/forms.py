@@ -1,0 +1,106 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from groups.models import Flag, Group, Reaction
+
+BODY_MAX = 20000
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; type and size are checked by groups.attachments."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+class GroupProposalForm(forms.Form):
+    name = forms.CharField(label=_("グループ名"), max_length=80)
+    description = forms.CharField(
+        label=_("説明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("どんな人のための、どんな話をする場かを書いてください。"),
+    )  # fmt: skip
+    kind = forms.ChoiceField(label=_("種類"), choices=Group.Kind.choices, initial=Group.Kind.OPEN)
+    reason = forms.CharField(
+        label=_("提案の理由"), max_length=2000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )  # fmt: skip
+
+
+class DecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        choices=[("1", _("承認する")), ("0", _("見送る"))], coerce=lambda v: v == "1"
+    )
+    message = forms.CharField(label=_("メッセージ"), max_length=2000, required=False)
+
+
+class JoinRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("ひとこと"), max_length=1000, required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+
+class TopicForm(forms.Form):
+    title = forms.CharField(label=_("タイトル"), max_length=120)
+    body = forms.CharField(
+        label=_("本文"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("Markdown が使えます。@ハンドル名 で呼びかけられます。"),
+    )  # fmt: skip
+    tags = forms.CharField(
+        label=_("タグ"), max_length=200, required=False,
+        help_text=_("空白区切りで5つまで(例: 滞納整理 差押え)"),
+    )  # fmt: skip
+    is_question = forms.BooleanField(label=_("質問として投稿する(回答を「解決済み」にできます)"),
+                                     required=False, initial=True)  # fmt: skip
+    files = MultipleFileField(
+        label=_("添付ファイル"), required=False,
+        help_text=_("PDF、Excel、Word、PowerPoint、CSV、画像。1つ10MBまで、5つまで。"),
+    )  # fmt: skip
+
+    def clean_tags(self):
+        return self.cleaned_data["tags"].replace("、", " ").replace(",", " ").split()
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("返信"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Markdown が使えます。@ハンドル名 で呼びかけられます。"),
+    )  # fmt: skip
+    reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    files = MultipleFileField(label=_("添付ファイル"), required=False)
+
+
+class EditForm(forms.Form):
+    title = forms.CharField(label=_("タイトル"), max_length=120, required=False)
+    body = forms.CharField(
+        label=_("本文"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 10})
+    )
+
+
+class DeleteForm(forms.Form):
+    reason = forms.CharField(label=_("削除の理由"), max_length=300)
+
+
+class ReactionForm(forms.Form):
+    kind = forms.ChoiceField(choices=Reaction.Kind.choices)
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(label=_("理由"), choices=Flag.Reason.choices)
+    note = forms.CharField(label=_("補足"), max_length=500, required=False)
+
+
+class ModerateForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in ("lock", "unlock", "pin", "unpin", "hide", "restore")]
+    )
+    reason = forms.CharField(max_length=500, required=False)

@@ -1,0 +1,37 @@
+from django.urls import path
+
+from groups import views
+
+app_name = "groups"
+
+urlpatterns = [
+    path("groups/", views.directory, name="index"),
+    path("groups/new/", views.propose, name="propose"),
+    path("groups/proposals/", views.proposals, name="proposals"),
+    path("groups/moderation/", views.site_moderation, name="site_moderation"),
+    path("bookmarks/", views.bookmarks, name="bookmarks"),
+    path("groups/<slug:slug>/", views.detail, name="detail"),
+    path("groups/<slug:slug>/decide", views.decide, name="decide"),
+    path("groups/<slug:slug>/join", views.join, name="join"),
+    path("groups/<slug:slug>/leave", views.leave, name="leave"),
+    path("groups/<slug:slug>/request", views.request_to_join, name="request"),
+    path("groups/<slug:slug>/watch", views.watch, name="watch"),
+    path("groups/<slug:slug>/members/", views.members, name="members"),
+    path("groups/<slug:slug>/moderation/", views.moderation, name="moderation"),
+    path("groups/<slug:slug>/new/", views.topic_new, name="topic_new"),
+    path("groups/<slug:slug>/t/<int:topic_id>/", views.topic, name="topic"),
+    path("groups/<slug:slug>/t/<int:topic_id>/reply", views.reply, name="reply"),
+    path("groups/<slug:slug>/t/<int:topic_id>/moderate", views.moderate_topic, name="moderate"),
+    path("groups/<slug:slug>/p/<int:post_id>/edit", views.post_edit, name="post_edit"),
+    path("groups/<slug:slug>/p/<int:post_id>/delete", views.post_delete, name="post_delete"),
+    path("groups/<slug:slug>/p/<int:post_id>/history", views.post_history, name="post_history"),
+    path("groups/<slug:slug>/p/<int:post_id>/react", views.react, name="react"),
+    path("groups/<slug:slug>/p/<int:post_id>/bookmark", views.bookmark, name="bookmark"),
+    path("groups/<slug:slug>/p/<int:post_id>/accept", views.accept, name="accept"),
+    path("groups/<slug:slug>/p/<int:post_id>/flag", views.flag, name="flag"),
+    path(
+        "groups/<slug:slug>/files/<int:attachment_id>/<str:name>",
+        views.attachment,
+        name="attachment",
+    ),
+]

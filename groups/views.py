@@ -1,0 +1,497 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from groups import forms, policies, selectors, services
+from groups.models import (
+    Attachment,
+    Flag,
+    Group,
+    JoinRequest,
+    Membership,
+    Post,
+    Reaction,
+    WatchLevel,
+)
+from members import selectors as member_selectors
+
+
+def _access(request, slug: str) -> selectors.GroupAccess:
+    access = selectors.group_access(request.user, slug)
+    if access is None:
+        raise Http404
+    return access
+
+
+def _readable(request, slug: str) -> selectors.GroupAccess:
+    access = _access(request, slug)
+    if not access.can(policies.can_read, request.user):
+        raise PermissionDenied
+    return access
+
+
+def _post(request, access, post_id: int) -> Post:
+    post = (
+        Post.objects.filter(pk=post_id, topic__group=access.group)
+        .select_related("topic__group", "author")
+        .first()
+    )
+    if post is None or not policies.can_see_post(request.user, post, access.membership):
+        raise Http404
+    return post
+
+
+def _errors(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+# --- directory, proposals, membership -----------------------------------------------------
+
+
+def directory(request):
+    q = request.GET.get("q", "")[:100]
+    page = Paginator(selectors.group_directory(request.user, q), 30).get_page(
+        request.GET.get("page")
+    )
+    unread = selectors.unread_by_group(request.user)
+    rows = [(group, unread.get(group.pk, (0, 0))) for group in page]
+    return render(request, "groups/directory.html", {"page": page, "rows": rows, "q": q})
+
+
+@require_http_methods(["GET", "POST"])
+def propose(request):
+    form = forms.GroupProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.group_propose(proposer=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("グループを提案しました。サイトのモデレーターが確認します。")
+            )
+            return redirect("groups:detail", group.slug)
+    return render(request, "groups/propose.html", {"form": form})
+
+
+def proposals(request):
+    if not policies.can_review_proposals(request.user):
+        raise Http404
+    return render(request, "groups/proposals.html", {"groups": selectors.proposals()})
+
+
+@require_POST
+def decide(request, slug: str):
+    access = _access(request, slug)
+    form = forms.DecisionForm(request.POST)
+    if not policies.can_review_proposals(request.user) or not form.is_valid():
+        raise PermissionDenied
+    try:
+        services.group_decide(reviewer=request.user, group=access.group, **form.cleaned_data)
+    except ValidationError as error:
+        _errors(request, error)
+    return redirect("groups:proposals")
+
+
+def detail(request, slug: str):
+    access = _access(request, slug)
+    can_read = access.can(policies.can_read, request.user)
+    page = None
+    if can_read:
+        page = Paginator(selectors.topic_list(request.user, access), 30).get_page(
+            request.GET.get("page")
+        )
+        for item in page:
+            item.unread = item.highest_post_number - (item.last_read or 0)
+    return render(request, "groups/detail.html", _group_context(request, access, page=page))
+
+
+def _group_context(request, access, **extra) -> dict:
+    member = request.user
+    pending = access.membership is None and access.group.kind == Group.Kind.CLOSED
+    return {
+        "group": access.group,
+        "membership": access.membership,
+        "invitation": access.invitation,
+        "can_read": access.can(policies.can_read, member),
+        "can_post": access.can(policies.can_post, member),
+        "can_moderate": access.can(policies.can_moderate, member),
+        "can_join": access.can(policies.can_join, member),
+        "can_request": access.can(policies.can_request_to_join, member),
+        "pending_request": pending
+        and JoinRequest.objects.filter(
+            group=access.group, member=member, status=JoinRequest.Status.PENDING
+        ).exists(),
+        "watch_level": extra.pop("watch_level", None)
+        or (access.membership and selectors.watch_level(member, access.group)),
+        "watch_levels": WatchLevel.choices,
+        **extra,
+    }
+
+
+@require_POST
+def join(request, slug: str):
+    access = _access(request, slug)
+    if access.invitation is not None:
+        services.invitation_answer(member=request.user, invitation=access.invitation, accept=True)
+    else:
+        services.group_join(member=request.user, group=access.group)
+    messages.success(request, _("グループに参加しました。"))
+    return redirect("groups:detail", slug)
+
+
+@require_POST
+def leave(request, slug: str):
+    access = _access(request, slug)
+    try:
+        services.group_leave(member=request.user, group=access.group)
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("グループを退会しました。"))
+    return redirect("groups:detail", slug)
+
+
+@require_POST
+def request_to_join(request, slug: str):
+    access = _access(request, slug)
+    form = forms.JoinRequestForm(request.POST)
+    if form.is_valid():
+        services.join_request_create(member=request.user, group=access.group, **form.cleaned_data)
+        messages.success(request, _("参加を申請しました。承認されると通知が届きます。"))
+    return redirect("groups:detail", slug)
+
+
+@require_http_methods(["GET", "POST"])
+def members(request, slug: str):
+    access = _readable(request, slug)
+    if not access.can(policies.can_moderate, request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        _members_action(request, access)
+        return redirect("groups:members", slug)
+    return render(
+        request,
+        "groups/members.html",
+        _group_context(
+            request, access,
+            requests=selectors.pending_requests(access),
+            memberships=selectors.group_members(access),
+            can_manage=access.can(policies.can_manage, request.user),
+            roles=Membership.Role.choices,
+        ),
+    )  # fmt: skip
+
+
+def _members_action(request, access) -> None:
+    action = request.POST.get("action")
+    try:
+        if action in {"approve", "decline"}:
+            join_request = access.group.join_requests.get(pk=request.POST.get("request"))
+            services.join_request_decide(
+                moderator=request.user, request=join_request, approve=action == "approve"
+            )
+        elif action == "invite":
+            invitee = member_selectors.member_by_handle(
+                request.user, request.POST.get("handle", "")
+            )
+            if invitee is None:
+                raise ValidationError(_("そのハンドル名の会員は見つかりません。"))
+            services.invitation_create(inviter=request.user, group=access.group, invitee=invitee)
+            messages.success(
+                request, _("%(name)sさんを招待しました。") % {"name": invitee.display_name}
+            )
+        elif action in {"role", "remove"}:
+            membership = access.group.memberships.get(pk=request.POST.get("membership"))
+            if action == "role":
+                services.membership_set_role(
+                    actor=request.user, membership=membership, role=request.POST.get("role", "")
+                )
+            else:
+                services.membership_remove(
+                    actor=request.user, membership=membership, reason=request.POST.get("reason", "")
+                )
+    except (JoinRequest.DoesNotExist, Membership.DoesNotExist) as missing:
+        raise Http404 from missing
+    except ValidationError as error:
+        _errors(request, error)
+
+
+@require_POST
+def watch(request, slug: str):
+    access = _readable(request, slug)
+    try:
+        services.watch_set(
+            member=request.user, group=access.group, level=request.POST.get("level", "")
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    return redirect("groups:detail", slug)
+
+
+# --- topics and posts ---------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def topic_new(request, slug: str):
+    access = _readable(request, slug)
+    if not access.can(policies.can_post, request.user):
+        raise PermissionDenied
+    form = forms.TopicForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            topic = services.topic_create(
+                author=request.user, group=access.group, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("groups:topic", slug, topic.pk)
+    status = 400 if form.errors else 200
+    return render(request, "groups/topic_new.html", _group_context(request, access, form=form),
+                  status=status)  # fmt: skip
+
+
+def topic(request, slug: str, topic_id: int):
+    access = _readable(request, slug)
+    topic = selectors.topic_for_viewer(request.user, access, topic_id)
+    if topic is None:
+        raise Http404
+    page = _page_number(request, topic)
+    posts = selectors.posts_page(request.user, access, topic, page)
+    for post in posts:
+        post.topic = topic
+        post.can_edit = policies.can_edit_post(request.user, post, access.membership)
+    if posts:
+        services.topic_mark_read(
+            member=request.user, topic=topic, number=posts[-1].number, known=topic.last_read
+        )
+    member = request.user
+    return render(
+        request,
+        "groups/topic.html",
+        _group_context(
+            request, access,
+            topic=topic, posts=posts, page=page,
+            pages=range(1, selectors.page_of(topic.highest_post_number) + 1),
+            reply_form=forms.ReplyForm(),
+            can_reply=policies.can_post(member, access.group, access.membership, topic),
+            can_accept=policies.can_accept_answer(member, topic, access.membership),
+            first_unread=topic.last_read + 1 if topic.last_read < topic.highest_post_number else None,
+            flag_reasons=Flag.Reason.choices,
+            reaction_kinds=Reaction.Kind.choices,
+            watch_level=selectors.watch_level(member, access.group, topic),
+        ),
+    )  # fmt: skip
+
+
+def _page_number(request, topic) -> int:
+    if "n" in request.GET and request.GET["n"].isdigit():
+        return selectors.page_of(int(request.GET["n"]))
+    page = request.GET.get("page", "1")
+    last = selectors.page_of(topic.highest_post_number)
+    return min(max(int(page), 1), last) if page.isdigit() else 1
+
+
+@require_POST
+def reply(request, slug: str, topic_id: int):
+    access = _readable(request, slug)
+    topic = selectors.topic_for_viewer(request.user, access, topic_id)
+    if topic is None:
+        raise Http404
+    form = forms.ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        reply_to = Post.objects.filter(topic=topic, number=form.cleaned_data["reply_to"]).first()
+        try:
+            post = services.post_create(
+                author=request.user, topic=topic, body=form.cleaned_data["body"],
+                reply_to=reply_to, files=form.cleaned_data["files"],
+            )  # fmt: skip
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            return redirect(services.post_url(post))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("groups:topic", slug, topic.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def post_edit(request, slug: str, post_id: int):
+    access = _readable(request, slug)
+    post = _post(request, access, post_id)
+    if not policies.can_edit_post(request.user, post, access.membership):
+        raise PermissionDenied
+    initial = {"body": post.body, "title": post.topic.title}
+    form = forms.EditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_edit(editor=request.user, post=post, body=form.cleaned_data["body"],
+                               title=form.cleaned_data["title"] or None)  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(services.post_url(post))
+    return render(request, "groups/post_edit.html",
+                  _group_context(request, access, post=post, form=form))  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def post_delete(request, slug: str, post_id: int):
+    access = _readable(request, slug)
+    post = _post(request, access, post_id)
+    if not policies.can_delete_post(request.user, post, access.membership):
+        raise PermissionDenied
+    form = forms.DeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.post_delete(actor=request.user, post=post, reason=form.cleaned_data["reason"])
+        messages.success(request, _("投稿を削除しました。"))
+        if post.number == 1:
+            return redirect("groups:detail", slug)
+        return redirect(services.post_url(post))
+    return render(request, "groups/post_delete.html",
+                  _group_context(request, access, post=post, form=form))  # fmt: skip
+
+
+def post_history(request, slug: str, post_id: int):
+    access = _readable(request, slug)
+    post = _post(request, access, post_id)
+    return render(request, "groups/post_history.html", _group_context(
+        request, access, post=post, revisions=selectors.revisions_with_diffs(post),
+    ))  # fmt: skip
+
+
+@require_POST
+def react(request, slug: str, post_id: int):
+    access = _readable(request, slug)
+    post = _post(request, access, post_id)
+    form = forms.ReactionForm(request.POST)
+    if form.is_valid():
+        services.reaction_toggle(member=request.user, post=post, kind=form.cleaned_data["kind"])
+    return redirect(services.post_url(post))
+
+
+@require_POST
+def bookmark(request, slug: str, post_id: int):
+    access = _readable(request, slug)
+    post = _post(request, access, post_id)
+    on = services.bookmark_toggle(member=request.user, post=post)
+    messages.success(
+        request, _("ブックマークしました。") if on else _("ブックマークを外しました。")
+    )
+    return redirect(services.post_url(post))
+
+
+@require_POST
+def accept(request, slug: str, post_id: int):
+    access = _readable(request, slug)
+    post = _post(request, access, post_id)
+    take_back = request.POST.get("undo") == "1"
+    try:
+        services.answer_accept(
+            actor=request.user, topic=post.topic, post=None if take_back else post
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    return redirect(services.post_url(post))
+
+
+@require_POST
+def flag(request, slug: str, post_id: int):
+    access = _readable(request, slug)
+    post = _post(request, access, post_id)
+    form = forms.FlagForm(request.POST)
+    if form.is_valid():
+        try:
+            services.flag_create(flagger=request.user, post=post, **form.cleaned_data)
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, _("通報しました。モデレーターが確認します。"))
+    return redirect(services.post_url(post))
+
+
+def attachment(request, slug: str, attachment_id: int, name: str):
+    access = _readable(request, slug)
+    item = (
+        Attachment.objects.filter(pk=attachment_id, post__topic__group=access.group)
+        .select_related("post__topic__group")
+        .first()
+    )
+    if (
+        item is None
+        or item.post.is_deleted
+        or not policies.can_see_post(request.user, item.post, access.membership)
+    ):
+        raise Http404
+    try:
+        response = FileResponse(item.file.open("rb"), content_type=item.content_type,
+                                as_attachment=not item.content_type.startswith("image/"),
+                                filename=item.original_name)  # fmt: skip
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- moderation ---------------------------------------------------------------------------
+
+
+@require_POST
+def moderate_topic(request, slug: str, topic_id: int):
+    access = _readable(request, slug)
+    topic = selectors.topic_for_viewer(request.user, access, topic_id)
+    form = forms.ModerateForm(request.POST)
+    if topic is None:
+        raise Http404
+    if not access.can(policies.can_moderate, request.user) or not form.is_valid():
+        raise PermissionDenied
+    services.topic_moderate(actor=request.user, topic=topic, **form.cleaned_data)
+    messages.success(request, _("操作しました。"))
+    return redirect("groups:topic", slug, topic.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def moderation(request, slug: str):
+    access = _readable(request, slug)
+    if not access.can(policies.can_moderate, request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        flag_item = (
+            selectors.moderation_queue(request.user, access.group)
+            .filter(pk=request.POST.get("flag"))
+            .first()
+        )
+        if flag_item is None:
+            raise Http404
+        services.flag_resolve(moderator=request.user, flag=flag_item,
+                              hide_post=request.POST.get("action") == "hide")  # fmt: skip
+        return redirect("groups:moderation", slug)
+    return render(request, "groups/moderation.html", _group_context(
+        request, access,
+        flags=selectors.moderation_queue(request.user, access.group),
+        log=selectors.moderation_log(access.group)[:100],
+    ))  # fmt: skip
+
+
+def site_moderation(request):
+    flags = selectors.moderation_queue(request.user)
+    return render(request, "groups/site_moderation.html", {"flags": flags})
+
+
+def bookmarks(request):
+    return render(
+        request, "groups/bookmarks.html", {"bookmarks": selectors.bookmarks(request.user)}
+    )
+
+
+def group_url(group: Group) -> str:
+    return reverse("groups:detail", args=[group.slug])

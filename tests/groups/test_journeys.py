@@ -1,0 +1,188 @@
+"""Through the real views: propose a group, ask a question, answer it, accept the answer."""
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from groups.models import Attachment, Group, Membership, ModerationLog, Post, Topic
+from members.models import Notification
+from tests.factories import MemberFactory
+from tests.groups.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_propose_review_and_become_owner(owner, committing):
+    proposer = client_for(owner)
+    response = proposer.post(reverse("groups:propose"), {
+        "name": "音楽サークル", "description": "吹奏楽や合唱が好きな職員の集まり", "kind": "open",
+        "reason": "昼休みに練習の情報交換をしたい",
+    })  # fmt: skip
+    group = Group.objects.get(name="音楽サークル")
+    assert response.status_code == 302 and group.status == Group.Status.PROPOSED
+    assert (
+        client_for(MemberFactory()).get(reverse("groups:detail", args=[group.slug])).status_code
+        == 404
+    )
+
+    moderator = client_for(MemberFactory(is_site_moderator=True))
+    assert "音楽サークル" in moderator.get(reverse("groups:proposals")).content.decode()
+    with committing():
+        moderator.post(
+            reverse("groups:decide", args=[group.slug]), {"approve": "1", "message": "どうぞ"}
+        )
+    group.refresh_from_db()
+    assert group.status == Group.Status.ACTIVE
+    assert Membership.objects.get(group=group, member=owner).role == Membership.Role.OWNER
+    assert Notification.objects.filter(recipient=owner, kind="group").exists()
+
+
+def test_ask_answer_accept_and_find_it_solved(group, owner, committing, run_tasks, settings):
+    settings.NOTIFICATION_MAIL_DELAY = 0
+    asker, answerer, reader = (
+        MemberFactory(),
+        MemberFactory(display_name="回答 太郎"),
+        MemberFactory(),
+    )
+    for member in (asker, answerer):
+        Membership.objects.create(group=group, member=member)
+    with committing():
+        response = client_for(asker).post(reverse("groups:topic_new", args=[group.slug]), {
+            "title": "分納誓約の途中で連絡が取れなくなった場合",
+            "body": "異動してきたばかりです。分納が止まった滞納者への次の一手を教えてください。",
+            "tags": "滞納整理 分納", "is_question": "on",
+            "files": [SimpleUploadedFile("催告書.pdf", b"%PDF-1.7\n1 0 obj\n")],
+        })  # fmt: skip
+    topic = Topic.objects.get()
+    assert response.status_code == 302 and topic.is_question
+    assert Attachment.objects.get().content_type == "application/pdf"
+
+    url = reverse("groups:topic", args=[group.slug, topic.pk])
+    with committing():
+        response = client_for(answerer).post(
+            reverse("groups:reply", args=[group.slug, topic.pk]),
+            {"body": f"@{asker.handle} さん、まず財産調査をしましょう。"},
+        )
+    answer = Post.objects.get(topic=topic, number=2)
+    assert response.status_code == 302
+    assert Notification.objects.filter(recipient=asker, kind="mention").exists()
+    assert not Notification.objects.filter(recipient=asker, kind="reply").exists()  # one, not two
+
+    with committing():
+        client_for(asker).post(reverse("groups:accept", args=[group.slug, answer.pk]))
+    topic.refresh_from_db()
+    assert topic.accepted_post == answer
+    assert Notification.objects.filter(recipient=answerer, kind="accepted_answer").exists()
+
+    listing = client_for(reader).get(reverse("groups:detail", args=[group.slug])).content.decode()
+    assert "解決済み" in listing and "?n=2#p2" in listing
+    page = client_for(reader).get(url).content.decode()
+    assert "解決した回答" in page and "財産調査" in page
+
+    run_tasks()
+    assert [m.to for m in mail.outbox] == [[asker.email], [answerer.email]]
+    assert "呼びかけました" in mail.outbox[0].body
+
+
+def test_busy_topic_sends_one_mail_not_fifty(group, owner, committing, run_tasks, settings):
+    settings.NOTIFICATION_MAIL_DELAY = 0
+    topic = Topic.objects.create(group=group, author=owner, title="予算要求の書き方")
+    Post.objects.create(topic=topic, author=owner, number=1, body="x", body_html="x")
+    Topic.objects.filter(pk=topic.pk).update(highest_post_number=1)
+    replier = MemberFactory()
+    Membership.objects.create(group=group, member=replier)
+    client = client_for(replier)
+    with committing():
+        for number in range(20):
+            client.post(
+                reverse("groups:reply", args=[group.slug, topic.pk]), {"body": f"返信{number}"}
+            )
+    run_tasks()
+    assert len(mail.outbox) == 1
+    assert "20" in mail.outbox[0].subject
+
+
+def test_edit_keeps_history_and_delete_keeps_the_reason(group, owner, committing):
+    topic_author = client_for(owner)
+    with committing():
+        topic_author.post(reverse("groups:topic_new", args=[group.slug]),
+                          {"title": "質問", "body": "最初の本文"})  # fmt: skip
+    post = Post.objects.get()
+    topic_author.post(reverse("groups:post_edit", args=[group.slug, post.pk]),
+                      {"title": "質問(修正)", "body": "直した本文"})  # fmt: skip
+    history = topic_author.get(reverse("groups:post_history", args=[group.slug, post.pk]))
+    assert "最初の本文" in history.content.decode() and "直した本文" in history.content.decode()
+
+    other = client_for(MemberFactory())
+    assert other.post(reverse("groups:post_edit", args=[group.slug, post.pk]),
+                      {"body": "乗っ取り"}).status_code == 403  # fmt: skip
+    post.refresh_from_db()
+    assert post.body == "直した本文"
+
+
+def test_flag_hide_and_log(group, owner):
+    member = MemberFactory()
+    Membership.objects.create(group=group, member=member)
+    topic = Topic.objects.create(group=group, author=member, title="雑談")
+    post = Post.objects.create(
+        topic=topic, author=member, number=1, body="電話番号 090-...", body_html="x"
+    )
+    client_for(MemberFactory()).post(
+        reverse("groups:flag", args=[group.slug, post.pk]), {"reason": "personal_info"}
+    )
+    moderation = client_for(owner).get(reverse("groups:moderation", args=[group.slug]))
+    assert "個人情報・機密情報が含まれている" in moderation.content.decode()
+    flag = post.flags.get()
+    client_for(owner).post(reverse("groups:moderation", args=[group.slug]),
+                           {"flag": flag.pk, "action": "hide"})  # fmt: skip
+    post.refresh_from_db()
+    assert post.is_hidden
+    assert ModerationLog.objects.filter(group=group, action="hide_post", post=post).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("", "このフィールドは必須です"), ("あ" * 20_001, "20000")],
+)
+def test_bad_topic_input_gets_a_japanese_error_and_no_record(group, owner, body, message):
+    response = client_for(owner).post(
+        reverse("groups:topic_new", args=[group.slug]), {"title": "題", "body": body}
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Topic.objects.exists() and not Post.objects.exists()
+
+
+def test_a_disallowed_attachment_rolls_back_the_whole_topic(group, owner):
+    response = client_for(owner).post(reverse("groups:topic_new", args=[group.slug]), {
+        "title": "資料", "body": "添付します",
+        "files": [SimpleUploadedFile("invoice.pdf", b"MZ\x90 not a pdf")],
+    })  # fmt: skip
+    assert response.status_code == 400
+    assert "添付できない種類のファイル" in response.content.decode()
+    assert not Topic.objects.exists() and not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize("size", [1, 30])
+def test_group_and_topic_pages_stay_within_12_queries(
+    group, owner, size, django_assert_max_num_queries
+):
+    reader = MemberFactory()
+    Membership.objects.create(group=group, member=reader)
+    topic = None
+    for number in range(size):
+        topic = Topic.objects.create(group=group, author=owner, title=f"トピック{number}")
+    for number in range(1, size + 1):
+        Post.objects.create(
+            topic=topic, author=MemberFactory(), number=number, body="b", body_html="b"
+        )
+    Topic.objects.filter(pk=topic.pk).update(highest_post_number=size)
+    client = client_for(reader)
+    for url in (
+        reverse("groups:index"),
+        reverse("groups:detail", args=[group.slug]),
+        reverse("groups:topic", args=[group.slug, topic.pk]),
+    ):
+        with django_assert_max_num_queries(12):
+            assert client.get(url).status_code == 200
