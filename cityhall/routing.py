@@ -1,5 +1,6 @@
 """Every WebSocket route of the site; the route walker test enumerates this list."""
 
+from groups.routing import websocket_urlpatterns as group_routes
 from members.routing import websocket_urlpatterns as member_routes
 
-websocket_urlpatterns = [*member_routes]
+websocket_urlpatterns = [*member_routes, *group_routes]

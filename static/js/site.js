@@ -71,7 +71,35 @@ function setupSubmitOnce() {
   });
 }
 
+// On a topic page: new replies are announced and fetched in without a reload.
+function followTopic() {
+  const section = document.querySelector("[data-topic-live]");
+  if (!section) return;
+  const notice = section.querySelector("[data-live-notice]");
+  let highest = Number(section.dataset.highest);
+  let unseen = 0;
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/ws/topics/${section.dataset.topicLive}/`);
+  socket.addEventListener("message", async (event) => {
+    const frame = JSON.parse(event.data);
+    if (frame.type !== "post.created" || frame.number <= highest) return;
+    highest = frame.number;
+    unseen += 1;
+    notice.hidden = false;
+    notice.textContent = notice.dataset.template.replace("%s", unseen);
+    const page = await fetch(`?n=${frame.number}`, { credentials: "same-origin" });
+    const html = new DOMParser().parseFromString(await page.text(), "text/html");
+    const post = html.getElementById(`p${frame.number}`);
+    if (post && !document.getElementById(`p${frame.number}`)) {
+      post.classList.add("post--new");
+      const posts = section.querySelectorAll("article.post");
+      (posts[posts.length - 1] || notice).after(post);
+    }
+  });
+}
+
 setupNavToggle();
+followTopic();
 setupSubmitOnce();
 setupCodeInputs();
 connectNotifications();

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from groups import consumers
+
+websocket_urlpatterns = [
+    path("ws/topics/<int:topic_id>/", consumers.TopicConsumer.as_asgi()),
+]
