@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from groups import demo as groups_demo
 from members import services
 from members.demo import LOGINS, MEMBERS
 from members.models import Organization, User, WorkField
@@ -14,6 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created = sum(self._member(spec) for spec in MEMBERS)
         self.stdout.write(f"demo members: {len(MEMBERS)} ({created} new)")
+        self.stdout.write(f"demo groups: {groups_demo.seed()} new")
         if settings.DEBUG:
             self.stdout.write(f"\nデモ用ログイン (パスワード: {settings.DEMO_PASSWORD})")
             for email, role in LOGINS:
