@@ -19,6 +19,13 @@ MEMBER_PAGES = {
     "notifications": "/notifications/",
     "posting-add": "/profile/history/add",
     "member-directory": "/members/",
+    "groups": "/groups/",
+    "group": "/groups/saiken/",
+    "topic": "/groups/saiken/t/1/",
+    "topic-new": "/groups/saiken/new/",
+    "group-propose": "/groups/new/",
+    "bookmarks": "/bookmarks/",
+    "notification-preferences": "/notifications/preferences/",
     "email-change": "/accounts/email/",
     "password-change": "/accounts/password/change/",
 }
