@@ -105,4 +105,6 @@ def _thread(slug, asker, title, body, tags, replies, accepted):
         for email, text in replies
     ]
     if accepted is not None:
-        services.answer_accept(actor=author, topic=topic, post=Post.objects.get(pk=posts[accepted].pk))
+        services.answer_accept(
+            actor=author, topic=topic, post=Post.objects.get(pk=posts[accepted].pk)
+        )

@@ -229,6 +229,17 @@ def moderation_queue(viewer, group: Group | None = None):
     return flags.order_by("created_at")
 
 
+def moderated_groups(viewer):
+    """Active groups ``viewer`` moderates (all of them for site moderators)."""
+    groups = Group.objects.filter(status=Group.Status.ACTIVE).order_by("name")
+    if is_site_moderator(viewer):
+        return groups
+    return groups.filter(
+        memberships__member=viewer,
+        memberships__role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR],
+    )
+
+
 def moderation_log(group: Group):
     return ModerationLog.objects.filter(group=group).select_related(
         "actor", "topic", "target_member"

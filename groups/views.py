@@ -287,6 +287,8 @@ def topic(request, slug: str, topic_id: int):
             flag_reasons=Flag.Reason.choices,
             reaction_kinds=Reaction.Kind.choices,
             watch_level=selectors.watch_level(member, access.group, topic),
+            move_targets=selectors.moderated_groups(member).exclude(pk=access.group.pk)
+            if access.can(policies.can_moderate, member) else [],
         ),
     )  # fmt: skip
 
@@ -456,6 +458,34 @@ def moderate_topic(request, slug: str, topic_id: int):
         raise PermissionDenied
     services.topic_moderate(actor=request.user, topic=topic, **form.cleaned_data)
     messages.success(request, _("操作しました。"))
+    return redirect("groups:topic", slug, topic.pk)
+
+
+@require_POST
+def move_topic(request, slug: str, topic_id: int):
+    access = _readable(request, slug)
+    topic = selectors.topic_for_viewer(request.user, access, topic_id)
+    target = selectors.group_access(request.user, request.POST.get("to", ""))
+    if topic is None or target is None:
+        raise Http404
+    services.topic_move(actor=request.user, topic=topic, to_group=target.group,
+                        reason=request.POST.get("reason", ""))  # fmt: skip
+    messages.success(
+        request, _("トピックを「%(group)s」に移動しました。") % {"group": target.group.name}
+    )
+    return redirect("groups:topic", target.group.slug, topic.pk)
+
+
+@require_POST
+def watch_topic(request, slug: str, topic_id: int):
+    access = _readable(request, slug)
+    topic = selectors.topic_for_viewer(request.user, access, topic_id)
+    if topic is None:
+        raise Http404
+    try:
+        services.watch_set(member=request.user, topic=topic, level=request.POST.get("level", ""))
+    except ValidationError as error:
+        _errors(request, error)
     return redirect("groups:topic", slug, topic.pk)
 
 

@@ -186,3 +186,47 @@ def test_group_and_topic_pages_stay_within_12_queries(
     ):
         with django_assert_max_num_queries(12):
             assert client.get(url).status_code == 200
+
+
+def test_moderator_moves_a_topic_and_it_is_logged(group, owner):
+    other = Group.objects.create(slug="zaisei", name="財政", description="x", kind="open",
+                                 status=Group.Status.ACTIVE, proposed_by=owner)  # fmt: skip
+    Membership.objects.create(group=other, member=owner, role=Membership.Role.OWNER)
+    topic = Topic.objects.create(group=group, author=owner, title="交付税の質問")
+    response = client_for(owner).post(
+        reverse("groups:move", args=[group.slug, topic.pk]), {"to": "zaisei", "reason": "財政向け"}
+    )
+    topic.refresh_from_db()
+    assert response.status_code == 302 and topic.group == other
+    assert ModerationLog.objects.filter(action="move_topic").count() == 2
+
+
+def test_a_plain_member_cannot_move_topics(group, owner):
+    member = MemberFactory()
+    Membership.objects.create(group=group, member=member)
+    topic = Topic.objects.create(group=group, author=member, title="質問")
+    assert (
+        client_for(member)
+        .post(reverse("groups:move", args=[group.slug, topic.pk]), {"to": group.slug})
+        .status_code
+        == 403
+    )
+
+
+def test_topic_watch_overrides_the_group(group, owner, committing):
+    from groups.models import Watch
+
+    watcher = MemberFactory()
+    Membership.objects.create(group=group, member=watcher)
+    topic = Topic.objects.create(group=group, author=owner, title="監視")
+    Post.objects.create(topic=topic, author=owner, number=1, body="x", body_html="x")
+    Topic.objects.filter(pk=topic.pk).update(highest_post_number=1)
+    client_for(watcher).post(
+        reverse("groups:watch_topic", args=[group.slug, topic.pk]), {"level": "watching"}
+    )
+    assert Watch.objects.get(member=watcher, topic=topic).level == "watching"
+    with committing():
+        client_for(owner).post(
+            reverse("groups:reply", args=[group.slug, topic.pk]), {"body": "追記"}
+        )
+    assert Notification.objects.filter(recipient=watcher, kind="watched_reply").exists()
