@@ -8,25 +8,36 @@ from groups import policies
 from groups.models import Membership, Topic
 
 
-def _may_follow(member, topic_id: int) -> bool:
+def _followable(member, topic_id: int) -> Topic | None:
     topic = Topic.objects.select_related("group").filter(pk=topic_id).first()
     if topic is None:
-        return False
+        return None
     membership = Membership.objects.filter(group=topic.group, member=member).first()
-    return policies.can_see_topic(member, topic, membership)
+    return topic if policies.can_see_topic(member, topic, membership) else None
+
+
+def _highest(topic_id: int) -> int:
+    return Topic.objects.values_list("highest_post_number", flat=True).get(pk=topic_id)
 
 
 class TopicConsumer(AsyncJsonWebsocketConsumer):
-    """Tells a reader of a topic that new replies arrived (and that an answer was accepted)."""
+    """Tells a reader of a topic that new replies arrived (and that an answer was accepted).
+
+    It subscribes first and then says how far the topic goes, so a client that missed replies
+    while (re)connecting can fetch them: nothing posted in between is lost."""
 
     async def connect(self):
         topic_id = int(self.scope["url_route"]["kwargs"]["topic_id"])
-        await self.accept()
-        if not await database_sync_to_async(_may_follow)(self.scope["member"], topic_id):
+        topic = await database_sync_to_async(_followable)(self.scope["member"], topic_id)
+        if topic is None:
+            await self.accept()
             await self.close(code=FORBIDDEN)
             return
         self.group = realtime.group_name("topic", topic_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        highest = await database_sync_to_async(_highest)(topic_id)
+        await self.send_json({"type": "topic.state", "highest": highest})
 
     async def disconnect(self, code):
         if hasattr(self, "group"):

@@ -71,31 +71,57 @@ function setupSubmitOnce() {
   });
 }
 
-// On a topic page: new replies are announced and fetched in without a reload.
+// On a topic page: new replies are announced and fetched in, in order, without a reload. On
+// every (re)connect the server says how far the topic goes, so nothing posted meanwhile is lost.
 function followTopic() {
   const section = document.querySelector("[data-topic-live]");
   if (!section) return;
   const notice = section.querySelector("[data-live-notice]");
   let highest = Number(section.dataset.highest);
   let unseen = 0;
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/ws/topics/${section.dataset.topicLive}/`);
-  socket.addEventListener("message", async (event) => {
-    const frame = JSON.parse(event.data);
-    if (frame.type !== "post.created" || frame.number <= highest) return;
-    highest = frame.number;
-    unseen += 1;
-    notice.hidden = false;
-    notice.textContent = notice.dataset.template.replace("%s", unseen);
-    const page = await fetch(`?n=${frame.number}`, { credentials: "same-origin" });
+  let queue = Promise.resolve();
+
+  async function insert(number) {
+    if (document.getElementById(`p${number}`)) return;
+    const page = await fetch(`?n=${number}`, { credentials: "same-origin" });
     const html = new DOMParser().parseFromString(await page.text(), "text/html");
-    const post = html.getElementById(`p${frame.number}`);
-    if (post && !document.getElementById(`p${frame.number}`)) {
-      post.classList.add("post--new");
-      const posts = section.querySelectorAll("article.post");
-      (posts[posts.length - 1] || notice).after(post);
+    const post = html.getElementById(`p${number}`);
+    if (!post || document.getElementById(`p${number}`)) return;
+    post.classList.add("post--new");
+    const later = [...section.querySelectorAll("article.post")].find(
+      (other) => Number(other.id.slice(1)) > number,
+    );
+    if (later) later.before(post);
+    else (section.querySelector("article.post:last-of-type") || notice).after(post);
+  }
+
+  function arrived(upTo) {
+    for (let number = highest + 1; number <= upTo; number += 1) {
+      unseen += 1;
+      queue = queue.then(() => insert(number));
     }
-  });
+    highest = Math.max(highest, upTo);
+    if (unseen) {
+      notice.hidden = false;
+      notice.textContent = notice.dataset.template.replace("%s", unseen);
+    }
+  }
+
+  function connect(delay = 1000) {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/topics/${section.dataset.topicLive}/`);
+    socket.addEventListener("message", (event) => {
+      const frame = JSON.parse(event.data);
+      if (frame.type === "topic.state") arrived(frame.highest);
+      if (frame.type === "post.created") arrived(frame.number);
+      if (frame.type === "topic.solved") section.dataset.solved = String(frame.number);
+    });
+    socket.addEventListener("close", (event) => {
+      if (event.code === 4401 || event.code === 4403) return;
+      setTimeout(() => connect(Math.min(delay * 2, 30000)), delay);
+    });
+  }
+  connect();
 }
 
 setupNavToggle();

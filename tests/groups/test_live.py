@@ -35,6 +35,7 @@ async def test_readers_hear_about_new_replies():
     reader = await sync_to_async(MemberFactory)()
     communicator, connected = await _connect(reader, topic.pk)
     assert connected
+    assert await communicator.receive_json_from() == {"type": "topic.state", "highest": 1}
     await sync_to_async(services.post_create)(author=owner, topic=topic, body="返信です")
     assert await communicator.receive_json_from(timeout=3) == {"type": "post.created", "number": 2}
     await communicator.disconnect()
@@ -54,6 +55,7 @@ async def test_members_of_a_secret_group_may_follow():
     await sync_to_async(Membership.objects.create)(group=group, member=member)
     communicator, connected = await _connect(member, topic.pk)
     assert connected
+    assert (await communicator.receive_json_from())["type"] == "topic.state"
     await communicator.send_json_to({"type": "x"})
     assert (await communicator.receive_json_from())["code"] == "read_only"
     await communicator.disconnect()
