@@ -119,7 +119,7 @@ def topic_list(viewer, access: GroupAccess):
         "last_read_post_number"
     )[:1]
     return (
-        topics.select_related("author__organization", "accepted_post")
+        topics.select_related("author__organization__prefecture", "accepted_post")
         .prefetch_related("tags")
         .annotate(last_read=Subquery(last_read, output_field=IntegerField()))
         .order_by("-is_pinned", "-last_posted_at")

@@ -10,7 +10,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from groups import forms, policies, selectors, services
 from groups.models import (
     Attachment,
-    Flag,
     Group,
     JoinRequest,
     Membership,
@@ -284,7 +283,6 @@ def topic(request, slug: str, topic_id: int):
             can_reply=policies.can_post(member, access.group, access.membership, topic),
             can_accept=policies.can_accept_answer(member, topic, access.membership),
             first_unread=topic.last_read + 1 if topic.last_read < topic.highest_post_number else None,
-            flag_reasons=Flag.Reason.choices,
             reaction_kinds=Reaction.Kind.choices,
             watch_level=selectors.watch_level(member, access.group, topic),
             move_targets=selectors.moderated_groups(member).exclude(pk=access.group.pk)
@@ -309,7 +307,8 @@ def reply(request, slug: str, topic_id: int):
         raise Http404
     form = forms.ReplyForm(request.POST, request.FILES)
     if form.is_valid():
-        reply_to = Post.objects.filter(topic=topic, number=form.cleaned_data["reply_to"]).first()
+        number = form.cleaned_data["reply_to"]
+        reply_to = Post.objects.filter(topic=topic, number=number).first() if number else None
         try:
             post = services.post_create(
                 author=request.user, topic=topic, body=form.cleaned_data["body"],
@@ -406,19 +405,22 @@ def accept(request, slug: str, post_id: int):
     return redirect(services.post_url(post))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def flag(request, slug: str, post_id: int):
     access = _readable(request, slug)
     post = _post(request, access, post_id)
-    form = forms.FlagForm(request.POST)
-    if form.is_valid():
+    form = forms.FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
             services.flag_create(flagger=request.user, post=post, **form.cleaned_data)
         except ValidationError as error:
             _errors(request, error)
         else:
             messages.success(request, _("通報しました。モデレーターが確認します。"))
-    return redirect(services.post_url(post))
+        return redirect(services.post_url(post))
+    return render(
+        request, "groups/flag.html", _group_context(request, access, post=post, form=form)
+    )
 
 
 def attachment(request, slug: str, attachment_id: int, name: str):
