@@ -1,8 +1,7 @@
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.utils.translation import gettext as _
 
 from cityhall import realtime
+from cityhall.consumers import ListenOnlyConsumer
 from cityhall.websocket import FORBIDDEN
 from groups import policies
 from groups.models import Membership, Topic
@@ -20,7 +19,7 @@ def _highest(topic_id: int) -> int:
     return Topic.objects.values_list("highest_post_number", flat=True).get(pk=topic_id)
 
 
-class TopicConsumer(AsyncJsonWebsocketConsumer):
+class TopicConsumer(ListenOnlyConsumer):
     """Tells a reader of a topic that new replies arrived (and that an answer was accepted).
 
     It subscribes first and then says how far the topic goes, so a client that missed replies
@@ -33,20 +32,10 @@ class TopicConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=FORBIDDEN)
             return
-        self.group = realtime.group_name("topic", topic_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.subscribe(realtime.group_name("topic", topic_id))
         await self.accept()
         highest = await database_sync_to_async(_highest)(topic_id)
         await self.send_json({"type": "topic.state", "highest": highest})
-
-    async def disconnect(self, code):
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def receive_json(self, content, **kwargs):
-        await self.send_json(
-            {"type": "error", "code": "read_only", "message": _("この接続は受信専用です。")}
-        )
 
     async def post_created(self, event):
         await self.send_json({"type": "post.created", "number": event["number"]})
