@@ -167,14 +167,14 @@ def posts_page(viewer, access: GroupAccess, topic: Topic, page: int):
         .values("post", "kind")
         .annotate(n=Count("pk"), mine=Count("pk", filter=Q(member=viewer)))
     )
-    counts, mine = {}, set()
+    counts, mine = {}, {}
     for row in reactions:
         counts.setdefault(row["post"], {})[row["kind"]] = row["n"]
         if row["mine"]:
-            mine.add((row["post"], row["kind"]))
+            mine.setdefault(row["post"], set()).add(row["kind"])
     for post in posts:
         post.reaction_counts = counts.get(post.pk, {})
-        post.my_reactions = {kind for post_id, kind in mine if post_id == post.pk}
+        post.my_reactions = mine.get(post.pk, set())
     return posts
 
 

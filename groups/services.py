@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from cityhall import markdown, realtime
-from groups import policies
+from groups import policies, selectors
 from groups.attachments import check_upload
 from groups.models import (
     Attachment,
@@ -75,16 +75,8 @@ def group_decide(*, reviewer: User, group: Group, approve: bool, message: str) -
     group.save()
     if approve:
         Membership.objects.create(group=group, member=group.proposed_by, role=Membership.Role.OWNER)
-    text = (
-        _("グループ「%(name)s」が承認されました。") if approve
-        else _("グループ「%(name)s」の提案は見送りになりました。")
-    ) % {"name": group.name}  # fmt: skip
-    notification_create(
-        recipient=group.proposed_by,
-        kind=Notification.Kind.GROUP,
-        params={"message": text},
-        url=reverse("groups:detail", args=[group.slug]) if approve else "",
-    )
+    _notify_group(group.proposed_by, "approved" if approve else "declined", group,
+                  linked=approve)  # fmt: skip
     return group
 
 
@@ -119,13 +111,8 @@ def join_request_create(*, member: User, group: Group, message: str) -> JoinRequ
     )  # fmt: skip
     if created:
         for moderator in _moderators(group):
-            notification_create(
-                recipient=moderator,
-                kind=Notification.Kind.GROUP,
-                params={"message": _("%(name)sさんが「%(group)s」への参加を申請しました。")
-                        % {"name": member.display_name, "group": group.name}},
-                url=reverse("groups:members", args=[group.slug]),
-            )  # fmt: skip
+            _notify_group(moderator, "requested", group, actor=member,
+                          url=reverse("groups:members", args=[group.slug]))  # fmt: skip
     return request
 
 
@@ -140,17 +127,8 @@ def join_request_decide(*, moderator: User, request: JoinRequest, approve: bool)
     request.save()
     if approve:
         Membership.objects.get_or_create(group=request.group, member=request.member)
-    text = (
-        _("「%(group)s」への参加が承認されました。")
-        if approve
-        else _("「%(group)s」への参加申請は見送りになりました。")
-    )
-    notification_create(
-        recipient=request.member,
-        kind=Notification.Kind.GROUP,
-        params={"message": text % {"group": request.group.name}},
-        url=reverse("groups:detail", args=[request.group.slug]) if approve else "",
-    )
+    event = "request_approved" if approve else "request_declined"
+    _notify_group(request.member, event, request.group, linked=approve)
 
 
 @transaction.atomic
@@ -165,13 +143,7 @@ def invitation_create(*, inviter: User, group: Group, invitee: User) -> Invitati
         defaults={"invited_by": inviter},
     )  # fmt: skip
     if created:
-        notification_create(
-            recipient=invitee,
-            kind=Notification.Kind.GROUP,
-            params={"message": _("%(name)sさんから「%(group)s」に招待されました。")
-                    % {"name": inviter.display_name, "group": group.name}},
-            url=reverse("groups:detail", args=[group.slug]),
-        )  # fmt: skip
+        _notify_group(invitee, "invited", group, actor=inviter)
     return invitation
 
 
@@ -506,6 +478,14 @@ def _moderators(group: Group):
             if m.is_moderator]  # fmt: skip
 
 
+def _notify_group(recipient, event: str, group: Group, *, actor=None, url=None, linked=True):
+    """A GROUP notification; its text is chosen by ``event`` and translated when shown."""
+    params = {"event": event, "group": group.name, "name": actor.display_name if actor else ""}
+    if url is None:
+        url = reverse("groups:detail", args=[group.slug]) if linked else ""
+    notification_create(recipient=recipient, kind=Notification.Kind.GROUP, params=params, url=url)
+
+
 def _tags(names) -> list[Tag]:
     clean = {name.strip().lstrip("#")[:30] for name in names if name.strip().lstrip("#")}
     return [Tag.objects.get_or_create(name=name)[0] for name in sorted(clean)[:5]]
@@ -560,16 +540,7 @@ def _notify_mentions(post: Post, handles) -> set[int]:
 
 
 def _wants(member: User, topic: Topic) -> bool:
-    level = _watch_level(member, topic)
-    return level != WatchLevel.MUTED
-
-
-def _watch_level(member: User, topic: Topic) -> str:
-    watch = (
-        Watch.objects.filter(member=member, topic=topic).first()
-        or Watch.objects.filter(member=member, group=topic.group_id).first()
-    )
-    return watch.level if watch else WatchLevel.NORMAL
+    return selectors.watch_level(member, topic.group, topic) != WatchLevel.MUTED
 
 
 def _watchers(topic: Topic):

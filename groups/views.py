@@ -3,7 +3,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -523,7 +522,3 @@ def bookmarks(request):
     return render(
         request, "groups/bookmarks.html", {"bookmarks": selectors.bookmarks(request.user)}
     )
-
-
-def group_url(group: Group) -> str:
-    return reverse("groups:detail", args=[group.slug])

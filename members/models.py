@@ -298,6 +298,18 @@ class Posting(models.Model):
         return " ".join(p for p in (self.department, self.section, self.team) if p)
 
 
+# What happened in a group, by the "event" a GROUP notification carries; translated when shown,
+# in the reader's language.
+GROUP_EVENTS = {
+    "approved": _("グループ「%(group)s」が承認されました。"),
+    "declined": _("グループ「%(group)s」の提案は見送りになりました。"),
+    "requested": _("%(name)sさんが「%(group)s」への参加を申請しました。"),
+    "request_approved": _("「%(group)s」への参加が承認されました。"),
+    "request_declined": _("「%(group)s」への参加申請は見送りになりました。"),
+    "invited": _("%(name)sさんから「%(group)s」に招待されました。"),
+}
+
+
 class Notification(models.Model):
     class Kind(models.TextChoices):
         WELCOME = "welcome", _("ようこそ")
@@ -347,8 +359,9 @@ class Notification(models.Model):
             self.Kind.REPLY: _("%(actor)sさんが「%(topic)s」に返信しました。"),
             self.Kind.WATCHED_REPLY: _("ウォッチ中の「%(topic)s」に%(actor)sさんが投稿しました。"),
             self.Kind.ACCEPTED_ANSWER: _("「%(topic)s」であなたの回答が解決済みに選ばれました。"),
-            self.Kind.GROUP: _("%(message)s"),
         }
+        if self.kind == self.Kind.GROUP:
+            templates[self.Kind.GROUP] = GROUP_EVENTS.get(self.params.get("event"), "")
         try:
             return str(templates[self.kind]) % self.params
         except (KeyError, TypeError):

@@ -110,11 +110,12 @@ def posting_delete(request, posting_id: int):
     return redirect("members:profile")
 
 
+@require_http_methods(["GET", "POST"])
 def notification_list(request):
-    notifications = list(selectors.notifications_for(request.user))
     if request.method == "POST":
         services.notifications_mark_read(member=request.user)
         return redirect("members:notifications")
+    notifications = selectors.notifications_for(request.user)
     return render(request, "members/notification_list.html", {"notifications": notifications})
 
 

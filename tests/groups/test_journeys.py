@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from groups.models import Attachment, Group, Membership, ModerationLog, Post, Topic
 from members.models import Notification
@@ -35,7 +36,12 @@ def test_propose_review_and_become_owner(owner, committing):
     group.refresh_from_db()
     assert group.status == Group.Status.ACTIVE
     assert Membership.objects.get(group=group, member=owner).role == Membership.Role.OWNER
-    assert Notification.objects.filter(recipient=owner, kind="group").exists()
+    notice = Notification.objects.get(recipient=owner, kind="group")
+    assert notice.text == "グループ「音楽サークル」が承認されました。"
+    with translation.override(
+        "en"
+    ):  # translated for the reader, not frozen in the actor's language
+        assert notice.text == "The group “音楽サークル” has been approved."
 
 
 def test_ask_answer_accept_and_find_it_solved(group, owner, committing, run_tasks, settings):

@@ -1,3 +1,5 @@
+"""Demo data for the whole site: each app contributes its part (members, then groups)."""
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand
