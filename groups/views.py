@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -205,9 +208,15 @@ def _members_action(request, access) -> None:
             messages.success(
                 request, _("%(name)sさんを招待しました。") % {"name": invitee.display_name}
             )
-        elif action in {"role", "remove"}:
+        elif action in {"role", "remove", "suspend", "unsuspend"}:
             membership = access.group.memberships.get(pk=request.POST.get("membership"))
-            if action == "role":
+            if action in {"suspend", "unsuspend"}:
+                services.membership_suspend(
+                    actor=request.user, membership=membership,
+                    until=_suspension_end(request.POST.get("days")) if action == "suspend" else None,
+                    reason=request.POST.get("reason", ""),
+                )  # fmt: skip
+            elif action == "role":
                 services.membership_set_role(
                     actor=request.user, membership=membership, role=request.POST.get("role", "")
                 )
@@ -219,6 +228,15 @@ def _members_action(request, access) -> None:
         raise Http404 from missing
     except ValidationError as error:
         _errors(request, error)
+
+
+SUSPENSION_DAYS = {"1": 1, "7": 7, "30": 30}
+
+
+def _suspension_end(days: str | None):
+    if days not in SUSPENSION_DAYS:
+        raise ValidationError(_("停止する期間を選んでください。"))
+    return timezone.now() + timedelta(days=SUSPENSION_DAYS[days])
 
 
 @require_POST

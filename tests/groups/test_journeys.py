@@ -238,3 +238,22 @@ def test_topic_watch_overrides_the_group(group, owner, committing):
             reverse("groups:reply", args=[group.slug, topic.pk]), {"body": "追記"}
         )
     assert Notification.objects.filter(recipient=watcher, kind="watched_reply").exists()
+
+
+def test_moderator_suspends_a_member_who_can_then_read_but_not_post(group, owner):
+    member = MemberFactory()
+    membership = Membership.objects.create(group=group, member=member)
+    topic = Topic.objects.create(group=group, author=owner, title="お知らせ")
+    Post.objects.create(topic=topic, author=owner, number=1, body="x", body_html="x")
+    Topic.objects.filter(pk=topic.pk).update(highest_post_number=1)
+    client_for(owner).post(reverse("groups:members", args=[group.slug]), {
+        "action": "suspend", "membership": membership.pk, "days": "7", "reason": "連投",
+    })  # fmt: skip
+    membership.refresh_from_db()
+    assert membership.is_suspended
+    assert ModerationLog.objects.filter(action="suspend_member", target_member=member).exists()
+    suspended = client_for(member)
+    assert suspended.get(reverse("groups:topic", args=[group.slug, topic.pk])).status_code == 200
+    assert suspended.post(reverse("groups:reply", args=[group.slug, topic.pk]),
+                          {"body": "まだ書ける?"}).status_code == 403  # fmt: skip
+    assert Post.objects.filter(topic=topic).count() == 1
