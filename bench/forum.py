@@ -679,7 +679,10 @@ def main() -> None:
     all_met = judge(rows, queries)
     cores = os.cpu_count()
     conn_max_age = settings.DATABASES["default"].get("CONN_MAX_AGE", 0)
-    pooling = f" (CONN_MAX_AGE={conn_max_age})" if connection.vendor == "postgresql" else ""
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    pooling = ""
+    if connection.vendor == "postgresql":
+        pooling = f" (pool {pool})" if pool else f" (CONN_MAX_AGE={conn_max_age})"
     title = (
         f"Forum over HTTP: 1 daphne process on 127.0.0.1, one client, requests one after another; "
         f"{args.requests} timed after {args.warmup} warm-up per page, {args.replies} replies "
@@ -693,7 +696,7 @@ def main() -> None:
         "bench": "forum", "cores": cores, "requests": args.requests, "warmup": args.warmup,
         "replies": args.replies, "reply_warmup": args.reply_warmup, "load_average_1m": load_before,
         "database": connection.vendor, "database_given": given is not None,
-        "conn_max_age": conn_max_age, "debug": settings.DEBUG, "data": counts,
+        "conn_max_age": conn_max_age, "pool": pool, "debug": settings.DEBUG, "data": counts,
         "generation_seconds": forum.seconds, "targets": TARGETS, "all_targets_met": all_met,
         "baseline": paths["bare"], "rows": rows,
     })  # fmt: skip

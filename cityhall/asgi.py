@@ -20,3 +20,9 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+import gc  # noqa: E402
+
+gc.collect()
+gc.freeze()
+gc.set_threshold(20_000, 20, 50)

@@ -111,6 +111,14 @@ def unread_by_group(viewer) -> dict[int, tuple[int, int]]:
     return {row["group"]: (row["unread"], row["new"]) for row in topics}
 
 
+# What a row of the topic list shows; the author's organization is loaded whole for its name.
+TOPIC_ROW_FIELDS = (
+    "group_id", "title", "is_question", "accepted_post_id", "is_pinned", "is_locked",
+    "is_hidden", "highest_post_number", "reply_count", "last_posted_at",
+    "author__display_name", "author__organization",
+)  # fmt: skip
+
+
 def topic_list(viewer, access: GroupAccess):
     topics = Topic.objects.filter(group=access.group)
     if not access.can(policies.can_moderate, viewer):
@@ -119,9 +127,13 @@ def topic_list(viewer, access: GroupAccess):
         "last_read_post_number"
     )[:1]
     return (
-        topics.select_related("author__organization__prefecture", "accepted_post")
+        topics.select_related("author__organization__prefecture")
+        .only(*TOPIC_ROW_FIELDS)
         .prefetch_related("tags")
-        .annotate(last_read=Subquery(last_read, output_field=IntegerField()))
+        .annotate(
+            last_read=Subquery(last_read, output_field=IntegerField()),
+            answer_number=F("accepted_post__number"),
+        )
         .order_by("-is_pinned", "-last_posted_at")
     )
 
@@ -129,9 +141,9 @@ def topic_list(viewer, access: GroupAccess):
 def topic_for_viewer(viewer, access: GroupAccess, topic_id: int) -> Topic | None:
     topic = (
         Topic.objects.filter(pk=topic_id, group=access.group)
-        .select_related("group", "author", "accepted_post__author")
         .prefetch_related("tags")
         .annotate(
+            answer_number=F("accepted_post__number"),
             last_read=Coalesce(
                 Subquery(
                     TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
@@ -139,13 +151,14 @@ def topic_for_viewer(viewer, access: GroupAccess, topic_id: int) -> Topic | None
                     )[:1]
                 ),
                 Value(0),
-            )
+            ),
         )
         .first()
     )
-    if topic is None or not policies.can_see_topic(viewer, topic, access.membership):
+    if topic is None:
         return None
-    return topic
+    topic.group = access.group
+    return topic if policies.can_see_topic(viewer, topic, access.membership) else None
 
 
 def posts_page(viewer, access: GroupAccess, topic: Topic, page: int):

@@ -9,14 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from groups import forms, policies, selectors, services
+from groups import forms, policies, rendering, selectors, services
 from groups.models import (
     Attachment,
     Group,
     JoinRequest,
     Membership,
     Post,
-    Reaction,
     WatchLevel,
 )
 from members import selectors as member_selectors
@@ -280,27 +279,30 @@ def topic(request, slug: str, topic_id: int):
     if topic is None:
         raise Http404
     page = _page_number(request, topic)
-    posts = selectors.posts_page(request.user, access, topic, page)
+    member = request.user
+    posts = selectors.posts_page(member, access, topic, page)
     for post in posts:
         post.topic = topic
-        post.can_edit = policies.can_edit_post(request.user, post, access.membership)
+        post.can_edit = policies.can_edit_post(member, post, access.membership)
     if posts:
         services.topic_mark_read(
-            member=request.user, topic=topic, number=posts[-1].number, known=topic.last_read
+            member=member, topic=topic, number=posts[-1].number, known=topic.last_read
         )
-    member = request.user
+    can_accept = policies.can_accept_answer(member, topic, access.membership)
     return render(
         request,
         "groups/topic.html",
         _group_context(
             request, access,
-            topic=topic, posts=posts, page=page,
+            topic=topic, page=page,
+            post_html=rendering.posts_html(
+                posts, slug=access.group.slug, accepted_post_id=topic.accepted_post_id,
+                can_accept=can_accept,
+            ),
             pages=range(1, selectors.page_of(topic.highest_post_number) + 1),
             reply_form=forms.ReplyForm(),
             can_reply=policies.can_post(member, access.group, access.membership, topic),
-            can_accept=policies.can_accept_answer(member, topic, access.membership),
             first_unread=topic.last_read + 1 if topic.last_read < topic.highest_post_number else None,
-            reaction_kinds=Reaction.Kind.choices,
             watch_level=selectors.watch_level(member, access.group, topic),
             move_targets=selectors.moderated_groups(member).exclude(pk=access.group.pk)
             if access.can(policies.can_moderate, member) else [],

@@ -1,7 +1,5 @@
 from allauth.account.auth_backends import AuthenticationBackend
-from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
 
 
 class MemberBackend(AuthenticationBackend):
@@ -9,16 +7,10 @@ class MemberBackend(AuthenticationBackend):
     policies.is_verified_member costs no extra query on every request."""
 
     def get_user(self, user_id):
-        verified = EmailAddress.objects.filter(
-            user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
-        )
-        user = (
-            get_user_model()
-            ._default_manager.annotate(_verified_email=Exists(verified))
-            .filter(pk=user_id)
-            .first()
-        )
+        from members.selectors import known_verified
+
+        found = known_verified(get_user_model()._default_manager.filter(pk=user_id))
+        user = found[0] if found else None
         if user is None or not self.user_can_authenticate(user):
             return None
-        user._verified_member = user._verified_email
         return user

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -249,29 +250,41 @@ def notification_create(
 ) -> Notification | None:
     """Notify ``recipient`` as their preferences say: in the app (live count), by mail (grouped:
     one message for what arrives within NOTIFICATION_MAIL_DELAY), both, or not at all."""
-    in_app, by_mail = notification_channels(recipient, kind)
-    if not (in_app or by_mail):
-        return None
-    notification = Notification.objects.create(
-        recipient=recipient,
-        kind=kind,
-        params=params,
-        url=url,
-        read_at=None if in_app else timezone.now(),
-        emailed_at=None if by_mail else timezone.now(),
-    )
-    if in_app:
-        _publish_unread_count(recipient.pk)
-    if by_mail:
-        _enqueue_notification_mail(recipient.pk)
-    return notification
+    created = notifications_create(recipients=[recipient], kind=kind, params=params, url=url)
+    return created[0] if created else None
+
+
+def notifications_create(*, recipients, kind: str, params: dict, url: str = "") -> list:
+    """notification_create for many members at once, in a fixed number of queries: their
+    preferences, one insert, and after commit one unread count and one mail task each."""
+    recipients = list(recipients)
+    channels = _channels_of([member.pk for member in recipients], kind)
+    now = timezone.now()
+    notifications = [
+        Notification(recipient=member, kind=kind, params=params, url=url,
+                     read_at=None if in_app else now, emailed_at=None if by_mail else now)
+        for member in recipients
+        for in_app, by_mail in [channels[member.pk]]
+        if in_app or by_mail
+    ]  # fmt: skip
+    Notification.objects.bulk_create(notifications)
+    _publish_unread_counts([n.recipient_id for n in notifications if n.read_at is None])
+    for notification in notifications:
+        if notification.emailed_at is None:
+            _enqueue_notification_mail(notification.recipient_id)
+    return notifications
 
 
 def notification_channels(member: User, kind: str) -> tuple[bool, bool]:
-    preference = NotificationPreference.objects.filter(member=member, kind=kind).first()
-    if preference is None:
-        return True, kind in NotificationPreference.EMAIL_BY_DEFAULT
-    return preference.in_app, preference.email
+    return _channels_of([member.pk], kind)[member.pk]
+
+
+def _channels_of(member_ids: list[int], kind: str) -> dict[int, tuple[bool, bool]]:
+    """(in the app, by mail) for each member: their preference, or the default for ``kind``."""
+    default = (True, kind in NotificationPreference.EMAIL_BY_DEFAULT)
+    chosen = NotificationPreference.objects.filter(member_id__in=member_ids, kind=kind)
+    found = {row.member_id: (row.in_app, row.email) for row in chosen}
+    return {pk: found.get(pk, default) for pk in member_ids}
 
 
 @transaction.atomic
@@ -299,8 +312,23 @@ def notifications_mark_read(*, member: User) -> int:
 
 
 def _publish_unread_count(member_id: int) -> None:
+    _publish_unread_counts([member_id])
+
+
+def _publish_unread_counts(member_ids: list[int]) -> None:
+    """After commit, each member's bell gets their unread count (one query for all of them)."""
+    if not member_ids:
+        return
+
     def send():
-        count = Notification.objects.filter(recipient_id=member_id, read_at__isnull=True).count()
-        realtime.publish(realtime.member_group(member_id), {"type": "unread.count", "count": count})
+        counts = dict(
+            Notification.objects.filter(recipient_id__in=member_ids, read_at__isnull=True)
+            .order_by()
+            .values_list("recipient_id")
+            .annotate(n=Count("pk"))
+        )
+        for member_id in member_ids:
+            message = {"type": "unread.count", "count": counts.get(member_id, 0)}
+            realtime.publish(realtime.member_group(member_id), message)
 
     transaction.on_commit(send)

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
+from groups import services
 from groups.models import Attachment, Group, Membership, ModerationLog, Post, Topic
 from members.models import Notification
 from tests.factories import MemberFactory, organization
@@ -257,3 +258,27 @@ def test_moderator_suspends_a_member_who_can_then_read_but_not_post(group, owner
     assert suspended.post(reverse("groups:reply", args=[group.slug, topic.pk]),
                           {"body": "まだ書ける?"}).status_code == 403  # fmt: skip
     assert Post.objects.filter(topic=topic).count() == 1
+
+
+@pytest.mark.parametrize("watchers", [1, 25])
+def test_a_reply_costs_the_same_queries_however_many_watch(
+    group, owner, watchers, committing, django_assert_max_num_queries
+):
+    from groups.models import Watch
+
+    topic = services.topic_create(author=owner, group=group, title="滞納処分の相談", body="本文")
+    for _ in range(watchers):
+        watcher = MemberFactory()
+        Membership.objects.create(group=group, member=watcher)
+        Watch.objects.create(member=watcher, group=group, level="watching")
+    replier = MemberFactory()
+    Membership.objects.create(group=group, member=replier)
+    client = client_for(replier)
+    client.get(reverse("groups:topic", args=[group.slug, topic.pk]))
+    with django_assert_max_num_queries(28), committing():
+        response = client.post(
+            reverse("groups:reply", args=[group.slug, topic.pk]), {"body": "経験があります"}
+        )
+    assert response.status_code == 302
+    assert Notification.objects.filter(kind="watched_reply").count() == watchers
+    assert Notification.objects.filter(kind="reply", recipient=owner).count() == 1

@@ -1,0 +1,81 @@
+"""Posts as HTML. A post's markup depends only on the plain values post_values() gathers; the
+same values (with the language and time zone) are its key in the per-process fragment cache.
+So a fragment is never stale and nothing is invalidated when a post, its author or its
+reactions change: changed values are simply a new key."""
+
+import hashlib
+
+from django.core.cache import caches
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+
+from .models import Post, Reaction
+
+TEMPLATE = "groups/_post.html"
+
+
+def posts_html(posts: list[Post], *, slug: str, accepted_post_id, can_accept: bool) -> list:
+    """One HTML fragment per post, rendered only for values not seen before."""
+    kinds = [(kind, str(label)) for kind, label in Reaction.Kind.choices]
+    values = [post_values(post, slug, accepted_post_id, can_accept, kinds) for post in posts]
+    where = (translation.get_language(), timezone.get_current_timezone_name())
+    keys = [cache_key(where, value) for value in values]
+    cache = caches["fragments"]
+    found = cache.get_many(keys)
+    rendered = {}
+    for key, value in zip(keys, values, strict=True):
+        if key not in found:
+            found[key] = rendered[key] = render_to_string(TEMPLATE, {"p": value})
+    if rendered:
+        cache.set_many(rendered)
+    return [mark_safe(found[key]) for key in keys]  # noqa: S308 (rendered by the template)
+
+
+def post_values(post: Post, slug: str, accepted_post_id, can_accept: bool, kinds) -> dict:
+    author, reply_to = post.author, post.reply_to
+    return {
+        "pk": post.pk,
+        "number": post.number,
+        "slug": slug,
+        "author": {
+            "pk": author.pk,
+            "display_name": author.display_name,
+            "avatar": bool(author.avatar),
+            "organization": str(author.organization or ""),
+        },
+        "created_at": post.created_at,
+        "edited": post.edited_at is not None,
+        "hidden": post.is_hidden,
+        "deleted": post.is_deleted,
+        "delete_reason": post.delete_reason,
+        "reply_to": reply_to and {"name": reply_to.author.display_name, "number": reply_to.number},
+        "body_html": post.body_html,
+        "attachments": [
+            {
+                "pk": item.pk,
+                "name": item.original_name,
+                "is_image": item.content_type.startswith("image/"),
+                "size": item.size,
+            }
+            for item in post.attachments.all()
+        ],
+        "reactions": [
+            {
+                "kind": kind,
+                "label": label,
+                "count": post.reaction_counts.get(kind),
+                "mine": kind in post.my_reactions,
+            }
+            for kind, label in kinds
+        ],
+        "bookmarked": post.bookmarked,
+        "can_edit": post.can_edit,
+        "can_accept": can_accept and post.number > 1,
+        "answer": accepted_post_id == post.pk,
+    }
+
+
+def cache_key(where: tuple, values: dict) -> str:
+    digest = hashlib.blake2b(repr((where, values)).encode(), digest_size=20).hexdigest()
+    return f"post:{digest}"

@@ -1,0 +1,78 @@
+"""Post HTML is cached by content: whatever changes, the next page view shows it."""
+
+import pytest
+from django.urls import reverse
+
+from groups import services
+from groups.models import Membership
+from tests.factories import MemberFactory
+from tests.groups.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def answered(group, owner):
+    topic = services.topic_create(
+        author=owner, group=group, title="督促状の文例", body="文例を探しています", is_question=True
+    )
+    answerer = MemberFactory(display_name="回答 太郎")
+    Membership.objects.create(group=group, member=answerer)
+    reply = services.post_create(author=answerer, topic=topic, body="うちの文例です")
+    return topic, reply, answerer
+
+
+def page(client, topic) -> str:
+    url = reverse("groups:topic", args=[topic.group.slug, topic.pk])
+    return client.get(url).content.decode()
+
+
+def test_author_rename_edit_and_reactions_show_at_once(answered, owner):
+    topic, reply, answerer = answered
+    reader = client_for(owner)
+    assert "回答 太郎" in page(reader, topic)
+
+    answerer.display_name = "改名 次郎"
+    answerer.save()
+    services.post_edit(editor=answerer, post=reply, body="差し替えた文例です")
+    services.reaction_toggle(member=owner, post=reply, kind="thanks")
+    html = page(reader, topic)
+    assert "改名 次郎" in html and "回答 太郎" not in html
+    assert "差し替えた文例です" in html and "編集済み" in html
+    assert 'aria-pressed="true">ありがとう 1</button>' in html
+
+
+def test_one_members_state_never_shows_on_anothers_page(answered, owner):
+    topic, reply, answerer = answered
+    services.bookmark_toggle(member=owner, post=reply)
+    services.reaction_toggle(member=owner, post=reply, kind="helpful")
+    assert "ブックマーク済み" in page(client_for(owner), topic)
+
+    html = page(client_for(answerer), topic)
+    assert "ブックマーク済み" not in html
+    assert 'aria-pressed="false">参考になった 1</button>' in html
+    assert "この回答で解決" not in html  # only the asker (or a moderator) accepts
+
+
+def test_accepting_changes_the_fragment_and_language_is_part_of_it(answered, owner):
+    topic, reply, _answerer = answered
+    asker = client_for(owner)
+    assert "この回答で解決" in page(asker, topic)
+    asker.post(reverse("groups:accept", args=[topic.group.slug, reply.pk]))
+    html = page(asker, topic)
+    assert "解決済みを取り消す" in html and "この回答で解決" not in html
+
+    asker.cookies["django_language"] = "en"
+    english = page(asker, topic)
+    assert "解決済みを取り消す" not in english and "Bookmark" in english
+
+
+def test_post_buttons_send_the_pages_one_form_with_its_token(answered, owner):
+    topic, reply, _answerer = answered
+    html = page(client_for(owner), topic)
+    assert (
+        '<form id="post-actions" method="post"><input type="hidden" name="csrfmiddlewaretoken"'
+        in html
+    )
+    react = reverse("groups:react", args=[topic.group.slug, reply.pk])
+    assert f'form="post-actions" formaction="{react}" name="kind" value="thanks"' in html
