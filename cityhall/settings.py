@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "cityhall",
     "members",
     "groups",
+    "groups.chat",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +133,11 @@ CACHES["fragments"] = {
     "TIMEOUT": 24 * 60 * 60,
     "OPTIONS": {"MAX_ENTRIES": 20_000},
 }
+
+# Chat (groups.chat): sends per member, and how often a socket compares itself with the room.
+CHAT_SEND_LIMIT = env.str("CHAT_SEND_LIMIT", default="10 per 10 seconds")
+CHAT_HEAD_CHECK_SECONDS = env.float("CHAT_HEAD_CHECK_SECONDS", default=10.0)
+RATE_LIMIT_STORAGE = REDIS_URL or "memory://"
 
 MEILISEARCH_URL = env.str("MEILISEARCH_URL", default="")
 MEILISEARCH_API_KEY = env.str("MEILISEARCH_API_KEY", default="")

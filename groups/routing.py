@@ -1,7 +1,9 @@
 from django.urls import path
 
 from groups import consumers
+from groups.chat.consumers import ChatConsumer
 
 websocket_urlpatterns = [
     path("ws/topics/<int:topic_id>/", consumers.TopicConsumer.as_asgi()),
+    path("ws/chat/<int:room_id>/", ChatConsumer.as_asgi()),
 ]

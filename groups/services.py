@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from cityhall import markdown, realtime
 from groups import policies, selectors
 from groups.attachments import check_upload
+from groups.chat.models import Room
+from groups.chat.services import room_group
 from groups.models import (
     Attachment,
     Bookmark,
@@ -99,6 +101,7 @@ def group_leave(*, member: User, group: Group) -> None:
             _("最後のオーナーは退会できません。先に別のオーナーを任命してください。")
         )
     membership.delete()
+    _chat_access_changed(group, member)
 
 
 @transaction.atomic
@@ -178,6 +181,7 @@ def membership_remove(*, actor: User, membership: Membership, reason: str) -> No
         raise ValidationError(_("オーナーは外せません。先に役割を変えてください。"))
     _log(membership.group, actor, "remove_member", target_member=membership.member, reason=reason)
     membership.delete()
+    _chat_access_changed(membership.group, membership.member)
 
 
 @transaction.atomic
@@ -462,6 +466,15 @@ def topic_move(*, actor: User, topic: Topic, to_group: Group, reason: str = "") 
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+def _chat_access_changed(group: Group, member: User) -> None:
+    """Tell the group's chat room, after commit, to close ``member``'s sockets if they may no
+    longer be there."""
+    for room_id in Room.objects.filter(group=group).values_list("pk", flat=True):
+        realtime.publish_on_commit(
+            room_group(room_id), {"type": "chat.access", "member": member.pk}
+        )
 
 
 def _membership(member: User, group: Group) -> Membership | None:

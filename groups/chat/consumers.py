@@ -1,0 +1,200 @@
+"""The chat socket, /ws/chat/<room>/?after=<seq>&changes=<change>. See docs/chat-protocol.md.
+
+Each connection remembers the last message (``seq_sent``) and the last change
+(``change_sent``) it has passed on. An event from the channel layer that follows on directly
+is sent as it is; anything else (a gap: the layer dropped an event, or it came from another
+process out of step) makes the consumer read what it lacks from the database. A timer does
+the same when no event comes, so even a dropped last event reaches the client."""
+
+import asyncio
+import json
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from cityhall.websocket import FORBIDDEN
+from groups.chat import selectors, services
+from groups.chat.models import Message
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _int_field(content: dict, name: str) -> int:
+    value = content.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise FrameError("missing_field", _("%(name)s(0以上の整数)が必要です。") % {"name": name})
+    return value
+
+
+def _cursor(query: dict, name: str) -> int | None:
+    values = query.get(name)
+    return int(values[0]) if values and values[0].isdigit() else None
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    room = None
+    seq_sent = change_sent = 0
+    ticker: asyncio.Task | None = None
+
+    async def connect(self):
+        self.member = self.scope["member"]
+        room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
+        found = await database_sync_to_async(selectors.room_by_id_for_viewer)(self.member, room_id)
+        await self.accept()
+        if found is None:
+            await self.close(code=FORBIDDEN)
+            return
+        self.room = found[0]
+        self.group = services.room_group(room_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        await self.resume(_cursor(query, "after"), _cursor(query, "changes"))
+        self.ticker = asyncio.create_task(self.check_head())
+
+    async def disconnect(self, code):
+        if self.ticker:
+            self.ticker.cancel()
+        if self.room is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def resume(self, seq_after: int | None, change_after: int | None) -> None:
+        """Replay what the client lacks, then say how far the room goes."""
+        if seq_after is None:
+            self.seq_sent, self.change_sent = await self.head()
+        else:
+            self.seq_sent, self.change_sent = seq_after, change_after or 0
+            await self.catch_up()
+        await self.send_json({"type": "ready", "seq": self.seq_sent, "change": self.change_sent})
+
+    async def head(self) -> tuple[int, int]:
+        return await database_sync_to_async(selectors.head)(self.room.pk)
+
+    async def catch_up(self) -> None:
+        missed = await database_sync_to_async(selectors.missed)(
+            self.room.pk, seq_after=self.seq_sent, change_after=self.change_sent
+        )
+        if missed is None:
+            self.seq_sent, self.change_sent = await self.head()
+            await self.send_json({"type": "reload", "seq": self.seq_sent,
+                                  "change": self.change_sent})  # fmt: skip
+            return
+        new, changed = missed
+        for message in [*new, *changed]:
+            await self.pass_on(selectors.payload(message))
+
+    async def pass_on(self, payload: dict) -> None:
+        new = payload["seq"] > self.seq_sent
+        await self.send_json({"type": "message" if new else "message.updated", **payload})
+        self.seq_sent = max(self.seq_sent, payload["seq"])
+        self.change_sent = max(self.change_sent, payload["change"])
+
+    async def check_head(self) -> None:
+        while True:
+            await asyncio.sleep(settings.CHAT_HEAD_CHECK_SECONDS)
+            _seq, change = await self.head()
+            if change > self.change_sent:
+                await self.catch_up()
+
+    # --- events from the channel layer ------------------------------------------------------
+
+    async def chat_change(self, event):
+        change, payload = event["change"], event["message"]
+        if change <= self.change_sent:
+            return  # already passed on
+        follows = payload["seq"] == self.seq_sent + 1 or payload["seq"] <= self.seq_sent
+        if change == self.change_sent + 1 and follows:
+            await self.pass_on(payload)
+        else:
+            await self.catch_up()
+
+    async def chat_access(self, event):
+        """Someone's membership changed: whoever may no longer be here is closed with 4403."""
+        if event.get("member") not in (None, self.member.pk):
+            return
+        found = await database_sync_to_async(selectors.room_by_id_for_viewer)(
+            self.member, self.room.pk
+        )
+        if found is None:
+            await self.close(code=FORBIDDEN)
+
+    # --- frames from the client --------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            content = json.loads(text_data or "")
+        except ValueError:
+            await self.error("bad_json", _("JSONとして読めないフレームです。"))
+            return
+        if not isinstance(content, dict):
+            await self.error("bad_frame", _("フレームはJSONオブジェクトで送ってください。"))
+            return
+        handler = self.handlers.get(content.get("type"))
+        if handler is None:
+            await self.error("unknown_type", _("知らない種類のフレームです。"), content)
+            return
+        try:
+            await handler(self, content)
+        except FrameError as problem:
+            await self.error(problem.code, problem.message, content)
+        except services.ChatError as problem:
+            await self.error(problem.code, problem.messages[0], content)
+        except (PermissionDenied, Message.DoesNotExist):
+            await self.error("forbidden", _("この操作はできません。"), content)
+
+    async def error(self, code: str, message: str, content: dict | None = None) -> None:
+        frame = {"type": "error", "code": code, "message": message}
+        if isinstance(content, dict) and "client_id" in content:
+            frame["client_id"] = content["client_id"]
+        await self.send_json(frame)
+
+    async def frame_message(self, content):
+        reply_to = content.get("reply_to")
+        message, _created = await database_sync_to_async(services.message_send)(
+            author=self.member, room=self.room, client_id=content.get("client_id"),
+            body=content.get("body"), reply_to_seq=reply_to if isinstance(reply_to, int) else None,
+        )  # fmt: skip
+        await self.send_json({"type": "ack", "client_id": message.client_id, "seq": message.seq})
+
+    async def frame_edit(self, content):
+        message = await self.message_at(_int_field(content, "seq"))
+        await database_sync_to_async(services.message_edit)(
+            editor=self.member, message=message, body=content.get("body")
+        )
+
+    async def frame_delete(self, content):
+        message = await self.message_at(_int_field(content, "seq"))
+        await database_sync_to_async(services.message_delete)(actor=self.member, message=message)
+
+    async def frame_react(self, content):
+        message = await self.message_at(_int_field(content, "seq"))
+        await database_sync_to_async(services.reaction_toggle)(
+            member=self.member, message=message, kind=content.get("kind")
+        )
+
+    async def frame_read(self, content):
+        await database_sync_to_async(services.room_mark_read)(
+            member=self.member, room=self.room, seq=_int_field(content, "seq")
+        )
+
+    async def frame_sync(self, content):
+        await self.catch_up()
+
+    async def message_at(self, seq: int) -> Message:
+        return await database_sync_to_async(Message.objects.get)(room=self.room, seq=seq)
+
+    handlers = {
+        "message": frame_message,
+        "edit": frame_edit,
+        "delete": frame_delete,
+        "react": frame_react,
+        "read": frame_read,
+        "sync": frame_sync,
+    }

@@ -1,0 +1,114 @@
+"""Chat rooms. Every message gets the room's next ``seq`` (1, 2, 3 … with no gaps), and every
+change in a room (a new message, an edit, a deletion, a reaction) gets the room's next
+``change``: clients resume from both, so nothing is lost, repeated or reordered."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from groups.models import Group, Reaction
+
+MEMBER = settings.AUTH_USER_MODEL
+BODY_MAX = 4000
+
+
+class Room(models.Model):
+    group = models.OneToOneField(
+        Group, verbose_name=_("グループ"), on_delete=models.CASCADE, related_name="chat_room"
+    )
+    last_seq = models.PositiveBigIntegerField(_("最後のメッセージ番号"), default=0)
+    last_change = models.PositiveBigIntegerField(_("最後の変更番号"), default=0)
+    created_at = models.DateTimeField(_("作成日時"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("チャットルーム")
+        verbose_name_plural = _("チャットルーム")
+
+    def __str__(self):
+        return str(self.group)
+
+
+class Message(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveBigIntegerField(_("番号"))
+    change = models.PositiveBigIntegerField(_("変更番号"))
+    author = models.ForeignKey(MEMBER, verbose_name=_("発言者"), on_delete=models.CASCADE,
+                               related_name="+")  # fmt: skip
+    client_id = models.CharField(_("クライアントID"), max_length=64)
+    body = models.TextField(_("本文"), max_length=BODY_MAX)
+    body_html = models.TextField()
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")  # fmt: skip
+    created_at = models.DateTimeField(_("日時"), default=timezone.now)
+    edited_at = models.DateTimeField(_("編集日時"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("削除日時"), null=True, blank=True)
+    deleted_by = models.ForeignKey(MEMBER, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")  # fmt: skip
+
+    class Meta:
+        verbose_name = _("チャットメッセージ")
+        verbose_name_plural = _("チャットメッセージ")
+        ordering = ["room", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["room", "seq"], name="chat_message_seq"),
+            models.UniqueConstraint(fields=["room", "change"], name="chat_message_change"),
+            models.UniqueConstraint(
+                fields=["room", "author", "client_id"], name="chat_message_client_id"
+            ),  # fmt: skip
+        ]
+
+    def __str__(self):
+        return f"{self.room} #{self.seq}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class MessageReaction(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    member = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Reaction.Kind.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "member", "kind"], name="chat_one_reaction_each"
+            )  # fmt: skip
+        ]
+
+    def __str__(self):
+        return f"{self.message} {self.kind}"
+
+
+class RoomRead(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="+")
+    last_read_seq = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "member"], name="chat_one_read_state")
+        ]
+
+    def __str__(self):
+        return f"{self.room} {self.member_id}: {self.last_read_seq}"
+
+
+class Mute(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="mutes")
+    member = models.ForeignKey(MEMBER, verbose_name=_("会員"), on_delete=models.CASCADE,
+                               related_name="+")  # fmt: skip
+    until = models.DateTimeField(_("期限"))
+    muted_by = models.ForeignKey(MEMBER, on_delete=models.SET_NULL, null=True, related_name="+")
+    reason = models.CharField(_("理由"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("発言停止")
+        verbose_name_plural = _("発言停止")
+        indexes = [models.Index(fields=["room", "member", "until"])]
+
+    def __str__(self):
+        return f"{self.room} {self.member_id} ~{self.until:%Y-%m-%d %H:%M}"

@@ -1,0 +1,112 @@
+"""Reading chat rooms: access by slug, history pages, and the changes a client has not seen."""
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from groups.chat import policies
+from groups.chat.models import Message, MessageReaction, Room
+from groups.models import Group, Membership
+
+HISTORY_PAGE = 50
+REPLAY_LIMIT = 500  # more missed messages than this: the client reloads history over HTTP
+
+
+def room_for_viewer(viewer, slug: str):
+    """(room, membership) if ``viewer`` may enter the room of group ``slug``; None for a
+    missing group, a forbidden one and a group without chat alike."""
+    group = Group.objects.filter(slug=slug).first()
+    if group is None:
+        return None
+    room = Room.objects.get_or_create(group=group)[0]
+    room.group = group
+    membership = Membership.objects.filter(group=group, member=viewer).first()
+    return (room, membership) if policies.can_enter(viewer, room, membership) else None
+
+
+def room_by_id_for_viewer(viewer, room_id: int):
+    room = Room.objects.select_related("group").filter(pk=room_id).first()
+    if room is None:
+        return None
+    membership = Membership.objects.filter(group=room.group, member=viewer).first()
+    return (room, membership) if policies.can_enter(viewer, room, membership) else None
+
+
+def _messages_everywhere():
+    reactions = MessageReaction.objects.only("message_id", "member_id", "kind").order_by("pk")
+    return Message.objects.select_related("author", "reply_to__author").prefetch_related(
+        Prefetch("reactions", queryset=reactions)
+    )
+
+
+def _messages(room_id: int):
+    return _messages_everywhere().filter(room_id=room_id)
+
+
+def history(room_id: int, *, before: int | None = None, around: int | None = None) -> list:
+    """A page of messages in order: the latest, those before ``before``, or those around
+    ``around`` (a message to jump to)."""
+    messages = _messages(room_id)
+    if around is not None:
+        older = list(messages.filter(seq__lte=around).order_by("-seq")[: HISTORY_PAGE // 2])
+        newer = list(messages.filter(seq__gt=around).order_by("seq")[: HISTORY_PAGE // 2])
+        return older[::-1] + newer
+    if before is not None:
+        messages = messages.filter(seq__lt=before)
+    return list(messages.order_by("-seq")[:HISTORY_PAGE])[::-1]
+
+
+def missed(room_id: int, *, seq_after: int, change_after: int):
+    """What a client that has messages up to ``seq_after`` and changes up to ``change_after``
+    lacks: (new messages in seq order, changed older ones in change order), or None when more
+    than REPLAY_LIMIT messages are new."""
+    messages = _messages(room_id)
+    new = list(messages.filter(seq__gt=seq_after).order_by("seq")[: REPLAY_LIMIT + 1])
+    if len(new) > REPLAY_LIMIT:
+        return None
+    changed = list(messages.filter(seq__lte=seq_after, change__gt=change_after).order_by("change"))
+    return new, changed
+
+
+def head(room_id: int) -> tuple[int, int]:
+    return Room.objects.values_list("last_seq", "last_change").get(pk=room_id)
+
+
+def message_payload(message_id: int) -> dict:
+    return payload(_messages_everywhere().get(pk=message_id))
+
+
+def payload(message: Message) -> dict:
+    """A message as clients get it; the same for every member of the room."""
+    reactions = {}
+    for reaction in message.reactions.all():
+        reactions.setdefault(reaction.kind, []).append(reaction.member_id)
+    reply_to = message.reply_to
+    return {
+        "seq": message.seq,
+        "change": message.change,
+        "author": {"id": message.author_id, "name": message.author.display_name},
+        "body_html": message.body_html,
+        "created_at": message.created_at.isoformat(),
+        "edited": message.edited_at is not None,
+        "deleted": message.is_deleted,
+        "reply_to": reply_to and {"seq": reply_to.seq, "name": reply_to.author.display_name},
+        "reactions": reactions,
+    }
+
+
+def between(room_id: int, *, after: int, before: int | None) -> list:
+    """The messages after ``after`` and before ``before``: what a client with a gap lacks."""
+    messages = _messages(room_id).filter(seq__gt=after)
+    if before is not None:
+        messages = messages.filter(seq__lt=before)
+    return list(messages.order_by("seq")[:REPLAY_LIMIT])
+
+
+def transcript_markdown(room: Room) -> str:
+    """The whole room as Markdown, oldest first, deleted messages left out."""
+    lines = [f"# {room.group.name} チャット記録", ""]
+    messages = Message.objects.filter(room=room, deleted_at__isnull=True).select_related("author")
+    for message in messages.order_by("seq").iterator(chunk_size=1000):
+        when = timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M")
+        lines += [f"**{message.author.display_name}** ({when})", "", message.body, ""]
+    return "\n".join(lines)

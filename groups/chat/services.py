@@ -1,0 +1,204 @@
+"""Every write to a chat room. Each one locks the room row, takes the room's next change number
+(and, for a new message, its next sequence number), commits, and only then is announced to
+the room's channel-layer group: see docs/chat-protocol.md."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from limits import parse, storage, strategies
+
+from cityhall import markdown, realtime
+from groups.chat import policies, selectors
+from groups.chat.models import BODY_MAX, Message, MessageReaction, Mute, Room, RoomRead
+from groups.models import Group, Membership, Reaction
+from members import selectors as member_selectors
+from members.models import Notification
+from members.services import notifications_create
+
+_limit_storage = storage.storage_from_string(settings.RATE_LIMIT_STORAGE)
+_limiter = strategies.MovingWindowRateLimiter(_limit_storage)
+_send_limit = parse(settings.CHAT_SEND_LIMIT)
+
+
+class ChatError(ValidationError):
+    """A refusal the sender is told about in an error frame: ``code`` and a Japanese message."""
+
+
+def room_group(room_id: int) -> str:
+    return realtime.group_name("chat", room_id)
+
+
+def room_for_group(group: Group) -> Room:
+    return Room.objects.get_or_create(group=group)[0]
+
+
+def membership_of(member, room: Room) -> Membership | None:
+    return Membership.objects.filter(group=room.group_id, member=member).first()
+
+
+def is_muted(member, room: Room) -> bool:
+    return Mute.objects.filter(room=room, member=member, until__gt=timezone.now()).exists()
+
+
+@transaction.atomic
+def message_send(*, author, room: Room, client_id: str, body: str, reply_to_seq=None):
+    """Store a message once per ``client_id``: (message, created). Sending the same client_id
+    again returns the first message unchanged."""
+    client_id = _clean_client_id(client_id)
+    body = _clean_body(body)
+    room = _lock(room)
+    existing = Message.objects.filter(room=room, author=author, client_id=client_id).first()
+    if existing is not None:
+        return existing, False
+    _require_send(author, room)
+    if not _limiter.hit(_send_limit, "chat-send", str(author.pk)):
+        raise ChatError(_("発言が速すぎます。10秒間に10件までです。少し待ってから送ってください。"),
+                        code="rate_limited")  # fmt: skip
+    rendered = markdown.render(body)
+    reply_to = None
+    if reply_to_seq:
+        reply_to = Message.objects.filter(room=room, seq=reply_to_seq).first()
+    room.last_seq += 1
+    message = Message(room=room, seq=room.last_seq, author=author, client_id=client_id,
+                      body=body, body_html=rendered.html, reply_to=reply_to)  # fmt: skip
+    _save_change(room, message)
+    _notify_mentions(message, rendered.mentions)
+    return message, True
+
+
+@transaction.atomic
+def message_edit(*, editor, message: Message, body: str) -> Message:
+    body = _clean_body(body)
+    room = _lock(message.room)
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    membership = membership_of(editor, room)
+    if not policies.can_edit(editor, message, membership, muted=is_muted(editor, room)):
+        raise PermissionDenied
+    message.body = body
+    message.body_html = markdown.render(body).html
+    message.edited_at = timezone.now()
+    _save_change(room, message)
+    return message
+
+
+@transaction.atomic
+def message_delete(*, actor, message: Message) -> Message:
+    """A tombstone: the message keeps its place in the room; its text is gone."""
+    room = _lock(message.room)
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    membership = membership_of(actor, room)
+    if not policies.can_delete(actor, message, membership, muted=is_muted(actor, room)):
+        raise PermissionDenied
+    message.body = message.body_html = ""
+    message.deleted_at = timezone.now()
+    message.deleted_by = actor
+    _save_change(room, message)
+    return message
+
+
+@transaction.atomic
+def reaction_toggle(*, member, message: Message, kind: str) -> bool:
+    if kind not in Reaction.Kind.values:
+        raise ChatError(_("その反応は使えません。"), code="invalid")
+    room = _lock(message.room)
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.is_deleted or not policies.can_enter(member, room, membership_of(member, room)):
+        raise PermissionDenied
+    removed, _count = MessageReaction.objects.filter(
+        message=message, member=member, kind=kind
+    ).delete()
+    if not removed:
+        MessageReaction.objects.create(message=message, member=member, kind=kind)
+    _save_change(room, message)
+    return not removed
+
+
+def member_mute(*, moderator, room: Room, member, minutes: int, reason: str = "") -> Mute:
+    room = Room.objects.select_related("group").get(pk=room.pk)
+    if not policies.can_moderate(moderator, room, membership_of(moderator, room)):
+        raise PermissionDenied
+    if not 1 <= minutes <= 60 * 24 * 30:
+        raise ChatError(_("発言停止は1分から30日までです。"), code="invalid")
+    until = timezone.now() + timedelta(minutes=minutes)
+    return Mute.objects.create(room=room, member=member, until=until, muted_by=moderator,
+                               reason=reason[:500])  # fmt: skip
+
+
+def room_mark_read(*, member, room: Room, seq: int) -> None:
+    """Remember how far ``member`` has read (never backwards)."""
+    seq = min(seq, room.last_seq)
+    updated = RoomRead.objects.filter(room=room, member=member, last_read_seq__lt=seq).update(
+        last_read_seq=seq
+    )
+    if not updated:
+        RoomRead.objects.get_or_create(room=room, member=member, defaults={"last_read_seq": seq})
+
+
+def _lock(room: Room) -> Room:
+    return Room.objects.select_for_update().select_related("group").get(pk=room.pk)
+
+
+def _save_change(room: Room, message: Message) -> None:
+    """Give ``message`` the room's next change number, save both, announce it after commit."""
+    room.last_change += 1
+    message.change = room.last_change
+    room.save(update_fields=["last_seq", "last_change"])
+    message.save()
+    event = {"type": "chat.change", "change": message.change,
+             "message": selectors.message_payload(message.pk)}  # fmt: skip
+    realtime.publish_on_commit(room_group(room.pk), event)
+
+
+def _require_send(author, room: Room) -> None:
+    membership = membership_of(author, room)
+    if not policies.can_enter(author, room, membership):
+        raise PermissionDenied
+    if is_muted(author, room):
+        raise ChatError(_("モデレーターにより発言を停止されています。"), code="muted")
+    if not policies.can_send(author, room, membership, muted=False):
+        raise ChatError(_("このルームでは発言できません。"), code="forbidden")
+
+
+def _clean_body(body) -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise ChatError(_("メッセージが空です。"), code="empty")
+    if len(body) > BODY_MAX:
+        raise ChatError(
+            _("メッセージは%(max)d文字までです(%(length)d文字あります)。")
+            % {"max": BODY_MAX, "length": len(body)},
+            code="too_long",
+        )
+    return body.strip()
+
+
+def _clean_client_id(client_id) -> str:
+    if not isinstance(client_id, str) or not 1 <= len(client_id) <= 64:
+        raise ChatError(_("client_id は1〜64文字の文字列で送ってください。"), code="invalid")
+    return client_id
+
+
+def _notify_mentions(message: Message, handles) -> None:
+    room = message.room
+    members = member_selectors.known_verified(member_selectors.members_by_handles(handles))
+    memberships = {
+        row.member_id: row for row in Membership.objects.filter(group=room.group_id,
+                                                                member__in=members)
+    }  # fmt: skip
+    mentioned = [
+        member for member in members
+        if member.pk != message.author_id
+        and policies.can_enter(member, room, memberships.get(member.pk))
+    ]  # fmt: skip
+    url = f"{room_url(room)}?seq={message.seq}#m{message.seq}"
+    notifications_create(recipients=mentioned, kind=Notification.Kind.MENTION, url=url,
+                         params={"topic": str(room.group), "actor": message.author.display_name})  # fmt: skip
+
+
+def room_url(room: Room) -> str:
+    from django.urls import reverse
+
+    return reverse("chat:room", args=[room.group.slug])

@@ -1,0 +1,244 @@
+"""The chat socket with real channel layers (in-memory and Redis) and a real database."""
+
+import contextlib
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import connection, transaction
+
+from cityhall.asgi import application
+from cityhall.websocket import FORBIDDEN, UNAUTHENTICATED
+from groups import services as group_services
+from groups.chat import services
+from groups.models import Membership
+from tests.cityhall.test_websocket import _session_cookie
+from tests.factories import MemberFactory
+from tests.groups.conftest import make_group
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("channel_layer")]
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+def _room(kind="open"):
+    owner = MemberFactory()
+    group = make_group(owner, kind=kind, slug=f"chat-{kind}")
+    return owner, group, services.room_for_group(group)
+
+
+def _member_of(group):
+    member = MemberFactory()
+    Membership.objects.create(group=group, member=member)
+    return member
+
+
+async def _connect(member, room, query=""):
+    headers = [ORIGIN]
+    if member is not None:
+        headers.append(await sync_to_async(_session_cookie)(member))
+    path = f"/ws/chat/{room.pk}/" + (f"?{query}" if query else "")
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def _frames_until(communicator, kind, limit=50):
+    frames = []
+    for _ in range(limit):
+        frame = await communicator.receive_json_from(timeout=5)
+        frames.append(frame)
+        if frame["type"] == kind:
+            return frames
+    raise AssertionError(f"no {kind} frame in {frames}")
+
+
+def _send(member, room, client_id, body="こんにちは"):
+    return services.message_send(author=member, room=room, client_id=client_id, body=body)[0]
+
+
+@contextlib.contextmanager
+def _event_lost():
+    """Commit what the block writes but drop its announcement, as an overloaded layer may."""
+    with transaction.atomic():
+        yield
+        connection.run_on_commit.clear()
+
+
+async def _messages(communicator, count, kind="message"):
+    """The next ``count`` frames of ``kind`` (others, such as acks, are set aside)."""
+    found = []
+    while len(found) < count:
+        frame = await communicator.receive_json_from(timeout=5)
+        if frame["type"] == kind:
+            found.append(frame)
+    return found
+
+
+async def test_both_members_get_each_message_once_in_order_and_the_sender_an_ack():
+    owner, group, room = await sync_to_async(_room)()
+    other = await sync_to_async(_member_of)(group)
+    first, second = await _connect(owner, room), await _connect(other, room)
+    for communicator in (first, second):
+        assert await communicator.receive_json_from() == {"type": "ready", "seq": 0, "change": 0}
+    for number in range(1, 4):
+        await first.send_json_to(
+            {"type": "message", "client_id": f"c{number}", "body": f"発言{number}"}
+        )
+    received = await _messages(first, 3)
+    assert [frame["seq"] for frame in received] == [1, 2, 3]
+    assert [frame["seq"] for frame in await _messages(second, 3)] == [1, 2, 3]
+    assert received[1]["body_html"] == "<p>発言2</p>\n" and received[1]["author"]["id"] == owner.pk
+    await first.disconnect()
+    await second.disconnect()
+
+
+async def test_a_resent_client_id_gets_the_same_ack_and_no_second_message():
+    owner, _group, room = await sync_to_async(_room)()
+    client = await _connect(owner, room)
+    await client.receive_json_from()
+    frame = {"type": "message", "client_id": "same-id", "body": "一度だけ"}
+    await client.send_json_to(frame)
+    frames = await _frames_until(client, "ack")
+    await client.send_json_to(frame)
+    frames += await _frames_until(client, "ack")
+    if len([f for f in frames if f["type"] == "message"]) == 0:
+        frames.append(await client.receive_json_from(timeout=5))
+    acks = [f for f in frames if f["type"] == "ack"]
+    assert acks == [{"type": "ack", "client_id": "same-id", "seq": 1}] * 2
+    assert [f["seq"] for f in frames if f["type"] == "message"] == [1]
+    assert await client.receive_nothing(timeout=0.5)
+    await client.disconnect()
+
+
+async def test_reconnecting_client_gets_what_it_missed_once_in_order_then_live():
+    owner, group, room = await sync_to_async(_room)()
+    talker = await sync_to_async(_member_of)(group)
+    for number in range(1, 6):
+        await sync_to_async(_send)(talker, room, f"c{number}", f"発言{number}")
+    edited = await sync_to_async(lambda: room.messages.get(seq=2))()
+    await sync_to_async(services.message_edit)(editor=talker, message=edited, body="直しました")
+    client = await _connect(owner, room, "after=3&changes=3")
+    frames = await _frames_until(client, "ready")
+    assert [(f["type"], f["seq"]) for f in frames] == [
+        ("message", 4),
+        ("message", 5),
+        ("message.updated", 2),
+        ("ready", 5),
+    ]
+    assert frames[-1]["change"] == 6
+    await sync_to_async(_send)(talker, room, "c6", "ライブ")
+    assert (await client.receive_json_from(timeout=5))["seq"] == 6
+    await client.disconnect()
+
+
+async def test_a_lost_event_is_filled_in_from_the_database(settings):
+    settings.CHAT_HEAD_CHECK_SECONDS = 0.3
+    owner, group, room = await sync_to_async(_room)()
+    talker = await sync_to_async(_member_of)(group)
+    client = await _connect(owner, room)
+    await client.receive_json_from()
+
+    def lose_then_send():
+        _send(talker, room, "c1", "一")
+        with _event_lost():
+            _send(talker, room, "c2", "二(通知が失われる)")
+        _send(talker, room, "c3", "三")
+        with _event_lost():
+            _send(talker, room, "c4", "四(最後の通知も失われる)")
+
+    await sync_to_async(lose_then_send)()
+    received = await _messages(client, 4)
+    assert [frame["seq"] for frame in received] == [1, 2, 3, 4]
+    assert await client.receive_nothing(timeout=0.8)
+    await client.disconnect()
+
+
+async def test_too_many_missed_messages_ask_the_client_to_reload(settings):
+    from groups.chat import selectors
+
+    owner, group, room = await sync_to_async(_room)()
+    talker = await sync_to_async(_member_of)(group)
+    settings.CHAT_SEND_LIMIT = "1000 per second"
+    services._send_limit = services.parse(settings.CHAT_SEND_LIMIT)
+    try:
+        for number in range(selectors.REPLAY_LIMIT + 1):
+            await sync_to_async(_send)(talker, room, f"c{number}")
+    finally:
+        services._send_limit = services.parse("10 per 10 seconds")
+    client = await _connect(owner, room, "after=0&changes=0")
+    last = selectors.REPLAY_LIMIT + 1
+    assert await client.receive_json_from() == {"type": "reload", "seq": last, "change": last}
+    assert (await client.receive_json_from())["type"] == "ready"
+    await client.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("これはJSONではない", "bad_json"),
+        (json.dumps([1, 2]), "bad_frame"),
+        (json.dumps({"type": "dance"}), "unknown_type"),
+        (json.dumps({"type": "message", "client_id": "x"}), "empty"),
+        (json.dumps({"type": "message", "client_id": "x", "body": "あ" * 4001}), "too_long"),
+        (json.dumps({"type": "message", "body": "client_id がない"}), "invalid"),
+        (json.dumps({"type": "edit", "body": "seq がない"}), "missing_field"),
+        (json.dumps({"type": "delete", "seq": 99}), "forbidden"),
+    ],
+)
+async def test_bad_frames_get_an_error_frame_and_the_socket_stays_usable(frame, code):
+    owner, _group, room = await sync_to_async(_room)()
+    client = await _connect(owner, room)
+    await client.receive_json_from()
+    await client.send_to(text_data=frame)
+    error = await client.receive_json_from(timeout=5)
+    assert error["type"] == "error" and error["code"] == code and error["message"]
+    await client.send_json_to({"type": "message", "client_id": "ok", "body": "まだ使えます"})
+    assert (await _messages(client, 1, "ack"))[0]["seq"] == 1
+    await client.disconnect()
+
+
+async def test_the_eleventh_message_in_ten_seconds_gets_an_error_frame():
+    owner, _group, room = await sync_to_async(_room)()
+    client = await _connect(owner, room)
+    await client.receive_json_from()
+    for number in range(11):
+        await client.send_json_to({"type": "message", "client_id": f"c{number}", "body": "連投"})
+    error = await _messages(client, 1, "error")
+    assert error[0]["code"] == "rate_limited" and error[0]["client_id"] == "c10"
+    assert "10秒間に10件" in error[0]["message"]
+    await client.disconnect()
+
+
+async def test_muted_member_gets_an_error_frame():
+    owner, group, room = await sync_to_async(_room)()
+    talker = await sync_to_async(_member_of)(group)
+    await sync_to_async(services.member_mute)(moderator=owner, room=room, member=talker, minutes=10)
+    client = await _connect(talker, room)
+    await client.receive_json_from()
+    await client.send_json_to({"type": "message", "client_id": "c1", "body": "話したい"})
+    error = (await _messages(client, 1, "error"))[0]
+    assert error["code"] == "muted" and "発言を停止" in error["message"]
+    await client.disconnect()
+
+
+async def test_anonymous_is_closed_with_4401_and_outsiders_with_4403():
+    _owner, _group, room = await sync_to_async(_room)("secret")
+    anonymous = await _connect(None, room)
+    assert await anonymous.receive_output() == {"type": "websocket.close", "code": UNAUTHENTICATED}
+    outsider = await sync_to_async(MemberFactory)()
+    client = await _connect(outsider, room)
+    assert await client.receive_output() == {"type": "websocket.close", "code": FORBIDDEN}
+
+
+async def test_a_member_removed_while_connected_is_closed_with_4403():
+    owner, group, room = await sync_to_async(_room)()
+    talker = await sync_to_async(_member_of)(group)
+    client = await _connect(talker, room)
+    await client.receive_json_from()
+    membership = await sync_to_async(Membership.objects.get)(group=group, member=talker)
+    await sync_to_async(group_services.membership_remove)(
+        actor=owner, membership=membership, reason="退職"
+    )
+    assert await client.receive_output(timeout=5) == {"type": "websocket.close", "code": FORBIDDEN}

@@ -1,0 +1,65 @@
+"""The room page, its history over HTTP and the transcript: members only, one 404 for all."""
+
+import pytest
+from django.urls import reverse
+
+from groups.chat import services
+from groups.models import Membership
+from tests.factories import MemberFactory
+from tests.groups.conftest import client_for, make_group
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chat(owner):
+    group = make_group(owner, kind="secret", slug="himitsu", name="秘密の相談室")
+    room = services.room_for_group(group)
+    for number in range(1, 61):
+        services._limit_storage.reset()
+        services.message_send(author=owner, room=room, client_id=f"c{number}", body=f"発言{number}")
+    return group, room
+
+
+def test_member_reads_the_latest_page_and_earlier_pages(chat, owner):
+    group, _room = chat
+    client = client_for(owner)
+    page = client.get(reverse("chat:room", args=[group.slug])).content.decode()
+    assert "発言60" in page and "発言10<" not in page and 'data-after="60"' in page
+    earlier = client.get(reverse("chat:messages", args=[group.slug]), {"before": 11}).json()
+    assert [m["seq"] for m in earlier["messages"]] == list(range(1, 11))
+    gap = client.get(reverse("chat:messages", args=[group.slug]), {"after": 20, "before": 24})
+    assert [m["seq"] for m in gap.json()["messages"]] == [21, 22, 23]
+
+
+def test_jump_to_a_message_shows_the_page_around_it(chat, owner):
+    group, _room = chat
+    page = client_for(owner).get(reverse("chat:room", args=[group.slug]), {"seq": 5}).content
+    assert 'id="m5"' in page.decode() and 'id="m60"' not in page.decode()
+
+
+@pytest.mark.parametrize("name", ["chat:room", "chat:messages", "chat:transcript"])
+def test_outsiders_get_the_same_404_as_for_a_missing_room(chat, name):
+    group, _room = chat
+    outsider = client_for(MemberFactory())
+    assert outsider.get(reverse(name, args=[group.slug])).status_code == 404
+    assert outsider.get(reverse(name, args=["no-such-group"])).status_code == 404
+
+
+def test_only_moderators_export_the_transcript(chat, owner):
+    group, _room = chat
+    plain = MemberFactory()
+    Membership.objects.create(group=group, member=plain)
+    url = reverse("chat:transcript", args=[group.slug])
+    assert client_for(plain).get(url).status_code == 404
+    response = client_for(owner).get(url)
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    text = response.content.decode()
+    assert text.index("発言1\n") < text.index("発言60")
+
+
+def test_a_group_with_chat_switched_off_has_no_room(chat, owner):
+    group, _room = chat
+    group.chat_enabled = False
+    group.save()
+    assert client_for(owner).get(reverse("chat:room", args=[group.slug])).status_code == 404
