@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from limits import parse, storage, strategies
@@ -21,7 +22,6 @@ from members.services import notifications_create
 
 _limit_storage = storage.storage_from_string(settings.RATE_LIMIT_STORAGE)
 _limiter = strategies.MovingWindowRateLimiter(_limit_storage)
-_send_limit = parse(settings.CHAT_SEND_LIMIT)
 
 
 class ChatError(ValidationError):
@@ -55,7 +55,7 @@ def message_send(*, author, room: Room, client_id: str, body: str, reply_to_seq=
     if existing is not None:
         return existing, False
     _require_send(author, room)
-    if not _limiter.hit(_send_limit, "chat-send", str(author.pk)):
+    if not _limiter.hit(parse(settings.CHAT_SEND_LIMIT), "chat-send", str(author.pk)):
         raise ChatError(_("発言が速すぎます。10秒間に10件までです。少し待ってから送ってください。"),
                         code="rate_limited")  # fmt: skip
     rendered = markdown.render(body)
@@ -199,6 +199,4 @@ def _notify_mentions(message: Message, handles) -> None:
 
 
 def room_url(room: Room) -> str:
-    from django.urls import reverse
-
     return reverse("chat:room", args=[room.group.slug])
