@@ -13,20 +13,22 @@ REPLAY_LIMIT = 500  # more missed messages than this: the client reloads history
 
 def room_for_viewer(viewer, slug: str):
     """(room, membership) if ``viewer`` may enter the room of group ``slug``; None for a
-    missing group, a forbidden one and a group without chat alike."""
+    missing group, a forbidden one and a group without chat alike. A room not opened yet comes
+    back unsaved (``pk`` None): services.room_for_group creates it."""
     group = Group.objects.filter(slug=slug).first()
     if group is None:
         return None
-    room = Room.objects.get_or_create(group=group)[0]
+    room = Room.objects.filter(group=group).first() or Room(group=group)
     room.group = group
-    membership = Membership.objects.filter(group=group, member=viewer).first()
-    return (room, membership) if policies.can_enter(viewer, room, membership) else None
+    return _entered(viewer, room)
 
 
 def room_by_id_for_viewer(viewer, room_id: int):
     room = Room.objects.select_related("group").filter(pk=room_id).first()
-    if room is None:
-        return None
+    return None if room is None else _entered(viewer, room)
+
+
+def _entered(viewer, room: Room):
     membership = Membership.objects.filter(group=room.group, member=viewer).first()
     return (room, membership) if policies.can_enter(viewer, room, membership) else None
 

@@ -9,7 +9,10 @@ def _room(request, slug: str):
     found = selectors.room_for_viewer(request.user, slug)
     if found is None:
         raise Http404
-    return found
+    room, membership = found
+    if room.pk is None:
+        room = services.room_for_group(room.group)
+    return room, membership
 
 
 def _number(request, name: str) -> int | None:

@@ -12,11 +12,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def chat(owner):
+def chat(owner, settings):
+    settings.CHAT_SEND_LIMIT = "100 per second"
     group = make_group(owner, kind="secret", slug="himitsu", name="秘密の相談室")
     room = services.room_for_group(group)
     for number in range(1, 61):
-        services._limit_storage.reset()
         services.message_send(author=owner, room=room, client_id=f"c{number}", body=f"発言{number}")
     return group, room
 
@@ -56,6 +56,14 @@ def test_only_moderators_export_the_transcript(chat, owner):
     assert response["Content-Type"] == "text/markdown; charset=utf-8"
     text = response.content.decode()
     assert text.index("発言1\n") < text.index("発言60")
+
+
+def test_a_room_is_opened_on_first_visit(owner):
+    from groups.chat.models import Room
+
+    group = make_group(owner, slug="atarashii", name="新しいグループ")
+    assert client_for(owner).get(reverse("chat:room", args=[group.slug])).status_code == 200
+    assert Room.objects.filter(group=group).count() == 1
 
 
 def test_a_group_with_chat_switched_off_has_no_room(chat, owner):
