@@ -223,7 +223,7 @@ class PostRevision(models.Model):
 
 class Reaction(models.Model):
     class Kind(models.TextChoices):
-        LIKE = "like", "👍"
+        LIKE = "like", _("いいね")
         HELPFUL = "helpful", _("参考になった")
         THANKS = "thanks", _("ありがとう")
 
