@@ -137,6 +137,7 @@ CACHES["fragments"] = {
 # Chat (groups.chat): sends per member, and how often a socket compares itself with the room.
 CHAT_SEND_LIMIT = env.str("CHAT_SEND_LIMIT", default="10 per 10 seconds")
 CHAT_HEAD_CHECK_SECONDS = env.float("CHAT_HEAD_CHECK_SECONDS", default=10.0)
+CHAT_PRESENCE_SECONDS = env.float("CHAT_PRESENCE_SECONDS", default=30.0)  # stale after 3×
 RATE_LIMIT_STORAGE = REDIS_URL or "memory://"
 
 MEILISEARCH_URL = env.str("MEILISEARCH_URL", default="")

@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from cityhall import markdown, realtime
 from groups import policies, selectors
 from groups.attachments import check_upload
-from groups.chat.models import Room
-from groups.chat.services import room_group
+from groups.chat.models import Room, room_channel_group
 from groups.models import (
     Attachment,
     Bookmark,
@@ -171,7 +170,7 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> No
     membership.role = role
     membership.full_clean()
     membership.save(update_fields=["role"])
-    _log(membership.group, actor, f"role:{role}", target_member=membership.member)
+    log_action(membership.group, actor, f"role:{role}", target_member=membership.member)
 
 
 @transaction.atomic
@@ -179,7 +178,9 @@ def membership_remove(*, actor: User, membership: Membership, reason: str) -> No
     _require_moderator(actor, membership.group)
     if membership.role == Membership.Role.OWNER:
         raise ValidationError(_("オーナーは外せません。先に役割を変えてください。"))
-    _log(membership.group, actor, "remove_member", target_member=membership.member, reason=reason)
+    log_action(
+        membership.group, actor, "remove_member", target_member=membership.member, reason=reason
+    )
     membership.delete()
     _chat_access_changed(membership.group, membership.member)
 
@@ -190,7 +191,7 @@ def membership_suspend(*, actor: User, membership: Membership, until, reason: st
     membership.suspended_until = until
     membership.save(update_fields=["suspended_until"])
     action = "suspend_member" if until else "unsuspend_member"
-    _log(membership.group, actor, action, target_member=membership.member, reason=reason)
+    log_action(membership.group, actor, action, target_member=membership.member, reason=reason)
 
 
 # --- topics and posts ---------------------------------------------------------------------
@@ -305,7 +306,7 @@ def post_delete(*, actor: User, post: Post, reason: str) -> None:
     if post.topic.accepted_post_id == post.pk:
         Topic.objects.filter(pk=post.topic_id).update(accepted_post=None)
     if actor.pk != post.author_id:
-        _log(group, actor, "delete_post", topic=post.topic, post=post, reason=reason)
+        log_action(group, actor, "delete_post", topic=post.topic, post=post, reason=reason)
 
 
 @transaction.atomic
@@ -423,7 +424,7 @@ def flag_resolve(*, moderator: User, flag: Flag, hide_post: bool) -> None:
             actor=moderator, post=flag.post, hidden=True, reason=flag.get_reason_display()
         )
     else:
-        _log(group, moderator, "dismiss_flags", topic=flag.post.topic, post=flag.post)
+        log_action(group, moderator, "dismiss_flags", topic=flag.post.topic, post=flag.post)
 
 
 @transaction.atomic
@@ -431,7 +432,7 @@ def post_set_hidden(*, actor: User, post: Post, hidden: bool, reason: str) -> No
     group = post.topic.group
     _require_moderator(actor, group)
     Post.objects.filter(pk=post.pk).update(is_hidden=hidden)
-    _log(group, actor, "hide_post" if hidden else "restore_post", topic=post.topic, post=post,
+    log_action(group, actor, "hide_post" if hidden else "restore_post", topic=post.topic, post=post,
          reason=reason)  # fmt: skip
 
 
@@ -452,7 +453,7 @@ def topic_moderate(*, actor: User, topic: Topic, action: str, reason: str = "") 
         raise ValidationError(_("その操作はできません。"))
     field, value = TOPIC_ACTIONS[action]
     Topic.objects.filter(pk=topic.pk).update(**{field: value})
-    _log(topic.group, actor, f"{action}_topic", topic=topic, reason=reason)
+    log_action(topic.group, actor, f"{action}_topic", topic=topic, reason=reason)
 
 
 @transaction.atomic
@@ -461,8 +462,12 @@ def topic_move(*, actor: User, topic: Topic, to_group: Group, reason: str = "") 
     _require_moderator(actor, to_group)
     from_group = topic.group
     Topic.objects.filter(pk=topic.pk).update(group=to_group)
-    _log(from_group, actor, "move_topic", topic=topic, reason=f"→ {to_group.name} {reason}".strip())
-    _log(to_group, actor, "move_topic", topic=topic, reason=f"← {from_group.name} {reason}".strip())
+    log_action(
+        from_group, actor, "move_topic", topic=topic, reason=f"→ {to_group.name} {reason}".strip()
+    )
+    log_action(
+        to_group, actor, "move_topic", topic=topic, reason=f"← {from_group.name} {reason}".strip()
+    )
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -473,7 +478,7 @@ def _chat_access_changed(group: Group, member: User) -> None:
     longer be there."""
     for room_id in Room.objects.filter(group=group).values_list("pk", flat=True):
         realtime.publish_on_commit(
-            room_group(room_id), {"type": "chat.access", "member": member.pk}
+            room_channel_group(room_id), {"type": "chat.access", "member": member.pk}
         )
 
 
@@ -504,7 +509,9 @@ def _tags(names) -> list[Tag]:
     return [Tag.objects.get_or_create(name=name)[0] for name in sorted(clean)[:5]]
 
 
-def _log(group, actor, action, *, topic=None, post=None, target_member=None, reason="") -> None:
+def log_action(
+    group, actor, action, *, topic=None, post=None, target_member=None, reason=""
+) -> None:
     ModerationLog.objects.create(
         group=group, actor=actor, action=action, topic=topic, post=post,
         target_member=target_member, reason=reason[:500],

@@ -530,6 +530,7 @@ def moderation(request, slug: str):
         request, access,
         flags=selectors.moderation_queue(request.user, access.group),
         log=selectors.moderation_log(access.group)[:100],
+        can_manage=access.can(policies.can_manage, request.user),
     ))  # fmt: skip
 
 

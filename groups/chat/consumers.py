@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from cityhall.websocket import FORBIDDEN
 from groups.chat import selectors, services
-from groups.chat.models import Message
+from groups.chat.models import Message, room_channel_group
 
 
 class FrameError(Exception):
@@ -39,10 +39,14 @@ def _cursor(query: dict, name: str) -> int | None:
     return int(values[0]) if values and values[0].isdigit() else None
 
 
+PRESENCE_FLUSH_SECONDS = 1.0  # presence changes are passed on together, at most this often
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     room = None
     seq_sent = change_sent = 0
-    ticker: asyncio.Task | None = None
+    tasks: tuple[asyncio.Task, ...] = ()
+    presence_flush: asyncio.Task | None = None
 
     async def connect(self):
         self.member = self.scope["member"]
@@ -53,17 +57,27 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=FORBIDDEN)
             return
         self.room = found[0]
-        self.group = services.room_group(room_id)
+        self.group = room_channel_group(room_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         query = parse_qs(self.scope.get("query_string", b"").decode())
         await self.resume(_cursor(query, "after"), _cursor(query, "changes"))
-        self.ticker = asyncio.create_task(self.check_head())
+        self.joined, self.left = {}, set()
+        await database_sync_to_async(services.presence_enter)(
+            member=self.member, room=self.room, channel_name=self.channel_name
+        )
+        await self.send_presence()
+        self.tasks = (asyncio.create_task(self.check_head()),
+                      asyncio.create_task(self.refresh_presence()))  # fmt: skip
 
     async def disconnect(self, code):
-        if self.ticker:
-            self.ticker.cancel()
+        for task in (*self.tasks, self.presence_flush):
+            if task:
+                task.cancel()
         if self.room is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await database_sync_to_async(services.presence_leave)(
+                room=self.room, channel_name=self.channel_name
+            )
 
     async def resume(self, seq_after: int | None, change_after: int | None) -> None:
         """Replay what the client lacks, then say how far the room goes."""
@@ -103,6 +117,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             if change > self.change_sent:
                 await self.catch_up()
 
+    async def refresh_presence(self) -> None:
+        while True:
+            await asyncio.sleep(settings.CHAT_PRESENCE_SECONDS)
+            await database_sync_to_async(services.presence_refresh)(
+                room=self.room, channel_name=self.channel_name
+            )
+
+    async def send_presence(self) -> None:
+        members = await database_sync_to_async(selectors.present_members)(self.room.pk)
+        await self.send_json({"type": "presence", "members": members})
+
     # --- events from the channel layer ------------------------------------------------------
 
     async def chat_change(self, event):
@@ -114,6 +139,29 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.pass_on(payload)
         else:
             await self.catch_up()
+
+    async def chat_presence(self, event):
+        """Joins and leaves are gathered and passed on together, so a crowd arriving at the
+        start of a session costs each socket about one frame a second. This socket's own
+        member is always here, as the list sent on entering says."""
+        for member in event["joined"]:
+            if member["id"] == self.member.pk:
+                continue
+            self.left.discard(member["id"])
+            self.joined[member["id"]] = member
+        for member_id in event["left"]:
+            if member_id == self.member.pk:
+                continue
+            self.joined.pop(member_id, None)
+            self.left.add(member_id)
+        if self.presence_flush is None and (self.joined or self.left):
+            self.presence_flush = asyncio.create_task(self.flush_presence())
+
+    async def flush_presence(self) -> None:
+        await asyncio.sleep(PRESENCE_FLUSH_SECONDS)
+        joined, left = list(self.joined.values()), sorted(self.left)
+        self.joined, self.left, self.presence_flush = {}, set(), None
+        await self.send_json({"type": "presence.changed", "joined": joined, "left": left})
 
     async def chat_access(self, event):
         """Someone's membership changed: whoever may no longer be here is closed with 4403."""
@@ -187,6 +235,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def frame_sync(self, content):
         await self.catch_up()
 
+    async def frame_presence(self, content):
+        await self.send_presence()
+
     async def message_at(self, seq: int) -> Message:
         return await database_sync_to_async(Message.objects.get)(room=self.room, seq=seq)
 
@@ -197,4 +248,5 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         "react": frame_react,
         "read": frame_read,
         "sync": frame_sync,
+        "presence": frame_presence,
     }

@@ -7,10 +7,16 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cityhall import realtime
 from groups.models import Group, Reaction
 
 MEMBER = settings.AUTH_USER_MODEL
 BODY_MAX = 4000
+
+
+def room_channel_group(room_id: int) -> str:
+    """The channel-layer group of a room's sockets."""
+    return realtime.group_name("chat", room_id)
 
 
 class Room(models.Model):
@@ -112,3 +118,19 @@ class Mute(models.Model):
 
     def __str__(self):
         return f"{self.room} {self.member_id} ~{self.until:%Y-%m-%d %H:%M}"
+
+
+class Presence(models.Model):
+    """One open socket of a member in a room. A socket refreshes ``seen_at`` while it lives;
+    rows left behind by a process that died are pruned once stale."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="+")
+    channel_name = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["room", "seen_at"])]
+
+    def __str__(self):
+        return f"{self.room} {self.member_id}"

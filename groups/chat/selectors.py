@@ -1,11 +1,15 @@
 """Reading chat rooms: access by slug, history pages, and the changes a client has not seen."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from groups.chat import policies
-from groups.chat.models import Message, MessageReaction, Room
+from groups.chat.models import Message, MessageReaction, Mute, Presence, Room, RoomRead
 from groups.models import Group, Membership
+from members.models import User
 
 HISTORY_PAGE = 50
 REPLAY_LIMIT = 500  # more missed messages than this: the client reloads history over HTTP
@@ -69,6 +73,46 @@ def missed(room_id: int, *, seq_after: int, change_after: int):
     return new, changed
 
 
+def last_read_seq(member, room_id: int) -> int:
+    """How far ``member`` had read the room: messages after this are unread."""
+    found = RoomRead.objects.filter(room=room_id, member=member).values_list("last_read_seq")
+    row = found.first()
+    return row[0] if row else 0
+
+
+def _stale_before():
+    return timezone.now() - timedelta(seconds=3 * settings.CHAT_PRESENCE_SECONDS)
+
+
+def fresh_presence(room_id: int):
+    return Presence.objects.filter(room=room_id, seen_at__gte=_stale_before())
+
+
+def stale_presence(room_id: int):
+    return Presence.objects.filter(room=room_id, seen_at__lt=_stale_before())
+
+
+def presence_info(member) -> dict:
+    organization = member.organization
+    return {"id": member.pk, "name": member.display_name,
+            "organization": str(organization) if organization else ""}  # fmt: skip
+
+
+def present_members(room_id: int) -> list[dict]:
+    """Who is in the room now: every member with a live socket, once, in kana order."""
+    members = (
+        User.objects.filter(pk__in=fresh_presence(room_id).values("member"))
+        .select_related("organization__prefecture")
+        .order_by("display_name_kana", "pk")
+    )
+    return [presence_info(member) for member in members]
+
+
+def active_mutes(room_id: int):
+    return (Mute.objects.filter(room=room_id, until__gt=timezone.now())
+            .select_related("member", "muted_by").order_by("until"))  # fmt: skip
+
+
 def head(room_id: int) -> tuple[int, int]:
     return Room.objects.values_list("last_seq", "last_change").get(pk=room_id)
 
@@ -86,7 +130,11 @@ def payload(message: Message) -> dict:
     return {
         "seq": message.seq,
         "change": message.change,
-        "author": {"id": message.author_id, "name": message.author.display_name},
+        "author": {
+            "id": message.author_id,
+            "name": message.author.display_name,
+            "handle": message.author.handle,
+        },
         "body_html": message.body_html,
         "created_at": message.created_at.isoformat(),
         "edited": message.edited_at is not None,

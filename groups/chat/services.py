@@ -13,8 +13,19 @@ from django.utils.translation import gettext as _
 from limits import parse, storage, strategies
 
 from cityhall import markdown, realtime
+from groups import policies as group_policies
+from groups import services as group_services
 from groups.chat import policies, selectors
-from groups.chat.models import BODY_MAX, Message, MessageReaction, Mute, Room, RoomRead
+from groups.chat.models import (
+    BODY_MAX,
+    Message,
+    MessageReaction,
+    Mute,
+    Presence,
+    Room,
+    RoomRead,
+    room_channel_group,
+)
 from groups.models import Group, Membership, Reaction
 from members import selectors as member_selectors
 from members.models import Notification
@@ -26,10 +37,6 @@ _limiter = strategies.MovingWindowRateLimiter(_limit_storage)
 
 class ChatError(ValidationError):
     """A refusal the sender is told about in an error frame: ``code`` and a Japanese message."""
-
-
-def room_group(room_id: int) -> str:
-    return realtime.group_name("chat", room_id)
 
 
 def room_for_group(group: Group) -> Room:
@@ -117,15 +124,53 @@ def reaction_toggle(*, member, message: Message, kind: str) -> bool:
     return not removed
 
 
+@transaction.atomic
 def member_mute(*, moderator, room: Room, member, minutes: int, reason: str = "") -> Mute:
     room = Room.objects.select_related("group").get(pk=room.pk)
-    if not policies.can_moderate(moderator, room, membership_of(moderator, room)):
-        raise PermissionDenied
+    _require_moderator(moderator, room)
     if not 1 <= minutes <= 60 * 24 * 30:
         raise ChatError(_("発言停止は1分から30日までです。"), code="invalid")
     until = timezone.now() + timedelta(minutes=minutes)
-    return Mute.objects.create(room=room, member=member, until=until, muted_by=moderator,
+    mute = Mute.objects.create(room=room, member=member, until=until, muted_by=moderator,
                                reason=reason[:500])  # fmt: skip
+    _log(room, moderator, "chat_mute", target_member=member, reason=reason)
+    return mute
+
+
+@transaction.atomic
+def mute_lift(*, moderator, mute: Mute) -> None:
+    room = Room.objects.select_related("group").get(pk=mute.room_id)
+    _require_moderator(moderator, room)
+    Mute.objects.filter(pk=mute.pk).update(until=timezone.now())
+    _log(room, moderator, "chat_unmute", target_member=mute.member)
+
+
+@transaction.atomic
+def room_switch(*, owner, group: Group, enabled: bool) -> None:
+    """Switch a group's chat on or off. Switched off, its sockets are closed (4403) and its
+    pages answer 404; the messages are kept for when it is switched on again."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    membership = Membership.objects.filter(group=group, member=owner).first()
+    if not group_policies.can_manage(owner, group, membership):
+        raise PermissionDenied
+    if group.chat_enabled == enabled:
+        return
+    group.chat_enabled = enabled
+    group.save(update_fields=["chat_enabled"])
+    group_services.log_action(group, owner, "chat_on" if enabled else "chat_off")
+    for room_id in Room.objects.filter(group=group).values_list("pk", flat=True):
+        realtime.publish_on_commit(
+            room_channel_group(room_id), {"type": "chat.access", "member": None}
+        )
+
+
+def _require_moderator(member, room: Room) -> None:
+    if not policies.can_moderate(member, room, membership_of(member, room)):
+        raise PermissionDenied
+
+
+def _log(room: Room, actor, action: str, **details) -> None:
+    group_services.log_action(room.group, actor, action, **details)
 
 
 def room_mark_read(*, member, room: Room, seq: int) -> None:
@@ -136,6 +181,54 @@ def room_mark_read(*, member, room: Room, seq: int) -> None:
     )
     if not updated:
         RoomRead.objects.get_or_create(room=room, member=member, defaults={"last_read_seq": seq})
+
+
+def presence_enter(*, member, room: Room, channel_name: str) -> None:
+    """A socket of ``member`` opened; the room hears of it if the member was not there yet."""
+    with transaction.atomic():
+        there = selectors.fresh_presence(room.pk).filter(member=member).exists()
+        Presence.objects.update_or_create(
+            channel_name=channel_name, defaults={"room": room, "member": member,
+                                                 "seen_at": timezone.now()},
+        )  # fmt: skip
+        if not there:
+            member_info = selectors.presence_info(member)
+            _announce_presence(room.pk, joined=[member_info])
+
+
+def presence_leave(*, room: Room, channel_name: str) -> None:
+    with transaction.atomic():
+        gone = list(
+            Presence.objects.filter(channel_name=channel_name).values_list("member", flat=True)
+        )
+        Presence.objects.filter(channel_name=channel_name).delete()
+        _announce_absent(room.pk, gone)
+
+
+def presence_refresh(*, room: Room, channel_name: str) -> None:
+    """Called by a live socket now and then: keeps its own row fresh and prunes rows left by
+    sockets of a process that died."""
+    with transaction.atomic():
+        Presence.objects.filter(channel_name=channel_name).update(seen_at=timezone.now())
+        stale = selectors.stale_presence(room.pk)
+        rows = list(stale.values_list("pk", "member"))
+        if rows:
+            Presence.objects.filter(pk__in=[pk for pk, _member in rows]).delete()
+            _announce_absent(room.pk, {member for _pk, member in rows})
+
+
+def _announce_absent(room_id: int, members) -> None:
+    """Announce as gone those of ``members`` who have no live socket left in the room."""
+    still = set(selectors.fresh_presence(room_id).filter(member__in=members)
+                .values_list("member", flat=True))  # fmt: skip
+    left = sorted(set(members) - still)
+    if left:
+        _announce_presence(room_id, left=left)
+
+
+def _announce_presence(room_id: int, *, joined=(), left=()) -> None:
+    event = {"type": "chat.presence", "joined": list(joined), "left": list(left)}
+    realtime.publish_on_commit(room_channel_group(room_id), event)
 
 
 def _lock(room: Room) -> Room:
@@ -150,7 +243,7 @@ def _save_change(room: Room, message: Message) -> None:
     message.save()
     event = {"type": "chat.change", "change": message.change,
              "message": selectors.message_payload(message.pk)}  # fmt: skip
-    realtime.publish_on_commit(room_group(room.pk), event)
+    realtime.publish_on_commit(room_channel_group(room.pk), event)
 
 
 def _require_send(author, room: Room) -> None:

@@ -8,4 +8,7 @@ urlpatterns = [
     path("groups/<slug:slug>/chat/", views.room, name="room"),
     path("groups/<slug:slug>/chat/messages", views.messages_json, name="messages"),
     path("groups/<slug:slug>/chat/transcript.md", views.transcript, name="transcript"),
+    path("groups/<slug:slug>/chat/mutes/", views.mutes, name="mutes"),
+    path("groups/<slug:slug>/chat/mutes/<int:mute_id>/lift", views.mute_lift, name="mute_lift"),
+    path("groups/<slug:slug>/chat/switch", views.switch, name="switch"),
 ]

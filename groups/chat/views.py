@@ -1,8 +1,16 @@
+from django.contrib import messages as flash
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from groups import policies as group_policies
+from groups import selectors as group_selectors
 from groups.chat import policies, selectors, services
+from groups.chat.forms import MuteForm
+from groups.chat.models import Mute
 
 
 def _room(request, slug: str):
@@ -25,13 +33,17 @@ def room(request, slug: str):
     around = _number(request, "seq")
     messages = selectors.history(room.pk, around=around)
     last_seq, last_change = selectors.head(room.pk)
+    last_read = selectors.last_read_seq(request.user, room.pk)
     if messages:
         services.room_mark_read(member=request.user, room=room, seq=messages[-1].seq)
+    muted = services.is_muted(request.user, room)
     return render(request, "chat/room.html", {
         "room": room, "group": room.group, "membership": membership,
-        "messages": [selectors.payload(message) for message in messages],
-        "last_seq": last_seq, "last_change": last_change,
+        "chat_messages": [selectors.payload(message) for message in messages],
+        "last_seq": last_seq, "last_change": last_change, "last_read_seq": last_read,
         "can_moderate": policies.can_moderate(request.user, room, membership),
+        "can_send": policies.can_send(request.user, room, membership, muted=muted),
+        "muted": muted,
     })  # fmt: skip
 
 
@@ -55,3 +67,57 @@ def transcript(request, slug: str):
     stamp = timezone.localtime().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="chat-{room.group.slug}-{stamp}.md"'
     return response
+
+
+def _moderated_room(request, slug: str):
+    room, membership = _room(request, slug)
+    if not policies.can_moderate(request.user, room, membership):
+        raise Http404
+    return room, membership
+
+
+def mutes(request, slug: str):
+    """Moderators stop a member from posting in the room for a while, and lift it early."""
+    room, membership = _moderated_room(request, slug)
+    form = MuteForm(
+        request.POST or None, group=room.group, initial={"member": request.GET.get("member", "")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.member_mute(moderator=request.user, room=room, member=data["member"],
+                             minutes=data["minutes"], reason=data["reason"])  # fmt: skip
+        flash.success(
+            request, _("%(name)sさんの発言を停止しました。") % {"name": data["member"].display_name}
+        )
+        return redirect("chat:mutes", slug)
+    return render(request, "chat/mutes.html", {
+        "room": room, "group": room.group, "membership": membership, "can_moderate": True,
+        "form": form, "mutes": selectors.active_mutes(room.pk),
+    })  # fmt: skip
+
+
+@require_POST
+def mute_lift(request, slug: str, mute_id: int):
+    room, _membership = _moderated_room(request, slug)
+    mute = get_object_or_404(Mute, pk=mute_id, room=room)
+    services.mute_lift(moderator=request.user, mute=mute)
+    flash.success(
+        request, _("%(name)sさんの発言停止を解除しました。") % {"name": mute.member.display_name}
+    )
+    return redirect("chat:mutes", slug)
+
+
+@require_POST
+def switch(request, slug: str):
+    """The group's owners switch its chat on or off (from the group's moderation page)."""
+    access = group_selectors.group_access(request.user, slug)
+    if access is None:
+        raise Http404
+    if not access.can(group_policies.can_manage, request.user):
+        raise PermissionDenied
+    enabled = request.POST.get("enabled") == "on"
+    services.room_switch(owner=request.user, group=access.group, enabled=enabled)
+    flash.success(
+        request, _("チャットを使うようにしました。") if enabled else _("チャットを止めました。")
+    )
+    return redirect("groups:moderation", slug)

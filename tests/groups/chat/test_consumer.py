@@ -44,6 +44,12 @@ async def _connect(member, room, query=""):
     return communicator
 
 
+async def _entered(communicator) -> dict:
+    """Read the frames a socket gets on entering, up to the presence list; return ``ready``."""
+    frames = await _frames_until(communicator, "presence")
+    return next(frame for frame in frames if frame["type"] == "ready")
+
+
 async def _frames_until(communicator, kind, limit=50):
     frames = []
     for _ in range(limit):
@@ -81,7 +87,7 @@ async def test_both_members_get_each_message_once_in_order_and_the_sender_an_ack
     other = await sync_to_async(_member_of)(group)
     first, second = await _connect(owner, room), await _connect(other, room)
     for communicator in (first, second):
-        assert await communicator.receive_json_from() == {"type": "ready", "seq": 0, "change": 0}
+        assert await _entered(communicator) == {"type": "ready", "seq": 0, "change": 0}
     for number in range(1, 4):
         await first.send_json_to(
             {"type": "message", "client_id": f"c{number}", "body": f"発言{number}"}
@@ -97,7 +103,7 @@ async def test_both_members_get_each_message_once_in_order_and_the_sender_an_ack
 async def test_a_resent_client_id_gets_the_same_ack_and_no_second_message():
     owner, _group, room = await sync_to_async(_room)()
     client = await _connect(owner, room)
-    await client.receive_json_from()
+    await _entered(client)
     frame = {"type": "message", "client_id": "same-id", "body": "一度だけ"}
     await client.send_json_to(frame)
     frames = await _frames_until(client, "ack")
@@ -129,7 +135,7 @@ async def test_reconnecting_client_gets_what_it_missed_once_in_order_then_live()
     ]
     assert frames[-1]["change"] == 6
     await sync_to_async(_send)(talker, room, "c6", "ライブ")
-    assert (await client.receive_json_from(timeout=5))["seq"] == 6
+    assert (await _messages(client, 1))[0]["seq"] == 6
     await client.disconnect()
 
 
@@ -138,7 +144,7 @@ async def test_a_lost_event_is_filled_in_from_the_database(settings):
     owner, group, room = await sync_to_async(_room)()
     talker = await sync_to_async(_member_of)(group)
     client = await _connect(owner, room)
-    await client.receive_json_from()
+    await _entered(client)
 
     def lose_then_send():
         _send(talker, room, "c1", "一")
@@ -167,6 +173,7 @@ async def test_too_many_missed_messages_ask_the_client_to_reload(settings):
     last = selectors.REPLAY_LIMIT + 1
     assert await client.receive_json_from() == {"type": "reload", "seq": last, "change": last}
     assert (await client.receive_json_from())["type"] == "ready"
+    assert (await client.receive_json_from())["type"] == "presence"
     await client.disconnect()
 
 
@@ -186,7 +193,7 @@ async def test_too_many_missed_messages_ask_the_client_to_reload(settings):
 async def test_bad_frames_get_an_error_frame_and_the_socket_stays_usable(frame, code):
     owner, _group, room = await sync_to_async(_room)()
     client = await _connect(owner, room)
-    await client.receive_json_from()
+    await _entered(client)
     await client.send_to(text_data=frame)
     error = await client.receive_json_from(timeout=5)
     assert error["type"] == "error" and error["code"] == code and error["message"]
@@ -198,7 +205,7 @@ async def test_bad_frames_get_an_error_frame_and_the_socket_stays_usable(frame, 
 async def test_the_eleventh_message_in_ten_seconds_gets_an_error_frame():
     owner, _group, room = await sync_to_async(_room)()
     client = await _connect(owner, room)
-    await client.receive_json_from()
+    await _entered(client)
     for number in range(11):
         await client.send_json_to({"type": "message", "client_id": f"c{number}", "body": "連投"})
     error = await _messages(client, 1, "error")
@@ -212,7 +219,7 @@ async def test_muted_member_gets_an_error_frame():
     talker = await sync_to_async(_member_of)(group)
     await sync_to_async(services.member_mute)(moderator=owner, room=room, member=talker, minutes=10)
     client = await _connect(talker, room)
-    await client.receive_json_from()
+    await _entered(client)
     await client.send_json_to({"type": "message", "client_id": "c1", "body": "話したい"})
     error = (await _messages(client, 1, "error"))[0]
     assert error["code"] == "muted" and "発言を停止" in error["message"]
@@ -232,9 +239,20 @@ async def test_a_member_removed_while_connected_is_closed_with_4403():
     owner, group, room = await sync_to_async(_room)()
     talker = await sync_to_async(_member_of)(group)
     client = await _connect(talker, room)
-    await client.receive_json_from()
+    await _entered(client)
     membership = await sync_to_async(Membership.objects.get)(group=group, member=talker)
     await sync_to_async(group_services.membership_remove)(
         actor=owner, membership=membership, reason="退職"
     )
     assert await client.receive_output(timeout=5) == {"type": "websocket.close", "code": FORBIDDEN}
+
+
+async def test_switching_the_chat_off_closes_every_socket_with_4403():
+    owner, group, room = await sync_to_async(_room)()
+    talker = await sync_to_async(_member_of)(group)
+    client = await _connect(talker, room)
+    await _entered(client)
+    await sync_to_async(services.room_switch)(owner=owner, group=group, enabled=False)
+    while (output := await client.receive_output(timeout=5))["type"] != "websocket.close":
+        pass
+    assert output == {"type": "websocket.close", "code": FORBIDDEN}

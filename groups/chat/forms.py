@@ -1,0 +1,43 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from groups.models import Membership
+
+MUTE_MINUTES = [
+    (10, pgettext_lazy("mute", "10分")),
+    (60, pgettext_lazy("mute", "1時間")),
+    (60 * 24, pgettext_lazy("mute", "1日")),
+    (60 * 24 * 7, pgettext_lazy("mute", "1週間")),
+    (60 * 24 * 30, pgettext_lazy("mute", "30日")),
+]
+
+
+class MuteForm(forms.Form):
+    member = forms.CharField(
+        label=_("発言を止める会員"), max_length=40,
+        help_text=_("@で始まるハンドル(例: @kobe-tanaka)。"),
+    )  # fmt: skip
+    minutes = forms.TypedChoiceField(label=_("期間"), choices=MUTE_MINUTES, coerce=int,
+                                     initial=60)  # fmt: skip
+    reason = forms.CharField(label=_("理由"), max_length=500, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+
+    def clean_member(self):
+        handle = self.cleaned_data["member"].strip().lstrip("@＠").lower()
+        membership = (
+            Membership.objects.filter(group=self.group, member__handle=handle)
+            .select_related("member")
+            .first()
+        )
+        if membership is None:
+            raise forms.ValidationError(
+                _("このグループのメンバーに @%(handle)s はいません。") % {"handle": handle}
+            )
+        if membership.is_moderator:
+            raise forms.ValidationError(_("オーナーとモデレーターの発言は止められません。"))
+        return membership.member
