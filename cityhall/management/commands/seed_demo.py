@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from groups import demo as groups_demo
+from groups.chat import demo as chat_demo
 from members import services
 from members.demo import LOGINS, MEMBERS
 from members.models import Organization, User, WorkField
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         created = sum(self._member(spec) for spec in MEMBERS)
         self.stdout.write(f"demo members: {len(MEMBERS)} ({created} new)")
         self.stdout.write(f"demo groups: {groups_demo.seed()} new")
+        self.stdout.write(f"demo chat messages: {chat_demo.seed()} new")
         if settings.DEBUG:
             self.stdout.write(f"\nデモ用ログイン (パスワード: {settings.DEMO_PASSWORD})")
             for email, role in LOGINS:
