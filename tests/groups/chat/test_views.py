@@ -71,3 +71,38 @@ def test_a_group_with_chat_switched_off_has_no_room(chat, owner):
     group.chat_enabled = False
     group.save()
     assert client_for(owner).get(reverse("chat:room", args=[group.slug])).status_code == 404
+
+
+def _queries(client, url, params=None) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params or {}).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"), [("chat:room", None), ("chat:messages", {"before": 61}),
+                         ("chat:messages", {"after": 0}), ("chat:mutes", None)],
+)  # fmt: skip
+def test_pages_cost_the_same_queries_for_few_and_many(chat, owner, name, params):
+    group, room = chat
+    client = client_for(owner)
+    url = reverse(name, args=[group.slug])
+    talkers, quiet = [], []
+    for number in range(10):
+        member = MemberFactory()
+        Membership.objects.create(group=group, member=member)
+        (talkers if number < 5 else quiet).append(member)
+    room.messages.filter(seq__gt=3).delete()
+    services.member_mute(moderator=owner, room=room, member=quiet[0], minutes=10)
+    few = _queries(client, url, params)
+    for number, talker in enumerate(talkers * 10):
+        message = services.message_send(author=talker, room=room, client_id=f"m{number}",
+                                        body=f"多数{number}")[0]  # fmt: skip
+        services.reaction_toggle(member=owner, message=message, kind="like")
+    for member in quiet[1:]:
+        services.member_mute(moderator=owner, room=room, member=member, minutes=10)
+    many = _queries(client, url, params)
+    assert many == few <= 14
