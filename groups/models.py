@@ -333,6 +333,28 @@ class Flag(models.Model):
         ]
 
 
+MODERATION_ACTIONS = {
+    "remove_member": _("メンバーから外した"),
+    "suspend_member": _("参加を停止した"),
+    "unsuspend_member": _("参加停止を解除した"),
+    "delete_post": _("投稿を削除した"),
+    "hide_post": _("投稿を非表示にした"),
+    "restore_post": _("投稿を再表示した"),
+    "dismiss_flags": _("通報を却下した"),
+    "move_topic": _("トピックを移動した"),
+    "lock_topic": _("トピックをロックした"),
+    "unlock_topic": _("トピックのロックを解除した"),
+    "pin_topic": _("トピックを固定した"),
+    "unpin_topic": _("トピックの固定を外した"),
+    "hide_topic": _("トピックを非表示にした"),
+    "restore_topic": _("トピックを再表示した"),
+    "chat_mute": _("チャットの発言を停止した"),
+    "chat_unmute": _("チャットの発言停止を解除した"),
+    "chat_on": _("チャットを使うようにした"),
+    "chat_off": _("チャットを止めた"),
+}
+
+
 class ModerationLog(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="moderation_log")
     actor = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="+")
@@ -344,6 +366,14 @@ class ModerationLog(models.Model):
     )
     reason = models.CharField(_("理由"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("日時"), default=timezone.now, db_index=True)
+
+    @property
+    def label(self) -> str:
+        """The action in the reader's language; a role change names the new role."""
+        if self.action.startswith("role:"):
+            role = Membership.Role(self.action.removeprefix("role:")).label
+            return _("役割を「%(role)s」にした") % {"role": role}
+        return str(MODERATION_ACTIONS.get(self.action, self.action))
 
     class Meta:
         verbose_name = _("モデレーション記録")

@@ -171,9 +171,10 @@ async def test_too_many_missed_messages_ask_the_client_to_reload(settings):
         await sync_to_async(_send)(talker, room, f"c{number}")
     client = await _connect(owner, room, "after=0&changes=0")
     last = selectors.REPLAY_LIMIT + 1
-    assert await client.receive_json_from() == {"type": "reload", "seq": last, "change": last}
-    assert (await client.receive_json_from())["type"] == "ready"
-    assert (await client.receive_json_from())["type"] == "presence"
+    assert await client.receive_json_from(timeout=10) == {"type": "reload", "seq": last,
+                                                          "change": last}  # fmt: skip
+    assert (await client.receive_json_from(timeout=5))["type"] == "ready"
+    assert (await client.receive_json_from(timeout=5))["type"] == "presence"
     await client.disconnect()
 
 

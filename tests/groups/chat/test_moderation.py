@@ -94,3 +94,11 @@ def test_the_room_page_does_not_show_chat_messages_as_site_notices(room, owner):
     services.message_send(author=owner, room=room, client_id="c1", body="お知らせではない")
     page = client_for(owner).get(reverse("chat:room", args=[room.group.slug])).content.decode()
     assert 'class="messages"' not in page and "お知らせではない" in page
+
+
+def test_the_moderation_log_says_what_happened_in_words(room, owner, talker):
+    services.member_mute(moderator=owner, room=room, member=talker, minutes=10, reason="連投")
+    page = client_for(owner).get(reverse("groups:moderation", args=[room.group.slug]))
+    text = page.content.decode()
+    assert "チャットの発言を停止した" in text and "chat_mute" not in text
+    assert "このグループでチャットを使う" in text  # the owner's switch
