@@ -367,6 +367,11 @@ class ModerationLog(models.Model):
     reason = models.CharField(_("理由"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("日時"), default=timezone.now, db_index=True)
 
+    class Meta:
+        verbose_name = _("モデレーション記録")
+        verbose_name_plural = _("モデレーション記録")
+        ordering = ["-created_at", "-id"]
+
     @property
     def label(self) -> str:
         """The action in the reader's language; a role change names the new role."""
@@ -374,8 +379,3 @@ class ModerationLog(models.Model):
             role = Membership.Role(self.action.removeprefix("role:")).label
             return _("役割を「%(role)s」にした") % {"role": role}
         return str(MODERATION_ACTIONS.get(self.action, self.action))
-
-    class Meta:
-        verbose_name = _("モデレーション記録")
-        verbose_name_plural = _("モデレーション記録")
-        ordering = ["-created_at", "-id"]
