@@ -257,3 +257,26 @@ async def test_switching_the_chat_off_closes_every_socket_with_4403():
     while (output := await client.receive_output(timeout=5))["type"] != "websocket.close":
         pass
     assert output == {"type": "websocket.close", "code": FORBIDDEN}
+
+
+async def test_a_layer_that_drops_events_over_capacity_still_delivers_all_in_order(
+    settings, channel_layer
+):
+    """The layer itself drops what does not fit (capacity 1), as Redis does under load."""
+    settings.CHANNEL_LAYERS["default"].setdefault("CONFIG", {})["capacity"] = 1
+    settings.CHAT_HEAD_CHECK_SECONDS = 0.3
+    settings.CHAT_SEND_LIMIT = "1000 per second"
+    owner, group, room = await sync_to_async(_room)()
+    talker = await sync_to_async(_member_of)(group)
+    client = await _connect(owner, room)
+    await _entered(client)
+
+    def burst():
+        for number in range(1, 31):
+            _send(talker, room, f"c{number}", f"発言{number}")
+
+    await sync_to_async(burst)()
+    received = await _messages(client, 30)
+    assert [frame["seq"] for frame in received] == list(range(1, 31))
+    assert await client.receive_nothing(timeout=0.8)
+    await client.disconnect()
