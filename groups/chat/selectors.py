@@ -94,7 +94,7 @@ def stale_presence(room_id: int):
 
 def presence_info(member) -> dict:
     organization = member.organization
-    return {"id": member.pk, "name": member.display_name,
+    return {"id": member.pk, "name": member.display_name, "kana": member.display_name_kana,
             "organization": str(organization) if organization else ""}  # fmt: skip
 
 
@@ -135,6 +135,7 @@ def payload(message: Message) -> dict:
             "name": message.author.display_name,
             "handle": message.author.handle,
         },
+        "body": message.body,
         "body_html": message.body_html,
         "created_at": message.created_at.isoformat(),
         "edited": message.edited_at is not None,

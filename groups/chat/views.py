@@ -32,15 +32,14 @@ def room(request, slug: str):
     room, membership = _room(request, slug)
     around = _number(request, "seq")
     messages = selectors.history(room.pk, around=around)
-    last_seq, last_change = selectors.head(room.pk)
     last_read = selectors.last_read_seq(request.user, room.pk)
-    if messages:
+    if messages and messages[-1].seq > last_read:
         services.room_mark_read(member=request.user, room=room, seq=messages[-1].seq)
     muted = services.is_muted(request.user, room)
     return render(request, "chat/room.html", {
         "room": room, "group": room.group, "membership": membership,
         "chat_messages": [selectors.payload(message) for message in messages],
-        "last_seq": last_seq, "last_change": last_change, "last_read_seq": last_read,
+        "last_read_seq": last_read,
         "can_moderate": policies.can_moderate(request.user, room, membership),
         "can_send": policies.can_send(request.user, room, membership, muted=muted),
         "muted": muted,
