@@ -1,4 +1,7 @@
 from channels.db import database_sync_to_async
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from cityhall import policies
 
@@ -16,8 +19,24 @@ class MembersOnlyWebSocket:
     async def __call__(self, scope, receive, send):
         user = scope.get("user")
         if await database_sync_to_async(policies.is_verified_member)(user):
-            return await self.app(dict(scope, member=user), receive, send)
+            scope = dict(scope, member=user, language=scope_language(scope))
+            return await self.app(scope, receive, send)
         message = await receive()
         if message["type"] == "websocket.connect":
             await send({"type": "websocket.accept"})
             await send({"type": "websocket.close", "code": UNAUTHENTICATED})
+
+
+def scope_language(scope) -> str:
+    """The language a page would be shown in: the language cookie, else Accept-Language, else
+    the site's (Japanese), as LocaleMiddleware decides for HTTP."""
+    cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+    accept = dict(scope.get("headers", [])).get(b"accept-language", b"").decode("latin-1")
+    for code in [cookie, *(code for code, _quality in parse_accept_lang_header(accept))]:
+        if not code or code == "*":
+            continue
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE

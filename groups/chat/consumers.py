@@ -8,12 +8,14 @@ the same when no event comes, so even a dropped last event reaches the client.""
 
 import asyncio
 import json
+from datetime import datetime
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from cityhall.websocket import FORBIDDEN
@@ -47,6 +49,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     seq_sent = change_sent = 0
     tasks: tuple[asyncio.Task, ...] = ()
     presence_flush: asyncio.Task | None = None
+
+    async def dispatch(self, message):
+        """Everything this socket says (error frames included) is in the member's language."""
+        with translation.override(self.scope.get("language")):
+            await super().dispatch(message)
 
     async def connect(self):
         self.member = self.scope["member"]
@@ -171,7 +178,30 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.member, self.room.pk
         )
         if found is None:
+            if await database_sync_to_async(selectors.chat_enabled)(self.room.pk):
+                await self.error(
+                    "left",
+                    _("このグループのメンバーではなくなったため、チャットから切断されました。"),
+                )
+            else:
+                await self.error(
+                    "chat_off",
+                    _("グループのオーナーがチャットを止めました。メッセージは残っています。"),
+                )
             await self.close(code=FORBIDDEN)
+
+    async def chat_muted(self, event):
+        """A moderator muted this socket's member, or lifted the mute."""
+        if event["member"] != self.member.pk:
+            return
+        if event["until"] is None:
+            await self.send_json({"type": "unmuted"})
+            return
+        until = timezone.localtime(datetime.fromisoformat(event["until"]))
+        text = _("モデレーターにより %(until)s まで発言を停止されています。") % {
+            "until": formats.date_format(until, "DATETIME_FORMAT")
+        }
+        await self.send_json({"type": "muted", "until": event["until"], "message": text})
 
     # --- frames from the client --------------------------------------------------------------
 

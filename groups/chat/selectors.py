@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from groups.chat import policies
 from groups.chat.models import Message, MessageReaction, Mute, Presence, Room, RoomRead
@@ -108,6 +109,14 @@ def present_members(room_id: int) -> list[dict]:
     return [presence_info(member) for member in members]
 
 
+def chat_enabled(room_id: int) -> bool:
+    return Room.objects.filter(pk=room_id, group__chat_enabled=True).exists()
+
+
+def active_mute(member, room_id: int) -> Mute | None:
+    return active_mutes(room_id).filter(member=member).last()
+
+
 def active_mutes(room_id: int):
     return (Mute.objects.filter(room=room_id, until__gt=timezone.now())
             .select_related("member", "muted_by").order_by("until"))  # fmt: skip
@@ -154,10 +163,16 @@ def between(room_id: int, *, after: int, before: int | None) -> list:
 
 
 def transcript_markdown(room: Room) -> str:
-    """The whole room as Markdown, oldest first, deleted messages left out."""
-    lines = [f"# {room.group.name} チャット記録", ""]
-    messages = Message.objects.filter(room=room, deleted_at__isnull=True).select_related("author")
+    """The whole room as Markdown, oldest first: who, when, which number, what it answers.
+    A deleted message keeps its place as a note, so the numbers still follow on."""
+    lines = [_("# %(name)s チャット記録") % {"name": room.group.name}, ""]
+    messages = Message.objects.filter(room=room).select_related("author", "reply_to__author")
     for message in messages.order_by("seq").iterator(chunk_size=1000):
-        when = timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M")
-        lines += [f"**{message.author.display_name}** ({when})", "", message.body, ""]
+        when = formats.date_format(timezone.localtime(message.created_at), "DATETIME_FORMAT")
+        lines.append(f"**{message.author.display_name}** ({when}) #{message.seq}")
+        if message.reply_to is not None:
+            lines.append(_("> %(name)sさんの #%(number)s への返信") % {
+                "name": message.reply_to.author.display_name, "number": message.reply_to.seq,
+            })  # fmt: skip
+        lines += ["", _("(削除されたメッセージ)") if message.is_deleted else message.body, ""]
     return "\n".join(lines)

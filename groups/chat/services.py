@@ -134,6 +134,7 @@ def member_mute(*, moderator, room: Room, member, minutes: int, reason: str = ""
     mute = Mute.objects.create(room=room, member=member, until=until, muted_by=moderator,
                                reason=reason[:500])  # fmt: skip
     _log(room, moderator, "chat_mute", target_member=member, reason=reason)
+    _announce_mute(room.pk, member.pk, until)
     return mute
 
 
@@ -143,6 +144,13 @@ def mute_lift(*, moderator, mute: Mute) -> None:
     _require_moderator(moderator, room)
     Mute.objects.filter(pk=mute.pk).update(until=timezone.now())
     _log(room, moderator, "chat_unmute", target_member=mute.member)
+    if not is_muted(mute.member, room):
+        _announce_mute(room.pk, mute.member_id, None)
+
+
+def _announce_mute(room_id: int, member_id: int, until) -> None:
+    event = {"type": "chat.muted", "member": member_id, "until": until and until.isoformat()}
+    realtime.publish_on_commit(room_channel_group(room_id), event)
 
 
 @transaction.atomic
@@ -175,7 +183,7 @@ def _log(room: Room, actor, action: str, **details) -> None:
 
 def room_mark_read(*, member, room: Room, seq: int) -> None:
     """Remember how far ``member`` has read (never backwards)."""
-    seq = min(seq, room.last_seq)
+    seq = min(seq, selectors.head(room.pk)[0])
     updated = RoomRead.objects.filter(room=room, member=member, last_read_seq__lt=seq).update(
         last_read_seq=seq
     )

@@ -35,14 +35,15 @@ def room(request, slug: str):
     last_read = selectors.last_read_seq(request.user, room.pk)
     if messages and messages[-1].seq > last_read:
         services.room_mark_read(member=request.user, room=room, seq=messages[-1].seq)
-    muted = services.is_muted(request.user, room)
+    mute = selectors.active_mute(request.user, room.pk)
+    muted = mute is not None
     return render(request, "chat/room.html", {
         "room": room, "group": room.group, "membership": membership,
         "chat_messages": [selectors.payload(message) for message in messages],
         "last_read_seq": last_read,
         "can_moderate": policies.can_moderate(request.user, room, membership),
         "can_send": policies.can_send(request.user, room, membership, muted=muted),
-        "muted": muted,
+        "muted": muted, "mute": mute,
     })  # fmt: skip
 
 

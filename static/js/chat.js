@@ -16,7 +16,11 @@ const FRAME_HANDLERS = {
   error: "onError",
   presence: "onPresence",
   "presence.changed": "onPresenceChanged",
+  muted: "onMuted",
+  unmuted: "onUnmuted",
 };
+// Refusals that sending again cannot mend: the text goes back into the box to be changed.
+const REFUSED_FOR_GOOD = new Set(["empty", "too_long", "invalid", "muted", "forbidden"]);
 
 function fill(text, values) {
   return text.replace(/%\((\w+)\)s|%s/g, (_match, name) => String(values[name ?? "s"]));
@@ -49,6 +53,8 @@ class ChatRoom {
     this.viewer = Number(root.dataset.viewer);
     this.canSend = root.dataset.canSend === "true";
     this.canModerate = root.dataset.canModerate === "true";
+    this.mutesUrl = root.dataset.mutesUrl;
+    this.bodyMax = Number(root.dataset.bodyMax);
     this.after = Number(root.dataset.after);
     this.changes = Number(root.dataset.changes);
     this.lastRead = Number(root.dataset.lastRead);
@@ -158,6 +164,9 @@ class ChatRoom {
     Object.entries(allowed).forEach(([action, allow]) => {
       actions.querySelector(`[data-action="${action}"]`).hidden = !allow;
     });
+    const mute = part(item, "mute");
+    mute.hidden = !this.mutesUrl || mine;
+    if (!mute.hidden) mute.href = `${this.mutesUrl}?member=${encodeURIComponent(message.author.handle)}`;
   }
 
   add(message) {
@@ -406,6 +415,8 @@ class ChatRoom {
     this.input = this.form.querySelector("textarea");
     this.errorLine = this.form.querySelector("[data-chat-error]");
     this.form.hidden = false;
+    this.counter = this.form.querySelector("[data-chat-count]");
+    this.input.addEventListener("input", () => this.showCount());
     this.input.addEventListener("keydown", (event) => {
       if (!isSendKey(event)) return;
       event.preventDefault();
@@ -433,10 +444,24 @@ class ChatRoom {
   submit() {
     const body = this.input.value;
     if (!body.trim() || this.input.disabled) return;
+    if (body.length > this.bodyMax) {
+      this.showError(fill(this.text.tooLong, { max: this.bodyMax, length: body.length }));
+      return;
+    }
     this.clearError();
     this.send({ client_id: newClientId(), body, reply_to: this.replyTo?.seq ?? null });
     this.input.value = "";
+    this.showCount();
     this.setReply(null);
+    this.input.focus();
+  }
+
+  // The count shows from 90% of the limit on, and says so when the text is over it.
+  showCount() {
+    const length = this.input.value.length;
+    this.counter.hidden = length < this.bodyMax * 0.9;
+    this.counter.textContent = fill(this.text.count, { length, max: this.bodyMax });
+    this.counter.classList.toggle("error", length > this.bodyMax);
   }
 
   send(item) {
@@ -499,10 +524,17 @@ class ChatRoom {
   onError(frame) {
     this.showError(frame.message);
     if (!frame.client_id || !this.pending.has(frame.client_id)) return;
-    this.failed.set(frame.client_id, this.pending.get(frame.client_id));
+    const item = this.pending.get(frame.client_id);
     this.pending.delete(frame.client_id);
     this.savePending();
     const element = this.pendingElementFor(frame.client_id);
+    if (REFUSED_FOR_GOOD.has(frame.code) && this.input && !this.input.value.trim()) {
+      element?.remove();
+      this.input.value = item.body;
+      this.showCount();
+      return;
+    }
+    this.failed.set(frame.client_id, item);
     if (!element) return;
     element.classList.add("chat__message--failed");
     part(element, "state").textContent = fill(this.text.failed, { s: frame.message });
@@ -533,6 +565,23 @@ class ChatRoom {
     this.errorLine.textContent = "";
   }
 
+  onMuted(frame) {
+    this.setMuted(frame.message);
+  }
+
+  onUnmuted() {
+    this.setMuted(null);
+  }
+
+  setMuted(message) {
+    const notice = this.root.querySelector("[data-chat-muted]");
+    notice.hidden = !message;
+    notice.textContent = message || "";
+    this.form?.querySelectorAll("textarea, button[type=submit]").forEach((control) => {
+      control.disabled = Boolean(message);
+    });
+  }
+
   // --- actions on a message -------------------------------------------------------------
 
   onListClick(event) {
@@ -545,7 +594,7 @@ class ChatRoom {
     const item = button?.closest(".chat__message");
     if (!item) return;
     const seq = seqOf(item);
-    if (button.dataset.kind) this.transmit({ type: "react", seq, kind: button.dataset.kind });
+    if (button.dataset.kind) this.act({ type: "react", seq, kind: button.dataset.kind });
     else if (button.dataset.action === "reply") this.startReply(seq);
     else if (button.dataset.action === "edit") this.startEdit(item);
     else if (button.dataset.action === "delete") this.confirmDelete(seq);
@@ -576,7 +625,14 @@ class ChatRoom {
   }
 
   confirmDelete(seq) {
-    if (window.confirm(this.text.confirmDelete)) this.transmit({ type: "delete", seq });
+    if (window.confirm(this.text.confirmDelete)) this.act({ type: "delete", seq });
+  }
+
+  // An action on a message needs the socket; without it the member is told, not ignored.
+  act(frame) {
+    if (this.transmit(frame)) return true;
+    this.showError(this.text.notConnected);
+    return false;
   }
 
   startEdit(item) {
@@ -592,9 +648,8 @@ class ChatRoom {
     part(item, "actions").hidden = true;
     part(item, "body").after(editor);
     const save = () => {
-      if (input.value.trim() && input.value !== before) {
-        this.transmit({ type: "edit", seq, body: input.value });
-      }
+      const changed = input.value.trim() && input.value !== before;
+      if (changed && !this.act({ type: "edit", seq, body: input.value })) return;
       this.finishEdit(item, editor);
     };
     editor.addEventListener("submit", (event) => {
@@ -647,6 +702,7 @@ class ChatRoom {
     } finally {
       this.earlier.disabled = false;
       this.showEarlierButton();
+      if (this.earlier.hidden) this.log.focus({ preventScroll: true });
     }
   }
 

@@ -33,10 +33,13 @@ def _member_of(group):
     return member
 
 
-async def _connect(member, room, query=""):
+async def _connect(member, room, query="", language=None):
     headers = [ORIGIN]
     if member is not None:
-        headers.append(await sync_to_async(_session_cookie)(member))
+        name, value = await sync_to_async(_session_cookie)(member)
+        if language:
+            value += f"; django_language={language}".encode()
+        headers.append((name, value))
     path = f"/ws/chat/{room.pk}/" + (f"?{query}" if query else "")
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await communicator.connect()
@@ -245,6 +248,8 @@ async def test_a_member_removed_while_connected_is_closed_with_4403():
     await sync_to_async(group_services.membership_remove)(
         actor=owner, membership=membership, reason="退職"
     )
+    notice = await client.receive_json_from(timeout=5)
+    assert notice["code"] == "left" and "メンバーではなくなった" in notice["message"]
     assert await client.receive_output(timeout=5) == {"type": "websocket.close", "code": FORBIDDEN}
 
 
@@ -254,9 +259,9 @@ async def test_switching_the_chat_off_closes_every_socket_with_4403():
     client = await _connect(talker, room)
     await _entered(client)
     await sync_to_async(services.room_switch)(owner=owner, group=group, enabled=False)
-    while (output := await client.receive_output(timeout=5))["type"] != "websocket.close":
-        pass
-    assert output == {"type": "websocket.close", "code": FORBIDDEN}
+    notice = (await _frames_until(client, "error"))[-1]
+    assert notice["code"] == "chat_off" and "オーナーがチャットを止めました" in notice["message"]
+    assert await client.receive_output(timeout=5) == {"type": "websocket.close", "code": FORBIDDEN}
 
 
 async def test_a_layer_that_drops_events_over_capacity_still_delivers_all_in_order(
@@ -279,4 +284,47 @@ async def test_a_layer_that_drops_events_over_capacity_still_delivers_all_in_ord
     received = await _messages(client, 30)
     assert [frame["seq"] for frame in received] == list(range(1, 31))
     assert await client.receive_nothing(timeout=0.8)
+    await client.disconnect()
+
+
+async def test_error_frames_speak_the_members_language():
+    owner, _group, room = await sync_to_async(_room)()
+    client = await _connect(owner, room, language="en")
+    await _entered(client)
+    await client.send_json_to({"type": "message", "client_id": "c1", "body": "あ" * 4001})
+    error = (await _messages(client, 1, "error"))[0]
+    assert error["code"] == "too_long" and error["message"].startswith("A message can be at most")
+    await client.disconnect()
+
+
+async def test_the_read_marker_follows_messages_that_came_after_connecting():
+    from groups.chat.models import RoomRead
+
+    owner, group, room = await sync_to_async(_room)()
+    talker = await sync_to_async(_member_of)(group)
+    client = await _connect(owner, room)
+    await _entered(client)
+    for number in range(1, 4):
+        await sync_to_async(_send)(talker, room, f"c{number}")
+    await _messages(client, 3)
+    await client.send_json_to({"type": "read", "seq": 3})
+    await client.send_json_to({"type": "presence"})  # answered after the read is stored
+    await _frames_until(client, "presence")
+    read = await sync_to_async(RoomRead.objects.get)(room=room, member=owner)
+    assert read.last_read_seq == 3
+    await client.disconnect()
+
+
+async def test_a_muted_member_is_told_at_once_and_again_when_it_is_lifted():
+    owner, group, room = await sync_to_async(_room)()
+    talker = await sync_to_async(_member_of)(group)
+    client = await _connect(talker, room)
+    await _entered(client)
+    mute = await sync_to_async(services.member_mute)(
+        moderator=owner, room=room, member=talker, minutes=10
+    )
+    muted = (await _frames_until(client, "muted"))[-1]
+    assert "まで発言を停止されています" in muted["message"] and muted["until"]
+    await sync_to_async(services.mute_lift)(moderator=owner, mute=mute)
+    assert (await _frames_until(client, "unmuted"))[-1] == {"type": "unmuted"}
     await client.disconnect()

@@ -108,4 +108,24 @@ def test_pages_cost_the_same_queries_for_few_and_many(chat, owner, name, params)
     for member in quiet[1:]:
         services.member_mute(moderator=owner, room=room, member=member, minutes=10)
     many = _queries(group, url, params)
-    assert many == few <= 15
+    assert many == few <= 16
+
+
+def test_the_transcript_numbers_messages_and_keeps_the_place_of_deleted_ones(chat, owner):
+    group, room = chat
+    first = room.messages.get(seq=1)
+    services.message_delete(actor=owner, message=room.messages.get(seq=2))
+    services.message_send(author=owner, room=room, client_id="r", body="返信です", reply_to_seq=1)
+    text = client_for(owner).get(reverse("chat:transcript", args=[group.slug])).content.decode()
+    assert f"**{owner.display_name}** (" in text and ") #1\n" in text
+    assert "(削除されたメッセージ)" in text and "発言2\n" not in text
+    assert f"> {first.author.display_name}さんの #1 への返信\n\n返信です" in text
+
+
+def test_a_muted_member_sees_until_when_and_why(chat, owner):
+    group, room = chat
+    talker = MemberFactory()
+    Membership.objects.create(group=group, member=talker)
+    services.member_mute(moderator=owner, room=room, member=talker, minutes=60, reason="連投のため")
+    page = client_for(talker).get(reverse("chat:room", args=[group.slug])).content.decode()
+    assert "まで発言を停止されています。" in page and "理由: 連投のため" in page
