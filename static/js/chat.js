@@ -32,7 +32,11 @@ function newClientId() {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
+// On a phone (no Shift key) Enter starts a new line and the send button sends.
+const TOUCH_ONLY = window.matchMedia("(pointer: coarse)");
+
 function isSendKey(event) {
+  if (TOUCH_ONLY.matches) return false;
   return event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229;
 }
 
@@ -86,6 +90,7 @@ class ChatRoom {
     this.setupComposer();
     this.setupEarlier();
     this.setupPresence();
+    this.setupNewer();
     this.list.addEventListener("click", (event) => this.onListClick(event));
     this.pendingList.addEventListener("click", (event) => this.onPendingClick(event));
     this.restorePending();
@@ -370,7 +375,20 @@ class ChatRoom {
     this.after = Math.max(this.after, message.seq);
     this.changes = Math.max(this.changes, message.change);
     if (follow) this.scrollToEnd();
+    else if (message.author.id !== this.viewer) this.newer.hidden = false;
     this.scheduleRead();
+  }
+
+  // A message that arrives while the member reads further up is announced, not scrolled to.
+  setupNewer() {
+    this.newer = this.root.querySelector("[data-chat-newer]");
+    this.newer.addEventListener("click", () => {
+      this.scrollToEnd();
+      this.input?.focus();
+    });
+    this.log.addEventListener("scroll", () => {
+      if (this.nearEnd()) this.newer.hidden = true;
+    });
   }
 
   onUpdated(message) {

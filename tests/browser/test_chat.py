@@ -342,3 +342,19 @@ def test_the_room_reads_without_javascript(new_context, member_state):
     expect(messages.filter(has_text="前回の楽譜")).to_contain_text("さんの #2 への返信")
     expect(messages.filter(has_text="前回の楽譜")).to_contain_text("ありがとう 1")
     expect(page.get_by_role("textbox", name="メッセージ", exact=True)).to_be_hidden()
+
+
+def test_a_message_arriving_while_reading_further_up_is_announced(live_site, new_context, login):
+    slug, marker = "zaisei", uuid.uuid4().hex[:6]
+    fill_room(live_site, slug, [B], prefix=f"決算-{marker}", count=40)
+    a = _room(new_context, login, A, slug)
+    b = _room(new_context, login, B, slug)
+    a.locator("[data-chat-log]").evaluate("(log) => { log.scrollTop = 0; }")
+    _send(b, f"地方債の借入先の見直しを検討中です {marker}")
+    _wait_for(a, f"検討中です {marker}")
+    newer = a.get_by_role("button", name="新しいメッセージがあります")
+    expect(newer).to_be_visible(timeout=LIVE_MS)
+    expect(_message(a, f"検討中です {marker}")).not_to_be_in_viewport()
+    newer.click()
+    expect(_message(a, f"検討中です {marker}")).to_be_in_viewport()
+    expect(newer).to_be_hidden()
