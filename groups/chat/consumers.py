@@ -41,14 +41,49 @@ def _cursor(query: dict, name: str) -> int | None:
     return int(values[0]) if values and values[0].isdigit() else None
 
 
-PRESENCE_FLUSH_SECONDS = 1.0  # presence changes are passed on together, at most this often
+PRESENCE_FLUSH_SECONDS = 1.0
+
+
+class PresenceOutbox:
+    """The joins and leaves of this process's sockets, gathered per room and sent to the
+    room's group at most once a second. 500 people arriving at the start of a session then
+    cost each socket about one event a second from each process, instead of 500 events (the
+    cost of the other way grows with the square of the crowd)."""
+
+    def __init__(self):
+        self.batches = {}  # (event loop, group) -> {"joined": {id: entry}, "left": {ids}}
+
+    def add(self, layer, group: str, *, joined: dict | None = None, left=()) -> None:
+        loop = asyncio.get_running_loop()
+        key = (loop, group)
+        batch = self.batches.get(key)
+        if batch is None:
+            batch = self.batches[key] = {"joined": {}, "left": set()}
+            loop.call_later(
+                PRESENCE_FLUSH_SECONDS, lambda: loop.create_task(self.flush(layer, key))
+            )
+        if joined is not None:
+            batch["left"].discard(joined["id"])
+            batch["joined"][joined["id"]] = joined
+        for member_id in left:
+            batch["joined"].pop(member_id, None)
+            batch["left"].add(member_id)
+
+    async def flush(self, layer, key) -> None:
+        batch = self.batches.pop(key)
+        event = {"type": "chat.presence", "joined": list(batch["joined"].values()),
+                 "left": sorted(batch["left"])}  # fmt: skip
+        if event["joined"] or event["left"]:
+            await layer.group_send(key[1], event)
+
+
+presence_outbox = PresenceOutbox()
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     room = None
     seq_sent = change_sent = 0
     tasks: tuple[asyncio.Task, ...] = ()
-    presence_flush: asyncio.Task | None = None
 
     async def dispatch(self, message):
         """Everything this socket says (error frames included) is in the member's language."""
@@ -68,23 +103,25 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         query = parse_qs(self.scope.get("query_string", b"").decode())
         await self.resume(_cursor(query, "after"), _cursor(query, "changes"))
-        self.joined, self.left = {}, set()
-        await database_sync_to_async(services.presence_enter)(
+        joined = await database_sync_to_async(services.presence_enter)(
             member=self.member, room=self.room, channel_name=self.channel_name
         )
+        if joined:
+            presence_outbox.add(self.channel_layer, self.group, joined=joined)
         await self.send_presence()
         self.tasks = (asyncio.create_task(self.check_head()),
                       asyncio.create_task(self.refresh_presence()))  # fmt: skip
 
     async def disconnect(self, code):
-        for task in (*self.tasks, self.presence_flush):
-            if task:
-                task.cancel()
+        for task in self.tasks:
+            task.cancel()
         if self.room is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
-            await database_sync_to_async(services.presence_leave)(
+            left = await database_sync_to_async(services.presence_leave)(
                 room=self.room, channel_name=self.channel_name
             )
+            if left:
+                presence_outbox.add(self.channel_layer, self.group, left=left)
 
     async def resume(self, seq_after: int | None, change_after: int | None) -> None:
         """Replay what the client lacks, then say how far the room goes."""
@@ -112,10 +149,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.pass_on(selectors.payload(message))
 
     async def pass_on(self, payload: dict) -> None:
-        new = payload["seq"] > self.seq_sent
-        await self.send_json({"type": "message" if new else "message.updated", **payload})
-        self.seq_sent = max(self.seq_sent, payload["seq"])
-        self.change_sent = max(self.change_sent, payload["change"])
+        await self.pass_on_encoded(payload["seq"], payload["change"],
+                                   selectors.encoded_payload(payload))  # fmt: skip
+
+    async def pass_on_encoded(self, seq: int, change: int, payload: str) -> None:
+        """Send a message frame built around an already encoded payload (``{"seq":…}``)."""
+        kind = "message" if seq > self.seq_sent else "message.updated"
+        await self.send(text_data=f'{{"type":"{kind}",{payload[1:]}')
+        self.seq_sent = max(self.seq_sent, seq)
+        self.change_sent = max(self.change_sent, change)
 
     async def check_head(self) -> None:
         while True:
@@ -127,9 +169,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def refresh_presence(self) -> None:
         while True:
             await asyncio.sleep(settings.CHAT_PRESENCE_SECONDS)
-            await database_sync_to_async(services.presence_refresh)(
+            left = await database_sync_to_async(services.presence_refresh)(
                 room=self.room, channel_name=self.channel_name
             )
+            if left:
+                presence_outbox.add(self.channel_layer, self.group, left=left)
 
     async def send_presence(self) -> None:
         members = await database_sync_to_async(selectors.present_members)(self.room.pk)
@@ -138,37 +182,23 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # --- events from the channel layer ------------------------------------------------------
 
     async def chat_change(self, event):
-        change, payload = event["change"], event["message"]
+        change, seq = event["change"], event["seq"]
         if change <= self.change_sent:
             return  # already passed on
-        follows = payload["seq"] == self.seq_sent + 1 or payload["seq"] <= self.seq_sent
+        follows = seq == self.seq_sent + 1 or seq <= self.seq_sent
         if change == self.change_sent + 1 and follows:
-            await self.pass_on(payload)
+            await self.pass_on_encoded(seq, change, event["payload"])
         else:
             await self.catch_up()
 
     async def chat_presence(self, event):
-        """Joins and leaves are gathered and passed on together, so a crowd arriving at the
-        start of a session costs each socket about one frame a second. This socket's own
+        """Joins and leaves, as gathered by each process's PresenceOutbox. This socket's own
         member is always here, as the list sent on entering says."""
-        for member in event["joined"]:
-            if member["id"] == self.member.pk:
-                continue
-            self.left.discard(member["id"])
-            self.joined[member["id"]] = member
-        for member_id in event["left"]:
-            if member_id == self.member.pk:
-                continue
-            self.joined.pop(member_id, None)
-            self.left.add(member_id)
-        if self.presence_flush is None and (self.joined or self.left):
-            self.presence_flush = asyncio.create_task(self.flush_presence())
-
-    async def flush_presence(self) -> None:
-        await asyncio.sleep(PRESENCE_FLUSH_SECONDS)
-        joined, left = list(self.joined.values()), sorted(self.left)
-        self.joined, self.left, self.presence_flush = {}, set(), None
-        await self.send_json({"type": "presence.changed", "joined": joined, "left": left})
+        me = self.member.pk
+        joined = [member for member in event["joined"] if member["id"] != me]
+        left = [member_id for member_id in event["left"] if member_id != me]
+        if joined or left:
+            await self.send_json({"type": "presence.changed", "joined": joined, "left": left})
 
     async def chat_access(self, event):
         """Someone's membership changed: whoever may no longer be here is closed with 4403."""

@@ -1,5 +1,6 @@
 """Reading chat rooms: access by slug, history pages, and the changes a client has not seen."""
 
+import json
 from datetime import timedelta
 
 from django.conf import settings
@@ -152,6 +153,12 @@ def payload(message: Message) -> dict:
         "reply_to": reply_to and {"seq": reply_to.seq, "name": reply_to.author.display_name},
         "reactions": reactions,
     }
+
+
+def encoded_payload(payload: dict) -> str:
+    """A payload as JSON text: encoded once, then sent as it is to every socket of the room
+    (and copied cheaply by the channel layer, which copies each event for each socket)."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
 def between(room_id: int, *, after: int, before: int | None) -> list:

@@ -191,52 +191,46 @@ def room_mark_read(*, member, room: Room, seq: int) -> None:
         RoomRead.objects.get_or_create(room=room, member=member, defaults={"last_read_seq": seq})
 
 
-def presence_enter(*, member, room: Room, channel_name: str) -> None:
-    """A socket of ``member`` opened; the room hears of it if the member was not there yet."""
+# Presence is announced by the sockets themselves (consumers.PresenceOutbox gathers a
+# process's joins and leaves), so these return what changed instead of publishing it.
+
+
+def presence_enter(*, member, room: Room, channel_name: str) -> dict | None:
+    """A socket of ``member`` opened: their presence entry if they were not there yet."""
     with transaction.atomic():
         there = selectors.fresh_presence(room.pk).filter(member=member).exists()
         Presence.objects.update_or_create(
             channel_name=channel_name, defaults={"room": room, "member": member,
                                                  "seen_at": timezone.now()},
         )  # fmt: skip
-        if not there:
-            member_info = selectors.presence_info(member)
-            _announce_presence(room.pk, joined=[member_info])
+    return None if there else selectors.presence_info(member)
 
 
-def presence_leave(*, room: Room, channel_name: str) -> None:
+def presence_leave(*, room: Room, channel_name: str) -> list[int]:
+    """A socket closed: the members who now have no socket left in the room."""
     with transaction.atomic():
-        gone = list(
-            Presence.objects.filter(channel_name=channel_name).values_list("member", flat=True)
-        )
-        Presence.objects.filter(channel_name=channel_name).delete()
-        _announce_absent(room.pk, gone)
+        rows = Presence.objects.filter(channel_name=channel_name)
+        members = set(rows.values_list("member", flat=True))
+        rows.delete()
+        return _absent(room.pk, members)
 
 
-def presence_refresh(*, room: Room, channel_name: str) -> None:
+def presence_refresh(*, room: Room, channel_name: str) -> list[int]:
     """Called by a live socket now and then: keeps its own row fresh and prunes rows left by
-    sockets of a process that died."""
+    sockets of a process that died. Returns the members who are gone with them."""
     with transaction.atomic():
         Presence.objects.filter(channel_name=channel_name).update(seen_at=timezone.now())
-        stale = selectors.stale_presence(room.pk)
-        rows = list(stale.values_list("pk", "member"))
-        if rows:
-            Presence.objects.filter(pk__in=[pk for pk, _member in rows]).delete()
-            _announce_absent(room.pk, {member for _pk, member in rows})
+        rows = list(selectors.stale_presence(room.pk).values_list("pk", "member"))
+        if not rows:
+            return []
+        Presence.objects.filter(pk__in=[pk for pk, _member in rows]).delete()
+        return _absent(room.pk, {member for _pk, member in rows})
 
 
-def _announce_absent(room_id: int, members) -> None:
-    """Announce as gone those of ``members`` who have no live socket left in the room."""
+def _absent(room_id: int, members) -> list[int]:
     still = set(selectors.fresh_presence(room_id).filter(member__in=members)
                 .values_list("member", flat=True))  # fmt: skip
-    left = sorted(set(members) - still)
-    if left:
-        _announce_presence(room_id, left=left)
-
-
-def _announce_presence(room_id: int, *, joined=(), left=()) -> None:
-    event = {"type": "chat.presence", "joined": list(joined), "left": list(left)}
-    realtime.publish_on_commit(room_channel_group(room_id), event)
+    return sorted(set(members) - still)
 
 
 def _lock(room: Room) -> Room:
@@ -249,8 +243,9 @@ def _save_change(room: Room, message: Message) -> None:
     message.change = room.last_change
     room.save(update_fields=["last_seq", "last_change"])
     message.save()
-    event = {"type": "chat.change", "change": message.change,
-             "message": selectors.message_payload(message.pk)}  # fmt: skip
+    payload = selectors.encoded_payload(selectors.message_payload(message.pk))
+    event = {"type": "chat.change", "change": message.change, "seq": message.seq,
+             "payload": payload}  # fmt: skip
     realtime.publish_on_commit(room_channel_group(room.pk), event)
 
 

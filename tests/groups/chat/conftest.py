@@ -21,7 +21,10 @@ def channel_layer(request, settings):
         settings.CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [url], "prefix": f"chat-test-{request.node.name[-40:]}"},
+                "CONFIG": {
+                    "hosts": [{"address": url, "socket_timeout": 30}],
+                    "prefix": f"chat-test-{request.node.name[-40:]}",
+                },
             }
         }
     return request.param
