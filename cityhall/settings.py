@@ -126,7 +126,7 @@ else:
             "LOCATION": "cityhall_cache",
         }
     }
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "cityhall.layers.InMemoryChannelLayer"}}
 
 # Content-addressed HTML fragments (groups.rendering): a per-process cache is always correct.
 CACHES["fragments"] = {

@@ -15,7 +15,7 @@ def _fresh_rate_limits():
 def channel_layer(request, settings):
     """Each consumer test runs on the in-memory layer and on the Redis layer."""
     if request.param == "memory":
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "cityhall.layers.InMemoryChannelLayer"}}
     else:
         url = settings.REDIS_URL or "redis://127.0.0.1:6379/2"
         settings.CHANNEL_LAYERS = {
