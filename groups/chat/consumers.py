@@ -80,10 +80,62 @@ class PresenceOutbox:
 presence_outbox = PresenceOutbox()
 
 
+class RoomWatch:
+    """What each socket of a room needs now and then, done once for all of a process's
+    sockets in that room: every CHAT_HEAD_CHECK_SECONDS the room's head is read and the
+    sockets that are behind it are told to catch up (so even a dropped last event arrives);
+    every CHAT_PRESENCE_SECONDS their presence rows are refreshed in one update and rows left
+    by dead processes pruned. Per socket this cost 500 queries per interval in a room of 500."""
+
+    def __init__(self):
+        self.rooms = {}  # (event loop, room id) -> {"sockets": set, "tasks": tuple}
+
+    def join(self, socket) -> None:
+        key = (asyncio.get_running_loop(), socket.room.pk)
+        entry = self.rooms.get(key)
+        if entry is None:
+            sockets = set()
+            tasks = (asyncio.create_task(self.check_head(socket.room.pk, sockets)),
+                     asyncio.create_task(self.refresh_presence(socket.room, sockets)))  # fmt: skip
+            entry = self.rooms[key] = {"sockets": sockets, "tasks": tasks}
+        entry["sockets"].add(socket)
+
+    def leave(self, socket) -> None:
+        key = (asyncio.get_running_loop(), socket.room.pk)
+        entry = self.rooms.get(key)
+        if entry is None:
+            return
+        entry["sockets"].discard(socket)
+        if not entry["sockets"]:
+            for task in entry["tasks"]:
+                task.cancel()
+            del self.rooms[key]
+
+    async def check_head(self, room_id: int, sockets: set) -> None:
+        while True:
+            await asyncio.sleep(settings.CHAT_HEAD_CHECK_SECONDS)
+            _seq, change = await database_sync_to_async(selectors.head)(room_id)
+            for socket in [socket for socket in sockets if socket.change_sent < change]:
+                await socket.channel_layer.send(socket.channel_name, {"type": "chat.behind"})
+
+    async def refresh_presence(self, room, sockets: set) -> None:
+        while True:
+            await asyncio.sleep(settings.CHAT_PRESENCE_SECONDS)
+            channels = [socket.channel_name for socket in sockets]
+            left = await database_sync_to_async(services.presence_refresh)(
+                room=room, channel_names=channels
+            )
+            if left and sockets:
+                socket = next(iter(sockets))
+                presence_outbox.add(socket.channel_layer, socket.group, left=left)
+
+
+room_watch = RoomWatch()
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     room = None
     seq_sent = change_sent = 0
-    tasks: tuple[asyncio.Task, ...] = ()
 
     async def dispatch(self, message):
         """Everything this socket says (error frames included) is in the member's language."""
@@ -109,13 +161,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if joined:
             presence_outbox.add(self.channel_layer, self.group, joined=joined)
         await self.send_presence()
-        self.tasks = (asyncio.create_task(self.check_head()),
-                      asyncio.create_task(self.refresh_presence()))  # fmt: skip
+        room_watch.join(self)
 
     async def disconnect(self, code):
-        for task in self.tasks:
-            task.cancel()
         if self.room is not None:
+            room_watch.leave(self)
             await self.channel_layer.group_discard(self.group, self.channel_name)
             left = await database_sync_to_async(services.presence_leave)(
                 room=self.room, channel_name=self.channel_name
@@ -159,22 +209,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.seq_sent = max(self.seq_sent, seq)
         self.change_sent = max(self.change_sent, change)
 
-    async def check_head(self) -> None:
-        while True:
-            await asyncio.sleep(settings.CHAT_HEAD_CHECK_SECONDS)
-            _seq, change = await self.head()
-            if change > self.change_sent:
-                await self.catch_up()
-
-    async def refresh_presence(self) -> None:
-        while True:
-            await asyncio.sleep(settings.CHAT_PRESENCE_SECONDS)
-            left = await database_sync_to_async(services.presence_refresh)(
-                room=self.room, channel_name=self.channel_name
-            )
-            if left:
-                presence_outbox.add(self.channel_layer, self.group, left=left)
-
     async def send_presence(self) -> None:
         members = await database_sync_to_async(selectors.present_members)(self.room.pk)
         await self.send_json({"type": "presence", "members": members})
@@ -199,6 +233,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         left = [member_id for member_id in event["left"] if member_id != me]
         if joined or left:
             await self.send_json({"type": "presence.changed", "joined": joined, "left": left})
+
+    async def chat_behind(self, event):
+        """The room's head is past this socket (RoomWatch saw it): read what is missing."""
+        await self.catch_up()
 
     async def chat_access(self, event):
         """Someone's membership changed: whoever may no longer be here is closed with 4403."""

@@ -215,11 +215,11 @@ def presence_leave(*, room: Room, channel_name: str) -> list[int]:
         return _absent(room.pk, members)
 
 
-def presence_refresh(*, room: Room, channel_name: str) -> list[int]:
-    """Called by a live socket now and then: keeps its own row fresh and prunes rows left by
-    sockets of a process that died. Returns the members who are gone with them."""
+def presence_refresh(*, room: Room, channel_names: list[str]) -> list[int]:
+    """Called for a process's live sockets of a room now and then: keeps their rows fresh and
+    prunes rows left by sockets of a process that died. Returns the members gone with them."""
     with transaction.atomic():
-        Presence.objects.filter(channel_name=channel_name).update(seen_at=timezone.now())
+        Presence.objects.filter(channel_name__in=channel_names).update(seen_at=timezone.now())
         rows = list(selectors.stale_presence(room.pk).values_list("pk", "member"))
         if not rows:
             return []
