@@ -102,8 +102,14 @@ def _restore_reference_data(django_db_blocker):
         load_reference_data()
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
+    """Transactional tests reload the reference data after them. Browser tests go last:
+    Playwright's sync API keeps an event loop running in the main thread for the rest of the
+    session, and pytest-asyncio cannot start its own loop after that."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
     for item in items:
         marker = item.get_closest_marker("django_db")
         if marker and marker.kwargs.get("transaction"):
             item.fixturenames.insert(0, "_restore_reference_data")
+
