@@ -203,9 +203,11 @@ async def test_a_redis_restart_loses_nothing_and_repeats_nothing(prepared):
         clients = await _connected(pair, prepared, "procs-redis")
         talkers, listeners = clients[:4], clients[4:]
         sent: list[str] = []
-        talking = [asyncio.create_task(_talk(client, 25, 0.04, sent)) for client in talkers]
-        await wait_until(lambda: len(listeners[0].log) >= 30, timeout=20,
-                         what="30 messages before Redis stops", state=lambda: clients)  # fmt: skip
+        # 4 × 40 messages over about 4 s: Redis stops once 10 have arrived, with most of the
+        # conversation still to come however slow the machine is.
+        talking = [asyncio.create_task(_talk(client, 40, 0.1, sent)) for client in talkers]
+        await wait_until(lambda: len(listeners[0].log) >= 10, timeout=20,
+                         what="10 messages before Redis stops", state=lambda: clients)  # fmt: skip
         at_stop = len(sent)
         await asyncio.to_thread(redis_server.stop)
         await wait_until(lambda: len(sent) >= at_stop + 12, timeout=10,
