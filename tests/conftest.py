@@ -112,4 +112,3 @@ def pytest_collection_modifyitems(items):
         marker = item.get_closest_marker("django_db")
         if marker and marker.kwargs.get("transaction"):
             item.fixturenames.insert(0, "_restore_reference_data")
-
