@@ -100,7 +100,7 @@ def group_leave(*, member: User, group: Group) -> None:
             _("最後のオーナーは退会できません。先に別のオーナーを任命してください。")
         )
     membership.delete()
-    _chat_access_changed(group, member)
+    chat_access_changed(group, member)
 
 
 @transaction.atomic
@@ -182,7 +182,7 @@ def membership_remove(*, actor: User, membership: Membership, reason: str) -> No
         membership.group, actor, "remove_member", target_member=membership.member, reason=reason
     )
     membership.delete()
-    _chat_access_changed(membership.group, membership.member)
+    chat_access_changed(membership.group, membership.member)
 
 
 @transaction.atomic
@@ -473,13 +473,12 @@ def topic_move(*, actor: User, topic: Topic, to_group: Group, reason: str = "") 
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _chat_access_changed(group: Group, member: User) -> None:
-    """Tell the group's chat room, after commit, to close ``member``'s sockets if they may no
-    longer be there."""
+def chat_access_changed(group: Group, member: User | None = None) -> None:
+    """Tell the group's chat room, after commit, to close the sockets of ``member`` (or of
+    everyone, for None) that may no longer be there."""
+    event = {"type": "chat.access", "member": member and member.pk}
     for room_id in Room.objects.filter(group=group).values_list("pk", flat=True):
-        realtime.publish_on_commit(
-            room_channel_group(room_id), {"type": "chat.access", "member": member.pk}
-        )
+        realtime.publish_on_commit(room_channel_group(room_id), event)
 
 
 def _membership(member: User, group: Group) -> Membership | None:

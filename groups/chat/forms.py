@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from groups.chat import policies
 from groups.models import Membership
 
 MUTE_MINUTES = [
@@ -38,6 +39,6 @@ class MuteForm(forms.Form):
             raise forms.ValidationError(
                 _("このグループのメンバーに @%(handle)s はいません。") % {"handle": handle}
             )
-        if membership.is_moderator:
+        if not policies.may_be_muted(membership):
             raise forms.ValidationError(_("オーナーとモデレーターの発言は止められません。"))
         return membership.member

@@ -19,6 +19,11 @@ def can_moderate(member, room, membership) -> bool:
     )
 
 
+def may_be_muted(membership) -> bool:
+    """Only plain members of the group can be muted: not outsiders, owners or moderators."""
+    return membership is not None and not membership.is_moderator
+
+
 def can_send(member, room, membership, *, muted: bool) -> bool:
     if not can_enter(member, room, membership) or muted:
         return False

@@ -48,7 +48,7 @@ def membership_of(member, room: Room) -> Membership | None:
 
 
 def is_muted(member, room: Room) -> bool:
-    return Mute.objects.filter(room=room, member=member, until__gt=timezone.now()).exists()
+    return selectors.active_mutes(room.pk).filter(member=member).exists()
 
 
 @transaction.atomic
@@ -128,12 +128,15 @@ def reaction_toggle(*, member, message: Message, kind: str) -> bool:
 def member_mute(*, moderator, room: Room, member, minutes: int, reason: str = "") -> Mute:
     room = Room.objects.select_related("group").get(pk=room.pk)
     _require_moderator(moderator, room)
+    if not policies.may_be_muted(membership_of(member, room)):
+        raise ChatError(_("オーナーとモデレーターの発言は止められません。"), code="invalid")
     if not 1 <= minutes <= 60 * 24 * 30:
         raise ChatError(_("発言停止は1分から30日までです。"), code="invalid")
     until = timezone.now() + timedelta(minutes=minutes)
     mute = Mute.objects.create(room=room, member=member, until=until, muted_by=moderator,
                                reason=reason[:500])  # fmt: skip
-    _log(room, moderator, "chat_mute", target_member=member, reason=reason)
+    group_services.log_action(room.group, moderator, "chat_mute", target_member=member,
+                              reason=reason)  # fmt: skip
     _announce_mute(room.pk, member.pk, until)
     return mute
 
@@ -143,7 +146,7 @@ def mute_lift(*, moderator, mute: Mute) -> None:
     room = Room.objects.select_related("group").get(pk=mute.room_id)
     _require_moderator(moderator, room)
     Mute.objects.filter(pk=mute.pk).update(until=timezone.now())
-    _log(room, moderator, "chat_unmute", target_member=mute.member)
+    group_services.log_action(room.group, moderator, "chat_unmute", target_member=mute.member)
     if not is_muted(mute.member, room):
         _announce_mute(room.pk, mute.member_id, None)
 
@@ -166,19 +169,12 @@ def room_switch(*, owner, group: Group, enabled: bool) -> None:
     group.chat_enabled = enabled
     group.save(update_fields=["chat_enabled"])
     group_services.log_action(group, owner, "chat_on" if enabled else "chat_off")
-    for room_id in Room.objects.filter(group=group).values_list("pk", flat=True):
-        realtime.publish_on_commit(
-            room_channel_group(room_id), {"type": "chat.access", "member": None}
-        )
+    group_services.chat_access_changed(group)
 
 
 def _require_moderator(member, room: Room) -> None:
     if not policies.can_moderate(member, room, membership_of(member, room)):
         raise PermissionDenied
-
-
-def _log(room: Room, actor, action: str, **details) -> None:
-    group_services.log_action(room.group, actor, action, **details)
 
 
 def room_mark_read(*, member, room: Room, seq: int) -> None:

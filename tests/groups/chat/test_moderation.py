@@ -102,3 +102,12 @@ def test_the_moderation_log_says_what_happened_in_words(room, owner, talker):
     text = page.content.decode()
     assert "チャットの発言を停止した" in text and "chat_mute" not in text
     assert "このグループでチャットを使う" in text  # the owner's switch
+
+
+def test_the_service_refuses_to_mute_moderators_and_outsiders(room, owner):
+    moderator = MemberFactory()
+    Membership.objects.create(group=room.group, member=moderator, role=Membership.Role.MODERATOR)
+    for target in (moderator, MemberFactory()):
+        with pytest.raises(services.ChatError):
+            services.member_mute(moderator=owner, room=room, member=target, minutes=10)
+    assert not Mute.objects.exists()
