@@ -166,16 +166,20 @@ async def test_a_killed_process_loses_nothing_and_repeats_nothing(servers, prepa
     clients = await _connected(servers, prepared, "procs-kill")
     on_a, on_b = clients[0::2], clients[1::2]
     sent: list[str] = []
-    talking = [asyncio.create_task(_talk(client, 25, 0.04, sent)) for client in clients]
+    # 6 × 30 messages over about 3 s: B is killed once 10 have arrived, with most of the
+    # conversation still to come however slow the machine is.
+    talking = [asyncio.create_task(_talk(client, 30, 0.1, sent)) for client in clients]
     try:
-        await wait_until(lambda: len(on_a[0].log) >= 30, timeout=20,
-                         what="30 messages before the kill", state=lambda: clients)  # fmt: skip
+        await wait_until(lambda: len(on_a[0].log) >= 10, timeout=20,
+                         what="10 messages before the kill", state=lambda: clients)  # fmt: skip
         unacked_before = sum(len(client.pending) for client in on_b)
         servers[1].kill()
         await wait_until(lambda: all(not c.connected for c in on_b), timeout=10,
                          what="B's clients see their sockets break", state=lambda: on_b)  # fmt: skip
         servers[1].start()
         await asyncio.to_thread(_wait_ready, servers[1], prepared)
+        await wait_until(lambda: all(c.opens >= 2 for c in on_b), timeout=END_SECONDS,
+                         what="B's clients reconnected", state=lambda: on_b)  # fmt: skip
         await asyncio.gather(*talking)
         await _end_state(clients, prepared, "procs-kill", sent, servers[0])
     finally:
@@ -233,10 +237,10 @@ async def test_sockets_that_stay_up_while_redis_forgets_are_filled_in(servers, p
 
     clients = await _connected(servers, prepared, "procs-flush")
     sent: list[str] = []
-    talking = [asyncio.create_task(_talk(client, 15, 0.04, sent)) for client in clients]
+    talking = [asyncio.create_task(_talk(client, 15, 0.1, sent)) for client in clients]
     try:
-        await wait_until(lambda: len(clients[0].log) >= 20, timeout=20,
-                         what="20 messages before the flush", state=lambda: clients)  # fmt: skip
+        await wait_until(lambda: len(clients[0].log) >= 10, timeout=20,
+                         what="10 messages before the flush", state=lambda: clients)  # fmt: skip
         await asyncio.to_thread(redis.Redis.from_url(_shared_redis_url()).flushdb)
         await asyncio.gather(*talking)
         await _end_state(clients, prepared, "procs-flush", sent, servers[0])
