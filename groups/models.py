@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -46,6 +47,14 @@ class Group(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        from groups.slugs import reserved_slugs
+
+        if self.slug in reserved_slugs():
+            raise ValidationError(
+                {"slug": _("このURL名はサイトのページと重なるため使えません。")}, code="reserved"
+            )
 
 
 class Membership(models.Model):

@@ -6,7 +6,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from cityhall import markdown, realtime
@@ -31,8 +30,8 @@ from groups.models import (
     Watch,
     WatchLevel,
 )
+from groups.slugs import new_slug
 from members import selectors as member_selectors
-from members.directory import romanize
 from members.models import Notification, User
 from members.services import notification_create, notifications_create
 
@@ -40,13 +39,7 @@ from members.services import notification_create, notifications_create
 
 
 def _slug_for(name: str) -> str:
-    base = slugify(romanize(name)) or slugify(name) or "group"
-    base = base[:50]
-    slug, number = base, 1
-    while Group.objects.filter(slug=slug).exists():
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
+    return new_slug(name, taken=lambda slug: Group.objects.filter(slug=slug).exists())
 
 
 @transaction.atomic
