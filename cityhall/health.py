@@ -1,5 +1,7 @@
-"""/healthz: the state of every part the site needs, as JSON; 503 when one is down."""
+"""/healthz: 200 "ok" or 503 "unavailable" for anyone; the state of every part the site needs
+for staff and for a probe on the machine itself."""
 
+import ipaddress
 import time
 import uuid
 
@@ -82,7 +84,21 @@ def run_checks() -> dict:
 def healthz(request):
     results = run_checks()
     healthy = all(result["ok"] for result in results.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": results},
-        status=200 if healthy else 503,
-    )
+    body = {"status": "ok" if healthy else "unavailable"}
+    if sees_report(request):
+        body["checks"] = results
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def sees_report(request) -> bool:
+    """Staff, and a request from the loopback address that no proxy forwarded (behind a reverse
+    proxy on the same machine every request comes from loopback, with X-Forwarded-For)."""
+    user = request.user
+    if user.is_authenticated and (user.is_staff or user.is_superuser):
+        return True
+    if "HTTP_X_FORWARDED_FOR" in request.META:
+        return False
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from cityhall.health import WORKER_HEARTBEAT_KEY, record_worker_heartbeat
+from tests.factories import MemberFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,6 +18,44 @@ def worker_heartbeat(db):
     record_worker_heartbeat()
     yield
     cache.delete(WORKER_HEARTBEAT_KEY)
+
+
+REMOTE = "203.0.113.7"
+
+
+def test_an_anonymous_caller_from_elsewhere_hears_only_ok(client, worker_heartbeat):
+    response = client.get("/healthz", REMOTE_ADDR=REMOTE)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_an_anonymous_caller_from_elsewhere_hears_only_unavailable(client, db):
+    cache.delete(WORKER_HEARTBEAT_KEY)
+    response = client.get("/healthz", REMOTE_ADDR=REMOTE)
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+
+
+def test_a_request_forwarded_by_a_proxy_on_the_same_machine_hears_only_ok(client, worker_heartbeat):
+    response = client.get("/healthz", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=REMOTE)
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("flag", ["is_staff", "is_superuser"])
+def test_staff_see_every_part_from_anywhere(client, worker_heartbeat, flag):
+    client.force_login(MemberFactory(**{flag: True}))
+    body = client.get("/healthz", REMOTE_ADDR=REMOTE, HTTP_X_FORWARDED_FOR=REMOTE).json()
+    assert body["checks"]["database"]["ok"] is True
+
+
+def test_a_plain_member_from_elsewhere_hears_only_ok(member_client, worker_heartbeat):
+    assert member_client.get("/healthz", REMOTE_ADDR=REMOTE).json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "::1"])
+def test_a_probe_on_the_machine_itself_sees_every_part(client, worker_heartbeat, address):
+    body = client.get("/healthz", REMOTE_ADDR=address).json()
+    assert set(body["checks"]) == {"database", "cache", "channel_layer", "search", "task_worker"}
 
 
 def test_healthz_is_public_json_and_ok_when_every_part_answers(client, worker_heartbeat):
