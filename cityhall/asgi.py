@@ -7,15 +7,15 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from cityhall.origins import SameOriginValidator  # noqa: E402
 from cityhall.routing import websocket_urlpatterns  # noqa: E402
 from cityhall.websocket import MembersOnlyWebSocket  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": SameOriginValidator(
             AuthMiddlewareStack(MembersOnlyWebSocket(URLRouter(websocket_urlpatterns)))
         ),
     }

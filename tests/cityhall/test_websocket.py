@@ -56,12 +56,74 @@ async def test_unverified_account_is_closed_with_4401():
     }
 
 
-async def test_wrong_origin_is_rejected():
+async def _origin_admitted(headers, scheme="ws", **overrides) -> bool:
     member = await sync_to_async(MemberFactory)()
-    communicator, connected = await _connect(
-        member, origin=(b"origin", b"https://evil.example.com")
+    communicator = WebsocketCommunicator(
+        application, "/ws/notifications/", headers=[*headers, await _cookie(member)]
     )
-    assert not connected
+    communicator.scope["scheme"] = scheme
+    connected, _ = await communicator.connect()
+    await communicator.disconnect()
+    return connected
+
+
+async def _cookie(member):
+    return await sync_to_async(_session_cookie)(member)
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        b"https://evil.example.com",
+        b"http://127.0.0.1:9999",  # another port of the same machine
+        b"https://127.0.0.1:8000",  # the site itself is served over plain HTTP
+        b"http://127.0.0.1",
+        b"null",
+    ],
+)
+async def test_an_origin_other_than_the_sites_own_is_refused(origin):
+    assert not await _origin_admitted([(b"origin", origin), (b"host", b"127.0.0.1:8000")])
+
+
+async def test_the_sites_own_origin_is_admitted():
+    assert await _origin_admitted([ORIGIN, (b"host", b"127.0.0.1:8000")])
+
+
+async def test_same_origin_as_the_host_header_is_admitted_on_any_port(settings):
+    settings.ALLOWED_HOSTS = ["cityhall.example.jp"]
+    headers = [
+        (b"origin", b"http://cityhall.example.jp:8123"),
+        (b"host", b"cityhall.example.jp:8123"),
+    ]
+    assert await _origin_admitted(headers)
+    assert not await _origin_admitted([headers[0], (b"host", b"cityhall.example.jp:8124")])
+
+
+async def test_over_tls_the_origin_must_be_https(settings):
+    settings.ALLOWED_HOSTS = ["cityhall.example.jp"]
+    host = (b"host", b"cityhall.example.jp")
+    assert await _origin_admitted([(b"origin", b"https://cityhall.example.jp"), host], "wss")
+    assert not await _origin_admitted([(b"origin", b"http://cityhall.example.jp"), host], "wss")
+
+
+async def test_a_host_outside_allowed_hosts_does_not_vouch_for_its_origin():
+    headers = [
+        (b"origin", b"http://rebound.example.com:8000"),
+        (b"host", b"rebound.example.com:8000"),
+    ]
+    assert not await _origin_admitted(headers)
+
+
+async def test_csrf_trusted_origins_are_admitted_with_scheme_and_port(settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://cityhall.example.jp", "https://*.pref.example.jp"]
+    for origin in (b"https://cityhall.example.jp", b"https://www.pref.example.jp"):
+        assert await _origin_admitted([(b"origin", origin)])
+    for origin in (b"http://cityhall.example.jp", b"https://cityhall.example.jp:8443"):
+        assert not await _origin_admitted([(b"origin", origin)])
+
+
+async def test_a_connection_without_origin_is_refused():
+    assert not await _origin_admitted([(b"host", b"127.0.0.1:8000")])
 
 
 async def test_sending_on_the_read_only_channel_gets_an_error_frame_and_stays_open():
