@@ -23,7 +23,9 @@ def _default_secret_key() -> str:
     return path.read_text().strip()
 
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless set: a production start that forgot its settings never shows debug pages.
+# scripts/serve turns it on for the demo.
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="") or _default_secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -105,6 +105,25 @@ def test_production_settings_pass_the_deploy_check():
     assert "no issues" in result.stdout
 
 
+def test_a_start_without_settings_is_not_in_debug_mode():
+    script = (
+        "from django.conf import settings as s; from cityhall import policies;"
+        "print(s.DEBUG, policies.demo_logins_allowed(), s.SESSION_COOKIE_SECURE)"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", script],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.stdout.split() == ["False", "False", "True"], result.stderr
+
+
+def test_the_demo_command_turns_debug_on_unless_told_otherwise():
+    serve = (ROOT / "scripts" / "serve").read_text()
+    assert 'export DEBUG="${DEBUG:-true}"' in serve
+    assert serve.index("export DEBUG") < serve.index("manage.py")
+
+
 def test_production_sends_csp_and_secure_cookies():
     script = (
         "from django.conf import settings as s;"
