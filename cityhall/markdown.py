@@ -8,7 +8,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
-HANDLE = re.compile(r"[a-z0-9][a-z0-9_.-]{1,39}")
+# Handles are stored in lower case; @Yamada-Hanako mentions yamada-hanako.
+HANDLE = re.compile(r"[a-z0-9][a-z0-9_.-]{1,39}", re.IGNORECASE)
 _TAGS = {
     "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
     "h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
@@ -52,9 +53,9 @@ def _parser() -> MarkdownIt:
 
 
 def _mention_html(token, env) -> str:
-    handle = token.content
+    handle = token.content.lower()
     env.setdefault("mentions", []).append(handle)
-    return f'<a class="mention" href="/members/@{handle}">@{handle}</a>'
+    return f'<a class="mention" href="/members/@{handle}">@{token.content}</a>'
 
 
 _MD = _parser()

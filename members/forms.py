@@ -13,8 +13,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from members import domains, selectors, services
-from members.models import Organization, Posting, User, WorkField
+from members import domains, handles, selectors, services
+from members.models import Organization, Posting, User, WorkField, handle_taken
 
 
 class GroupedOrganizationIterator(ModelChoiceIterator):
@@ -158,6 +158,14 @@ class SignupExtraForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    handle = forms.CharField(
+        label=_("ハンドル名"),
+        max_length=handles.HANDLE_MAX + 1,
+        help_text=_(
+            "@で呼びかけるときの名前です。半角の英小文字・数字と「_」「.」「-」で3〜40文字。"
+            "変えても、以前の名前あての@は新しい名前に届き、以前の名前をほかの会員が使うことはできません。"
+        ),
+    )
     organization = OrganizationChoiceField(label=_("所属団体"))
     current_since = forms.DateField(
         label=_("現在の所属になった日"),
@@ -203,6 +211,7 @@ class ProfileForm(forms.ModelForm):
         self.fields["display_name"].required = True
         self.fields["display_name_kana"].required = True
         self.initial["private_fields"] = self.instance.private_fields
+        self.initial["handle"] = self.instance.handle
         current = next((p for p in self.instance.postings.all() if p.ended_on is None), None)
         self.initial["current_since"] = current.started_on if current else None
         self._lock_organization()
@@ -220,6 +229,17 @@ class ProfileForm(forms.ModelForm):
 
     def clean_display_name_kana(self):
         return clean_kana(self.cleaned_data["display_name_kana"])
+
+    def clean_handle(self):
+        handle = handles.normalize(self.cleaned_data["handle"])
+        if handle != self.instance.handle:
+            handles.validate(handle, email=self.instance.email)
+            if handle_taken(handle, self.instance):
+                raise ValidationError(
+                    _("このハンドル名はほかの会員が使っているか、以前に使っていました。"),
+                    code="taken",
+                )
+        return handle
 
     def clean_avatar(self):
         upload = self.cleaned_data.get("avatar")
@@ -240,6 +260,7 @@ class ProfileForm(forms.ModelForm):
             clear_avatar=self.cleaned_data.get("clear_avatar", False),
             record_as_transfer=self.cleaned_data["record_as_transfer"],
             current_since=self.cleaned_data.get("current_since"),
+            handle=self.cleaned_data["handle"],
         )
 
 

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.handles import unique_handle
+from members import handles
 
 
 class Organization(models.Model):
@@ -228,8 +228,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs):
         if not self.handle:
-            others = User.objects.exclude(pk=self.pk)
-            self.handle = unique_handle(self.email, lambda h: others.filter(handle=h).exists())
+            self.handle = handles.suggest(self.display_name_kana, handle_taken)
         super().save(*args, **kwargs)
 
     def get_full_name(self):
@@ -250,6 +249,34 @@ class User(AbstractBaseUser, PermissionsMixin):
     def private_fields(self) -> list[str]:
         choices = self.PRIVATE_FIELD_CHOICES
         return [name for name, _label in choices if getattr(self, f"hide_{name}")]
+
+
+def handle_taken(handle: str, member=None) -> bool:
+    """In use by another member, or once used by another member (former handles stay theirs)."""
+    others = User.objects.exclude(pk=getattr(member, "pk", None))
+    former = FormerHandle.objects.exclude(member_id=getattr(member, "pk", None))
+    return others.filter(handle__iexact=handle).exists() or former.filter(handle=handle).exists()
+
+
+class FormerHandle(models.Model):
+    """A handle a member used before. ``/members/@old`` and @old in earlier posts still lead to
+    them, and nobody else may ever take it (the member may take it back)."""
+
+    handle = models.CharField(_("ハンドル名"), max_length=40, unique=True)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("会員"),
+        on_delete=models.CASCADE,
+        related_name="former_handles",
+    )
+    retired_at = models.DateTimeField(_("変更日時"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("以前のハンドル名")
+        verbose_name_plural = _("以前のハンドル名")
+
+    def __str__(self):
+        return f"@{self.handle}"
 
 
 class Posting(models.Model):

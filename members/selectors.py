@@ -4,7 +4,7 @@ from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from cityhall import policies
-from members.models import Notification, Organization, Posting, User
+from members.models import FormerHandle, Notification, Organization, Posting, User
 
 
 def verified_members() -> QuerySet[User]:
@@ -48,13 +48,19 @@ def member_for_viewer(viewer, member_id: int) -> User | None:
 
 
 def member_by_handle(viewer, handle: str) -> User | None:
+    """The member whose handle, current or former, this is (former handles stay theirs)."""
     if not policies.is_verified_member(viewer):
         return None
-    return verified_members().filter(handle=handle.lower()).first()
+    return members_by_handles([handle]).first()
 
 
 def members_by_handles(handles) -> QuerySet[User]:
-    return verified_members().filter(handle__in=[h.lower() for h in handles])
+    """Members by current or former handle: @old in a post written before a change still counts."""
+    handles = [h.lower() for h in handles]
+    if not handles:
+        return User.objects.none()
+    former = FormerHandle.objects.filter(member=OuterRef("pk"), handle__in=handles)
+    return verified_members().filter(Q(handle__in=handles) | Exists(former))
 
 
 def member_directory(viewer, *, q="", organization=None, work_field=None, former=True):

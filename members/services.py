@@ -4,21 +4,23 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityhall import realtime
-from members import domains
+from members import domains, handles
 from members.models import (
+    FormerHandle,
     Notification,
     NotificationPreference,
     Organization,
     OrganizationDomain,
     Posting,
     User,
+    handle_taken,
 )
 from members.tasks import send_email, send_notification_mail
 
@@ -49,6 +51,8 @@ def member_signup_complete(
     """Fill in what sign-up asked for and open the member's first posting."""
     member.display_name = display_name
     member.display_name_kana = display_name_kana
+    # The account was saved a moment ago with a placeholder handle (no reading yet).
+    member.handle = handles.suggest(display_name_kana, lambda h: handle_taken(h, member))
     member.organization, member.organization_confirmed = _organization_for(
         member, chosen_organization
     )
@@ -113,6 +117,39 @@ def member_email_changed(*, member: User) -> bool:
 
 
 @transaction.atomic
+def member_handle_change(*, member: User, handle: str) -> User:
+    """Give the member a new handle. The old one is kept as a former handle: @old in earlier
+    posts still leads to them and nobody else may take it; the member may take it back."""
+    handle = handles.normalize(handle)
+    member = User.objects.select_for_update().get(pk=member.pk)
+    if handle == member.handle:
+        return member
+    handles.validate(handle, email=member.email)
+    # Locks a member who is just giving this handle up, so their former-handle row is seen.
+    holders = list(
+        User.objects.select_for_update()
+        .filter(handle__iexact=handle)
+        .exclude(pk=member.pk)
+        .values_list("pk", flat=True)
+    )
+    taken = ValidationError(
+        _("このハンドル名はほかの会員が使っているか、以前に使っていました。"), code="taken"
+    )
+    if holders or handle_taken(handle, member):
+        raise taken
+    FormerHandle.objects.filter(member=member, handle=handle).delete()
+    if member.handle:
+        FormerHandle.objects.create(member=member, handle=member.handle)
+    member.handle = handle
+    try:
+        with transaction.atomic():
+            member.save(update_fields=["handle"])
+    except IntegrityError as race:  # taken by another member in the same instant
+        raise taken from race
+    return member
+
+
+@transaction.atomic
 def profile_update(
     *,
     member: User,
@@ -123,6 +160,7 @@ def profile_update(
     clear_avatar: bool = False,
     record_as_transfer: bool = True,
     current_since=None,
+    handle: str | None = None,
 ) -> User:
     """Save profile fields. Moving to another organization always starts a new posting; a new
     department does too unless the member says it only corrects the current one."""
@@ -146,6 +184,8 @@ def profile_update(
     if work_fields is not None:
         member.work_fields.set(work_fields)
     _roll_posting(member, record_as_transfer=record_as_transfer, current_since=current_since)
+    if handle is not None:
+        member.handle = member_handle_change(member=member, handle=handle).handle
     return member
 
 

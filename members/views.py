@@ -50,6 +50,8 @@ def member_by_handle(request, handle: str):
     member = selectors.member_by_handle(request.user, handle)
     if member is None:
         raise Http404
+    if member.handle != handle.lower():  # a former handle: on to the current one
+        return redirect("members:by_handle", member.handle)
     return redirect("members:detail", member.pk)
 
 

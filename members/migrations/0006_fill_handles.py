@@ -2,11 +2,14 @@ from django.db import migrations
 
 
 def fill(apps, schema_editor):
-    from members.handles import unique_handle
+    from members.handles import suggest
 
     User = apps.get_model("members", "User")
     for user in User.objects.filter(handle__isnull=True).order_by("pk"):
-        user.handle = unique_handle(user.email, lambda h: User.objects.filter(handle=h).exists())
+        # From the reading, not the email (0008 replaced the handles this once made from it).
+        user.handle = suggest(
+            user.display_name_kana, lambda h: User.objects.filter(handle__iexact=h).exists()
+        )
         user.save(update_fields=["handle"])
 
 

@@ -55,3 +55,10 @@ def test_mentions_are_found_once_each_and_not_in_code_or_addresses():
     rendered = render("@yamada.taro さん、@sato と @yamada.taro へ。`@nobody` mail@city.kobe.lg.jp")
     assert rendered.mentions == ["yamada.taro", "sato"]
     assert 'href="/members/@sato"' in rendered.html
+
+
+def test_a_mention_in_capitals_links_the_lower_case_handle():
+    rendered = render("@Yamada-Hanako さん")
+    assert rendered.mentions == ["yamada-hanako"]
+    assert 'href="/members/@yamada-hanako"' in rendered.html
+    assert ">@Yamada-Hanako</a>" in rendered.html

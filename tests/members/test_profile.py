@@ -17,6 +17,7 @@ def _profile_data(member, **changes):
     data = {
         "display_name": member.display_name,
         "display_name_kana": member.display_name_kana,
+        "handle": member.handle,
         "organization": member.organization_id,
         "department": member.department,
         "section": member.section,

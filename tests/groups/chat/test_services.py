@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from groups.chat import selectors, services
 from groups.chat.models import Message, Room
 from groups.models import Membership
+from members import services as member_services
 from members.models import Notification
 from tests.factories import MemberFactory
 
@@ -94,6 +95,14 @@ def test_a_mention_notifies_a_member_of_the_room_only(room, talker, owner, commi
         send(talker, room, "c-1", body="@hanako さん、@soto さん、資料を共有します")
     assert Notification.objects.filter(recipient=owner, kind="mention").count() == 1
     assert not Notification.objects.filter(recipient=outsider).exists()
+
+
+def test_a_mention_of_a_former_handle_reaches_the_member(room, talker, owner, committing):
+    old = owner.handle
+    member_services.member_handle_change(member=owner, handle="hanako-s")
+    with committing():
+        send(talker, room, "c-1", body=f"@{old.upper()} さん、資料を共有します")
+    assert Notification.objects.filter(recipient=owner, kind="mention").count() == 1
 
 
 def test_transcript_is_markdown_in_order_without_deleted_messages(room, talker):
