@@ -20,7 +20,8 @@ def _highest(topic_id: int) -> int:
 
 
 class TopicConsumer(ListenOnlyConsumer):
-    """Tells a reader of a topic that new replies arrived (and that an answer was accepted).
+    """Tells a reader of a topic that new replies arrived or one was deleted (and that an answer
+    was accepted).
 
     It subscribes first and then says how far the topic goes, so a client that missed replies
     while (re)connecting can fetch them: nothing posted in between is lost."""
@@ -39,6 +40,9 @@ class TopicConsumer(ListenOnlyConsumer):
 
     async def post_created(self, event):
         await self.send_json({"type": "post.created", "number": event["number"]})
+
+    async def post_deleted(self, event):
+        await self.send_json({"type": "post.deleted", "number": event["number"]})
 
     async def topic_solved(self, event):
         await self.send_json({"type": "topic.solved", "number": event["number"]})

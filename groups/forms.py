@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +22,19 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         files = data if isinstance(data, (list, tuple)) else [data]
         return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+def new_client_id() -> str:
+    return uuid.uuid4().hex
+
+
+class ClientIdField(forms.CharField):
+    """A hidden one-time token, new for every form shown: sending the same form twice (a double
+    click, a resend after a timeout) is recognised by the service and creates one record."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=64, required=False, initial=new_client_id,
+                         widget=forms.HiddenInput, **kwargs)  # fmt: skip
 
 
 class GroupProposalForm(forms.Form):
@@ -65,6 +80,7 @@ class TopicForm(forms.Form):
         label=_("添付ファイル"), required=False,
         help_text=_("PDF、Excel、Word、PowerPoint、CSV、画像。1つ10MBまで、5つまで。"),
     )  # fmt: skip
+    client_id = ClientIdField()
 
     def clean_tags(self):
         return self.cleaned_data["tags"].replace("、", " ").replace(",", " ").split()
@@ -77,6 +93,7 @@ class ReplyForm(forms.Form):
     )  # fmt: skip
     reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
     files = MultipleFileField(label=_("添付ファイル"), required=False)
+    client_id = ClientIdField()
 
 
 class EditForm(forms.Form):
@@ -84,6 +101,12 @@ class EditForm(forms.Form):
     body = forms.CharField(
         label=_("本文"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 10})
     )
+    # The post's version when the form was shown. A form without one (made before versions
+    # existed) counts as stale: its sender sees the current text before anything is saved.
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def clean_version(self):
+        return self.cleaned_data["version"] or 0
 
 
 class DeleteForm(forms.Form):

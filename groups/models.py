@@ -169,11 +169,20 @@ class Topic(models.Model):
     last_posted_at = models.DateTimeField(_("最終投稿"), default=timezone.now)
     highest_post_number = models.PositiveIntegerField(default=0)
     reply_count = models.PositiveIntegerField(default=0)
+    # The new-topic form's one-time token: the same form sent twice makes one topic.
+    client_id = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("トピック")
         verbose_name_plural = _("トピック")
         indexes = [models.Index(fields=["group", "-is_pinned", "-last_posted_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_id"],
+                condition=~Q(client_id=""),
+                name="one_topic_per_client_id",
+            )  # fmt: skip
+        ]
 
     def __str__(self):
         return self.title
@@ -200,13 +209,22 @@ class Post(models.Model):
         MEMBER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     delete_reason = models.CharField(_("削除の理由"), max_length=300, blank=True)
+    # The reply form's one-time token: the same form sent twice makes one post.
+    client_id = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # Goes up with every edit; an edit form sends the version it started from.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("投稿")
         verbose_name_plural = _("投稿")
         ordering = ["topic", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["topic", "number"], name="unique_post_number")
+            models.UniqueConstraint(fields=["topic", "number"], name="unique_post_number"),
+            models.UniqueConstraint(
+                fields=["topic", "author", "client_id"],
+                condition=~Q(client_id=""),
+                name="one_post_per_client_id",
+            ),  # fmt: skip
         ]
 
     def __str__(self):

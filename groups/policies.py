@@ -82,6 +82,15 @@ def can_see_post(member, post, membership: Membership | None) -> bool:
     return True
 
 
+def can_see_post_text(member, post, membership: Membership | None) -> bool:
+    """Whether ``member`` may read the post's text: its body, its edit history, its excerpt in
+    a list. A deleted post's text is for nobody, moderators included: a post is deleted above
+    all for personal or confidential information, and what moderation needs stays in the
+    moderation log (who deleted it and why). Moderators who want a post out of sight but
+    kept hide it instead."""
+    return not post.is_deleted and can_see_post(member, post, membership)
+
+
 def can_edit_post(member, post, membership: Membership | None) -> bool:
     if post.is_deleted or not can_see_post(member, post, membership):
         return False

@@ -207,12 +207,15 @@ def revisions_with_diffs(post: Post) -> list[dict]:
     after = post.body
     result = []
     for revision in revisions:
-        diff = difflib.unified_diff(
-            revision.previous_body.splitlines(), after.splitlines(), lineterm="", n=1
-        )
-        result.append({"revision": revision, "diff": list(diff)[2:]})
+        result.append({"revision": revision, "diff": text_diff(revision.previous_body, after)})
         after = revision.previous_body
     return result
+
+
+def text_diff(before: str, after: str) -> list[str]:
+    """The lines that changed from ``before`` to ``after`` (-/+), with one line of context."""
+    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=1)
+    return list(diff)[2:]
 
 
 def pending_requests(access: GroupAccess):

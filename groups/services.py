@@ -192,35 +192,74 @@ def membership_suspend(*, actor: User, membership: Membership, until, reason: st
 
 @transaction.atomic
 def topic_create(
-    *, author: User, group: Group, title: str, body: str, tags=(), is_question=False, files=()
+    *,
+    author: User,
+    group: Group,
+    title: str,
+    body: str,
+    tags=(),
+    is_question=False,
+    files=(),
+    client_id: str = "",
 ) -> Topic:
+    """A new topic with its first post. Sent again with the same ``client_id`` (a double
+    submission), it returns the topic the first one made."""
     if not policies.can_post(author, group, _membership(author, group)):
         raise PermissionDenied
-    topic = Topic(group=group, author=author, title=title.strip(), is_question=is_question)
+    if client_id and (existing := _topic_by_client_id(author, client_id)):
+        return existing
+    topic = Topic(group=group, author=author, title=title.strip(), is_question=is_question,
+                  client_id=client_id)  # fmt: skip
     topic.full_clean()
-    topic.save()
+    try:
+        with transaction.atomic():
+            topic.save()
+    except IntegrityError:
+        # The same form, sent at the same moment, won the race and committed first.
+        if client_id and (existing := _topic_by_client_id(author, client_id)):
+            return existing
+        raise
     topic.tags.set(_tags(tags))
     _add_post(topic, author, body, files=files)
     return topic
 
 
+def _topic_by_client_id(author: User, client_id: str) -> Topic | None:
+    return Topic.objects.select_related("group").filter(author=author, client_id=client_id).first()
+
+
 @transaction.atomic
 def post_create(
-    *, author: User, topic: Topic, body: str, reply_to: Post | None = None, files=()
+    *,
+    author: User,
+    topic: Topic,
+    body: str,
+    reply_to: Post | None = None,
+    files=(),
+    client_id: str = "",
 ) -> Post:
+    """A reply. Sent again with the same ``client_id`` (a double submission), it returns the
+    post the first one made: the topic's row lock makes the second wait for the first."""
     topic = Topic.objects.select_for_update().select_related("group").get(pk=topic.pk)
+    if client_id:
+        existing = Post.objects.filter(topic=topic, author=author, client_id=client_id).first()
+        if existing is not None:
+            existing.topic = topic
+            return existing
     if not policies.can_post(author, topic.group, _membership(author, topic.group), topic):
         raise PermissionDenied
     if reply_to is not None and reply_to.topic_id != topic.pk:
         reply_to = None
-    return _add_post(topic, author, body, reply_to=reply_to, files=files)
+    return _add_post(topic, author, body, reply_to=reply_to, files=files, client_id=client_id)
 
 
-def _add_post(topic: Topic, author: User, body: str, *, reply_to=None, files=()) -> Post:
+def _add_post(
+    topic: Topic, author: User, body: str, *, reply_to=None, files=(), client_id=""
+) -> Post:
     rendered = markdown.render(body)
     number = topic.highest_post_number + 1
     post = Post(topic=topic, author=author, number=number, body=body, body_html=rendered.html,
-                reply_to=reply_to)  # fmt: skip
+                reply_to=reply_to, client_id=client_id)  # fmt: skip
     post.full_clean()
     post.save()
     _attach(post, files)
@@ -257,8 +296,26 @@ def _attach(post: Post, files) -> None:
         )
 
 
+class EditConflict(ValidationError):
+    """The post changed after the editor's form was shown. ``current`` is the post as it is
+    now (with its topic), so the editor can merge their text into it."""
+
+    def __init__(self, current: Post):
+        super().__init__(
+            _("この投稿は、編集を始めた後にほかの人が変更しました。保存していません。"
+              "いまの本文とあなたの文章を見比べて、まとめてから保存してください。"),
+            code="edit_conflict",
+        )  # fmt: skip
+        self.current = current
+
+
 @transaction.atomic
-def post_edit(*, editor: User, post: Post, body: str, title: str | None = None) -> Post:
+def post_edit(
+    *, editor: User, post: Post, body: str, title: str | None = None, version: int | None = None
+) -> Post:
+    """Save an edit. ``version`` is the post's version the editor's form started from; if the
+    post has been edited since, nothing is saved and EditConflict says what it is now. (None:
+    the caller edits the post as it is now.)"""
     post = Post.objects.select_for_update().select_related("topic__group").get(pk=post.pk)
     if not policies.can_edit_post(editor, post, _membership(editor, post.topic.group)):
         raise PermissionDenied
@@ -266,6 +323,8 @@ def post_edit(*, editor: User, post: Post, body: str, title: str | None = None) 
     new_title = title.strip() if title is not None and post.number == 1 else topic.title
     if body == post.body and new_title == topic.title:
         return post
+    if version is not None and version != post.version:
+        raise EditConflict(post)
     PostRevision.objects.create(
         post=post, editor=editor, previous_body=post.body,
         previous_title=topic.title if post.number == 1 else "",
@@ -273,6 +332,7 @@ def post_edit(*, editor: User, post: Post, body: str, title: str | None = None) 
     old_mentions = set(markdown.render(post.body).mentions)
     rendered = markdown.render(body)
     post.body, post.body_html, post.edited_at = body, rendered.html, timezone.now()
+    post.version += 1
     post.full_clean()
     post.save()
     if new_title != topic.title:
@@ -285,6 +345,8 @@ def post_edit(*, editor: User, post: Post, body: str, title: str | None = None) 
 
 @transaction.atomic
 def post_delete(*, actor: User, post: Post, reason: str) -> None:
+    """Delete a post: it stays as a numbered "deleted" line with the reason; its text is shown
+    nowhere again (see policies.can_see_post_text). Open pages of the topic drop it live."""
     post = Post.objects.select_for_update().select_related("topic__group").get(pk=post.pk)
     group = post.topic.group
     membership = _membership(actor, group)
@@ -300,6 +362,10 @@ def post_delete(*, actor: User, post: Post, reason: str) -> None:
         Topic.objects.filter(pk=post.topic_id).update(accepted_post=None)
     if actor.pk != post.author_id:
         log_action(group, actor, "delete_post", topic=post.topic, post=post, reason=reason)
+    realtime.publish_on_commit(
+        realtime.group_name("topic", post.topic_id),
+        {"type": "post.deleted", "topic": post.topic_id, "number": post.number},
+    )
 
 
 @transaction.atomic

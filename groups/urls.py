@@ -20,7 +20,9 @@ urlpatterns = [
     path("groups/<slug:slug>/moderation/", views.moderation, name="moderation"),
     path("groups/<slug:slug>/new/", views.topic_new, name="topic_new"),
     path("groups/<slug:slug>/t/<int:topic_id>/", views.topic, name="topic"),
-    path("groups/<slug:slug>/t/<int:topic_id>/reply", views.reply, name="reply"),
+    # Replies are sent to the topic page itself (a refused one comes back there, text kept);
+    # "reply" names where they go.
+    path("groups/<slug:slug>/t/<int:topic_id>/", views.topic, name="reply"),
     path("groups/<slug:slug>/t/<int:topic_id>/moderate", views.moderate_topic, name="moderate"),
     path("groups/<slug:slug>/t/<int:topic_id>/move", views.move_topic, name="move"),
     path("groups/<slug:slug>/t/<int:topic_id>/watch", views.watch_topic, name="watch_topic"),

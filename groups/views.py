@@ -267,17 +267,26 @@ def topic_new(request, slug: str):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return redirect("groups:topic", slug, topic.pk)
+            return redirect("groups:topic", topic.group.slug, topic.pk)
     status = 400 if form.errors else 200
     return render(request, "groups/topic_new.html", _group_context(request, access, form=form),
                   status=status)  # fmt: skip
 
 
+@require_http_methods(["GET", "POST"])
 def topic(request, slug: str, topic_id: int):
+    """The topic page; a reply is sent to it, so a refused reply comes back on the same page
+    with its text in the box and the reason beside it."""
     access = _readable(request, slug)
     topic = selectors.topic_for_viewer(request.user, access, topic_id)
     if topic is None:
         raise Http404
+    if request.method == "POST":
+        return _reply(request, access, topic)
+    return _topic_page(request, access, topic, forms.ReplyForm())
+
+
+def _topic_page(request, access, topic, reply_form, status=200):
     page = _page_number(request, topic)
     member = request.user
     posts = selectors.posts_page(member, access, topic, page)
@@ -300,13 +309,14 @@ def topic(request, slug: str, topic_id: int):
                 can_accept=can_accept,
             ),
             pages=range(1, selectors.page_of(topic.highest_post_number) + 1),
-            reply_form=forms.ReplyForm(),
+            reply_form=reply_form,
             can_reply=policies.can_post(member, access.group, access.membership, topic),
             first_unread=topic.last_read + 1 if topic.last_read < topic.highest_post_number else None,
             watch_level=selectors.watch_level(member, access.group, topic),
             move_targets=selectors.moderated_groups(member).exclude(pk=access.group.pk)
             if access.can(policies.can_moderate, member) else [],
         ),
+        status=status,
     )  # fmt: skip
 
 
@@ -318,12 +328,7 @@ def _page_number(request, topic) -> int:
     return min(max(int(page), 1), last) if page.isdigit() else 1
 
 
-@require_POST
-def reply(request, slug: str, topic_id: int):
-    access = _readable(request, slug)
-    topic = selectors.topic_for_viewer(request.user, access, topic_id)
-    if topic is None:
-        raise Http404
+def _reply(request, access, topic):
     form = forms.ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         number = form.cleaned_data["reply_to"]
@@ -332,36 +337,60 @@ def reply(request, slug: str, topic_id: int):
             post = services.post_create(
                 author=request.user, topic=topic, body=form.cleaned_data["body"],
                 reply_to=reply_to, files=form.cleaned_data["files"],
+                client_id=form.cleaned_data["client_id"],
             )  # fmt: skip
         except ValidationError as error:
-            _errors(request, error)
+            form.add_error(None, error)
+        except PermissionDenied:
+            form.add_error(
+                None, _("このトピックには返信できなくなりました。返信は送られていません。")
+            )
+            return _topic_page(request, access, topic, form, status=403)
         else:
             return redirect(services.post_url(post))
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return redirect("groups:topic", slug, topic.pk)
+    return _topic_page(request, access, topic, form, status=400)
 
 
 @require_http_methods(["GET", "POST"])
 def post_edit(request, slug: str, post_id: int):
     access = _readable(request, slug)
     post = _post(request, access, post_id)
-    if not policies.can_edit_post(request.user, post, access.membership):
+    gone = request.method == "POST" and post.is_deleted
+    if not gone and not policies.can_edit_post(request.user, post, access.membership):
         raise PermissionDenied
-    initial = {"body": post.body, "title": post.topic.title}
+    initial = {"body": post.body, "title": post.topic.title, "version": post.version}
     form = forms.EditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    conflict = None
+    if gone:
+        form.add_error(None, _("この投稿は削除されたため、編集は保存されていません。"))
+    elif request.method == "POST" and form.is_valid():
         try:
             services.post_edit(editor=request.user, post=post, body=form.cleaned_data["body"],
-                               title=form.cleaned_data["title"] or None)  # fmt: skip
+                               title=form.cleaned_data["title"] or None,
+                               version=form.cleaned_data["version"])  # fmt: skip
+        except services.EditConflict as error:
+            conflict = error.current
+            form = _edit_form_at(request.POST, conflict.version)
+            form.add_error(None, error)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             return redirect(services.post_url(post))
-    return render(request, "groups/post_edit.html",
-                  _group_context(request, access, post=post, form=form))  # fmt: skip
+    status = 409 if gone or conflict else 400 if form.errors else 200
+    context = _group_context(request, access, post=post, form=form, conflict=conflict)
+    if conflict is not None:
+        context["conflict_diff"] = selectors.text_diff(conflict.body, form.data["body"])
+    return render(request, "groups/post_edit.html", context, status=status)
+
+
+def _edit_form_at(data, version: int) -> forms.EditForm:
+    """The editor's own text, now based on ``version``: saving it again is a deliberate choice
+    made after seeing the current text."""
+    data = data.copy()
+    data["version"] = str(version)
+    form = forms.EditForm(data)
+    form.is_valid()
+    return form
 
 
 @require_http_methods(["GET", "POST"])
@@ -384,8 +413,10 @@ def post_delete(request, slug: str, post_id: int):
 def post_history(request, slug: str, post_id: int):
     access = _readable(request, slug)
     post = _post(request, access, post_id)
+    readable = policies.can_see_post_text(request.user, post, access.membership)
     return render(request, "groups/post_history.html", _group_context(
-        request, access, post=post, revisions=selectors.revisions_with_diffs(post),
+        request, access, post=post,
+        revisions=selectors.revisions_with_diffs(post) if readable else None,
     ))  # fmt: skip
 
 

@@ -58,7 +58,9 @@ function setupCodeInputs() {
   });
 }
 
-// A form sends once: a second click while the first is on its way does nothing.
+// A form sends once: a second click while the first is on its way does nothing. (Without
+// this script the form's one-time client_id makes the server keep only one.) A page shown
+// again from the back-forward cache can send again.
 function setupSubmitOnce() {
   document.querySelectorAll("form").forEach((form) => {
     form.addEventListener("submit", (event) => {
@@ -68,6 +70,10 @@ function setupSubmitOnce() {
       }
       form.dataset.sending = "true";
     });
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-sending]").forEach((form) => delete form.dataset.sending);
   });
 }
 
@@ -81,11 +87,15 @@ function followTopic() {
   let unseen = 0;
   let queue = Promise.resolve();
 
+  async function fetchPost(number) {
+    const page = await fetch(`${section.dataset.url}?n=${number}`, { credentials: "same-origin" });
+    const html = new DOMParser().parseFromString(await page.text(), "text/html");
+    return html.getElementById(`p${number}`);
+  }
+
   async function insert(number) {
     if (document.getElementById(`p${number}`)) return;
-    const page = await fetch(`?n=${number}`, { credentials: "same-origin" });
-    const html = new DOMParser().parseFromString(await page.text(), "text/html");
-    const post = html.getElementById(`p${number}`);
+    const post = await fetchPost(number);
     if (!post || document.getElementById(`p${number}`)) return;
     post.classList.add("post--new");
     const later = [...section.querySelectorAll("article.post")].find(
@@ -93,6 +103,15 @@ function followTopic() {
     );
     if (later) later.before(post);
     else (section.querySelector("article.post:last-of-type") || notice).after(post);
+  }
+
+  // A deleted post is replaced by what the server shows now: the line saying it was deleted.
+  async function replace(number) {
+    const shown = document.getElementById(`p${number}`);
+    if (!shown) return;
+    const post = await fetchPost(number);
+    if (post) shown.replaceWith(post);
+    else shown.remove();
   }
 
   function arrived(upTo) {
@@ -114,6 +133,7 @@ function followTopic() {
       const frame = JSON.parse(event.data);
       if (frame.type === "topic.state") arrived(frame.highest);
       if (frame.type === "post.created") arrived(frame.number);
+      if (frame.type === "post.deleted") queue = queue.then(() => replace(frame.number));
       if (frame.type === "topic.solved") section.dataset.solved = String(frame.number);
     });
     socket.addEventListener("close", (event) => {

@@ -117,7 +117,7 @@ def test_edit_keeps_history_and_delete_keeps_the_reason(group, owner, committing
                           {"title": "質問", "body": "最初の本文"})  # fmt: skip
     post = Post.objects.get()
     topic_author.post(reverse("groups:post_edit", args=[group.slug, post.pk]),
-                      {"title": "質問(修正)", "body": "直した本文"})  # fmt: skip
+                      {"title": "質問(修正)", "body": "直した本文", "version": 1})  # fmt: skip
     history = topic_author.get(reverse("groups:post_history", args=[group.slug, post.pk]))
     assert "最初の本文" in history.content.decode() and "直した本文" in history.content.decode()
 
