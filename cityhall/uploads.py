@@ -34,8 +34,8 @@ def open_image(fp, *, max_pixels: int, draft_size: tuple[int, int] | None = None
 
 def _too_large(max_pixels: int) -> str:
     return _(
-        "画像の画素数が大きすぎます。縦×横が%(limit)s万画素以下になるよう縮小してから選んでください。"
-    ) % {"limit": f"{max_pixels // 10_000:,}"}
+        "画像の画素数が大きすぎます。縦×横が%(pixels)s画素(%(megapixels)sメガピクセル)以下になるよう縮小してから選んでください。"
+    ) % {"pixels": f"{max_pixels:,}", "megapixels": f"{max_pixels / 1_000_000:g}"}
 
 
 def delete_unless_committed(storage, name: str) -> None:
