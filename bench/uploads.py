@@ -227,19 +227,21 @@ def report(rows: list[dict], worker: dict, attachments: int, previews: int, url:
         [
             ("case", "case"),
             ("req", "requests"),
+            ("expected", "expected"),
             ("outcome", "outcome"),
             ("RSS before MB", "rss_before_mb"),
             ("growth MB", "rss_growth_mb"),
             ("peak MB", "peak_growth_mb"),
             ("growth - baseline MB", "vs_baseline_mb"),
             ("target", "target"),
-        ],  # fmt: skip
+        ],
         rows,
     )
-    print(
-        f"worker, once through the queue: {previews} previews of {attachments} attachments "
-        f"(144 MP each) in {worker['seconds']} s, peak RSS {worker['peak_rss_mb']} MB"
-    )
+    if worker:
+        print(
+            f"worker, once through the queue: {previews} previews of {attachments} attachments"
+            f" (144 MP each) in {worker['seconds']} s, peak RSS {worker['peak_rss_mb']} MB"
+        )
     _common.print_json_line({
         "bench": "uploads", "database": database, "cores": os.cpu_count(),
         "limit_mb": LIMIT_MB, "cases": rows, "worker": worker,
