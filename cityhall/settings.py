@@ -254,8 +254,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Uploaded files are never served from a public URL: views check policies and stream them.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = None
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A request body (and each uploaded file) above this is spooled to a temporary file on disk.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
+# Pixels decoded for an icon: a JPEG photo is decoded at up to 1/8 scale, so only other formats
+# (PNG, GIF, WebP, decoded in full) meet this limit in practice.
+AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=12_000_000)
+# Attached images are never decoded in the web process (only their header is read); the worker
+# makes a small preview of each.
+ATTACHMENT_MAX_PIXELS = env.int("ATTACHMENT_MAX_PIXELS", default=150_000_000)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENTS_PER_POST = 5
 

@@ -280,6 +280,8 @@ class Bookmark(models.Model):
 class Attachment(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="attachments/%Y/%m/")
+    # A small WebP shown inline instead of an image itself; made by the worker after upload.
+    preview = models.FileField(upload_to="attachments/previews/%Y/%m/", blank=True)
     original_name = models.CharField(_("ファイル名"), max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

@@ -55,7 +55,7 @@ def post_values(post: Post, slug: str, accepted_post_id, can_accept: bool, kinds
             {
                 "pk": item.pk,
                 "name": item.original_name,
-                "is_image": item.content_type.startswith("image/"),
+                "preview": bool(item.preview),
                 "size": item.size,
             }
             for item in post.attachments.all()

@@ -1,7 +1,10 @@
 """Every write in groups: proposals, memberships, topics, posts, reactions, read state, watches,
 flags and moderation. Each runs in one transaction and publishes after commit."""
 
+from functools import partial
+
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -9,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityhall import markdown, realtime
+from cityhall.uploads import delete_unless_committed
 from groups import policies, selectors
 from groups.attachments import check_upload
 from groups.chat.models import Room, room_channel_group
@@ -31,6 +35,7 @@ from groups.models import (
     WatchLevel,
 )
 from groups.slugs import new_slug
+from groups.tasks import attachment_preview_make
 from members import selectors as member_selectors
 from members.models import Notification, User
 from members.services import notification_create, notifications_create
@@ -282,18 +287,23 @@ def _add_post(
 
 
 def _attach(post: Post, files) -> None:
+    """Check every file before storing any; what is stored goes away if the post rolls back.
+    Images get their preview from the worker, after commit."""
     files = list(files)
     if len(files) > 5:
         raise ValidationError(_("添付できるファイルは1つの投稿につき5つまでです。"))
-    for upload in files:
-        checked = check_upload(upload)
-        Attachment.objects.create(
+    checked = [check_upload(upload) for upload in files]
+    for upload, found in zip(files, checked, strict=True):
+        item = Attachment.objects.create(
             post=post,
-            file=upload,
-            original_name=upload.name[:200],
-            content_type=checked.content_type,
+            file=File(upload, name=found.name),
+            original_name=found.name,
+            content_type=found.content_type,
             size=upload.size,
         )
+        delete_unless_committed(item.file.storage, item.file.name)
+        if found.is_image:
+            transaction.on_commit(partial(attachment_preview_make.enqueue, attachment_id=item.pk))
 
 
 class EditConflict(ValidationError):

@@ -34,6 +34,12 @@ urlpatterns = [
     path("groups/<slug:slug>/p/<int:post_id>/accept", views.accept, name="accept"),
     path("groups/<slug:slug>/p/<int:post_id>/flag", views.flag, name="flag"),
     path(
+        "groups/<slug:slug>/files/<int:attachment_id>/preview/",
+        views.attachment,
+        {"preview": True},
+        name="attachment_preview",
+    ),
+    path(
         "groups/<slug:slug>/files/<int:attachment_id>/<str:name>",
         views.attachment,
         name="attachment",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groups import forms, policies, rendering, selectors, services
+from groups.attachments import PREVIEW_TYPE, served_name
 from groups.models import (
     Attachment,
     Group,
@@ -473,7 +474,10 @@ def flag(request, slug: str, post_id: int):
     )
 
 
-def attachment(request, slug: str, attachment_id: int, name: str):
+def attachment(request, slug: str, attachment_id: int, name: str = "", preview: bool = False):
+    """An attached file, or with ``preview`` the small image shown inline in its post. Served
+    under a name whose extension agrees with the type found in its content; only images are
+    shown inline, everything else is a download."""
     access = _readable(request, slug)
     item = (
         Attachment.objects.filter(pk=attachment_id, post__topic__group=access.group)
@@ -484,15 +488,18 @@ def attachment(request, slug: str, attachment_id: int, name: str):
         item is None
         or item.post.is_deleted
         or not policies.can_see_post(request.user, item.post, access.membership)
+        or (preview and not item.preview)
     ):
         raise Http404
+    file, content_type = (item.preview, PREVIEW_TYPE) if preview else (item.file, item.content_type)
     try:
-        response = FileResponse(item.file.open("rb"), content_type=item.content_type,
-                                as_attachment=not item.content_type.startswith("image/"),
-                                filename=item.original_name)  # fmt: skip
+        response = FileResponse(file.open("rb"), content_type=content_type,
+                                as_attachment=not content_type.startswith("image/"),
+                                filename=served_name(item.original_name, content_type))  # fmt: skip
     except FileNotFoundError as missing:
         raise Http404 from missing
     response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -11,8 +11,9 @@ from django.forms.utils import flatatt
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ImageOps
 
+from cityhall.uploads import open_image
 from members import domains, handles, selectors, services
 from members.models import Organization, Posting, User, WorkField, handle_taken
 
@@ -269,17 +270,19 @@ AVATAR_SIZE = (512, 512)
 
 def avatar_thumbnail(upload) -> ContentFile:
     """The uploaded image as a PNG of at most 512×512, turned upright, without its metadata
-    (EXIF may carry where a photo was taken)."""
-    try:
-        with Image.open(upload) as image:
-            if image.format not in {"PNG", "JPEG", "GIF", "WEBP"}:
-                raise ValidationError(_("PNG、JPEG、GIF、WebP の画像を選んでください。"))
-            image = ImageOps.exif_transpose(image).convert("RGBA")
+    (EXIF may carry where a photo was taken). Its size is checked from the header first; a JPEG
+    is decoded at a reduced scale, other formats are reduced right after decoding."""
+    upload.seek(0)
+    with open_image(upload, max_pixels=settings.AVATAR_MAX_PIXELS, draft_size=AVATAR_SIZE) as image:
+        try:
+            if image.mode in ("1", "P", "PA"):  # else resized by nearest neighbour
+                image = image.convert("RGBA")
             image.thumbnail(AVATAR_SIZE)
-            buffer = io.BytesIO()
-            image.save(buffer, "PNG", optimize=True)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
-        raise ValidationError(_("画像として読み込めませんでした。")) from error
+            image = ImageOps.exif_transpose(image).convert("RGBA")
+        except (OSError, ValueError) as error:
+            raise ValidationError(_("画像として読み込めませんでした。")) from error
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG", optimize=True)
     return ContentFile(buffer.getvalue(), name="avatar.png")
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityhall import realtime
+from cityhall.uploads import delete_after_commit, delete_unless_committed
 from members import domains, handles
 from members.models import (
     FormerHandle,
@@ -174,19 +175,30 @@ def profile_update(
     if private_fields is not None:
         for name, _label in User.PRIVATE_FIELD_CHOICES:
             setattr(member, f"hide_{name}", name in private_fields)
-    if clear_avatar and member.avatar:
-        member.avatar.delete(save=False)
+    replaced_avatar = member.avatar.name if clear_avatar or avatar is not None else ""
+    if clear_avatar:
         member.avatar = ""
     if avatar is not None:
         member.avatar = avatar
     member.full_clean(exclude=["password"])
     member.save()
+    _avatar_files_follow_the_transaction(member, replaced_avatar, new=avatar is not None)
     if work_fields is not None:
         member.work_fields.set(work_fields)
     _roll_posting(member, record_as_transfer=record_as_transfer, current_since=current_since)
     if handle is not None:
         member.handle = member_handle_change(member=member, handle=handle).handle
     return member
+
+
+def _avatar_files_follow_the_transaction(member: User, replaced: str, *, new: bool) -> None:
+    """A new icon's file goes away if the profile's save rolls back; the one it replaced (or
+    that was cleared), only once the save has committed."""
+    storage = member.avatar.storage
+    if new:
+        delete_unless_committed(storage, member.avatar.name)
+    if replaced:
+        delete_after_commit(storage, replaced)
 
 
 def _open_posting(member: User, started_on) -> Posting:

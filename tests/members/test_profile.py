@@ -3,10 +3,14 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from cityhall.testing.images import png
+from members import services
+from members.forms import avatar_thumbnail
 from members.models import Posting, WorkField
 from tests.factories import MemberFactory, organization
 
@@ -258,3 +262,71 @@ def test_unverified_accounts_are_invisible_to_members(member_client):
 def test_the_add_posting_page_offers_every_organization(member_client):
     page = member_client.get(reverse("members:posting_add")).content.decode()
     assert page.count("<option") > 1800 and "以前の所属を追加" in page
+
+
+# --- icon uploads: bounded decoding, and files that follow the transaction ------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def _stored(media) -> list[str]:
+    return sorted(str(p.relative_to(media)) for p in media.rglob("*") if p.is_file())
+
+
+def test_an_avatar_bomb_is_refused_from_its_header(member_client, member, media):
+    bomb = SimpleUploadedFile("icon.png", png(12000, 12000, "L"), content_type="image/png")
+    response = member_client.post(
+        reverse("members:profile"), {**_profile_data(member), "avatar": bomb}
+    )
+    assert response.status_code == 200
+    assert "画像の画素数が大きすぎます。縦×横が12,000,000画素(12メガピクセル)以下" in (
+        response.content.decode()
+    )
+    member.refresh_from_db()
+    assert not member.avatar and _stored(media) == []
+
+
+def test_a_big_jpeg_photo_is_decoded_at_a_reduced_scale_and_accepted(member_client, member, media):
+    buffer = io.BytesIO()
+    Image.new("RGB", (4800, 3200), "#0b5394").save(buffer, "JPEG")  # 15.4 MP, over the limit
+    photo = SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg")
+    response = member_client.post(
+        reverse("members:profile"), {**_profile_data(member), "avatar": photo}
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    with Image.open(member.avatar.open("rb")) as stored:
+        assert stored.size == (512, 341)
+
+
+def test_a_new_avatar_is_removed_when_the_profile_save_fails(member, media):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services.profile_update(member=member, data={}, avatar=avatar_thumbnail(_png()))
+        assert len(_stored(media)) == 1
+        Posting.objects.create(
+            member=member, organization=member.organization, started_on=date.today()
+        )
+    assert _stored(media) == []
+
+
+def test_a_replaced_avatar_file_is_removed_after_commit(member, media, committing):
+    with committing():
+        services.profile_update(member=member, data={}, avatar=avatar_thumbnail(_png()))
+    first = member.avatar.name
+    with committing():
+        services.profile_update(member=member, data={}, avatar=avatar_thumbnail(_png()))
+    assert _stored(media) == [member.avatar.name] and member.avatar.name != first
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services.profile_update(member=member, data={}, clear_avatar=True)
+        Posting.objects.create(
+            member=member, organization=member.organization, started_on=date.today()
+        )
+    member.refresh_from_db()
+    assert _stored(media) == [member.avatar.name]  # the rollback kept it
+    with committing():
+        services.profile_update(member=member, data={}, clear_avatar=True)
+    assert _stored(media) == []
