@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from cityhall import markdown, realtime
+from cityhall import markdown, ratelimits, realtime
 from groups import policies, selectors
 from groups.attachments import check_upload
 from groups.chat.models import Room, room_channel_group
@@ -34,7 +34,7 @@ from groups.models import (
 from members import selectors as member_selectors
 from members.directory import romanize
 from members.models import Notification, User
-from members.services import notification_create, notifications_create
+from members.services import member_access_changed, notification_create, notifications_create
 
 # --- groups and memberships ---------------------------------------------------------------
 
@@ -51,6 +51,7 @@ def _slug_for(name: str) -> str:
 
 @transaction.atomic
 def group_propose(*, proposer: User, name: str, description: str, kind: str, reason: str) -> Group:
+    ratelimits.hit("propose", proposer)
     group = Group(
         name=name.strip(),
         description=description.strip(),
@@ -66,6 +67,7 @@ def group_propose(*, proposer: User, name: str, description: str, kind: str, rea
 
 @transaction.atomic
 def group_decide(*, reviewer: User, group: Group, approve: bool, message: str) -> Group:
+    ratelimits.hit("moderation", reviewer)
     if not policies.can_review_proposals(reviewer):
         raise PermissionDenied
     group = Group.objects.select_for_update().get(pk=group.pk)
@@ -83,6 +85,7 @@ def group_decide(*, reviewer: User, group: Group, approve: bool, message: str) -
 
 @transaction.atomic
 def group_join(*, member: User, group: Group) -> Membership:
+    ratelimits.hit("membership", member)
     if not policies.can_join(member, group, None):
         raise PermissionDenied
     membership, _created = Membership.objects.get_or_create(group=group, member=member)
@@ -91,6 +94,7 @@ def group_join(*, member: User, group: Group) -> Membership:
 
 @transaction.atomic
 def group_leave(*, member: User, group: Group) -> None:
+    ratelimits.hit("membership", member)
     membership = Membership.objects.select_for_update().filter(group=group, member=member).first()
     if membership is None:
         return
@@ -105,6 +109,7 @@ def group_leave(*, member: User, group: Group) -> None:
 
 @transaction.atomic
 def join_request_create(*, member: User, group: Group, message: str) -> JoinRequest:
+    ratelimits.hit("membership", member)
     if not policies.can_request_to_join(member, group, None):
         raise PermissionDenied
     request, created = JoinRequest.objects.get_or_create(
@@ -120,6 +125,7 @@ def join_request_create(*, member: User, group: Group, message: str) -> JoinRequ
 
 @transaction.atomic
 def join_request_decide(*, moderator: User, request: JoinRequest, approve: bool) -> None:
+    ratelimits.hit("moderation", moderator)
     request = JoinRequest.objects.select_for_update().select_related("group").get(pk=request.pk)
     _require_moderator(moderator, request.group)
     if request.status != JoinRequest.Status.PENDING:
@@ -135,6 +141,7 @@ def join_request_decide(*, moderator: User, request: JoinRequest, approve: bool)
 
 @transaction.atomic
 def invitation_create(*, inviter: User, group: Group, invitee: User) -> Invitation:
+    ratelimits.hit("moderation", inviter)
     _require_moderator(inviter, group)
     if group.memberships.filter(member=invitee).exists():
         raise ValidationError(
@@ -151,6 +158,7 @@ def invitation_create(*, inviter: User, group: Group, invitee: User) -> Invitati
 
 @transaction.atomic
 def invitation_answer(*, member: User, invitation: Invitation, accept: bool) -> None:
+    ratelimits.hit("membership", member)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.member_id != member.pk or invitation.status != Invitation.Status.PENDING:
         raise PermissionDenied
@@ -162,6 +170,7 @@ def invitation_answer(*, member: User, invitation: Invitation, accept: bool) -> 
 
 @transaction.atomic
 def membership_set_role(*, actor: User, membership: Membership, role: str) -> None:
+    ratelimits.hit("moderation", actor)
     if not policies.can_manage(actor, membership.group, _membership(actor, membership.group)):
         raise PermissionDenied
     owners = membership.group.memberships.filter(role=Membership.Role.OWNER)
@@ -175,6 +184,7 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> No
 
 @transaction.atomic
 def membership_remove(*, actor: User, membership: Membership, reason: str) -> None:
+    ratelimits.hit("moderation", actor)
     _require_moderator(actor, membership.group)
     if membership.role == Membership.Role.OWNER:
         raise ValidationError(_("オーナーは外せません。先に役割を変えてください。"))
@@ -187,6 +197,7 @@ def membership_remove(*, actor: User, membership: Membership, reason: str) -> No
 
 @transaction.atomic
 def membership_suspend(*, actor: User, membership: Membership, until, reason: str) -> None:
+    ratelimits.hit("moderation", actor)
     _require_moderator(actor, membership.group)
     membership.suspended_until = until
     membership.save(update_fields=["suspended_until"])
@@ -201,6 +212,7 @@ def membership_suspend(*, actor: User, membership: Membership, until, reason: st
 def topic_create(
     *, author: User, group: Group, title: str, body: str, tags=(), is_question=False, files=()
 ) -> Topic:
+    ratelimits.hit("post", author)
     if not policies.can_post(author, group, _membership(author, group)):
         raise PermissionDenied
     topic = Topic(group=group, author=author, title=title.strip(), is_question=is_question)
@@ -215,6 +227,7 @@ def topic_create(
 def post_create(
     *, author: User, topic: Topic, body: str, reply_to: Post | None = None, files=()
 ) -> Post:
+    ratelimits.hit("post", author)
     topic = Topic.objects.select_for_update().select_related("group").get(pk=topic.pk)
     if not policies.can_post(author, topic.group, _membership(author, topic.group), topic):
         raise PermissionDenied
@@ -266,6 +279,7 @@ def _attach(post: Post, files) -> None:
 
 @transaction.atomic
 def post_edit(*, editor: User, post: Post, body: str, title: str | None = None) -> Post:
+    ratelimits.hit("edit", editor)
     post = Post.objects.select_for_update().select_related("topic__group").get(pk=post.pk)
     if not policies.can_edit_post(editor, post, _membership(editor, post.topic.group)):
         raise PermissionDenied
@@ -292,6 +306,7 @@ def post_edit(*, editor: User, post: Post, body: str, title: str | None = None) 
 
 @transaction.atomic
 def post_delete(*, actor: User, post: Post, reason: str) -> None:
+    ratelimits.hit("edit", actor)
     post = Post.objects.select_for_update().select_related("topic__group").get(pk=post.pk)
     group = post.topic.group
     membership = _membership(actor, group)
@@ -312,6 +327,7 @@ def post_delete(*, actor: User, post: Post, reason: str) -> None:
 @transaction.atomic
 def reaction_toggle(*, member: User, post: Post, kind: str) -> bool:
     """Add the reaction, or take it back if it was there. Returns whether it is on now."""
+    ratelimits.hit("reaction", member)
     if kind not in Reaction.Kind.values:
         raise ValidationError(_("その反応は使えません。"))
     if not policies.can_see_post(member, post, _membership(member, post.topic.group)):
@@ -325,6 +341,7 @@ def reaction_toggle(*, member: User, post: Post, kind: str) -> bool:
 
 @transaction.atomic
 def bookmark_toggle(*, member: User, post: Post) -> bool:
+    ratelimits.hit("reaction", member)
     if not policies.can_see_post(member, post, _membership(member, post.topic.group)):
         raise PermissionDenied
     deleted, _rows = Bookmark.objects.filter(post=post, member=member).delete()
@@ -337,6 +354,7 @@ def bookmark_toggle(*, member: User, post: Post) -> bool:
 @transaction.atomic
 def answer_accept(*, actor: User, topic: Topic, post: Post | None) -> None:
     """Mark ``post`` as the accepted answer of ``topic`` (None takes the mark away)."""
+    ratelimits.hit("reaction", actor)
     topic = Topic.objects.select_for_update().select_related("group").get(pk=topic.pk)
     if not policies.can_accept_answer(actor, topic, _membership(actor, topic.group)):
         raise PermissionDenied
@@ -384,6 +402,7 @@ def topic_mark_read(*, member: User, topic: Topic, number: int, known: int | Non
 def watch_set(
     *, member: User, level: str, group: Group | None = None, topic: Topic | None = None
 ) -> None:
+    ratelimits.hit("membership", member)
     if level not in WatchLevel.values:
         raise ValidationError(_("通知の設定が正しくありません。"))
     target_group = group or topic.group
@@ -399,6 +418,7 @@ def watch_set(
 
 @transaction.atomic
 def flag_create(*, flagger: User, post: Post, reason: str, note: str = "") -> Flag:
+    ratelimits.hit("flag", flagger)
     if not policies.can_see_post(flagger, post, _membership(flagger, post.topic.group)):
         raise PermissionDenied
     flag = Flag(post=post, flagger=flagger, reason=reason, note=note.strip())
@@ -413,6 +433,7 @@ def flag_create(*, flagger: User, post: Post, reason: str, note: str = "") -> Fl
 
 @transaction.atomic
 def flag_resolve(*, moderator: User, flag: Flag, hide_post: bool) -> None:
+    ratelimits.hit("moderation", moderator)
     flag = Flag.objects.select_for_update().select_related("post__topic__group").get(pk=flag.pk)
     group = flag.post.topic.group
     _require_moderator(moderator, group)
@@ -448,6 +469,7 @@ TOPIC_ACTIONS = {
 
 @transaction.atomic
 def topic_moderate(*, actor: User, topic: Topic, action: str, reason: str = "") -> None:
+    ratelimits.hit("moderation", actor)
     _require_moderator(actor, topic.group)
     if action not in TOPIC_ACTIONS:
         raise ValidationError(_("その操作はできません。"))
@@ -458,6 +480,7 @@ def topic_moderate(*, actor: User, topic: Topic, action: str, reason: str = "") 
 
 @transaction.atomic
 def topic_move(*, actor: User, topic: Topic, to_group: Group, reason: str = "") -> None:
+    ratelimits.hit("moderation", actor)
     _require_moderator(actor, topic.group)
     _require_moderator(actor, to_group)
     from_group = topic.group
@@ -474,9 +497,13 @@ def topic_move(*, actor: User, topic: Topic, to_group: Group, reason: str = "") 
 
 
 def chat_access_changed(group: Group, member: User | None = None) -> None:
-    """Tell the group's chat room, after commit, to close the sockets of ``member`` (or of
-    everyone, for None) that may no longer be there."""
-    event = {"type": "chat.access", "member": member and member.pk}
+    """After commit, close the sockets that may no longer be open: every socket of ``member``
+    (chat and topic sockets alike) checks its access again; for None, everyone in the group's
+    chat room does."""
+    if member is not None:
+        member_access_changed(member=member)
+        return
+    event = {"type": "chat.access", "member": None}
     for room_id in Room.objects.filter(group=group).values_list("pk", flat=True):
         realtime.publish_on_commit(room_channel_group(room_id), event)
 
