@@ -44,11 +44,9 @@ def hit(name: str, member) -> None:
             raise RateLimited(max(1, math.ceil(reset_at - time.time())))
 
 
-def form_status(form, default: int = 200) -> int:
-    """The status of a form page shown again: 429 when a write was refused for speed."""
-    if form.has_error(NON_FIELD_ERRORS, code="rate_limited"):
-        return 429
-    return 400 if form.errors else default
+def form_status(form, otherwise: int) -> int:
+    """429 for a form shown again because its write was refused for speed, else ``otherwise``."""
+    return 429 if form.has_error(NON_FIELD_ERRORS, code="rate_limited") else otherwise
 
 
 class RateLimitedMiddleware:
@@ -64,11 +62,10 @@ class RateLimitedMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, RateLimited):
             return None
-        headers = {"Retry-After": str(exception.retry_after)}
+        message = exception.messages[0]
         if wants_json(request):
-            body = {"error": "rate_limited", "message": exception.messages[0]}
-            return JsonResponse(body, status=429, headers=headers)
-        response = render(request, "rate_limited.html", {"message": exception.messages[0]},
-                          status=429)  # fmt: skip
-        response.headers.update(headers)
+            response = JsonResponse({"error": "rate_limited", "message": message}, status=429)
+        else:
+            response = render(request, "rate_limited.html", {"message": message}, status=429)
+        response["Retry-After"] = str(exception.retry_after)
         return response

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cityhall import ratelimits
 from groups import forms, policies, rendering, selectors, services
 from groups.models import (
     Attachment,
@@ -47,6 +48,8 @@ def _post(request, access, post_id: int) -> Post:
 
 
 def _errors(request, error: ValidationError) -> None:
+    if isinstance(error, ratelimits.RateLimited):
+        raise error  # a 429 page (ratelimits.RateLimitedMiddleware)
     for message in error.messages:
         messages.error(request, message)
 
@@ -77,7 +80,8 @@ def propose(request):
                 request, _("グループを提案しました。サイトのモデレーターが確認します。")
             )
             return redirect("groups:detail", group.slug)
-    return render(request, "groups/propose.html", {"form": form})
+    return render(request, "groups/propose.html", {"form": form},
+                  status=ratelimits.form_status(form, 200))  # fmt: skip
 
 
 def proposals(request):
@@ -268,7 +272,7 @@ def topic_new(request, slug: str):
             form.add_error(None, error)
         else:
             return redirect("groups:topic", slug, topic.pk)
-    status = 400 if form.errors else 200
+    status = ratelimits.form_status(form, 400 if form.errors else 200)
     return render(request, "groups/topic_new.html", _group_context(request, access, form=form),
                   status=status)  # fmt: skip
 
@@ -361,7 +365,8 @@ def post_edit(request, slug: str, post_id: int):
         else:
             return redirect(services.post_url(post))
     return render(request, "groups/post_edit.html",
-                  _group_context(request, access, post=post, form=form))  # fmt: skip
+                  _group_context(request, access, post=post, form=form),
+                  status=ratelimits.form_status(form, 200))  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])

@@ -41,6 +41,7 @@ def rate_limits(settings):
     """The per-member write limits on, with fresh windows: ids are reused between tests, and
     so would be the windows keyed by them."""
     settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMITS = dict(settings.RATE_LIMITS)  # a test may change one in place
     ratelimits.windows.reset()
     yield settings.RATE_LIMITS
     ratelimits.windows.reset()
