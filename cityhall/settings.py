@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cityhall.middleware.MembersOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cityhall.ratelimits.RateLimitedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
@@ -138,10 +139,26 @@ CACHES["fragments"] = {
     "OPTIONS": {"MAX_ENTRIES": 20_000},
 }
 
-# Chat (groups.chat): sends per member, and how often a socket compares itself with the room.
-CHAT_SEND_LIMIT = env.str("CHAT_SEND_LIMIT", default="10 per 10 seconds")
+# Chat (groups.chat): how often a socket compares itself with the room.
 CHAT_HEAD_CHECK_SECONDS = env.float("CHAT_HEAD_CHECK_SECONDS", default=10.0)
 CHAT_PRESENCE_SECONDS = env.float("CHAT_PRESENCE_SECONDS", default=30.0)  # stale after 3×
+
+# Writes per member (cityhall.ratelimits), in the limits library's notation; several limits
+# join with ";". Generous for a person, tight for a script: a burst of 900 edits gets 20 in.
+RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+RATE_LIMITS = {
+    "chat-send": env.str("CHAT_SEND_LIMIT", default="10 per 10 seconds"),
+    "chat-change": "20 per 10 seconds; 120 per 10 minutes",  # edits, deletes, reactions
+    "chat-read": "30 per 10 seconds",
+    "post": "10 per minute; 60 per hour",  # new topics and replies
+    "edit": "20 per minute; 200 per hour",  # edits and deletions of posts
+    "reaction": "30 per minute; 300 per hour",  # reactions, bookmarks, accepted answers
+    "flag": "10 per 10 minutes; 30 per day",
+    "membership": "30 per 10 minutes",  # join, leave, requests, invitations, watching
+    "propose": "5 per hour; 20 per day",
+    "moderation": "60 per minute",  # a moderator's actions on members, topics, posts, flags
+    "profile": "30 per 10 minutes",  # profile, department history, notification settings
+}
 RATE_LIMIT_STORAGE = REDIS_URL or "memory://"
 
 MEILISEARCH_URL = env.str("MEILISEARCH_URL", default="")

@@ -1,5 +1,9 @@
+from importlib import import_module
+from types import SimpleNamespace
+
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.contrib import auth
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
@@ -40,3 +44,18 @@ def scope_language(scope) -> str:
         except LookupError:
             continue
     return settings.LANGUAGE_CODE
+
+
+def session_member(scope):
+    """The verified member the socket's session belongs to now, read afresh from the session
+    store and the database: None once the member logged out, the account was deactivated or
+    the password changed (Django's own session check, as for the next HTTP request)."""
+    session = scope.get("session")
+    key = session.session_key if session is not None else None
+    if not key:
+        return None
+    store = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    user = auth.get_user(SimpleNamespace(session=store))
+    if user.pk != scope["member"].pk or not policies.is_verified_member(user):
+        return None
+    return user

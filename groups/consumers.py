@@ -24,19 +24,26 @@ class TopicConsumer(ListenOnlyConsumer):
     was accepted).
 
     It subscribes first and then says how far the topic goes, so a client that missed replies
-    while (re)connecting can fetch them: nothing posted in between is lost."""
+    while (re)connecting can fetch them: nothing posted in between is lost. It closes (4403)
+    when the reader may no longer see the topic, e.g. after removal from a closed group."""
+
+    topic_id: int
 
     async def connect(self):
-        topic_id = int(self.scope["url_route"]["kwargs"]["topic_id"])
-        topic = await database_sync_to_async(_followable)(self.scope["member"], topic_id)
+        self.topic_id = int(self.scope["url_route"]["kwargs"]["topic_id"])
+        topic = await database_sync_to_async(_followable)(self.scope["member"], self.topic_id)
         if topic is None:
             await self.accept()
             await self.close(code=FORBIDDEN)
             return
-        await self.subscribe(realtime.group_name("topic", topic_id))
+        await self.follow_member()
+        await self.follow(realtime.group_name("topic", self.topic_id))
         await self.accept()
-        highest = await database_sync_to_async(_highest)(topic_id)
+        highest = await database_sync_to_async(_highest)(self.topic_id)
         await self.send_json({"type": "topic.state", "highest": highest})
+
+    def still_allowed(self, member) -> bool:
+        return _followable(member, self.topic_id) is not None
 
     async def post_created(self, event):
         await self.send_json({"type": "post.created", "number": event["number"]})

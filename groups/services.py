@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cityhall import markdown, realtime
+from cityhall import markdown, ratelimits, realtime
 from cityhall.uploads import delete_unless_committed
 from groups import policies, selectors
 from groups.attachments import check_upload
@@ -38,7 +38,7 @@ from groups.slugs import new_slug
 from groups.tasks import attachment_preview_make
 from members import selectors as member_selectors
 from members.models import Notification, User
-from members.services import notification_create, notifications_create
+from members.services import member_access_changed, notification_create, notifications_create
 
 # --- groups and memberships ---------------------------------------------------------------
 
@@ -49,6 +49,7 @@ def _slug_for(name: str) -> str:
 
 @transaction.atomic
 def group_propose(*, proposer: User, name: str, description: str, kind: str, reason: str) -> Group:
+    ratelimits.hit("propose", proposer)
     group = Group(
         name=name.strip(),
         description=description.strip(),
@@ -64,6 +65,7 @@ def group_propose(*, proposer: User, name: str, description: str, kind: str, rea
 
 @transaction.atomic
 def group_decide(*, reviewer: User, group: Group, approve: bool, message: str) -> Group:
+    ratelimits.hit("moderation", reviewer)
     if not policies.can_review_proposals(reviewer):
         raise PermissionDenied
     group = Group.objects.select_for_update().get(pk=group.pk)
@@ -81,6 +83,7 @@ def group_decide(*, reviewer: User, group: Group, approve: bool, message: str) -
 
 @transaction.atomic
 def group_join(*, member: User, group: Group) -> Membership:
+    ratelimits.hit("membership", member)
     if not policies.can_join(member, group, None):
         raise PermissionDenied
     membership, _created = Membership.objects.get_or_create(group=group, member=member)
@@ -89,6 +92,7 @@ def group_join(*, member: User, group: Group) -> Membership:
 
 @transaction.atomic
 def group_leave(*, member: User, group: Group) -> None:
+    ratelimits.hit("membership", member)
     membership = Membership.objects.select_for_update().filter(group=group, member=member).first()
     if membership is None:
         return
@@ -103,6 +107,7 @@ def group_leave(*, member: User, group: Group) -> None:
 
 @transaction.atomic
 def join_request_create(*, member: User, group: Group, message: str) -> JoinRequest:
+    ratelimits.hit("membership", member)
     if not policies.can_request_to_join(member, group, None):
         raise PermissionDenied
     request, created = JoinRequest.objects.get_or_create(
@@ -118,6 +123,7 @@ def join_request_create(*, member: User, group: Group, message: str) -> JoinRequ
 
 @transaction.atomic
 def join_request_decide(*, moderator: User, request: JoinRequest, approve: bool) -> None:
+    ratelimits.hit("moderation", moderator)
     request = JoinRequest.objects.select_for_update().select_related("group").get(pk=request.pk)
     _require_moderator(moderator, request.group)
     if request.status != JoinRequest.Status.PENDING:
@@ -133,6 +139,7 @@ def join_request_decide(*, moderator: User, request: JoinRequest, approve: bool)
 
 @transaction.atomic
 def invitation_create(*, inviter: User, group: Group, invitee: User) -> Invitation:
+    ratelimits.hit("moderation", inviter)
     _require_moderator(inviter, group)
     if group.memberships.filter(member=invitee).exists():
         raise ValidationError(
@@ -149,6 +156,7 @@ def invitation_create(*, inviter: User, group: Group, invitee: User) -> Invitati
 
 @transaction.atomic
 def invitation_answer(*, member: User, invitation: Invitation, accept: bool) -> None:
+    ratelimits.hit("membership", member)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.member_id != member.pk or invitation.status != Invitation.Status.PENDING:
         raise PermissionDenied
@@ -160,6 +168,7 @@ def invitation_answer(*, member: User, invitation: Invitation, accept: bool) -> 
 
 @transaction.atomic
 def membership_set_role(*, actor: User, membership: Membership, role: str) -> None:
+    ratelimits.hit("moderation", actor)
     if not policies.can_manage(actor, membership.group, _membership(actor, membership.group)):
         raise PermissionDenied
     owners = membership.group.memberships.filter(role=Membership.Role.OWNER)
@@ -173,6 +182,7 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> No
 
 @transaction.atomic
 def membership_remove(*, actor: User, membership: Membership, reason: str) -> None:
+    ratelimits.hit("moderation", actor)
     _require_moderator(actor, membership.group)
     if membership.role == Membership.Role.OWNER:
         raise ValidationError(_("オーナーは外せません。先に役割を変えてください。"))
@@ -185,6 +195,7 @@ def membership_remove(*, actor: User, membership: Membership, reason: str) -> No
 
 @transaction.atomic
 def membership_suspend(*, actor: User, membership: Membership, until, reason: str) -> None:
+    ratelimits.hit("moderation", actor)
     _require_moderator(actor, membership.group)
     membership.suspended_until = until
     membership.save(update_fields=["suspended_until"])
@@ -209,6 +220,7 @@ def topic_create(
 ) -> Topic:
     """A new topic with its first post. Sent again with the same ``client_id`` (a double
     submission), it returns the topic the first one made."""
+    ratelimits.hit("post", author)
     if not policies.can_post(author, group, _membership(author, group)):
         raise PermissionDenied
     if client_id and (existing := _topic_by_client_id(author, client_id)):
@@ -245,6 +257,7 @@ def post_create(
 ) -> Post:
     """A reply. Sent again with the same ``client_id`` (a double submission), it returns the
     post the first one made: the topic's row lock makes the second wait for the first."""
+    ratelimits.hit("post", author)
     topic = Topic.objects.select_for_update().select_related("group").get(pk=topic.pk)
     if client_id:
         existing = Post.objects.filter(topic=topic, author=author, client_id=client_id).first()
@@ -326,6 +339,7 @@ def post_edit(
     """Save an edit. ``version`` is the post's version the editor's form started from; if the
     post has been edited since, nothing is saved and EditConflict says what it is now. (None:
     the caller edits the post as it is now.)"""
+    ratelimits.hit("edit", editor)
     post = Post.objects.select_for_update().select_related("topic__group").get(pk=post.pk)
     if not policies.can_edit_post(editor, post, _membership(editor, post.topic.group)):
         raise PermissionDenied
@@ -357,6 +371,7 @@ def post_edit(
 def post_delete(*, actor: User, post: Post, reason: str) -> None:
     """Delete a post: it stays as a numbered "deleted" line with the reason; its text is shown
     nowhere again (see policies.can_see_post_text). Open pages of the topic drop it live."""
+    ratelimits.hit("edit", actor)
     post = Post.objects.select_for_update().select_related("topic__group").get(pk=post.pk)
     group = post.topic.group
     membership = _membership(actor, group)
@@ -381,6 +396,7 @@ def post_delete(*, actor: User, post: Post, reason: str) -> None:
 @transaction.atomic
 def reaction_toggle(*, member: User, post: Post, kind: str) -> bool:
     """Add the reaction, or take it back if it was there. Returns whether it is on now."""
+    ratelimits.hit("reaction", member)
     if kind not in Reaction.Kind.values:
         raise ValidationError(_("その反応は使えません。"))
     if not policies.can_see_post(member, post, _membership(member, post.topic.group)):
@@ -394,6 +410,7 @@ def reaction_toggle(*, member: User, post: Post, kind: str) -> bool:
 
 @transaction.atomic
 def bookmark_toggle(*, member: User, post: Post) -> bool:
+    ratelimits.hit("reaction", member)
     if not policies.can_see_post(member, post, _membership(member, post.topic.group)):
         raise PermissionDenied
     deleted, _rows = Bookmark.objects.filter(post=post, member=member).delete()
@@ -406,6 +423,7 @@ def bookmark_toggle(*, member: User, post: Post) -> bool:
 @transaction.atomic
 def answer_accept(*, actor: User, topic: Topic, post: Post | None) -> None:
     """Mark ``post`` as the accepted answer of ``topic`` (None takes the mark away)."""
+    ratelimits.hit("reaction", actor)
     topic = Topic.objects.select_for_update().select_related("group").get(pk=topic.pk)
     if not policies.can_accept_answer(actor, topic, _membership(actor, topic.group)):
         raise PermissionDenied
@@ -453,6 +471,7 @@ def topic_mark_read(*, member: User, topic: Topic, number: int, known: int | Non
 def watch_set(
     *, member: User, level: str, group: Group | None = None, topic: Topic | None = None
 ) -> None:
+    ratelimits.hit("membership", member)
     if level not in WatchLevel.values:
         raise ValidationError(_("通知の設定が正しくありません。"))
     target_group = group or topic.group
@@ -468,6 +487,7 @@ def watch_set(
 
 @transaction.atomic
 def flag_create(*, flagger: User, post: Post, reason: str, note: str = "") -> Flag:
+    ratelimits.hit("flag", flagger)
     if not policies.can_see_post(flagger, post, _membership(flagger, post.topic.group)):
         raise PermissionDenied
     flag = Flag(post=post, flagger=flagger, reason=reason, note=note.strip())
@@ -482,6 +502,7 @@ def flag_create(*, flagger: User, post: Post, reason: str, note: str = "") -> Fl
 
 @transaction.atomic
 def flag_resolve(*, moderator: User, flag: Flag, hide_post: bool) -> None:
+    ratelimits.hit("moderation", moderator)
     flag = Flag.objects.select_for_update().select_related("post__topic__group").get(pk=flag.pk)
     group = flag.post.topic.group
     _require_moderator(moderator, group)
@@ -517,6 +538,7 @@ TOPIC_ACTIONS = {
 
 @transaction.atomic
 def topic_moderate(*, actor: User, topic: Topic, action: str, reason: str = "") -> None:
+    ratelimits.hit("moderation", actor)
     _require_moderator(actor, topic.group)
     if action not in TOPIC_ACTIONS:
         raise ValidationError(_("その操作はできません。"))
@@ -527,6 +549,7 @@ def topic_moderate(*, actor: User, topic: Topic, action: str, reason: str = "") 
 
 @transaction.atomic
 def topic_move(*, actor: User, topic: Topic, to_group: Group, reason: str = "") -> None:
+    ratelimits.hit("moderation", actor)
     _require_moderator(actor, topic.group)
     _require_moderator(actor, to_group)
     from_group = topic.group
@@ -543,9 +566,13 @@ def topic_move(*, actor: User, topic: Topic, to_group: Group, reason: str = "") 
 
 
 def chat_access_changed(group: Group, member: User | None = None) -> None:
-    """Tell the group's chat room, after commit, to close the sockets of ``member`` (or of
-    everyone, for None) that may no longer be there."""
-    event = {"type": "chat.access", "member": member and member.pk}
+    """After commit, close the sockets that may no longer be open: every socket of ``member``
+    (chat and topic sockets alike) checks its access again; for None, everyone in the group's
+    chat room does."""
+    if member is not None:
+        member_access_changed(member=member)
+        return
+    event = {"type": "chat.access", "member": None}
     for room_id in Room.objects.filter(group=group).values_list("pk", flat=True):
         realtime.publish_on_commit(room_channel_group(room_id), event)
 

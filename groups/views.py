@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cityhall import ratelimits
 from groups import forms, policies, rendering, selectors, services
 from groups.attachments import PREVIEW_TYPE, served_name
 from groups.models import (
@@ -48,6 +49,8 @@ def _post(request, access, post_id: int) -> Post:
 
 
 def _errors(request, error: ValidationError) -> None:
+    if isinstance(error, ratelimits.RateLimited):
+        raise error  # a 429 page (ratelimits.RateLimitedMiddleware)
     for message in error.messages:
         messages.error(request, message)
 
@@ -78,7 +81,8 @@ def propose(request):
                 request, _("グループを提案しました。サイトのモデレーターが確認します。")
             )
             return redirect("groups:detail", group.slug)
-    return render(request, "groups/propose.html", {"form": form})
+    return render(request, "groups/propose.html", {"form": form},
+                  status=ratelimits.form_status(form, 200))  # fmt: skip
 
 
 def proposals(request):
@@ -269,7 +273,7 @@ def topic_new(request, slug: str):
             form.add_error(None, error)
         else:
             return redirect("groups:topic", topic.group.slug, topic.pk)
-    status = 400 if form.errors else 200
+    status = ratelimits.form_status(form, 400 if form.errors else 200)
     return render(request, "groups/topic_new.html", _group_context(request, access, form=form),
                   status=status)  # fmt: skip
 
@@ -377,7 +381,7 @@ def post_edit(request, slug: str, post_id: int):
             form.add_error(None, error)
         else:
             return redirect(services.post_url(post))
-    status = 409 if gone or conflict else 400 if form.errors else 200
+    status = 409 if gone or conflict else ratelimits.form_status(form, 400 if form.errors else 200)
     context = _group_context(request, access, post=post, form=form, conflict=conflict)
     if conflict is not None:
         context["conflict_diff"] = selectors.text_diff(conflict.body, form.data["body"])

@@ -57,7 +57,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "display_name", "display_name_kana", "organization__name"]
     autocomplete_fields = ["organization"]
     inlines = [PostingInline]
-    actions = ["confirm_organization", "confirm_organization_and_domain"]
+    actions = ["confirm_organization", "confirm_organization_and_domain", "deactivate"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (
@@ -129,6 +129,17 @@ class UserAdmin(BaseUserAdmin):
                 % {"domains": ", ".join(sorted(set(skipped)))},
                 messages.WARNING,
             )
+
+    @admin.action(description=_("アカウントを無効にする(開いている接続もすぐ閉じる)"))
+    def deactivate(self, request, queryset):
+        for member in queryset.filter(is_active=True):
+            services.member_deactivate(member=member)
+        self.message_user(request, _("無効にしました。"), messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            services.member_access_changed(member=obj)
 
     @admin.display(boolean=True, description=_("メール確認済み"))
     def email_verified(self, member):

@@ -1,6 +1,5 @@
 from channels.db import database_sync_to_async
 
-from cityhall import realtime
 from cityhall.consumers import ListenOnlyConsumer
 from members import selectors
 
@@ -9,7 +8,7 @@ class NotificationConsumer(ListenOnlyConsumer):
     """Streams the member's unread-notification count to the bell in the header."""
 
     async def connect(self):
-        await self.subscribe(realtime.member_group(self.scope["member"].pk))
+        await self.follow_member()
         await self.accept()
         count = await database_sync_to_async(selectors.unread_notification_count)(
             self.scope["member"]

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cityhall import realtime
+from cityhall import ratelimits, realtime
 from cityhall.uploads import delete_after_commit, delete_unless_committed
 from members import domains, handles
 from members.models import (
@@ -165,6 +165,7 @@ def profile_update(
 ) -> User:
     """Save profile fields. Moving to another organization always starts a new posting; a new
     department does too unless the member says it only corrects the current one."""
+    ratelimits.hit("profile", member)
     saved_org_id = User.objects.values_list("organization_id", flat=True).get(pk=member.pk)
     for name, value in data.items():
         setattr(member, name, value)
@@ -251,6 +252,7 @@ def posting_add(
     ended_on,
 ) -> Posting:
     """Record a past posting (one that has ended) in the member's department history."""
+    ratelimits.hit("profile", member)
     posting = Posting(
         member=member,
         organization=organization,
@@ -267,6 +269,7 @@ def posting_add(
 
 @transaction.atomic
 def posting_delete(*, member: User, posting_id: int) -> None:
+    ratelimits.hit("profile", member)
     deleted, _rows = Posting.objects.filter(
         member=member, pk=posting_id, ended_on__isnull=False
     ).delete()
@@ -341,6 +344,7 @@ def _channels_of(member_ids: list[int], kind: str) -> dict[int, tuple[bool, bool
 
 @transaction.atomic
 def notification_preferences_set(*, member: User, choices: dict[str, tuple[bool, bool]]) -> None:
+    ratelimits.hit("profile", member)
     for kind, (in_app, email) in choices.items():
         NotificationPreference.objects.update_or_create(
             member=member, kind=kind, defaults={"in_app": in_app, "email": email}
@@ -384,3 +388,28 @@ def _publish_unread_counts(member_ids: list[int]) -> None:
             realtime.publish(realtime.member_group(member_id), message)
 
     transaction.on_commit(send)
+
+
+# --- the right to use the site ------------------------------------------------------------
+
+
+@transaction.atomic
+def member_deactivate(*, member: User) -> None:
+    """Close the account: it can no longer sign in, and its open sockets close now (4401)."""
+    User.objects.filter(pk=member.pk).update(is_active=False)
+    member.is_active = False
+    member_access_changed(member=member)
+
+
+def member_access_changed(*, member: User) -> None:
+    """After commit, every open socket of ``member`` checks again that the session still gives
+    a verified member who may see what the socket shows, and closes if not (4401 or 4403).
+    Whatever takes a right away calls this: deactivation, leaving or removal from a group, and
+    a site-wide suspension when there is one (add it to policies.is_verified_member)."""
+    realtime.publish_on_commit(realtime.member_group(member.pk), {"type": "member.access"})
+
+
+def member_signed_out(*, member: User, session_key: str) -> None:
+    """The member logged out of one session: that session's sockets close now (4401)."""
+    event = {"type": "member.signed_out", "session": session_key}
+    realtime.publish(realtime.member_group(member.pk), event)

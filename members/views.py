@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cityhall import policies
+from cityhall import policies, ratelimits
 from members import selectors, services
 from members.forms import MemberSearchForm, PostingForm, ProfileForm
 from members.models import Notification
@@ -84,6 +84,7 @@ def profile_edit(request):
         request,
         "members/profile_edit.html",
         {"form": form, "member": member},
+        status=ratelimits.form_status(form, 200),
     )
 
 
@@ -98,7 +99,7 @@ def posting_add(request):
         else:
             messages.success(request, _("所属の履歴を追加しました。"))
             return redirect("members:profile")
-    status = 400 if form.errors else 200
+    status = ratelimits.form_status(form, 400 if form.errors else 200)
     return render(request, "members/posting_add.html", {"form": form}, status=status)
 
 

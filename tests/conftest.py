@@ -5,6 +5,7 @@ from django.test import Client
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from cityhall import ratelimits
 from tests.factories import MemberFactory
 
 
@@ -30,7 +31,39 @@ def _fast_passwords(settings):
 
 @pytest.fixture(autouse=True)
 def _no_rate_limits(settings):
+    """Tests write faster than people; those about rate limits ask for ``rate_limits``."""
     settings.ACCOUNT_RATE_LIMITS = False
+    settings.RATE_LIMITS_ENABLED = False
+
+
+@pytest.fixture
+def rate_limits(settings):
+    """The per-member write limits on, with fresh windows: ids are reused between tests, and
+    so would be the windows keyed by them."""
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMITS = dict(settings.RATE_LIMITS)  # a test may change one in place
+    ratelimits.windows.reset()
+    yield settings.RATE_LIMITS
+    ratelimits.windows.reset()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def channel_layer(request, settings):
+    """A socket test that uses this runs on the in-memory layer and on the Redis layer."""
+    if request.param == "memory":
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "cityhall.layers.InMemoryChannelLayer"}}
+    else:
+        url = settings.REDIS_URL or "redis://127.0.0.1:6379/2"
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": [{"address": url, "socket_timeout": 30}],
+                    "prefix": f"chat-test-{request.node.name[-40:]}",
+                },
+            }
+        }
+    return request.param
 
 
 @pytest.fixture

@@ -12,13 +12,13 @@ from datetime import datetime
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from cityhall.websocket import FORBIDDEN
+from cityhall.consumers import MemberSocket, SessionEnded
+from cityhall.websocket import FORBIDDEN, UNAUTHENTICATED
 from groups.chat import selectors, services
 from groups.chat.models import Message, room_channel_group
 
@@ -133,7 +133,7 @@ class RoomWatch:
 room_watch = RoomWatch()
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(MemberSocket):
     room = None
     seq_sent = change_sent = 0
 
@@ -151,8 +151,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=FORBIDDEN)
             return
         self.room = found[0]
+        await self.follow_member()
         self.group = room_channel_group(room_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.follow(self.group)
         query = parse_qs(self.scope.get("query_string", b"").decode())
         await self.resume(_cursor(query, "after"), _cursor(query, "changes"))
         joined = await database_sync_to_async(services.presence_enter)(
@@ -166,7 +167,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if self.room is not None:
             room_watch.leave(self)
-            await self.channel_layer.group_discard(self.group, self.channel_name)
             left = await database_sync_to_async(services.presence_leave)(
                 room=self.room, channel_name=self.channel_name
             )
@@ -239,24 +239,29 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.catch_up()
 
     async def chat_access(self, event):
-        """Someone's membership changed: whoever may no longer be here is closed with 4403."""
-        if event.get("member") not in (None, self.member.pk):
-            return
-        found = await database_sync_to_async(selectors.room_by_id_for_viewer)(
-            self.member, self.room.pk
-        )
-        if found is None:
-            if await database_sync_to_async(selectors.chat_enabled)(self.room.pk):
-                await self.error(
-                    "left",
-                    _("このグループのメンバーではなくなったため、チャットから切断されました。"),
-                )
-            else:
-                await self.error(
-                    "chat_off",
-                    _("グループのオーナーがチャットを止めました。メッセージは残っています。"),
-                )
-            await self.close(code=FORBIDDEN)
+        """The room's access changed (the chat was switched off, or a member left): whoever
+        may no longer be here is closed (MemberSocket.member_access)."""
+        if event.get("member") in (None, self.member.pk):
+            await self.member_access(event)
+
+    def still_allowed(self, member) -> bool:
+        return selectors.room_by_id_for_viewer(member, self.room.pk) is not None
+
+    async def shut(self, code: int, content: dict | None = None) -> None:
+        """Say why in an error frame, then close."""
+        if code == UNAUTHENTICATED:
+            await self.error("signed_out", _("ログインが切れたため、チャットから切断されました。"
+                                             "もう一度ログインしてください。"), content)  # fmt: skip
+        elif await database_sync_to_async(selectors.chat_enabled)(self.room.pk):
+            await self.error(
+                "left", _("このグループのメンバーではなくなったため、チャットから切断されました。")
+            )
+        else:
+            await self.error(
+                "chat_off",
+                _("グループのオーナーがチャットを止めました。メッセージは残っています。"),
+            )
+        await super().shut(code, content)
 
     async def chat_muted(self, event):
         """A moderator muted this socket's member, or lifted the mute."""
@@ -290,8 +295,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await handler(self, content)
         except FrameError as problem:
             await self.error(problem.code, problem.message, content)
-        except services.ChatError as problem:
-            await self.error(problem.code, problem.messages[0], content)
+        except SessionEnded:
+            await self.shut(UNAUTHENTICATED, content)
+        except ValidationError as problem:  # ChatError, RateLimited
+            await self.error(getattr(problem, "code", None) or "invalid", problem.messages[0],
+                             content)  # fmt: skip
         except (PermissionDenied, Message.DoesNotExist):
             await self.error("forbidden", _("この操作はできません。"), content)
 
@@ -301,33 +309,39 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             frame["client_id"] = content["client_id"]
         await self.send_json(frame)
 
+    # Each write runs through MemberSocket.act: the member as they are now (still signed in,
+    # active and verified) in the same database call as the service, which checks the rest.
+
     async def frame_message(self, content):
         reply_to = content.get("reply_to")
-        message, _created = await database_sync_to_async(services.message_send)(
-            author=self.member, room=self.room, client_id=content.get("client_id"),
+        message, _created = await self.act(lambda member: services.message_send(
+            author=member, room=self.room, client_id=content.get("client_id"),
             body=content.get("body"), reply_to_seq=reply_to if isinstance(reply_to, int) else None,
-        )  # fmt: skip
+        ))  # fmt: skip
         await self.send_json({"type": "ack", "client_id": message.client_id, "seq": message.seq})
 
     async def frame_edit(self, content):
-        message = await self.message_at(_int_field(content, "seq"))
-        await database_sync_to_async(services.message_edit)(
-            editor=self.member, message=message, body=content.get("body")
-        )
+        seq = _int_field(content, "seq")
+        await self.act(lambda member: services.message_edit(
+            editor=member, message=self.message_at(seq), body=content.get("body")
+        ))  # fmt: skip
 
     async def frame_delete(self, content):
-        message = await self.message_at(_int_field(content, "seq"))
-        await database_sync_to_async(services.message_delete)(actor=self.member, message=message)
-
-    async def frame_react(self, content):
-        message = await self.message_at(_int_field(content, "seq"))
-        await database_sync_to_async(services.reaction_toggle)(
-            member=self.member, message=message, kind=content.get("kind")
+        seq = _int_field(content, "seq")
+        await self.act(
+            lambda member: services.message_delete(actor=member, message=self.message_at(seq))
         )
 
+    async def frame_react(self, content):
+        seq = _int_field(content, "seq")
+        await self.act(lambda member: services.reaction_toggle(
+            member=member, message=self.message_at(seq), kind=content.get("kind")
+        ))  # fmt: skip
+
     async def frame_read(self, content):
-        await database_sync_to_async(services.room_mark_read)(
-            member=self.member, room=self.room, seq=_int_field(content, "seq")
+        seq = _int_field(content, "seq")
+        await self.act(
+            lambda member: services.room_mark_read(member=member, room=self.room, seq=seq)
         )
 
     async def frame_sync(self, content):
@@ -336,8 +350,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def frame_presence(self, content):
         await self.send_presence()
 
-    async def message_at(self, seq: int) -> Message:
-        return await database_sync_to_async(Message.objects.get)(room=self.room, seq=seq)
+    def message_at(self, seq: int) -> Message:
+        return Message.objects.get(room=self.room, seq=seq)
 
     handlers = {
         "message": frame_message,

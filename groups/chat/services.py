@@ -4,15 +4,13 @@ the room's channel-layer group: see docs/chat-protocol.md."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from limits import parse, storage, strategies
 
-from cityhall import markdown, realtime
+from cityhall import markdown, ratelimits, realtime
 from groups import policies as group_policies
 from groups import services as group_services
 from groups.chat import policies, selectors
@@ -30,9 +28,6 @@ from groups.models import Group, Membership, Reaction
 from members import selectors as member_selectors
 from members.models import Notification
 from members.services import notifications_create
-
-_limit_storage = storage.storage_from_string(settings.RATE_LIMIT_STORAGE)
-_limiter = strategies.MovingWindowRateLimiter(_limit_storage)
 
 
 class ChatError(ValidationError):
@@ -62,9 +57,7 @@ def message_send(*, author, room: Room, client_id: str, body: str, reply_to_seq=
     if existing is not None:
         return existing, False
     _require_send(author, room)
-    if not _limiter.hit(parse(settings.CHAT_SEND_LIMIT), "chat-send", str(author.pk)):
-        raise ChatError(_("発言が速すぎます。10秒間に10件までです。少し待ってから送ってください。"),
-                        code="rate_limited")  # fmt: skip
+    ratelimits.hit("chat-send", author)
     rendered = markdown.render(body)
     reply_to = None
     if reply_to_seq:
@@ -80,6 +73,7 @@ def message_send(*, author, room: Room, client_id: str, body: str, reply_to_seq=
 @transaction.atomic
 def message_edit(*, editor, message: Message, body: str) -> Message:
     body = _clean_body(body)
+    ratelimits.hit("chat-change", editor)
     room = _lock(message.room)
     message = Message.objects.select_for_update().get(pk=message.pk)
     membership = membership_of(editor, room)
@@ -95,6 +89,7 @@ def message_edit(*, editor, message: Message, body: str) -> Message:
 @transaction.atomic
 def message_delete(*, actor, message: Message) -> Message:
     """A tombstone: the message keeps its place in the room; its text is gone."""
+    ratelimits.hit("chat-change", actor)
     room = _lock(message.room)
     message = Message.objects.select_for_update().get(pk=message.pk)
     membership = membership_of(actor, room)
@@ -111,6 +106,7 @@ def message_delete(*, actor, message: Message) -> Message:
 def reaction_toggle(*, member, message: Message, kind: str) -> bool:
     if kind not in Reaction.Kind.values:
         raise ChatError(_("その反応は使えません。"), code="invalid")
+    ratelimits.hit("chat-change", member)
     room = _lock(message.room)
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.is_deleted or not policies.can_enter(member, room, membership_of(member, room)):
@@ -126,6 +122,7 @@ def reaction_toggle(*, member, message: Message, kind: str) -> bool:
 
 @transaction.atomic
 def member_mute(*, moderator, room: Room, member, minutes: int, reason: str = "") -> Mute:
+    ratelimits.hit("moderation", moderator)
     room = Room.objects.select_related("group").get(pk=room.pk)
     _require_moderator(moderator, room)
     if not policies.may_be_muted(membership_of(member, room)):
@@ -143,6 +140,7 @@ def member_mute(*, moderator, room: Room, member, minutes: int, reason: str = ""
 
 @transaction.atomic
 def mute_lift(*, moderator, mute: Mute) -> None:
+    ratelimits.hit("moderation", moderator)
     room = Room.objects.select_related("group").get(pk=mute.room_id)
     _require_moderator(moderator, room)
     Mute.objects.filter(pk=mute.pk).update(until=timezone.now())
@@ -160,6 +158,7 @@ def _announce_mute(room_id: int, member_id: int, until) -> None:
 def room_switch(*, owner, group: Group, enabled: bool) -> None:
     """Switch a group's chat on or off. Switched off, its sockets are closed (4403) and its
     pages answer 404; the messages are kept for when it is switched on again."""
+    ratelimits.hit("moderation", owner)
     group = Group.objects.select_for_update().get(pk=group.pk)
     membership = Membership.objects.filter(group=group, member=owner).first()
     if not group_policies.can_manage(owner, group, membership):
@@ -179,6 +178,7 @@ def _require_moderator(member, room: Room) -> None:
 
 def room_mark_read(*, member, room: Room, seq: int) -> None:
     """Remember how far ``member`` has read (never backwards)."""
+    ratelimits.hit("chat-read", member)
     seq = min(seq, selectors.head(room.pk)[0])
     updated = RoomRead.objects.filter(room=room, member=member, last_read_seq__lt=seq).update(
         last_read_seq=seq

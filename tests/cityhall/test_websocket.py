@@ -1,15 +1,24 @@
+import json
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 
 from cityhall.asgi import application
-from cityhall.websocket import UNAUTHENTICATED
+from cityhall.websocket import FORBIDDEN, UNAUTHENTICATED
+from groups import services as group_services
+from groups.chat import services as chat_services
+from groups.models import Membership
 from members import services
-from members.models import Notification
+from members.models import Notification, User
 from tests.factories import MemberFactory
+from tests.groups.conftest import make_group
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
@@ -138,3 +147,143 @@ async def test_sending_on_the_read_only_channel_gets_an_error_frame_and_stays_op
     )
     assert (await communicator.receive_json_from(timeout=3))["count"] == 1
     await communicator.disconnect()
+
+
+# --- a socket lives no longer than the right to use it ------------------------------------
+
+
+def _session_key(member) -> str:
+    return _session_cookie(member)[1].decode().split("=", 1)[1]
+
+
+def _world_of(member):
+    """A closed group with ``member`` in it, its chat room and a topic."""
+    owner = MemberFactory()
+    group = make_group(owner, kind="closed", slug="heisa", name="閉じた相談室")
+    membership = Membership.objects.create(group=group, member=member)
+    topic = group_services.topic_create(author=owner, group=group, title="質問", body="本文")
+    return owner, membership, chat_services.room_for_group(group), topic
+
+
+async def _open(path: str, session_key: str) -> WebsocketCommunicator:
+    cookie = (b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}".encode())
+    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN, cookie])
+    connected, _ = await communicator.connect()
+    assert connected
+    first = await communicator.receive_json_from(timeout=5)
+    assert first["type"] in {"unread.count", "topic.state", "ready"}
+    return communicator
+
+
+async def _sockets(member, session_key, room, topic) -> dict:
+    return {
+        "notifications": await _open("/ws/notifications/", session_key),
+        "topic": await _open(f"/ws/topics/{topic.pk}/", session_key),
+        "chat": await _open(f"/ws/chat/{room.pk}/", session_key),
+    }
+
+
+async def _close_code(communicator) -> tuple[int, list[dict]]:
+    """Read up to the socket's close; return its code and the frames before it."""
+    frames = []
+    while True:
+        output = await communicator.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            return output["code"], frames
+        frames.append(json.loads(output["text"]))
+
+
+async def _still_open(communicator, member) -> None:
+    """The socket hears the next notification count: nobody closed it."""
+    await sync_to_async(services.notification_create)(
+        recipient=member, kind=Notification.Kind.WELCOME, params={"name": "x"}
+    )
+    while (await communicator.receive_json_from(timeout=5))["type"] != "unread.count":
+        continue
+
+
+def _logout(session_key: str) -> None:
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+    assert client.post(reverse("account_logout")).status_code == 302
+
+
+@pytest.mark.usefixtures("channel_layer")
+async def test_logging_out_closes_every_socket_of_that_session_and_no_other():
+    member = await sync_to_async(MemberFactory)()
+    _owner, _membership, room, topic = await sync_to_async(_world_of)(member)
+    key, other_key = [await sync_to_async(_session_key)(member) for _ in range(2)]
+    sockets = await _sockets(member, key, room, topic)
+    other_browser = await _open("/ws/notifications/", other_key)
+
+    await sync_to_async(_logout)(key)
+
+    for name, communicator in sockets.items():
+        code, frames = await _close_code(communicator)
+        assert code == UNAUTHENTICATED, name
+    assert frames[-1]["code"] == "signed_out" and "ログイン" in frames[-1]["message"]
+    await _still_open(other_browser, member)
+    await other_browser.disconnect()
+
+
+@pytest.mark.usefixtures("channel_layer")
+async def test_deactivating_an_account_in_the_admin_closes_all_its_sockets():
+    member = await sync_to_async(MemberFactory)()
+    _owner, _membership, room, topic = await sync_to_async(_world_of)(member)
+    sockets = await _sockets(member, await sync_to_async(_session_key)(member), room, topic)
+    sockets["other browser"] = await _open(
+        "/ws/notifications/", await sync_to_async(_session_key)(member)
+    )
+    admin = await sync_to_async(MemberFactory)(is_staff=True, is_superuser=True)
+
+    def deactivate():
+        client = Client()
+        client.force_login(admin)
+        response = client.post(
+            reverse("admin:members_user_changelist"),
+            {"action": "deactivate", "_selected_action": [member.pk]},
+        )
+        assert response.status_code == 302
+
+    await sync_to_async(deactivate)()
+    for name, communicator in sockets.items():
+        assert (await _close_code(communicator))[0] == UNAUTHENTICATED, name
+    assert not (await sync_to_async(User.objects.get)(pk=member.pk)).is_active
+
+
+@pytest.mark.usefixtures("channel_layer")
+async def test_removal_from_a_closed_group_closes_its_chat_and_topic_sockets_only():
+    member = await sync_to_async(MemberFactory)()
+    owner, membership, room, topic = await sync_to_async(_world_of)(member)
+    sockets = await _sockets(member, await sync_to_async(_session_key)(member), room, topic)
+
+    await sync_to_async(group_services.membership_remove)(
+        actor=owner, membership=membership, reason="異動"
+    )
+    code, frames = await _close_code(sockets["chat"])
+    assert code == FORBIDDEN and frames[-1]["code"] == "left"
+    code, frames = await _close_code(sockets["topic"])
+    assert code == FORBIDDEN and not [f for f in frames if f["type"] == "post.created"]
+    await sync_to_async(group_services.post_create)(author=owner, topic=topic, body="続報")
+    await _still_open(sockets["notifications"], member)
+    await sockets["notifications"].disconnect()
+
+
+@pytest.mark.usefixtures("channel_layer")
+async def test_the_access_hook_keeps_sockets_open_while_the_member_may_still_use_them():
+    """What a site-wide suspension will call (members.services.member_access_changed): the
+    sockets check again and stay open for a member who is still allowed."""
+    member = await sync_to_async(MemberFactory)()
+    _owner, _membership, room, topic = await sync_to_async(_world_of)(member)
+    sockets = await _sockets(member, await sync_to_async(_session_key)(member), room, topic)
+
+    def hook():
+        with transaction.atomic():
+            services.member_access_changed(member=member)
+
+    await sync_to_async(hook)()
+    await _still_open(sockets["notifications"], member)
+    await sockets["topic"].send_json_to({"type": "x"})
+    assert (await sockets["topic"].receive_json_from(timeout=5))["code"] == "read_only"
+    for communicator in sockets.values():
+        await communicator.disconnect()

@@ -6,6 +6,7 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, transaction
 
 from cityhall.asgi import application
@@ -13,6 +14,7 @@ from cityhall.websocket import FORBIDDEN, UNAUTHENTICATED
 from groups import services as group_services
 from groups.chat import services
 from groups.models import Membership
+from members.models import User
 from tests.cityhall.test_websocket import _session_cookie
 from tests.factories import MemberFactory
 from tests.groups.conftest import make_group
@@ -169,7 +171,6 @@ async def test_too_many_missed_messages_ask_the_client_to_reload(settings):
 
     owner, group, room = await sync_to_async(_room)()
     talker = await sync_to_async(_member_of)(group)
-    settings.CHAT_SEND_LIMIT = "1000 per second"
     for number in range(selectors.REPLAY_LIMIT + 1):
         await sync_to_async(_send)(talker, room, f"c{number}")
     client = await _connect(owner, room, "after=0&changes=0")
@@ -206,7 +207,7 @@ async def test_bad_frames_get_an_error_frame_and_the_socket_stays_usable(frame, 
     await client.disconnect()
 
 
-async def test_the_eleventh_message_in_ten_seconds_gets_an_error_frame():
+async def test_the_eleventh_message_in_ten_seconds_gets_an_error_frame(rate_limits):
     owner, _group, room = await sync_to_async(_room)()
     client = await _connect(owner, room)
     await _entered(client)
@@ -214,7 +215,7 @@ async def test_the_eleventh_message_in_ten_seconds_gets_an_error_frame():
         await client.send_json_to({"type": "message", "client_id": f"c{number}", "body": "連投"})
     error = await _messages(client, 1, "error")
     assert error[0]["code"] == "rate_limited" and error[0]["client_id"] == "c10"
-    assert "10秒間に10件" in error[0]["message"]
+    assert "秒ほど待ってから" in error[0]["message"]
     await client.disconnect()
 
 
@@ -270,7 +271,6 @@ async def test_a_layer_that_drops_events_over_capacity_still_delivers_all_in_ord
     """The layer itself drops what does not fit (capacity 1), as Redis does under load."""
     settings.CHANNEL_LAYERS["default"].setdefault("CONFIG", {})["capacity"] = 1
     settings.CHAT_HEAD_CHECK_SECONDS = 0.3
-    settings.CHAT_SEND_LIMIT = "1000 per second"
     owner, group, room = await sync_to_async(_room)()
     talker = await sync_to_async(_member_of)(group)
     client = await _connect(owner, room)
@@ -328,3 +328,88 @@ async def test_a_muted_member_is_told_at_once_and_again_when_it_is_lifted():
     await sync_to_async(services.mute_lift)(moderator=owner, mute=mute)
     assert (await _frames_until(client, "unmuted"))[-1] == {"type": "unmuted"}
     await client.disconnect()
+
+
+def _end_session(cookie: tuple[bytes, bytes]) -> None:
+    """The session is gone (as after logging out), but its sockets have not heard yet."""
+    key = cookie[1].decode().split("=", 1)[1]
+    assert SessionStore(key).exists(key)
+    SessionStore(key).delete()
+
+
+async def _close(communicator) -> tuple[int, list[dict]]:
+    frames = []
+    while (output := await communicator.receive_output(timeout=5))["type"] != "websocket.close":
+        frames.append(json.loads(output["text"]))
+    return output["code"], frames
+
+
+@pytest.mark.parametrize("frame", [
+    {"type": "message", "client_id": "late", "body": "ログアウト後の発言"},
+    {"type": "edit", "seq": 1, "body": "ログアウト後の編集"},
+    {"type": "react", "seq": 1, "kind": "like"},
+    {"type": "delete", "seq": 1},
+])  # fmt: skip
+async def test_a_frame_sent_after_logout_before_the_close_arrives_is_refused(frame):
+    owner, group, room = await sync_to_async(_room)()
+    talker = await sync_to_async(_member_of)(group)
+    await sync_to_async(_send)(talker, room, "first", "ログイン中の発言")
+    cookie = await sync_to_async(_session_cookie)(talker)
+    client = WebsocketCommunicator(application, f"/ws/chat/{room.pk}/", headers=[ORIGIN, cookie])
+    assert (await client.connect())[0]
+    await _entered(client)
+    listener = await _connect(owner, room)
+    await _entered(listener)
+
+    await sync_to_async(_end_session)(cookie)
+    await client.send_json_to(frame)
+    code, frames = await _close(client)
+    assert code == UNAUTHENTICATED
+    assert frames[-1]["type"] == "error" and frames[-1]["code"] == "signed_out"
+    assert frames[-1].get("client_id") == frame.get("client_id")
+    message = await sync_to_async(room.messages.get)(seq=1)
+    assert (message.body, message.change, await sync_to_async(room.messages.count)()) == (
+        "ログイン中の発言", 1, 1,
+    )  # fmt: skip
+    await sync_to_async(_send)(owner, room, "next", "次の発言")
+    assert (await listener.receive_json_from(timeout=5))["seq"] == 2  # nothing came before it
+    await listener.disconnect()
+
+
+async def test_a_frame_from_a_deactivated_account_is_refused_before_the_close_arrives():
+    _owner, group, room = await sync_to_async(_room)()
+    talker = await sync_to_async(_member_of)(group)
+    client = await _connect(talker, room)
+    await _entered(client)
+    await sync_to_async(User.objects.filter(pk=talker.pk).update)(is_active=False)
+    await client.send_json_to({"type": "message", "client_id": "late", "body": "無効化の後"})
+    code, frames = await _close(client)
+    assert code == UNAUTHENTICATED and frames[-1]["code"] == "signed_out"
+    assert not await sync_to_async(room.messages.exists)()
+
+
+async def test_a_burst_of_reaction_frames_is_mostly_refused_and_not_fanned_out(rate_limits):
+    rate_limits["chat-change"] = "20 per hour"  # the default's 10 s window, however slow the run
+    owner, group, room = await sync_to_async(_room)()
+    talker = await sync_to_async(_member_of)(group)
+    await sync_to_async(_send)(owner, room, "first", "反応してください")
+    client, listener = await _connect(talker, room), await _connect(owner, room)
+    for communicator in (client, listener):
+        await _entered(communicator)
+    burst = 300
+    for number in range(burst):
+        await client.send_json_to(
+            {"type": "react", "seq": 1, "kind": "like", "client_id": str(number)}
+        )
+    refused = await _messages(client, burst - 20, "error")
+    assert {frame["code"] for frame in refused} == {"rate_limited"}
+    assert "秒ほど待ってから" in refused[0]["message"]
+    assert [int(frame["client_id"]) for frame in refused] == list(range(20, burst))
+    head = await sync_to_async(lambda: room.messages.get(seq=1).change)()
+    assert head == 1 + 20
+    updates = await _messages(listener, 20, "message.updated")
+    assert updates[-1]["change"] == head
+    await sync_to_async(_send)(owner, room, "next", "次の発言")
+    assert (await listener.receive_json_from(timeout=5))["seq"] == 2  # no 21st update
+    await client.disconnect()
+    await listener.disconnect()

@@ -13,7 +13,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def chat(owner, settings):
-    settings.CHAT_SEND_LIMIT = "100 per second"
     group = make_group(owner, kind="secret", slug="himitsu", name="秘密の相談室")
     room = services.room_for_group(group)
     for number in range(1, 61):

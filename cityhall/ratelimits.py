@@ -1,0 +1,71 @@
+"""Writes per member. Each kind of write has a named limit in ``settings.RATE_LIMITS`` (the
+limits library's notation, several joined by ";"), counted in Redis when REDIS_URL is set (so
+every process shares the count), else in this process's memory. Services call ``hit`` before
+they store anything; a refusal is ``RateLimited``, which views answer with 429 and sockets
+with an error frame."""
+
+import math
+import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.forms.forms import NON_FIELD_ERRORS
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from limits import parse_many, storage, strategies
+
+from cityhall.middleware import wants_json
+
+windows = storage.storage_from_string(settings.RATE_LIMIT_STORAGE)
+_limiter = strategies.MovingWindowRateLimiter(windows)
+
+
+class RateLimited(ValidationError):
+    """Too many writes of one kind in a short time; ``retry_after`` is in seconds."""
+
+    def __init__(self, retry_after: int):
+        message = _(
+            "操作が続いたため、少しの間受け付けを止めています。"
+            "%(seconds)d秒ほど待ってから、もう一度お試しください。"
+        ) % {"seconds": retry_after}
+        super().__init__(message, code="rate_limited")
+        self.retry_after = retry_after
+
+
+def hit(name: str, member) -> None:
+    """Count one write of kind ``name`` by ``member``; raise RateLimited past the limit."""
+    if not settings.RATE_LIMITS_ENABLED:
+        return
+    key = str(member.pk)
+    for limit in parse_many(settings.RATE_LIMITS[name]):
+        if not _limiter.hit(limit, name, key):
+            reset_at = _limiter.get_window_stats(limit, name, key).reset_time
+            raise RateLimited(max(1, math.ceil(reset_at - time.time())))
+
+
+def form_status(form, otherwise: int) -> int:
+    """429 for a form shown again because its write was refused for speed, else ``otherwise``."""
+    return 429 if form.has_error(NON_FIELD_ERRORS, code="rate_limited") else otherwise
+
+
+class RateLimitedMiddleware:
+    """A RateLimited that a view lets through becomes a 429: a JSON error for JSON clients,
+    else a page with the message (the browser's back button keeps what was typed)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, RateLimited):
+            return None
+        message = exception.messages[0]
+        if wants_json(request):
+            response = JsonResponse({"error": "rate_limited", "message": message}, status=429)
+        else:
+            response = render(request, "rate_limited.html", {"message": message}, status=429)
+        response["Retry-After"] = str(exception.retry_after)
+        return response
