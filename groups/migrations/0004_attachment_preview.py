@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('groups', '0002_reaction_label_text'),
+        ('groups', '0003_post_idempotency_and_version'),
     ]
 
     operations = [
