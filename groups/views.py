@@ -353,7 +353,7 @@ def _reply(request, access, topic):
             return _topic_page(request, access, topic, form, status=403)
         else:
             return redirect(services.post_url(post))
-    return _topic_page(request, access, topic, form, status=400)
+    return _topic_page(request, access, topic, form, status=ratelimits.form_status(form, 400))
 
 
 @require_http_methods(["GET", "POST"])
