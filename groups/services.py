@@ -209,12 +209,15 @@ def topic_create(
     files=(),
     client_id: str = "",
 ) -> Topic:
-    """A new topic with its first post. Sent again with the same ``client_id`` (a double
-    submission), it returns the topic the first one made."""
+    """A new topic with its first post. Sent again with the same ``client_id`` and text (a
+    double submission), it returns the topic the first one made; with other text (the form
+    changed after going back to it), that text becomes a topic of its own."""
     if not policies.can_post(author, group, _membership(author, group)):
         raise PermissionDenied
-    if client_id and (existing := _topic_by_client_id(author, client_id)):
-        return existing
+    if client_id and (first := _first_post_by_client_id(author, client_id)):
+        if (first.topic.title, first.body) == (title.strip(), body):
+            return first.topic
+        client_id = ""
     topic = Topic(group=group, author=author, title=title.strip(), is_question=is_question,
                   client_id=client_id)  # fmt: skip
     topic.full_clean(exclude=["client_id"])  # its uniqueness: checked above, held by the DB
@@ -223,16 +226,20 @@ def topic_create(
             topic.save()
     except IntegrityError:
         # The same form, sent at the same moment, won the race and committed first.
-        if client_id and (existing := _topic_by_client_id(author, client_id)):
-            return existing
+        if client_id and (first := _first_post_by_client_id(author, client_id)):
+            return first.topic
         raise
     topic.tags.set(_tags(tags))
     _add_post(topic, author, body, files=files)
     return topic
 
 
-def _topic_by_client_id(author: User, client_id: str) -> Topic | None:
-    return Topic.objects.select_related("group").filter(author=author, client_id=client_id).first()
+def _first_post_by_client_id(author: User, client_id: str) -> Post | None:
+    return (
+        Post.objects.filter(number=1, topic__author=author, topic__client_id=client_id)
+        .select_related("topic__group")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -245,14 +252,17 @@ def post_create(
     files=(),
     client_id: str = "",
 ) -> Post:
-    """A reply. Sent again with the same ``client_id`` (a double submission), it returns the
-    post the first one made: the topic's row lock makes the second wait for the first."""
+    """A reply. Sent again with the same ``client_id`` and text (a double submission), it
+    returns the post the first one made: the topic's row lock makes the second wait for the
+    first. With other text (the form changed after going back to it), that is a new reply."""
     topic = Topic.objects.select_for_update().select_related("group").get(pk=topic.pk)
     if client_id:
         existing = Post.objects.filter(topic=topic, author=author, client_id=client_id).first()
-        if existing is not None:
+        if existing is not None and existing.body == body:
             existing.topic = topic
             return existing
+        if existing is not None:
+            client_id = ""
     if not policies.can_post(author, topic.group, _membership(author, topic.group), topic):
         raise PermissionDenied
     if reply_to is not None and reply_to.topic_id != topic.pk:
