@@ -249,7 +249,8 @@ def test_two_concurrent_sends_of_one_reply_form_make_one_post():
     Membership.objects.create(group=group, member=replier)
     clients = [client_for(replier), client_for(replier)]
     data = {"body": TEXT, "client_id": "a" * 32}
-    statuses = _at_once(2, lambda i: clients[i].post(_topic_url(topic), data).status_code)
+    url = reverse("groups:reply", args=[group.slug, topic.pk])
+    statuses = _at_once(2, lambda i: clients[i].post(url, data).status_code)
     assert statuses == [302, 302]
     assert Post.objects.filter(topic=topic, number__gt=1).count() == 1
 
