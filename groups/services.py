@@ -218,31 +218,38 @@ def topic_create(
     files=(),
     client_id: str = "",
 ) -> Topic:
-    """A new topic with its first post. Sent again with the same ``client_id`` (a double
-    submission), it returns the topic the first one made."""
+    """A new topic with its first post. Sent again with the same ``client_id`` and text (a
+    double submission), it returns the topic the first one made; with other text (the form
+    changed after going back to it), that text becomes a topic of its own."""
     ratelimits.hit("post", author)
     if not policies.can_post(author, group, _membership(author, group)):
         raise PermissionDenied
-    if client_id and (existing := _topic_by_client_id(author, client_id)):
-        return existing
+    if client_id and (first := _first_post_by_client_id(author, client_id)):
+        if (first.topic.title, first.body) == (title.strip(), body):
+            return first.topic
+        client_id = ""
     topic = Topic(group=group, author=author, title=title.strip(), is_question=is_question,
                   client_id=client_id)  # fmt: skip
-    topic.full_clean()
+    topic.full_clean(exclude=["client_id"])  # its uniqueness: checked above, held by the DB
     try:
         with transaction.atomic():
             topic.save()
     except IntegrityError:
         # The same form, sent at the same moment, won the race and committed first.
-        if client_id and (existing := _topic_by_client_id(author, client_id)):
-            return existing
+        if client_id and (first := _first_post_by_client_id(author, client_id)):
+            return first.topic
         raise
     topic.tags.set(_tags(tags))
     _add_post(topic, author, body, files=files)
     return topic
 
 
-def _topic_by_client_id(author: User, client_id: str) -> Topic | None:
-    return Topic.objects.select_related("group").filter(author=author, client_id=client_id).first()
+def _first_post_by_client_id(author: User, client_id: str) -> Post | None:
+    return (
+        Post.objects.filter(number=1, topic__author=author, topic__client_id=client_id)
+        .select_related("topic__group")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -255,15 +262,18 @@ def post_create(
     files=(),
     client_id: str = "",
 ) -> Post:
-    """A reply. Sent again with the same ``client_id`` (a double submission), it returns the
-    post the first one made: the topic's row lock makes the second wait for the first."""
+    """A reply. Sent again with the same ``client_id`` and text (a double submission), it
+    returns the post the first one made: the topic's row lock makes the second wait for the
+    first. With other text (the form changed after going back to it), that is a new reply."""
     ratelimits.hit("post", author)
     topic = Topic.objects.select_for_update().select_related("group").get(pk=topic.pk)
     if client_id:
         existing = Post.objects.filter(topic=topic, author=author, client_id=client_id).first()
-        if existing is not None:
+        if existing is not None and existing.body == body:
             existing.topic = topic
             return existing
+        if existing is not None:
+            client_id = ""
     if not policies.can_post(author, topic.group, _membership(author, topic.group), topic):
         raise PermissionDenied
     if reply_to is not None and reply_to.topic_id != topic.pk:
@@ -278,7 +288,7 @@ def _add_post(
     number = topic.highest_post_number + 1
     post = Post(topic=topic, author=author, number=number, body=body, body_html=rendered.html,
                 reply_to=reply_to, client_id=client_id)  # fmt: skip
-    post.full_clean()
+    post.full_clean(exclude=["client_id"])  # its uniqueness: checked by post_create, held by the DB
     post.save()
     _attach(post, files)
     now = timezone.now()
@@ -357,11 +367,11 @@ def post_edit(
     rendered = markdown.render(body)
     post.body, post.body_html, post.edited_at = body, rendered.html, timezone.now()
     post.version += 1
-    post.full_clean()
+    post.full_clean(exclude=["client_id"])
     post.save()
     if new_title != topic.title:
         topic.title = new_title
-        topic.full_clean()
+        topic.full_clean(exclude=["client_id"])
         topic.save(update_fields=["title"])
     _notify_mentions(post, [h for h in rendered.mentions if h not in old_mentions])
     return post

@@ -23,6 +23,8 @@ urlpatterns = [
     # Replies are sent to the topic page itself (a refused one comes back there, text kept);
     # "reply" names where they go.
     path("groups/<slug:slug>/t/<int:topic_id>/", views.topic, name="reply"),
+    # Where reply forms loaded before that went: their replies still arrive.
+    path("groups/<slug:slug>/t/<int:topic_id>/reply", views.topic),
     path("groups/<slug:slug>/t/<int:topic_id>/moderate", views.moderate_topic, name="moderate"),
     path("groups/<slug:slug>/t/<int:topic_id>/move", views.move_topic, name="move"),
     path("groups/<slug:slug>/t/<int:topic_id>/watch", views.watch_topic, name="watch_topic"),

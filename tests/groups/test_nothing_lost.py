@@ -82,6 +82,13 @@ def test_a_refused_reply_comes_back_with_its_text_and_the_reason(
     assert not Post.objects.filter(topic=topic, number__gt=1).exists()
 
 
+def test_a_reply_form_loaded_before_the_change_still_arrives(topic, replier):
+    old_address = _topic_url(topic) + "reply"
+    response = client_for(replier).post(old_address, {"body": TEXT})
+    assert response.status_code == 302
+    assert Post.objects.get(topic=topic, number=2).body == TEXT
+
+
 def test_a_reply_to_a_topic_locked_meanwhile_keeps_its_text(topic, replier, owner):
     client = client_for(replier)
     client.get(_topic_url(topic))
@@ -185,6 +192,23 @@ def test_the_same_reply_form_sent_twice_makes_one_post(topic, replier):
     assert Post.objects.filter(topic=topic, number__gt=1).count() == 2
 
 
+def test_a_form_sent_again_with_other_text_keeps_that_text(group, topic, replier):
+    """Back to a form whose first sending went through, changed and sent again: the changed
+    text is a new post (or topic), not dropped in favour of the first."""
+    client = client_for(replier)
+    token = _hidden(client.get(_topic_url(topic)), "client_id")
+    client.post(_topic_url(topic), {"body": "最初の文", "client_id": token})
+    client.post(_topic_url(topic), {"body": "書き直した文", "client_id": token})
+    replies = Post.objects.filter(topic=topic, number__gt=1).order_by("number")
+    assert [post.body for post in replies] == ["最初の文", "書き直した文"]
+
+    url = reverse("groups:topic_new", args=[group.slug])
+    token = _hidden(client.get(url), "client_id")
+    client.post(url, {"title": "題", "body": "最初の文", "client_id": token})
+    client.post(url, {"title": "題", "body": "書き直した文", "client_id": token})
+    assert Topic.objects.filter(author=replier).count() == 2
+
+
 def test_the_same_new_topic_form_sent_twice_makes_one_topic(group, replier):
     client = client_for(replier)
     url = reverse("groups:topic_new", args=[group.slug])
@@ -225,7 +249,8 @@ def test_two_concurrent_sends_of_one_reply_form_make_one_post():
     Membership.objects.create(group=group, member=replier)
     clients = [client_for(replier), client_for(replier)]
     data = {"body": TEXT, "client_id": "a" * 32}
-    statuses = _at_once(2, lambda i: clients[i].post(_topic_url(topic), data).status_code)
+    url = reverse("groups:reply", args=[group.slug, topic.pk])
+    statuses = _at_once(2, lambda i: clients[i].post(url, data).status_code)
     assert statuses == [302, 302]
     assert Post.objects.filter(topic=topic, number__gt=1).count() == 1
 
