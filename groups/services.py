@@ -91,11 +91,11 @@ def group_join(*, member: User, group: Group) -> Membership:
 
 @transaction.atomic
 def group_leave(*, member: User, group: Group) -> None:
-    membership = Membership.objects.select_for_update().filter(group=group, member=member).first()
+    _lock_group(group)
+    membership = Membership.objects.filter(group=group, member=member).first()
     if membership is None:
         return
-    owners = group.memberships.filter(role=Membership.Role.OWNER)
-    if membership.role == Membership.Role.OWNER and owners.count() == 1:
+    if membership.role == Membership.Role.OWNER and _owner_count(group) == 1:
         raise ValidationError(
             _("最後のオーナーは退会できません。先に別のオーナーを任命してください。")
         )
@@ -162,20 +162,25 @@ def invitation_answer(*, member: User, invitation: Invitation, accept: bool) -> 
 
 @transaction.atomic
 def membership_set_role(*, actor: User, membership: Membership, role: str) -> None:
-    if not policies.can_manage(actor, membership.group, _membership(actor, membership.group)):
-        raise PermissionDenied
-    owners = membership.group.memberships.filter(role=Membership.Role.OWNER)
-    if membership.role == Membership.Role.OWNER and role != membership.role and owners.count() == 1:
+    group = _lock_group(membership.group)
+    membership = _target(membership)
+    if not policies.may_set_role(actor, group, _membership(actor, group), membership.member,
+                                 membership, role):  # fmt: skip
+        raise PermissionDenied(_("この会員の役割は変えられません。"))
+    if membership.role == role:
+        return
+    if membership.role == Membership.Role.OWNER and _owner_count(group) == 1:
         raise ValidationError(_("最後のオーナーの役割は変えられません。"))
     membership.role = role
     membership.full_clean()
     membership.save(update_fields=["role"])
-    log_action(membership.group, actor, f"role:{role}", target_member=membership.member)
+    log_action(group, actor, f"role:{role}", target_member=membership.member)
 
 
 @transaction.atomic
 def membership_remove(*, actor: User, membership: Membership, reason: str) -> None:
-    _require_moderator(actor, membership.group)
+    membership = _target(membership)
+    _require_acting_on(actor, membership)
     if membership.role == Membership.Role.OWNER:
         raise ValidationError(_("オーナーは外せません。先に役割を変えてください。"))
     log_action(
@@ -187,11 +192,42 @@ def membership_remove(*, actor: User, membership: Membership, reason: str) -> No
 
 @transaction.atomic
 def membership_suspend(*, actor: User, membership: Membership, until, reason: str) -> None:
-    _require_moderator(actor, membership.group)
+    membership = _target(membership)
+    _require_acting_on(actor, membership)
     membership.suspended_until = until
     membership.save(update_fields=["suspended_until"])
     action = "suspend_member" if until else "unsuspend_member"
     log_action(membership.group, actor, action, target_member=membership.member, reason=reason)
+
+
+def _target(membership: Membership) -> Membership:
+    """The membership as it is now, locked, with its member and group."""
+    return (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("member", "group")
+        .get(pk=membership.pk)
+    )
+
+
+def _require_acting_on(actor: User, membership: Membership) -> None:
+    group = membership.group
+    if not policies.may_act_on(actor, group, _membership(actor, group), membership.member,
+                               membership):  # fmt: skip
+        raise PermissionDenied(
+            _(
+                "%(name)sさんにはこの操作ができません。モデレーターは一般のメンバーに、オーナーはモデレーターと一般のメンバーに操作できます。"
+            )
+            % {"name": membership.member.display_name}
+        )
+
+
+def _lock_group(group: Group) -> Group:
+    """Lock the group row: changes to who owns it wait for each other."""
+    return Group.objects.select_for_update().get(pk=group.pk)
+
+
+def _owner_count(group: Group) -> int:
+    return Membership.objects.filter(group=group, role=Membership.Role.OWNER).count()
 
 
 # --- topics and posts ---------------------------------------------------------------------

@@ -128,8 +128,7 @@ def reaction_toggle(*, member, message: Message, kind: str) -> bool:
 def member_mute(*, moderator, room: Room, member, minutes: int, reason: str = "") -> Mute:
     room = Room.objects.select_related("group").get(pk=room.pk)
     _require_moderator(moderator, room)
-    if not policies.may_be_muted(membership_of(member, room)):
-        raise ChatError(_("オーナーとモデレーターの発言は止められません。"), code="invalid")
+    _require_may_mute(moderator, room, member)
     if not 1 <= minutes <= 60 * 24 * 30:
         raise ChatError(_("発言停止は1分から30日までです。"), code="invalid")
     until = timezone.now() + timedelta(minutes=minutes)
@@ -145,6 +144,7 @@ def member_mute(*, moderator, room: Room, member, minutes: int, reason: str = ""
 def mute_lift(*, moderator, mute: Mute) -> None:
     room = Room.objects.select_related("group").get(pk=mute.room_id)
     _require_moderator(moderator, room)
+    _require_may_mute(moderator, room, mute.member, lifting=True)
     Mute.objects.filter(pk=mute.pk).update(until=timezone.now())
     group_services.log_action(room.group, moderator, "chat_unmute", target_member=mute.member)
     if not is_muted(mute.member, room):
@@ -175,6 +175,16 @@ def room_switch(*, owner, group: Group, enabled: bool) -> None:
 def _require_moderator(member, room: Room) -> None:
     if not policies.can_moderate(member, room, membership_of(member, room)):
         raise PermissionDenied
+
+
+def _require_may_mute(moderator, room: Room, member, *, lifting: bool = False) -> None:
+    """Refuse unless ``moderator`` may mute ``member``; a mute outliving the member's
+    membership may still be lifted."""
+    target = membership_of(member, room)
+    if lifting and target is None:
+        return
+    if not policies.may_mute(moderator, room, membership_of(moderator, room), member, target):
+        raise ChatError(_("オーナーとモデレーターの発言は止められません。"), code="invalid")
 
 
 def room_mark_read(*, member, room: Room, seq: int) -> None:
