@@ -355,7 +355,10 @@ def reaction_toggle(*, member: User, post: Post, kind: str) -> bool:
     deleted, _rows = Reaction.objects.filter(post=post, member=member, kind=kind).delete()
     if deleted:
         return False
-    Reaction.objects.create(post=post, member=member, kind=kind)
+    # Another click of the same member may be inserting it right now: theirs counts as ours.
+    Reaction.objects.bulk_create(
+        [Reaction(post=post, member=member, kind=kind)], ignore_conflicts=True
+    )
     return True
 
 
@@ -366,7 +369,7 @@ def bookmark_toggle(*, member: User, post: Post) -> bool:
     deleted, _rows = Bookmark.objects.filter(post=post, member=member).delete()
     if deleted:
         return False
-    Bookmark.objects.create(post=post, member=member)
+    Bookmark.objects.bulk_create([Bookmark(post=post, member=member)], ignore_conflicts=True)
     return True
 
 
