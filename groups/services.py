@@ -31,6 +31,7 @@ from groups.models import (
     Watch,
     WatchLevel,
 )
+from members import notification_subjects
 from members import selectors as member_selectors
 from members.directory import romanize
 from members.models import Notification, User
@@ -389,6 +390,7 @@ def answer_accept(*, actor: User, topic: Topic, post: Post | None) -> None:
             kind=Notification.Kind.ACCEPTED_ANSWER,
             params={"topic": topic.title, "actor": actor.display_name},
             url=post_url(post),
+            subject=post,
         )
     realtime.publish_on_commit(
         realtime.group_name("topic", topic.pk),
@@ -539,7 +541,8 @@ def _notify_group(recipient, event: str, group: Group, *, actor=None, url=None, 
     params = {"event": event, "group": group.name, "name": actor.display_name if actor else ""}
     if url is None:
         url = reverse("groups:detail", args=[group.slug]) if linked else ""
-    notification_create(recipient=recipient, kind=Notification.Kind.GROUP, params=params, url=url)
+    notification_create(recipient=recipient, kind=Notification.Kind.GROUP, params=params, url=url,
+                        subject=group)  # fmt: skip
 
 
 def _tags(names) -> list[Tag]:
@@ -566,17 +569,23 @@ def post_url(post: Post) -> str:
 
 def _notify_post(post: Post, mentions: list[str]) -> None:
     """Mentioned members, the asker and the topic's watchers: each notified once, in a fixed
-    number of queries however many watch."""
+    number of queries however many watch, and only those who may see the post."""
     topic, url = post.topic, post_url(post)
     params = {"topic": topic.title, "actor": post.author.display_name}
     notified = {post.author_id} | _notify_mentions(post, mentions)
+    asker = []
     if post.number > 1 and topic.author_id not in notified and _wants(topic.author, topic):
-        notification_create(recipient=topic.author, kind=Notification.Kind.REPLY, params=params,
-                            url=url)  # fmt: skip
+        asker = [topic.author]
         notified.add(topic.author_id)
     watchers = [member for member in _watchers(topic) if member.pk not in notified]
-    notifications_create(recipients=watchers, kind=Notification.Kind.WATCHED_REPLY, params=params,
-                         url=url)  # fmt: skip
+    readers = {member.pk for member in notification_subjects.may_see(asker + watchers, post)}
+    for kind, recipients in [
+        (Notification.Kind.REPLY, asker),
+        (Notification.Kind.WATCHED_REPLY, watchers),
+    ]:
+        recipients = [member for member in recipients if member.pk in readers]
+        notifications_create(recipients=recipients, kind=kind, params=params, url=url,
+                             subject=post, checked=True)  # fmt: skip
 
 
 def _notify_mentions(post: Post, handles) -> set[int]:
@@ -587,7 +596,8 @@ def _notify_mentions(post: Post, handles) -> set[int]:
         if member.pk != post.author_id and policies.can_see_post(member, post, member.membership)
     ]  # fmt: skip
     notifications_create(recipients=mentioned, kind=Notification.Kind.MENTION, url=post_url(post),
-                         params={"topic": topic.title, "actor": post.author.display_name})  # fmt: skip
+                         params={"topic": topic.title, "actor": post.author.display_name},
+                         subject=post, checked=True)  # fmt: skip
     return {member.pk for member in mentioned}
 
 
@@ -606,7 +616,8 @@ def _wants(member: User, topic: Topic) -> bool:
 
 
 def _watchers(topic: Topic) -> list[User]:
-    """Members watching the topic, or its group without a topic-level override."""
+    """Members watching the topic, or its group without a topic-level override (whether they
+    may see the post is decided when they are notified)."""
     topic_watch = Watch.objects.filter(topic=topic)
     overridden = topic_watch.values("member")
     members = User.objects.filter(
@@ -616,6 +627,4 @@ def _watchers(topic: Topic) -> list[User]:
         .exclude(member__in=overridden)
         .values("member")
     )
-    readers = _with_membership(topic.group_id, members.distinct())
-    return [member for member in readers
-            if policies.can_read(member, topic.group, member.membership)]  # fmt: skip
+    return list(members.distinct())

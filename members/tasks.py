@@ -20,6 +20,7 @@ def send_notification_mail(*, member_id: int) -> int:
     """One message with every notification not yet mailed to the member (and not already read
     on the site). Runs a little after the first of them, so a busy topic sends one mail, not
     fifty. Safe to run twice: what it sends it marks."""
+    from members import notification_subjects
     from members.models import Notification, User
 
     member = User.objects.filter(pk=member_id, is_active=True).first()
@@ -31,7 +32,7 @@ def send_notification_mail(*, member_id: int) -> int:
             .filter(recipient=member, emailed_at__isnull=True)
             .order_by("created_at")
         )
-        unread = [n for n in pending if n.read_at is None]
+        unread = notification_subjects.still_visible(n for n in pending if n.read_at is None)
         sent_ids = [n.pk for n in pending]
         Notification.objects.filter(pk__in=sent_ids).update(emailed_at=timezone.now())
     if not unread:

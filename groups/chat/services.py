@@ -297,7 +297,8 @@ def _notify_mentions(message: Message, handles) -> None:
     ]  # fmt: skip
     url = f"{room_url(room)}?seq={message.seq}#m{message.seq}"
     notifications_create(recipients=mentioned, kind=Notification.Kind.MENTION, url=url,
-                         params={"topic": str(room.group), "actor": message.author.display_name})  # fmt: skip
+                         params={"topic": str(room.group), "actor": message.author.display_name},
+                         subject=message)  # fmt: skip
 
 
 def room_url(room: Room) -> str:
