@@ -200,3 +200,29 @@ def test_the_notification_page_costs_the_same_queries_however_many(
         services.post_create(author=owner, topic=topic, body=f"{number + 2}件目")
     with django_assert_num_queries(len(few)):
         client.get(reverse("members:notifications"))
+
+
+def test_notifications_made_before_they_knew_their_subject_are_checked_too(
+    hidden_world, owner, run_tasks
+):
+    import importlib
+
+    from django.apps import apps
+
+    from members.models import Notification
+
+    group, topic, watcher = hidden_world
+    post = services.post_create(author=owner, topic=topic, body="以前の通知")
+    Notification.objects.all().delete()
+    old = Notification.objects.create(  # as made before the subject was recorded
+        recipient=watcher, kind="watched_reply", url=services.post_url(post),
+        params={"topic": HIDDEN_TITLE, "actor": owner.display_name},
+    )  # fmt: skip
+    importlib.import_module("groups.migrations.0003_notification_subjects").fill_subjects(
+        apps, None
+    )
+    old.refresh_from_db()
+    assert (old.subject_type, old.subject_id) == ("groups.post", post.pk)
+    services.topic_moderate(actor=owner, topic=topic, action="hide")
+    page, unread, _mails = _what_the_member_is_told(watcher, run_tasks)
+    assert HIDDEN_TITLE not in page and unread == 0
