@@ -150,3 +150,20 @@ def test_watching_at_once(owner):
     )  # fmt: skip
     assert not [r for r in results if isinstance(r, Exception)], results
     assert Watch.objects.filter(member=owner, group=group).count() == 1
+
+
+def test_two_transfers_saved_at_once_keep_one_current_posting():
+    """Held already: saving the member row first makes the second save wait for the first."""
+    from members import services as member_services
+    from members.models import Posting, User
+
+    member = MemberFactory()
+    member_services._open_posting(member, started_on=member.date_joined.date())
+
+    def move_to(department):
+        fresh = User.objects.get(pk=member.pk)
+        return member_services.profile_update(member=fresh, data={"department": department})
+
+    results = together([partial(move_to, "総務局"), partial(move_to, "財政局")])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Posting.objects.filter(member=member, ended_on__isnull=True).count() == 1
