@@ -22,7 +22,7 @@ def reference(subject) -> dict:
 
 
 def may_see(recipients, subject) -> list:
-    """The recipients who may see ``subject`` now."""
+    """The recipients who may see ``subject`` now (a KeyError for a model nobody registered)."""
     recipients = list(recipients)
     if not recipients:
         return []
