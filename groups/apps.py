@@ -6,3 +6,11 @@ class GroupsConfig(AppConfig):
     name = "groups"
     verbose_name = _("グループ")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from groups import selectors
+        from groups.models import Group, Post
+        from members import notification_subjects
+
+        notification_subjects.register(Post, selectors.posts_seen)
+        notification_subjects.register(Group, selectors.groups_seen)

@@ -40,6 +40,54 @@ def can_manage(member, group: Group, membership: Membership | None) -> bool:
     return owner or is_site_moderator(member)
 
 
+# A member's standing in a group, for deciding who may act on whom. Site moderators and
+# administrators stand above every group role.
+ROLE_RANK = {Membership.Role.MEMBER: 1, Membership.Role.MODERATOR: 2, Membership.Role.OWNER: 3}
+STAFF_RANK = 4
+
+
+def _standing(membership: Membership | None, *, staff: bool) -> int:
+    if staff:
+        return STAFF_RANK
+    return ROLE_RANK.get(membership.role, 0) if membership is not None else 0
+
+
+def _is_staff(member) -> bool:
+    """Site staff as the target of an action (the account's flags; no query per row)."""
+    return bool(member.is_site_moderator or member.is_superuser)
+
+
+def may_act_on(actor, group: Group, actor_membership: Membership | None, target,
+               target_membership: Membership | None) -> bool:  # fmt: skip
+    """Whether ``actor`` may suspend, remove or mute ``target`` in ``group``: only someone who
+    stands above them. Moderators act on plain members, owners on moderators and members, site
+    moderators on every group role; nobody on an equal (themselves included)."""
+    if target_membership is None or not can_moderate(actor, group, actor_membership):
+        return False
+    mine = _standing(actor_membership, staff=is_site_moderator(actor))
+    return mine > _standing(target_membership, staff=_is_staff(target))
+
+
+def may_set_role(actor, group: Group, actor_membership: Membership | None, target,
+                 target_membership: Membership | None, role: str) -> bool:  # fmt: skip
+    """Owners (and site moderators) give others a role up to their own, but change an equal's
+    role only for themselves (an owner stepping down; the last owner is kept by the service)."""
+    if target_membership is None or role not in ROLE_RANK:
+        return False
+    if not can_manage(actor, group, actor_membership):
+        return False
+    mine = _standing(actor_membership, staff=is_site_moderator(actor))
+    if ROLE_RANK[role] > mine:
+        return False
+    return target.pk == actor.pk or mine > _standing(target_membership, staff=_is_staff(target))
+
+
+def roles_to_give(actor, actor_membership: Membership | None):
+    """The roles ``actor`` may give, as (value, label) choices."""
+    mine = _standing(actor_membership, staff=is_site_moderator(actor))
+    return [(value, label) for value, label in Membership.Role.choices if ROLE_RANK[value] <= mine]
+
+
 def can_post(member, group: Group, membership: Membership | None, topic=None) -> bool:
     if not can_read(member, group, membership) or membership is None:
         return False

@@ -35,6 +35,8 @@ from groups.models import (
     Watch,
     WatchLevel,
 )
+from members.models import User
+from members.selectors import known_verified
 
 POSTS_PER_PAGE = 50
 
@@ -285,3 +287,48 @@ def bookmarks(viewer):
         post__is_hidden=False,
         post__topic__is_hidden=False,
     ).select_related("post__topic__group", "post__author")
+
+
+# --- who may still see what a notification is about (members.notification_subjects) --------
+
+
+def members_in_groups(pairs, group_of: dict[int, int]):
+    """For (member id, object id) pairs and {object id: group id}: the members by id (each
+    already knowing whether it is verified), and their memberships by (member id, group id).
+    Two queries."""
+    member_ids = {member_id for member_id, _object_id in pairs}
+    members = {m.pk: m for m in known_verified(User.objects.filter(pk__in=member_ids))}
+    rows = Membership.objects.filter(member__in=member_ids, group__in=set(group_of.values()))
+    return members, {(row.member_id, row.group_id): row for row in rows}
+
+
+def posts_seen(pairs) -> set[tuple[int, int]]:
+    """The (member id, post id) pairs where the member may see the post: policies.can_see_post."""
+    posts = Post.objects.select_related("topic__group").in_bulk({post for _m, post in pairs})
+    group_of = {pk: post.topic.group_id for pk, post in posts.items()}
+    members, memberships = members_in_groups(pairs, group_of)
+    return {
+        (member_id, post_id) for member_id, post_id in pairs
+        if member_id in members and post_id in posts
+        and policies.can_see_post(members[member_id], posts[post_id],
+                                  memberships.get((member_id, group_of[post_id])))
+    }  # fmt: skip
+
+
+def groups_seen(pairs) -> set[tuple[int, int]]:
+    """The (member id, group id) pairs where the member may know the group (invitations
+    included): policies.can_see_group."""
+    groups = Group.objects.in_bulk({group for _m, group in pairs})
+    members, memberships = members_in_groups(pairs, {pk: pk for pk in groups})
+    invited = set(
+        Invitation.objects.filter(
+            member__in=members, group__in=groups, status=Invitation.Status.PENDING
+        ).values_list("member", "group")
+    )
+    return {
+        (member_id, group_id) for member_id, group_id in pairs
+        if member_id in members and group_id in groups
+        and policies.can_see_group(members[member_id], groups[group_id],
+                                   memberships.get((member_id, group_id)),
+                                   invited=(member_id, group_id) in invited)
+    }  # fmt: skip

@@ -36,6 +36,7 @@ from groups.models import (
 )
 from groups.slugs import new_slug
 from groups.tasks import attachment_preview_make
+from members import notification_subjects
 from members import selectors as member_selectors
 from members.models import Notification, User
 from members.services import member_access_changed, notification_create, notifications_create
@@ -93,11 +94,11 @@ def group_join(*, member: User, group: Group) -> Membership:
 @transaction.atomic
 def group_leave(*, member: User, group: Group) -> None:
     ratelimits.hit("membership", member)
-    membership = Membership.objects.select_for_update().filter(group=group, member=member).first()
+    _lock_group(group)
+    membership = Membership.objects.filter(group=group, member=member).first()
     if membership is None:
         return
-    owners = group.memberships.filter(role=Membership.Role.OWNER)
-    if membership.role == Membership.Role.OWNER and owners.count() == 1:
+    if membership.role == Membership.Role.OWNER and _owner_count(group) == 1:
         raise ValidationError(
             _("最後のオーナーは退会できません。先に別のオーナーを任命してください。")
         )
@@ -169,21 +170,26 @@ def invitation_answer(*, member: User, invitation: Invitation, accept: bool) -> 
 @transaction.atomic
 def membership_set_role(*, actor: User, membership: Membership, role: str) -> None:
     ratelimits.hit("moderation", actor)
-    if not policies.can_manage(actor, membership.group, _membership(actor, membership.group)):
-        raise PermissionDenied
-    owners = membership.group.memberships.filter(role=Membership.Role.OWNER)
-    if membership.role == Membership.Role.OWNER and role != membership.role and owners.count() == 1:
+    group = _lock_group(membership.group)
+    membership = _target(membership)
+    if not policies.may_set_role(actor, group, _membership(actor, group), membership.member,
+                                 membership, role):  # fmt: skip
+        raise PermissionDenied(_("この会員の役割は変えられません。"))
+    if membership.role == role:
+        return
+    if membership.role == Membership.Role.OWNER and _owner_count(group) == 1:
         raise ValidationError(_("最後のオーナーの役割は変えられません。"))
     membership.role = role
     membership.full_clean()
     membership.save(update_fields=["role"])
-    log_action(membership.group, actor, f"role:{role}", target_member=membership.member)
+    log_action(group, actor, f"role:{role}", target_member=membership.member)
 
 
 @transaction.atomic
 def membership_remove(*, actor: User, membership: Membership, reason: str) -> None:
     ratelimits.hit("moderation", actor)
-    _require_moderator(actor, membership.group)
+    membership = _target(membership)
+    _require_acting_on(actor, membership)
     if membership.role == Membership.Role.OWNER:
         raise ValidationError(_("オーナーは外せません。先に役割を変えてください。"))
     log_action(
@@ -196,11 +202,42 @@ def membership_remove(*, actor: User, membership: Membership, reason: str) -> No
 @transaction.atomic
 def membership_suspend(*, actor: User, membership: Membership, until, reason: str) -> None:
     ratelimits.hit("moderation", actor)
-    _require_moderator(actor, membership.group)
+    membership = _target(membership)
+    _require_acting_on(actor, membership)
     membership.suspended_until = until
     membership.save(update_fields=["suspended_until"])
     action = "suspend_member" if until else "unsuspend_member"
     log_action(membership.group, actor, action, target_member=membership.member, reason=reason)
+
+
+def _target(membership: Membership) -> Membership:
+    """The membership as it is now, locked, with its member and group."""
+    return (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("member", "group")
+        .get(pk=membership.pk)
+    )
+
+
+def _require_acting_on(actor: User, membership: Membership) -> None:
+    group = membership.group
+    if not policies.may_act_on(actor, group, _membership(actor, group), membership.member,
+                               membership):  # fmt: skip
+        raise PermissionDenied(
+            _(
+                "%(name)sさんにはこの操作ができません。モデレーターは一般のメンバーに、オーナーはモデレーターと一般のメンバーに操作できます。"
+            )
+            % {"name": membership.member.display_name}
+        )
+
+
+def _lock_group(group: Group) -> Group:
+    """Lock the group row: changes to who owns it wait for each other."""
+    return Group.objects.select_for_update().get(pk=group.pk)
+
+
+def _owner_count(group: Group) -> int:
+    return Membership.objects.filter(group=group, role=Membership.Role.OWNER).count()
 
 
 # --- topics and posts ---------------------------------------------------------------------
@@ -414,7 +451,10 @@ def reaction_toggle(*, member: User, post: Post, kind: str) -> bool:
     deleted, _rows = Reaction.objects.filter(post=post, member=member, kind=kind).delete()
     if deleted:
         return False
-    Reaction.objects.create(post=post, member=member, kind=kind)
+    # Another click of the same member may be inserting it right now: theirs counts as ours.
+    Reaction.objects.bulk_create(
+        [Reaction(post=post, member=member, kind=kind)], ignore_conflicts=True
+    )
     return True
 
 
@@ -426,7 +466,7 @@ def bookmark_toggle(*, member: User, post: Post) -> bool:
     deleted, _rows = Bookmark.objects.filter(post=post, member=member).delete()
     if deleted:
         return False
-    Bookmark.objects.create(post=post, member=member)
+    Bookmark.objects.bulk_create([Bookmark(post=post, member=member)], ignore_conflicts=True)
     return True
 
 
@@ -447,6 +487,7 @@ def answer_accept(*, actor: User, topic: Topic, post: Post | None) -> None:
             kind=Notification.Kind.ACCEPTED_ANSWER,
             params={"topic": topic.title, "actor": actor.display_name},
             url=post_url(post),
+            subject=post,
         )
     realtime.publish_on_commit(
         realtime.group_name("topic", topic.pk),
@@ -606,7 +647,8 @@ def _notify_group(recipient, event: str, group: Group, *, actor=None, url=None, 
     params = {"event": event, "group": group.name, "name": actor.display_name if actor else ""}
     if url is None:
         url = reverse("groups:detail", args=[group.slug]) if linked else ""
-    notification_create(recipient=recipient, kind=Notification.Kind.GROUP, params=params, url=url)
+    notification_create(recipient=recipient, kind=Notification.Kind.GROUP, params=params, url=url,
+                        subject=group)  # fmt: skip
 
 
 def _tags(names) -> list[Tag]:
@@ -633,17 +675,23 @@ def post_url(post: Post) -> str:
 
 def _notify_post(post: Post, mentions: list[str]) -> None:
     """Mentioned members, the asker and the topic's watchers: each notified once, in a fixed
-    number of queries however many watch."""
+    number of queries however many watch, and only those who may see the post."""
     topic, url = post.topic, post_url(post)
     params = {"topic": topic.title, "actor": post.author.display_name}
     notified = {post.author_id} | _notify_mentions(post, mentions)
+    asker = []
     if post.number > 1 and topic.author_id not in notified and _wants(topic.author, topic):
-        notification_create(recipient=topic.author, kind=Notification.Kind.REPLY, params=params,
-                            url=url)  # fmt: skip
+        asker = [topic.author]
         notified.add(topic.author_id)
     watchers = [member for member in _watchers(topic) if member.pk not in notified]
-    notifications_create(recipients=watchers, kind=Notification.Kind.WATCHED_REPLY, params=params,
-                         url=url)  # fmt: skip
+    readers = {member.pk for member in notification_subjects.may_see(asker + watchers, post)}
+    for kind, recipients in [
+        (Notification.Kind.REPLY, asker),
+        (Notification.Kind.WATCHED_REPLY, watchers),
+    ]:
+        recipients = [member for member in recipients if member.pk in readers]
+        notifications_create(recipients=recipients, kind=kind, params=params, url=url,
+                             subject=post, checked=True)  # fmt: skip
 
 
 def _notify_mentions(post: Post, handles) -> set[int]:
@@ -654,7 +702,8 @@ def _notify_mentions(post: Post, handles) -> set[int]:
         if member.pk != post.author_id and policies.can_see_post(member, post, member.membership)
     ]  # fmt: skip
     notifications_create(recipients=mentioned, kind=Notification.Kind.MENTION, url=post_url(post),
-                         params={"topic": topic.title, "actor": post.author.display_name})  # fmt: skip
+                         params={"topic": topic.title, "actor": post.author.display_name},
+                         subject=post, checked=True)  # fmt: skip
     return {member.pk for member in mentioned}
 
 
@@ -673,7 +722,8 @@ def _wants(member: User, topic: Topic) -> bool:
 
 
 def _watchers(topic: Topic) -> list[User]:
-    """Members watching the topic, or its group without a topic-level override."""
+    """Members watching the topic, or its group without a topic-level override (whether they
+    may see the post is decided when they are notified)."""
     topic_watch = Watch.objects.filter(topic=topic)
     overridden = topic_watch.values("member")
     members = User.objects.filter(
@@ -683,6 +733,4 @@ def _watchers(topic: Topic) -> list[User]:
         .exclude(member__in=overridden)
         .values("member")
     )
-    readers = _with_membership(topic.group_id, members.distinct())
-    return [member for member in readers
-            if policies.can_read(member, topic.group, member.membership)]  # fmt: skip
+    return list(members.distinct())

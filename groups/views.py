@@ -181,15 +181,22 @@ def members(request, slug: str):
     if request.method == "POST":
         _members_action(request, access)
         return redirect("groups:members", slug)
+    actor, mine = request.user, access.membership
+    memberships = list(selectors.group_members(access))
+    for item in memberships:
+        item.can_act = policies.may_act_on(actor, access.group, mine, item.member, item)
+        item.can_set_role = policies.may_set_role(actor, access.group, mine, item.member, item,
+                                                  item.role)  # fmt: skip
     return render(
         request,
         "groups/members.html",
         _group_context(
             request, access,
             requests=selectors.pending_requests(access),
-            memberships=selectors.group_members(access),
-            can_manage=access.can(policies.can_manage, request.user),
-            roles=Membership.Role.choices,
+            memberships=memberships,
+            can_manage=access.can(policies.can_manage, actor),
+            roles=policies.roles_to_give(actor, mine),
+            suspension_days=SUSPENSION_DAYS,
         ),
     )  # fmt: skip
 

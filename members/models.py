@@ -360,6 +360,10 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("日時"), default=timezone.now)
     read_at = models.DateTimeField(_("既読日時"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("メール送信日時"), null=True, blank=True)
+    # What it is about ("groups.post" and its id), so that it is shown only while the
+    # recipient may still see that (members.notification_subjects).
+    subject_type = models.CharField(_("対象の種類"), max_length=100, blank=True)
+    subject_id = models.PositiveBigIntegerField(_("対象のID"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")

@@ -1,9 +1,12 @@
 """Every read of members for a viewer."""
 
+from collections import Counter
+
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from cityhall import policies
+from members import notification_subjects
 from members.models import FormerHandle, Notification, Organization, Posting, User
 
 
@@ -100,12 +103,25 @@ def own_profile(member: User) -> User:
     return member_for_viewer(member, member.pk)
 
 
-def notifications_for(member: User, limit: int = 50) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=member)[:limit]
+def notifications_for(member: User, limit: int = 50) -> list[Notification]:
+    """The member's latest notifications, leaving out those about something they may no longer
+    see (a topic hidden or a group left since)."""
+    return notification_subjects.still_visible(
+        Notification.objects.filter(recipient=member)[:limit]
+    )
 
 
 def unread_notification_count(member: User) -> int:
-    return Notification.objects.filter(recipient=member, read_at__isnull=True).count()
+    return unread_notification_counts([member.pk])[member.pk]
+
+
+def unread_notification_counts(member_ids) -> dict[int, int]:
+    """{member id: unread notifications they may still see}, in a fixed number of queries."""
+    unread = Notification.objects.filter(recipient_id__in=member_ids, read_at__isnull=True).only(
+        "recipient_id", "subject_type", "subject_id"
+    )
+    counts = Counter(row.recipient_id for row in notification_subjects.still_visible(unread))
+    return {member_id: counts[member_id] for member_id in member_ids}
 
 
 def organization_choices() -> QuerySet[Organization]:

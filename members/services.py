@@ -5,14 +5,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityhall import ratelimits, realtime
 from cityhall.uploads import delete_after_commit, delete_unless_committed
-from members import domains, handles
+from members import domains, handles, notification_subjects, selectors
 from members.models import (
     FormerHandle,
     Notification,
@@ -301,22 +300,35 @@ def organization_confirm(*, member: User, remember_domain: bool) -> bool:
 
 
 def notification_create(
-    *, recipient: User, kind: str, params: dict, url: str = ""
+    *, recipient: User, kind: str, params: dict, url: str = "", subject=None
 ) -> Notification | None:
     """Notify ``recipient`` as their preferences say: in the app (live count), by mail (grouped:
-    one message for what arrives within NOTIFICATION_MAIL_DELAY), both, or not at all."""
-    created = notifications_create(recipients=[recipient], kind=kind, params=params, url=url)
+    one message for what arrives within NOTIFICATION_MAIL_DELAY), both, or not at all. With a
+    ``subject`` (the post, message or group it is about), only if they may see it."""
+    created = notifications_create(
+        recipients=[recipient], kind=kind, params=params, url=url, subject=subject
+    )
     return created[0] if created else None
 
 
-def notifications_create(*, recipients, kind: str, params: dict, url: str = "") -> list:
-    """notification_create for many members at once, in a fixed number of queries: their
-    preferences, one insert, and after commit one unread count and one mail task each."""
+def notifications_create(
+    *, recipients, kind: str, params: dict, url: str = "", subject=None, checked: bool = False
+) -> list:
+    """notification_create for many members at once, in a fixed number of queries: who may see
+    the subject (unless the caller ``checked`` with notification_subjects.may_see already),
+    their preferences, one insert, and after commit one unread count and one mail task each."""
     recipients = list(recipients)
+    reference = {}
+    if subject is not None:
+        if not checked:
+            recipients = notification_subjects.may_see(recipients, subject)
+        reference = notification_subjects.reference(subject)
+    if not recipients:
+        return []
     channels = _channels_of([member.pk for member in recipients], kind)
     now = timezone.now()
     notifications = [
-        Notification(recipient=member, kind=kind, params=params, url=url,
+        Notification(recipient=member, kind=kind, params=params, url=url, **reference,
                      read_at=None if in_app else now, emailed_at=None if by_mail else now)
         for member in recipients
         for in_app, by_mail in [channels[member.pk]]
@@ -377,12 +389,7 @@ def _publish_unread_counts(member_ids: list[int]) -> None:
         return
 
     def send():
-        counts = dict(
-            Notification.objects.filter(recipient_id__in=member_ids, read_at__isnull=True)
-            .order_by()
-            .values_list("recipient_id")
-            .annotate(n=Count("pk"))
-        )
+        counts = selectors.unread_notification_counts(member_ids)
         for member_id in member_ids:
             message = {"type": "unread.count", "count": counts.get(member_id, 0)}
             realtime.publish(realtime.member_group(member_id), message)

@@ -71,12 +71,14 @@ def send_notification_mail(*, member_id: int, attempt: int = 1) -> int:
 
 
 def _mail_pending(member, Notification, attempt: int) -> int:
+    from members import notification_subjects
+
     pending = list(
         Notification.objects.filter(recipient=member, emailed_at__isnull=True).order_by(
             "created_at"
         )
     )
-    unread = [n for n in pending if n.read_at is None]
+    unread = notification_subjects.still_visible(n for n in pending if n.read_at is None)
     if unread:
         with translation.override(settings.LANGUAGE_CODE):
             context = {"member": member, "notifications": unread, "site_url": settings.SITE_URL}

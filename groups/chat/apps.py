@@ -7,3 +7,10 @@ class ChatConfig(AppConfig):
     label = "chat"
     verbose_name = _("チャット")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from groups.chat import selectors
+        from groups.chat.models import Message
+        from members import notification_subjects
+
+        notification_subjects.register(Message, selectors.messages_seen)

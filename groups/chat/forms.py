@@ -24,14 +24,14 @@ class MuteForm(forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
 
-    def __init__(self, *args, group, **kwargs):
+    def __init__(self, *args, room, moderator, moderator_membership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.group = group
+        self.room, self.moderator, self.moderator_membership = room, moderator, moderator_membership
 
     def clean_member(self):
         handle = self.cleaned_data["member"].strip().lstrip("@＠").lower()
         membership = (
-            Membership.objects.filter(group=self.group, member__handle=handle)
+            Membership.objects.filter(group=self.room.group_id, member__handle=handle)
             .select_related("member")
             .first()
         )
@@ -39,6 +39,7 @@ class MuteForm(forms.Form):
             raise forms.ValidationError(
                 _("このグループのメンバーに @%(handle)s はいません。") % {"handle": handle}
             )
-        if not policies.may_be_muted(membership):
+        if not policies.may_mute(self.moderator, self.room, self.moderator_membership,
+                                 membership.member, membership):  # fmt: skip
             raise forms.ValidationError(_("オーナーとモデレーターの発言は止められません。"))
         return membership.member

@@ -19,9 +19,15 @@ def can_moderate(member, room, membership) -> bool:
     )
 
 
-def may_be_muted(membership) -> bool:
-    """Only plain members of the group can be muted: not outsiders, owners or moderators."""
-    return membership is not None and not membership.is_moderator
+def may_mute(moderator, room, moderator_membership, member, membership) -> bool:
+    """Only plain members of the group can be muted (not outsiders, owners or moderators), and
+    only by a room moderator who stands above them in the group (groups.policies.may_act_on);
+    the same rule lifts a mute."""
+    if membership is None or membership.is_moderator:
+        return False
+    return can_moderate(moderator, room, moderator_membership) and group_policies.may_act_on(
+        moderator, room.group, moderator_membership, member, membership
+    )
 
 
 def can_send(member, room, membership, *, muted: bool) -> bool:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from groups.chat import policies
 from groups.chat.models import Message, MessageReaction, Mute, Presence, Room, RoomRead
 from groups.models import Group, Membership
+from groups.selectors import members_in_groups
 from members.models import User
 
 HISTORY_PAGE = 50
@@ -183,3 +184,17 @@ def transcript_markdown(room: Room) -> str:
             })  # fmt: skip
         lines += ["", _("(削除されたメッセージ)") if message.is_deleted else message.body, ""]
     return "\n".join(lines)
+
+
+def messages_seen(pairs) -> set[tuple[int, int]]:
+    """The (member id, message id) pairs where the member may enter the message's room:
+    policies.can_enter (members.notification_subjects)."""
+    messages = Message.objects.select_related("room__group").in_bulk({m for _member, m in pairs})
+    group_of = {pk: message.room.group_id for pk, message in messages.items()}
+    members, memberships = members_in_groups(pairs, group_of)
+    return {
+        (member_id, message_id) for member_id, message_id in pairs
+        if member_id in members and message_id in messages
+        and policies.can_enter(members[member_id], messages[message_id].room,
+                               memberships.get((member_id, group_of[message_id])))
+    }  # fmt: skip

@@ -125,8 +125,7 @@ def member_mute(*, moderator, room: Room, member, minutes: int, reason: str = ""
     ratelimits.hit("moderation", moderator)
     room = Room.objects.select_related("group").get(pk=room.pk)
     _require_moderator(moderator, room)
-    if not policies.may_be_muted(membership_of(member, room)):
-        raise ChatError(_("オーナーとモデレーターの発言は止められません。"), code="invalid")
+    _require_may_mute(moderator, room, member)
     if not 1 <= minutes <= 60 * 24 * 30:
         raise ChatError(_("発言停止は1分から30日までです。"), code="invalid")
     until = timezone.now() + timedelta(minutes=minutes)
@@ -143,6 +142,7 @@ def mute_lift(*, moderator, mute: Mute) -> None:
     ratelimits.hit("moderation", moderator)
     room = Room.objects.select_related("group").get(pk=mute.room_id)
     _require_moderator(moderator, room)
+    _require_may_mute(moderator, room, mute.member, lifting=True)
     Mute.objects.filter(pk=mute.pk).update(until=timezone.now())
     group_services.log_action(room.group, moderator, "chat_unmute", target_member=mute.member)
     if not is_muted(mute.member, room):
@@ -174,6 +174,16 @@ def room_switch(*, owner, group: Group, enabled: bool) -> None:
 def _require_moderator(member, room: Room) -> None:
     if not policies.can_moderate(member, room, membership_of(member, room)):
         raise PermissionDenied
+
+
+def _require_may_mute(moderator, room: Room, member, *, lifting: bool = False) -> None:
+    """Refuse unless ``moderator`` may mute ``member``; a mute outliving the member's
+    membership may still be lifted."""
+    target = membership_of(member, room)
+    if lifting and target is None:
+        return
+    if not policies.may_mute(moderator, room, membership_of(moderator, room), member, target):
+        raise ChatError(_("オーナーとモデレーターの発言は止められません。"), code="invalid")
 
 
 def room_mark_read(*, member, room: Room, seq: int) -> None:
@@ -287,7 +297,8 @@ def _notify_mentions(message: Message, handles) -> None:
     ]  # fmt: skip
     url = f"{room_url(room)}?seq={message.seq}#m{message.seq}"
     notifications_create(recipients=mentioned, kind=Notification.Kind.MENTION, url=url,
-                         params={"topic": str(room.group), "actor": message.author.display_name})  # fmt: skip
+                         params={"topic": str(room.group), "actor": message.author.display_name},
+                         subject=message)  # fmt: skip
 
 
 def room_url(room: Room) -> str:

@@ -1,5 +1,5 @@
 from django.contrib import messages as flash
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -79,17 +79,22 @@ def _moderated_room(request, slug: str):
 def mutes(request, slug: str):
     """Moderators stop a member from posting in the room for a while, and lift it early."""
     room, membership = _moderated_room(request, slug)
-    form = MuteForm(
-        request.POST or None, group=room.group, initial={"member": request.GET.get("member", "")}
-    )
+    form = MuteForm(request.POST or None, room=room, moderator=request.user,
+                    moderator_membership=membership,
+                    initial={"member": request.GET.get("member", "")})  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.member_mute(moderator=request.user, room=room, member=data["member"],
-                             minutes=data["minutes"], reason=data["reason"])  # fmt: skip
-        flash.success(
-            request, _("%(name)sさんの発言を停止しました。") % {"name": data["member"].display_name}
-        )
-        return redirect("chat:mutes", slug)
+        try:
+            services.member_mute(moderator=request.user, room=room, member=data["member"],
+                                 minutes=data["minutes"], reason=data["reason"])  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            flash.success(
+                request,
+                _("%(name)sさんの発言を停止しました。") % {"name": data["member"].display_name},
+            )
+            return redirect("chat:mutes", slug)
     return render(request, "chat/mutes.html", {
         "room": room, "group": room.group, "membership": membership, "can_moderate": True,
         "form": form, "mutes": selectors.active_mutes(room.pk),
@@ -100,10 +105,16 @@ def mutes(request, slug: str):
 def mute_lift(request, slug: str, mute_id: int):
     room, _membership = _moderated_room(request, slug)
     mute = get_object_or_404(Mute, pk=mute_id, room=room)
-    services.mute_lift(moderator=request.user, mute=mute)
-    flash.success(
-        request, _("%(name)sさんの発言停止を解除しました。") % {"name": mute.member.display_name}
-    )
+    try:
+        services.mute_lift(moderator=request.user, mute=mute)
+    except ValidationError as error:
+        for message in error.messages:
+            flash.error(request, message)
+    else:
+        flash.success(
+            request,
+            _("%(name)sさんの発言停止を解除しました。") % {"name": mute.member.display_name},
+        )
     return redirect("chat:mutes", slug)
 
 

@@ -92,3 +92,137 @@ def test_ids_from_another_group_are_404(secret_world, owner):
         client.get(reverse("groups:post_history", args=[open_group.slug, post.pk])).status_code
         == 404
     )
+
+
+# --- notifications follow visibility -----------------------------------------------------
+
+HIDDEN_TITLE = "懲戒処分の検討(非公開)"
+
+
+@pytest.fixture
+def hidden_world(owner, settings):
+    """An open group whose topic the owner has hidden, and a plain member watching the group."""
+    from groups.models import Watch
+
+    settings.NOTIFICATION_MAIL_DELAY = 0
+    group = make_group(owner, slug="jinji", name="人事")
+    watcher = MemberFactory(display_name="見張 次郎")
+    Membership.objects.create(group=group, member=watcher)
+    Watch.objects.create(member=watcher, group=group, level="watching")
+    topic = services.topic_create(author=owner, group=group, title=HIDDEN_TITLE, body="経緯")
+    return group, topic, watcher
+
+
+def _what_the_member_is_told(member, run_tasks):
+    """The notification page, the unread count and the mail ``member`` gets."""
+    from django.core import mail
+
+    mail.outbox.clear()
+    run_tasks()
+    client = client_for(member)
+    page = client.get(reverse("members:notifications")).content.decode()
+    unread = client.get(reverse("members:notification_count")).json()["unread"]
+    mails = "".join(message.body + message.subject for message in mail.outbox
+                    if member.email in message.to)  # fmt: skip
+    return page, unread, mails
+
+
+def test_a_reply_in_a_hidden_topic_reaches_no_watcher_who_cannot_see_it(
+    hidden_world, owner, committing, run_tasks
+):
+    group, topic, watcher = hidden_world
+    services.topic_moderate(actor=owner, topic=topic, action="hide")
+    with committing():
+        services.post_create(author=owner, topic=topic,
+                             body=f"@{watcher.handle} さん、これは見えないはず")  # fmt: skip
+    page, unread, mails = _what_the_member_is_told(watcher, run_tasks)
+    assert HIDDEN_TITLE not in page + mails and unread == 0
+
+
+def test_a_topic_hidden_after_the_notification_drops_out_of_list_count_and_mail(
+    hidden_world, owner, committing, run_tasks
+):
+    group, topic, watcher = hidden_world
+    with committing():
+        services.post_create(author=owner, topic=topic, body="追記します")
+    assert HIDDEN_TITLE in _what_the_member_is_told(watcher, run_tasks)[0]  # seen while visible
+    with committing():
+        services.post_create(author=owner, topic=topic, body=f"@{watcher.handle} さん、続報")
+        services.topic_moderate(actor=owner, topic=topic, action="hide")  # before the mail
+    page, unread, mails = _what_the_member_is_told(watcher, run_tasks)
+    assert HIDDEN_TITLE not in page + mails and unread == 0
+
+
+def test_mentions_and_replies_reach_no_one_outside_a_closed_group(owner, committing, run_tasks,
+                                                                  settings):  # fmt: skip
+    settings.NOTIFICATION_MAIL_DELAY = 0
+    group = make_group(owner, kind="closed", slug="zaisei", name="財政")
+    asker, outsider = MemberFactory(), MemberFactory()
+    Membership.objects.create(group=group, member=asker)
+    topic = services.topic_create(author=asker, group=group, title=SECRET_TEXT, body="質問")
+    services.group_leave(member=asker, group=group)  # the asker has left since
+    with committing():
+        services.post_create(author=owner, topic=topic,
+                             body=f"@{outsider.handle} @{asker.handle} 回答です")  # fmt: skip
+    for member in (asker, outsider):
+        page, unread, mails = _what_the_member_is_told(member, run_tasks)
+        assert SECRET_TEXT not in page + mails and unread == 0
+
+
+def test_a_chat_mention_is_dropped_once_the_member_is_removed(owner, committing, run_tasks):
+    from groups.chat import services as chat_services
+
+    group = make_group(owner, kind="secret", slug="kosho", name="労使交渉")
+    member = MemberFactory()
+    membership = Membership.objects.create(group=group, member=member)
+    room = chat_services.room_for_group(group)
+    with committing():
+        chat_services.message_send(author=owner, room=room, client_id="m",
+                                   body=f"@{member.handle} 次回の日程")  # fmt: skip
+    assert "労使交渉" in _what_the_member_is_told(member, run_tasks)[0]
+    services.membership_remove(actor=owner, membership=membership, reason="異動")
+    page, unread, _mails = _what_the_member_is_told(member, run_tasks)
+    assert "労使交渉" not in page and unread == 0
+
+
+def test_the_notification_page_costs_the_same_queries_however_many(
+    hidden_world, owner, committing, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    group, topic, watcher = hidden_world
+    client = client_for(watcher)
+    services.post_create(author=owner, topic=topic, body="1件目")
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("members:notifications"))
+    for number in range(5):
+        services.post_create(author=owner, topic=topic, body=f"{number + 2}件目")
+    with django_assert_num_queries(len(few)):
+        client.get(reverse("members:notifications"))
+
+
+def test_notifications_made_before_they_knew_their_subject_are_checked_too(
+    hidden_world, owner, run_tasks
+):
+    import importlib
+
+    from django.apps import apps
+
+    from members.models import Notification
+
+    group, topic, watcher = hidden_world
+    post = services.post_create(author=owner, topic=topic, body="以前の通知")
+    Notification.objects.all().delete()
+    old = Notification.objects.create(  # as made before the subject was recorded
+        recipient=watcher, kind="watched_reply", url=services.post_url(post),
+        params={"topic": HIDDEN_TITLE, "actor": owner.display_name},
+    )  # fmt: skip
+    importlib.import_module("groups.migrations.0003_notification_subjects").fill_subjects(
+        apps, None
+    )
+    old.refresh_from_db()
+    assert (old.subject_type, old.subject_id) == ("groups.post", post.pk)
+    services.topic_moderate(actor=owner, topic=topic, action="hide")
+    page, unread, _mails = _what_the_member_is_told(watcher, run_tasks)
+    assert HIDDEN_TITLE not in page and unread == 0

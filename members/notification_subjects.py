@@ -1,0 +1,50 @@
+"""What a notification is about, and whether its recipient may still see that. Apps register a
+check for each model a notification can be about (from their AppConfig.ready, since members
+imports no app); a notification is made only for recipients who may see its subject, and is
+shown, counted and mailed only while they still may. A subject nobody registered is never
+shown."""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+# check(pairs): of the (member id, object id) pairs, those where the member may see the object now
+Check = Callable[[set[tuple[int, int]]], set[tuple[int, int]]]
+_checks: dict[str, Check] = {}
+
+
+def register(model, check: Check) -> None:
+    _checks[model._meta.label_lower] = check
+
+
+def reference(subject) -> dict:
+    """The notification fields that point at ``subject``."""
+    return {"subject_type": subject._meta.label_lower, "subject_id": subject.pk}
+
+
+def may_see(recipients, subject) -> list:
+    """The recipients who may see ``subject`` now (a KeyError for a model nobody registered)."""
+    recipients = list(recipients)
+    if not recipients:
+        return []
+    label = subject._meta.label_lower
+    seen = _checks[label]({(member.pk, subject.pk) for member in recipients})
+    return [member for member in recipients if (member.pk, subject.pk) in seen]
+
+
+def still_visible(notifications: Iterable) -> list:
+    """The notifications (in order) whose recipients may still see what they are about: one
+    check per kind of subject, however many notifications."""
+    notifications = list(notifications)
+    wanted = defaultdict(set)
+    for notification in notifications:
+        if notification.subject_type:
+            wanted[notification.subject_type].add(
+                (notification.recipient_id, notification.subject_id)
+            )
+    seen = {label: _checks[label](pairs) if label in _checks else set()
+            for label, pairs in wanted.items()}  # fmt: skip
+    return [
+        notification for notification in notifications
+        if not notification.subject_type
+        or (notification.recipient_id, notification.subject_id) in seen[notification.subject_type]
+    ]  # fmt: skip
