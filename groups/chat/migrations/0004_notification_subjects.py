@@ -27,7 +27,7 @@ def fill_subjects(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("chat", "0003_presence"),
-        ("members", "0007_notification_subject"),
+        ("members", "0009_notification_subject"),
     ]
 
     operations = [migrations.RunPython(fill_subjects, migrations.RunPython.noop)]

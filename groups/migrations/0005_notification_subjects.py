@@ -36,8 +36,8 @@ def fill_subjects(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("groups", "0002_reaction_label_text"),
-        ("members", "0007_notification_subject"),
+        ("groups", "0004_attachment_preview"),
+        ("members", "0009_notification_subject"),
     ]
 
     operations = [migrations.RunPython(fill_subjects, migrations.RunPython.noop)]

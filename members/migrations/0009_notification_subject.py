@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0006_fill_handles'),
+        ('members', '0008_handles_not_from_email'),
     ]
 
     operations = [
