@@ -40,7 +40,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument("--cases", default="small,bomb,small4,bomb4,attach,attach4",
-                        help="which cases, by key, comma-separated")  # fmt: skip
+                        help="which cases, by key, comma-separated; also: body")  # fmt: skip
+    parser.add_argument("--body-mb", type=int, default=200, help="size of the 'body' case")
     return parser.parse_args()
 
 
@@ -91,6 +92,13 @@ def post_attachment(base_url: str, cookie: str, content: bytes) -> httpx.Respons
             files={"files": ("航空写真.png", content, "image/png")},
             headers={"Cookie": f"{cookie}; csrftoken={csrf_cookie}", "Origin": base_url},
         )  # fmt: skip
+
+
+def post_body(base_url: str, size: int) -> httpx.Response:
+    """``size`` bytes posted without a session or CSRF token, as anyone on the network may."""
+    with httpx.Client(base_url=base_url, timeout=300, trust_env=False) as http:
+        return http.post("/profile/", content=bytes(size),
+                         headers={"Content-Type": "application/octet-stream"})  # fmt: skip
 
 
 def outcome(response: httpx.Response) -> str:
@@ -196,7 +204,9 @@ def main() -> None:
             Case("4 icon bombs at once", "bomb4", 4, avatar(bomb), "refused"),
             Case("144 MP attachment (accepted)", "attach", 1, attach(aerial), "accepted"),
             Case("4 × 144 MP attachments at once", "attach4", 4, attach(aerial), "accepted"),
-        ]
+            Case(f"{args.body_mb} MB body, anonymous", "body", 1,
+                 lambda url, _cookie: post_body(url, args.body_mb * 2**20), "HTTP 403 []"),
+        ]  # fmt: skip
         keys = args.cases.split(",")
         rows = [run_case(c, env, prepared.members, log_dir) for c in cases if c.key in keys]
         worker, attachments, previews = None, 0, 0
