@@ -4,6 +4,7 @@ import zipfile
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from PIL import Image
@@ -194,3 +195,13 @@ def test_committed_files_stay(group, owner, media, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         services.topic_create(author=owner, group=group, title="資料", body="本文", files=[_pdf()])
     assert Attachment.objects.get().file.name in _stored(media)
+
+
+def test_images_attached_before_previews_get_one_from_the_command(group, owner, media, run_tasks):
+    services.topic_create(  # no commit: no preview task queued, as before previews existed
+        author=owner, group=group, title="写真", body="本文",
+        files=[SimpleUploadedFile("現場.png", png(40, 30)), _pdf()],
+    )  # fmt: skip
+    call_command("make_attachment_previews", stdout=io.StringIO())
+    assert run_tasks() == 1
+    assert Attachment.objects.exclude(preview="").get().content_type == "image/png"
