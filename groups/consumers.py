@@ -45,6 +45,10 @@ class TopicConsumer(ListenOnlyConsumer):
     def still_allowed(self, member) -> bool:
         return _followable(member, self.topic_id) is not None
 
+    async def topic_access(self, event):
+        """The topic was hidden or moved to another group: check again."""
+        await self.member_access(event)
+
     async def post_created(self, event):
         await self.send_json({"type": "post.created", "number": event["number"]})
 

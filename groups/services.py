@@ -596,6 +596,8 @@ def topic_moderate(*, actor: User, topic: Topic, action: str, reason: str = "") 
     field, value = TOPIC_ACTIONS[action]
     Topic.objects.filter(pk=topic.pk).update(**{field: value})
     log_action(topic.group, actor, f"{action}_topic", topic=topic, reason=reason)
+    if field == "is_hidden":
+        _topic_access_changed(topic)
 
 
 @transaction.atomic
@@ -611,6 +613,7 @@ def topic_move(*, actor: User, topic: Topic, to_group: Group, reason: str = "") 
     log_action(
         to_group, actor, "move_topic", topic=topic, reason=f"← {from_group.name} {reason}".strip()
     )
+    _topic_access_changed(topic)
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -626,6 +629,12 @@ def chat_access_changed(group: Group, member: User | None = None) -> None:
     event = {"type": "chat.access", "member": None}
     for room_id in Room.objects.filter(group=group).values_list("pk", flat=True):
         realtime.publish_on_commit(room_channel_group(room_id), event)
+
+
+def _topic_access_changed(topic: Topic) -> None:
+    """After commit, the topic's live sockets check again who may still follow it."""
+    event = {"type": "topic.access"}
+    realtime.publish_on_commit(realtime.group_name("topic", topic.pk), event)
 
 
 def _membership(member: User, group: Group) -> Membership | None:

@@ -59,3 +59,31 @@ async def test_members_of_a_secret_group_may_follow():
     await communicator.send_json_to({"type": "x"})
     assert (await communicator.receive_json_from())["code"] == "read_only"
     await communicator.disconnect()
+
+
+async def test_a_reader_is_closed_when_the_topic_moves_to_a_secret_group():
+    owner, group, topic = await sync_to_async(_world)("open")
+    secret = await sync_to_async(make_group)(owner, kind="secret", slug="himitsu", name="秘密")
+    reader = await sync_to_async(MemberFactory)()
+    communicator, _connected = await _connect(reader, topic.pk)
+    assert (await communicator.receive_json_from())["type"] == "topic.state"
+    await sync_to_async(services.topic_move)(actor=owner, topic=topic, to_group=secret)
+    assert await communicator.receive_output(timeout=5) == {
+        "type": "websocket.close",
+        "code": FORBIDDEN,
+    }
+
+
+async def test_a_reader_of_a_closed_group_removed_from_it_hears_no_more_replies():
+    owner, group, topic = await sync_to_async(_world)("closed")
+    reader = await sync_to_async(MemberFactory)()
+    membership = await sync_to_async(Membership.objects.create)(group=group, member=reader)
+    communicator, _connected = await _connect(reader, topic.pk)
+    assert (await communicator.receive_json_from())["type"] == "topic.state"
+    await sync_to_async(services.membership_remove)(
+        actor=owner, membership=membership, reason="異動"
+    )
+    assert await communicator.receive_output(timeout=5) == {
+        "type": "websocket.close",
+        "code": FORBIDDEN,
+    }
