@@ -41,13 +41,16 @@ def _change(member_client, member, handle):
     return member_client.post(reverse("members:profile"), _profile_data(member, handle=handle))
 
 
-def test_a_member_changes_the_handle_and_the_old_one_leads_to_the_new(member_client, member):
+def test_a_member_changes_the_handle_and_the_old_one_leads_to_the_new(
+    member_client, member, django_assert_num_queries
+):
     old = member.handle
     response = _change(member_client, member, "@Hanako-Y")
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.handle == "hanako-y"
-    assert member_client.get(f"/members/@{old}")["Location"] == "/members/@hanako-y"
+    with django_assert_num_queries(3):  # session, member, the handle's owner
+        assert member_client.get(f"/members/@{old}")["Location"] == "/members/@hanako-y"
     assert member_client.get("/members/@hanako-y")["Location"] == f"/members/{member.pk}/"
 
 
