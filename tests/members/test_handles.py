@@ -127,3 +127,13 @@ def test_the_migration_replaces_every_handle_made_from_the_email(db):
     assert handles[numbered.pk].startswith("member-")
     former = dict(FormerHandle.objects.values_list("handle", "member_id"))
     assert former == {"hanako.yamada": plain.pk, "hanako.yamada-2": numbered.pk}
+
+
+def test_the_admin_shows_the_handle_and_former_handles_read_only(client, db):
+    admin = MemberFactory(is_staff=True, is_superuser=True)
+    member = MemberFactory(display_name_kana="きむら あや")
+    services.member_handle_change(member=member, handle="aya-k")
+    client.force_login(admin)
+    page = client.get(reverse("admin:members_user_change", args=[member.pk])).content.decode()
+    assert "aya-k" in page and "kimura-aya" in page
+    assert 'name="handle"' not in page
