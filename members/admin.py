@@ -69,7 +69,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["organization_confirmed", "is_staff", "is_active", "organization__kind"]
     search_fields = ["email", "display_name", "display_name_kana", "organization__name"]
     autocomplete_fields = ["organization"]
-    inlines = [PostingInline, FormerHandleInline]
+    inlines = [PostingInline]
     readonly_fields = ["handle"]
     actions = ["confirm_organization", "confirm_organization_and_domain"]
     fieldsets = [
@@ -151,6 +151,9 @@ class UserAdmin(BaseUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("emailaddress_set")
+
+    def get_inlines(self, request, obj):
+        return [*self.inlines, FormerHandleInline] if obj else self.inlines
 
 
 class OrganizationDomainInline(admin.TabularInline):
