@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from members import domains, services
 from members.models import (
     DomainRule,
+    FormerHandle,
     Notification,
     Organization,
     OrganizationDomain,
@@ -44,6 +45,18 @@ class PostingInline(admin.TabularInline):
     autocomplete_fields = ["organization"]
 
 
+class FormerHandleInline(admin.TabularInline):
+    """Read-only: handles change through the member's profile (members.services). Deleting a
+    row frees the handle for others and stops @old from leading to this member."""
+
+    model = FormerHandle
+    extra = 0
+    fields = readonly_fields = ["handle", "retired_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     add_form = MemberCreationForm
@@ -57,6 +70,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "display_name", "display_name_kana", "organization__name"]
     autocomplete_fields = ["organization"]
     inlines = [PostingInline]
+    readonly_fields = ["handle"]
     actions = ["confirm_organization", "confirm_organization_and_domain", "deactivate"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -66,6 +80,7 @@ class UserAdmin(BaseUserAdmin):
                 "fields": [
                     "display_name",
                     "display_name_kana",
+                    "handle",
                     "organization",
                     "organization_confirmed",
                     "department",
@@ -147,6 +162,9 @@ class UserAdmin(BaseUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("emailaddress_set")
+
+    def get_inlines(self, request, obj):
+        return [*self.inlines, FormerHandleInline] if obj else self.inlines
 
 
 class OrganizationDomainInline(admin.TabularInline):

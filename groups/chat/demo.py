@@ -14,7 +14,7 @@ CHATS = {
         ("watanabe.ayaka@city.sendai.jp", "ありがとうございます。楽譜は前回と同じものを持っていけばよいですか?", 0, []),
         ("kato.megumi@city.niigata.lg.jp", "はい、**前回の楽譜**で大丈夫です。2曲目だけ差し替えがあるので当日お配りします。", 1, ["thanks"]),
         ("demo-member@city.kobe.lg.jp", "初参加です。チューバ担当ですが、見学だけでも大丈夫でしょうか?", None, []),
-        ("demo-moderator@city.funabashi.lg.jp", "大歓迎です!@demo-member さん、楽器がなくても見学だけでどうぞ。", 3, ["like"]),
+        ("demo-moderator@city.funabashi.lg.jp", "大歓迎です!@yamamoto-misaki さん、楽器がなくても見学だけでどうぞ。", 3, ["like"]),
     ],
     "kosodate": [
         ("yamaguchi.nao@city.fukuoka.lg.jp", "保育園のお迎えで毎日17時に退庁しています。時差出勤を使っている方いますか?", None, []),

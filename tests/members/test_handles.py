@@ -41,13 +41,16 @@ def _change(member_client, member, handle):
     return member_client.post(reverse("members:profile"), _profile_data(member, handle=handle))
 
 
-def test_a_member_changes_the_handle_and_the_old_one_leads_to_the_new(member_client, member):
+def test_a_member_changes_the_handle_and_the_old_one_leads_to_the_new(
+    member_client, member, django_assert_num_queries
+):
     old = member.handle
     response = _change(member_client, member, "@Hanako-Y")
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.handle == "hanako-y"
-    assert member_client.get(f"/members/@{old}")["Location"] == "/members/@hanako-y"
+    with django_assert_num_queries(3):  # session, member, the handle's owner
+        assert member_client.get(f"/members/@{old}")["Location"] == "/members/@hanako-y"
     assert member_client.get("/members/@hanako-y")["Location"] == f"/members/{member.pk}/"
 
 
@@ -124,3 +127,13 @@ def test_the_migration_replaces_every_handle_made_from_the_email(db):
     assert handles[numbered.pk].startswith("member-")
     former = dict(FormerHandle.objects.values_list("handle", "member_id"))
     assert former == {"hanako.yamada": plain.pk, "hanako.yamada-2": numbered.pk}
+
+
+def test_the_admin_shows_the_handle_and_former_handles_read_only(client, db):
+    admin = MemberFactory(is_staff=True, is_superuser=True)
+    member = MemberFactory(display_name_kana="きむら あや")
+    services.member_handle_change(member=member, handle="aya-k")
+    client.force_login(admin)
+    page = client.get(reverse("admin:members_user_change", args=[member.pk])).content.decode()
+    assert "aya-k" in page and "kimura-aya" in page
+    assert 'name="handle"' not in page
