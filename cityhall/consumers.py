@@ -1,5 +1,7 @@
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
+
+from cityhall.websocket import NOT_FOUND
 
 
 class ListenOnlyConsumer(AsyncJsonWebsocketConsumer):
@@ -16,7 +18,17 @@ class ListenOnlyConsumer(AsyncJsonWebsocketConsumer):
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def receive_json(self, content, **kwargs):
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """Any frame, JSON or not, text or binary, gets the same answer."""
         await self.send_json(
             {"type": "error", "code": "read_only", "message": _("この接続は受信専用です。")}
         )
+
+
+class NoSuchRouteConsumer(AsyncWebsocketConsumer):
+    """A /ws/ path no route matches (``/ws/chat/²/``, an id past 64 bits): closed with 4404,
+    as a page would answer 404, rather than failing in the router (a 1011 close)."""
+
+    async def connect(self):
+        await self.accept()
+        await self.close(code=NOT_FOUND)
