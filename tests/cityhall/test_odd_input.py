@@ -11,10 +11,12 @@ from django.urls import Resolver404, resolve
 
 from cityhall.asgi import application
 from cityhall.params import BIGINT_MAX, has_unstorable_text, int_param
+from cityhall.routing import websocket_urlpatterns
 from cityhall.websocket import NOT_FOUND
 from groups import services as group_services
 from groups.chat.models import Message
 from groups.models import Topic
+from tests.cityhall.test_route_walker import ROUTES, SOURCES
 from tests.cityhall.test_websocket import ORIGIN, _session_cookie
 from tests.factories import MemberFactory
 from tests.groups.chat.test_consumer import _connect, _entered, _frames_until, _room, _send
@@ -86,6 +88,20 @@ def test_a_chat_room_with_an_odd_message_number_shows_the_latest(owner_client, g
 def test_a_moderator_resolving_an_odd_flag_number_gets_404(owner_client, group):
     response = owner_client.post(f"/groups/{group.slug}/moderation/", {"flag": "²"})
     assert response.status_code == 404
+
+
+def test_every_number_in_a_route_is_an_id():
+    """New routes copy the old ones: none may use Django's <int:>, which takes any length."""
+    routes = [route for route, _name in ROUTES] + [str(r.pattern) for r in websocket_urlpatterns]
+    assert not [route for route in routes if "<int:" in route]
+
+
+def test_no_code_reads_a_number_with_isdigit():
+    found = [
+        str(source) for folder in SOURCES for source in folder.rglob("*.py")
+        if ".isdigit()" in source.read_text(encoding="utf-8") and source.name != "params.py"
+    ]  # fmt: skip
+    assert not found
 
 
 def test_an_id_past_64_bits_matches_no_route():
