@@ -7,7 +7,9 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
+from cityhall.consumers import NoSuchRouteConsumer  # noqa: E402
 from cityhall.origins import SameOriginValidator  # noqa: E402
 from cityhall.routing import websocket_urlpatterns  # noqa: E402
 from cityhall.websocket import MembersOnlyWebSocket  # noqa: E402
@@ -16,7 +18,11 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": SameOriginValidator(
-            AuthMiddlewareStack(MembersOnlyWebSocket(URLRouter(websocket_urlpatterns)))
+            AuthMiddlewareStack(
+                MembersOnlyWebSocket(
+                    URLRouter([*websocket_urlpatterns, re_path("", NoSuchRouteConsumer.as_asgi())])
+                )
+            )
         ),
     }
 )

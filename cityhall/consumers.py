@@ -1,9 +1,9 @@
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from cityhall import realtime
-from cityhall.websocket import FORBIDDEN, UNAUTHENTICATED, session_member
+from cityhall.websocket import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, session_member
 
 
 class SessionEnded(Exception):
@@ -73,7 +73,17 @@ class ListenOnlyConsumer(MemberSocket):
     """A socket that only hears channel-layer events; anything the client sends gets an error
     frame and the socket stays open."""
 
-    async def receive(self, text_data=None, bytes_data=None):
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """Any frame, JSON or not, text or binary, gets the same answer."""
         await self.send_json(
             {"type": "error", "code": "read_only", "message": _("この接続は受信専用です。")}
         )
+
+
+class NoSuchRouteConsumer(AsyncWebsocketConsumer):
+    """A /ws/ path no route matches (``/ws/chat/²/``, an id past 64 bits): closed with 4404,
+    as a page would answer 404, rather than failing in the router (a 1011 close)."""
+
+    async def connect(self):
+        await self.accept()
+        await self.close(code=NOT_FOUND)

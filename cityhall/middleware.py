@@ -1,12 +1,15 @@
+import json
+
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext as _
 
 from cityhall import policies
+from cityhall.params import has_unstorable_text
 
 
 def wants_json(request) -> bool:
@@ -43,3 +46,34 @@ class MembersOnlyMiddleware(LoginRequiredMiddleware):
             # treat as anonymous rather than bounce between pages that need a member.
             logout(request)
         return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
+
+
+class UnstorableTextMiddleware:
+    """Answers 400 when the path, query string, form or JSON body hold a NUL character or a
+    lone surrogate. No database column takes them (PostgreSQL refuses NUL in text), so
+    wherever one reached a query it became a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_unstorable_input(request):
+            message = _("送信された内容にNUL文字などの使えない文字が含まれています。")
+            if wants_json(request):
+                return JsonResponse({"error": "bad_text", "message": message}, status=400)
+            return render(request, "400.html", {"reason": message}, status=400)
+        return self.get_response(request)
+
+
+def _has_unstorable_input(request) -> bool:
+    if has_unstorable_text(request.path) or has_unstorable_text(dict(request.GET.lists())):
+        return True
+    if request.method not in {"POST", "PUT", "PATCH"}:
+        return False
+    if request.content_type == "application/json":
+        try:
+            return has_unstorable_text(json.loads(request.body))
+        except (ValueError, RecursionError):
+            return False  # not JSON: the view says what is wrong with it
+    # Django already drops unprintable characters from uploaded file names.
+    return has_unstorable_text([dict(request.POST.lists()), list(request.FILES)])

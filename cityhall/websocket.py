@@ -11,6 +11,7 @@ from cityhall import policies
 
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
+NOT_FOUND = 4404
 
 
 class MembersOnlyWebSocket:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cityhall import ratelimits
+from cityhall.params import int_param
 from groups import forms, policies, rendering, selectors, services
 from groups.attachments import PREVIEW_TYPE, served_name
 from groups.models import (
@@ -61,7 +62,7 @@ def _errors(request, error: ValidationError) -> None:
 def directory(request):
     q = request.GET.get("q", "")[:100]
     page = Paginator(selectors.group_directory(request.user, q), 30).get_page(
-        request.GET.get("page")
+        int_param(request.GET.get("page"), default=1, minimum=1)
     )
     unread = selectors.unread_by_group(request.user)
     rows = [(group, unread.get(group.pk, (0, 0))) for group in page]
@@ -110,7 +111,7 @@ def detail(request, slug: str):
     page = None
     if can_read:
         page = Paginator(selectors.topic_list(request.user, access), 30).get_page(
-            request.GET.get("page")
+            int_param(request.GET.get("page"), default=1, minimum=1)
         )
         for item in page:
             item.unread = item.highest_post_number - (item.last_read or 0)
@@ -205,7 +206,7 @@ def _members_action(request, access) -> None:
     action = request.POST.get("action")
     try:
         if action in {"approve", "decline"}:
-            join_request = access.group.join_requests.get(pk=request.POST.get("request"))
+            join_request = access.group.join_requests.get(pk=int_param(request.POST.get("request")))
             services.join_request_decide(
                 moderator=request.user, request=join_request, approve=action == "approve"
             )
@@ -220,7 +221,7 @@ def _members_action(request, access) -> None:
                 request, _("%(name)sさんを招待しました。") % {"name": invitee.display_name}
             )
         elif action in {"role", "remove", "suspend", "unsuspend"}:
-            membership = access.group.memberships.get(pk=request.POST.get("membership"))
+            membership = access.group.memberships.get(pk=int_param(request.POST.get("membership")))
             if action in {"suspend", "unsuspend"}:
                 services.membership_suspend(
                     actor=request.user, membership=membership,
@@ -333,11 +334,12 @@ def _topic_page(request, access, topic, reply_form, status=200):
 
 
 def _page_number(request, topic) -> int:
-    if "n" in request.GET and request.GET["n"].isdigit():
-        return selectors.page_of(int(request.GET["n"]))
-    page = request.GET.get("page", "1")
+    """The page holding post ``?n=``, else page ``?page=``; page 1 for anything odd."""
     last = selectors.page_of(topic.highest_post_number)
-    return min(max(int(page), 1), last) if page.isdigit() else 1
+    number = int_param(request.GET.get("n"), minimum=1)
+    if number is not None:
+        return min(selectors.page_of(number), last)
+    return min(int_param(request.GET.get("page"), default=1, minimum=1), last)
 
 
 def _reply(request, access, topic):
@@ -567,7 +569,7 @@ def moderation(request, slug: str):
     if request.method == "POST":
         flag_item = (
             selectors.moderation_queue(request.user, access.group)
-            .filter(pk=request.POST.get("flag"))
+            .filter(pk=int_param(request.POST.get("flag")))
             .first()
         )
         if flag_item is None:

@@ -6,12 +6,12 @@ app_name = "members"
 
 urlpatterns = [
     path("members/", views.member_directory, name="directory"),
-    path("members/<int:member_id>/", views.member_detail, name="detail"),
+    path("members/<id:member_id>/", views.member_detail, name="detail"),
     path("members/@<str:handle>", views.member_by_handle, name="by_handle"),
-    path("members/<int:member_id>/avatar", views.member_avatar, name="avatar"),
+    path("members/<id:member_id>/avatar", views.member_avatar, name="avatar"),
     path("profile/", views.profile_edit, name="profile"),
     path("profile/history/add", views.posting_add, name="posting_add"),
-    path("profile/history/<int:posting_id>/delete", views.posting_delete, name="posting_delete"),
+    path("profile/history/<id:posting_id>/delete", views.posting_delete, name="posting_delete"),
     path("notifications/", views.notification_list, name="notifications"),
     path(
         "notifications/preferences/",

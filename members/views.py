@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cityhall import policies, ratelimits
+from cityhall.params import int_param
 from members import selectors, services
 from members.forms import MemberSearchForm, PostingForm, ProfileForm
 from members.models import Notification
@@ -35,7 +36,7 @@ def member_directory(request):
     form = MemberSearchForm(request.GET or None)
     query = form.cleaned_data if form.is_valid() else {}
     page = Paginator(selectors.member_directory(request.user, **query), 30).get_page(
-        request.GET.get("page")
+        int_param(request.GET.get("page"), default=1, minimum=1)
     )
     rows = [
         (member, dict.fromkeys(policies.visible_profile_fields(request.user, member), True))

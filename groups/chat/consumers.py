@@ -18,6 +18,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from cityhall.consumers import MemberSocket, SessionEnded
+from cityhall.params import BIGINT_MAX, has_unstorable_text, int_param
 from cityhall.websocket import FORBIDDEN, UNAUTHENTICATED
 from groups.chat import selectors, services
 from groups.chat.models import Message, room_channel_group
@@ -31,14 +32,13 @@ class FrameError(Exception):
 
 def _int_field(content: dict, name: str) -> int:
     value = content.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= BIGINT_MAX:
         raise FrameError("missing_field", _("%(name)s(0以上の整数)が必要です。") % {"name": name})
     return value
 
 
 def _cursor(query: dict, name: str) -> int | None:
-    values = query.get(name)
-    return int(values[0]) if values and values[0].isdigit() else None
+    return int_param(query.get(name, [None])[0])
 
 
 PRESENCE_FLUSH_SECONDS = 1.0
@@ -281,13 +281,17 @@ class ChatConsumer(MemberSocket):
     async def receive(self, text_data=None, bytes_data=None):
         try:
             content = json.loads(text_data or "")
-        except ValueError:
+        except (ValueError, RecursionError):
             await self.error("bad_json", _("JSONとして読めないフレームです。"))
             return
         if not isinstance(content, dict):
             await self.error("bad_frame", _("フレームはJSONオブジェクトで送ってください。"))
             return
-        handler = self.handlers.get(content.get("type"))
+        if has_unstorable_text(content):
+            await self.error("bad_text", _("NUL文字などの使えない文字が含まれています。"), content)
+            return
+        kind = content.get("type")
+        handler = self.handlers.get(kind) if isinstance(kind, str) else None
         if handler is None:
             await self.error("unknown_type", _("知らない種類のフレームです。"), content)
             return

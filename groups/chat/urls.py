@@ -9,6 +9,6 @@ urlpatterns = [
     path("groups/<slug:slug>/chat/messages", views.messages_json, name="messages"),
     path("groups/<slug:slug>/chat/transcript.md", views.transcript, name="transcript"),
     path("groups/<slug:slug>/chat/mutes/", views.mutes, name="mutes"),
-    path("groups/<slug:slug>/chat/mutes/<int:mute_id>/lift", views.mute_lift, name="mute_lift"),
+    path("groups/<slug:slug>/chat/mutes/<id:mute_id>/lift", views.mute_lift, name="mute_lift"),
     path("groups/<slug:slug>/chat/switch", views.switch, name="switch"),
 ]

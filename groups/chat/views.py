@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cityhall.params import BadNumber, int_param, strict_int_param
 from groups import policies as group_policies
 from groups import selectors as group_selectors
 from groups.chat import policies, selectors, services
@@ -23,14 +24,9 @@ def _room(request, slug: str):
     return room, membership
 
 
-def _number(request, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 def room(request, slug: str):
     room, membership = _room(request, slug)
-    around = _number(request, "seq")
+    around = int_param(request.GET.get("seq"))
     messages = selectors.history(room.pk, around=around)
     last_read = selectors.last_read_seq(request.user, room.pk)
     if messages and messages[-1].seq > last_read:
@@ -50,7 +46,11 @@ def room(request, slug: str):
 def messages_json(request, slug: str):
     """Messages before ``before`` (history), or from ``after`` up to ``before`` (a gap)."""
     room, _membership = _room(request, slug)
-    before, after = _number(request, "before"), _number(request, "after")
+    try:
+        before = strict_int_param(request.GET, "before")
+        after = strict_int_param(request.GET, "after")
+    except BadNumber as bad:
+        return JsonResponse({"error": "bad_parameter", "message": bad.message}, status=400)
     if after is not None:
         found = selectors.between(room.pk, after=after, before=before)
     else:
