@@ -10,6 +10,7 @@ import time
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.forms import NON_FIELD_ERRORS
+from django.forms.utils import ErrorList
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -44,9 +45,18 @@ def hit(name: str, member) -> None:
             raise RateLimited(max(1, math.ceil(reset_at - time.time())))
 
 
-def form_status(form, otherwise: int) -> int:
-    """429 for a form shown again because its write was refused for speed, else ``otherwise``."""
-    return 429 if form.has_error(NON_FIELD_ERRORS, code="rate_limited") else otherwise
+def form_status(request, form, otherwise: int) -> int:
+    """429 for a form shown again because its write was refused for speed (the middleware then
+    adds Retry-After), else ``otherwise``."""
+    refusal = next(
+        (e for e in form.errors.get(NON_FIELD_ERRORS, ErrorList()).as_data()
+         if isinstance(e, RateLimited)),
+        None,
+    )  # fmt: skip
+    if refusal is None:
+        return otherwise
+    request.retry_after = refusal.retry_after
+    return 429
 
 
 class RateLimitedMiddleware:
@@ -57,7 +67,11 @@ class RateLimitedMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        retry_after = getattr(request, "retry_after", None)
+        if response.status_code == 429 and retry_after and not response.has_header("Retry-After"):
+            response["Retry-After"] = str(retry_after)
+        return response
 
     def process_exception(self, request, exception):
         if not isinstance(exception, RateLimited):

@@ -83,7 +83,7 @@ def propose(request):
             )
             return redirect("groups:detail", group.slug)
     return render(request, "groups/propose.html", {"form": form},
-                  status=ratelimits.form_status(form, 200))  # fmt: skip
+                  status=ratelimits.form_status(request, form, 200))  # fmt: skip
 
 
 def proposals(request):
@@ -281,7 +281,7 @@ def topic_new(request, slug: str):
             form.add_error(None, error)
         else:
             return redirect("groups:topic", topic.group.slug, topic.pk)
-    status = ratelimits.form_status(form, 400 if form.errors else 200)
+    status = ratelimits.form_status(request, form, 400 if form.errors else 200)
     return render(request, "groups/topic_new.html", _group_context(request, access, form=form),
                   status=status)  # fmt: skip
 
@@ -362,7 +362,9 @@ def _reply(request, access, topic):
             return _topic_page(request, access, topic, form, status=403)
         else:
             return redirect(services.post_url(post))
-    return _topic_page(request, access, topic, form, status=ratelimits.form_status(form, 400))
+    return _topic_page(
+        request, access, topic, form, status=ratelimits.form_status(request, form, 400)
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -390,7 +392,11 @@ def post_edit(request, slug: str, post_id: int):
             form.add_error(None, error)
         else:
             return redirect(services.post_url(post))
-    status = 409 if gone or conflict else ratelimits.form_status(form, 400 if form.errors else 200)
+    status = (
+        409
+        if gone or conflict
+        else ratelimits.form_status(request, form, 400 if form.errors else 200)
+    )
     context = _group_context(request, access, post=post, form=form, conflict=conflict)
     if conflict is not None:
         context["conflict_diff"] = selectors.text_diff(conflict.body, form.data["body"])

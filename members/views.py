@@ -85,7 +85,7 @@ def profile_edit(request):
         request,
         "members/profile_edit.html",
         {"form": form, "member": member},
-        status=ratelimits.form_status(form, 200),
+        status=ratelimits.form_status(request, form, 200),
     )
 
 
@@ -100,7 +100,7 @@ def posting_add(request):
         else:
             messages.success(request, _("所属の履歴を追加しました。"))
             return redirect("members:profile")
-    status = ratelimits.form_status(form, 400 if form.errors else 200)
+    status = ratelimits.form_status(request, form, 400 if form.errors else 200)
     return render(request, "members/posting_add.html", {"form": form}, status=status)
 
 
