@@ -323,6 +323,14 @@ async def run_setup(label: str, count: int, env: dict, prepared, slug: str, args
     return [base_row, load_row]
 
 
+def print_measured(rows: list[dict]) -> None:
+    """A line as soon as a setup is measured, so a later failure does not lose it."""
+    base, load = rows
+    print(f"{load['setup']}: measured; p50 {load['p50_ms']} p99 {load['p99_ms']} max "
+          f"{load['max_ms']} ms (sent at +{load['max_sent_at_s']} s); baseline p50 "
+          f"{base['p50_ms']} p99 {base['p99_ms']} ms", flush=True)  # fmt: skip
+
+
 def judge(rows: list[dict]) -> bool:
     all_met = True
     for base, load in zip(rows[0::2], rows[1::2], strict=True):
@@ -383,13 +391,14 @@ def main() -> None:
             one = site_env(database_url, **SETTINGS)
             rows += asyncio.run(run_setup("1 daphne (memory layer)", 1, one, prepared,
                                           "bench-one", args))  # fmt: skip
-            print("1 daphne (memory layer): measured", flush=True)
+            print_measured(rows[-2:])
         if args.setups in ("both", "two"):
             redis.log_path.unlink(missing_ok=True)
             redis.start()
             two = site_env(database_url, redis.url(), **SETTINGS)
             rows += asyncio.run(run_setup("2 daphne (Redis)", 2, two, prepared,
                                           "bench-two", args))  # fmt: skip
+            print_measured(rows[-2:])
     finally:
         redis.stop()
         if not args.keep_database:
