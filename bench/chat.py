@@ -61,7 +61,8 @@ COLUMNS = [
     ("reord", "reordered"), ("all 0", "integrity_ok"), ("reconnects", "reconnects"),
     ("connect p50 ms", "connect_p50_ms"), ("connect p99 ms", "connect_p99_ms"),
     ("all connected s", "connect_all_seconds"), ("settled s", "settle_seconds"),
-    ("server CPU %", "server_cpu_percent"), ("RSS peak MB", "rss_peak_mb"),
+    ("server CPU %", "server_cpu_percent"), ("client CPU %", "client_cpu_percent"),
+    ("RSS peak MB", "rss_peak_mb"),
     ("RSS end MB", "rss_end_mb"), (f"RSS ≤ {TARGETS['rss_mb']}", "rss_ok"),
 ]  # fmt: skip
 
@@ -244,6 +245,7 @@ async def conversation(servers: list[Daphne], prepared, slug: str, args, tag: st
     total = max(1, round(args.rate * args.seconds))
     try:
         cpu_before = [server.cpu_seconds() for server in servers]
+        client_cpu_before = time.process_time()
         begin = time.monotonic() + 0.5
         for number in range(total):
             await asyncio.sleep(max(0.0, begin + number / args.rate - time.monotonic()))
@@ -259,6 +261,8 @@ async def conversation(servers: list[Daphne], prepared, slug: str, args, tag: st
             drained = False
         cpu = [round(100 * (server.cpu_seconds() - before) / (time.monotonic() - begin))
                for server, before in zip(servers, cpu_before, strict=True)]  # fmt: skip
+        client_cpu = round(100 * (time.process_time() - client_cpu_before)
+                           / (time.monotonic() - begin))  # fmt: skip
         rss_end = [server.rss_kb() for server in servers]
         rss_peak = [server.peak_rss_kb() for server in servers]
         database = await room_messages(servers[0].url, slug, prepared.members[0].cookie)
@@ -294,7 +298,7 @@ async def conversation(servers: list[Daphne], prepared, slug: str, args, tag: st
         "connect_p50_ms": connect["p50_ms"], "connect_p99_ms": connect["p99_ms"],
         "connect_all_seconds": round(connect_all_seconds, 2), "settle_seconds": settle_seconds,
         "presence_frames": sum(sum(c.other_frames.values()) for c in clients),
-        "server_cpu_percent": " / ".join(map(str, cpu)),
+        "server_cpu_percent": " / ".join(map(str, cpu)), "client_cpu_percent": client_cpu,
         "rss_peak_kb": rss_peak, "rss_end_kb": rss_end,
     }  # fmt: skip
 
@@ -340,6 +344,7 @@ def judge(rows: list[dict]) -> bool:
                         "reordered",
                         "integrity_ok", "reconnects", "connect_p50_ms", "connect_p99_ms",
                         "connect_all_seconds", "settle_seconds", "server_cpu_percent",
+                        "client_cpu_percent",
                         "rss_peak_mb", "rss_end_mb", "target_rss_mb",
                         "rss_ok", "p50_ratio_to_baseline"):  # fmt: skip
                 row.setdefault(key, "-")
