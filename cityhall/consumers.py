@@ -1,3 +1,4 @@
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
@@ -16,6 +17,16 @@ class MemberSocket(AsyncJsonWebsocketConsumer):
     verified member's (4401), or the member may no longer see what it shows (4403,
     ``still_allowed``). Writes go through ``act``, which checks the same in the same database
     call, so a frame sent before the close arrives is refused too."""
+
+    async def dispatch(self, message):
+        """Channels' own dispatch first runs close_old_connections on the database thread, for
+        every event. A process has one such thread, so a message to a room of 500 queued 500
+        calls there, and every read and write of the process waited behind them. Each database
+        call here goes through database_sync_to_async, which closes old connections itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def follow(self, group: str) -> None:
         """Hear ``group`` until the socket closes (channels discards ``self.groups`` then)."""

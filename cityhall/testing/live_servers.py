@@ -28,7 +28,7 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 ROOT = Path(__file__).resolve().parents[2]
 VAR_DIR = ROOT / "var"
 HOST = "127.0.0.1"
-STARTUP_SECONDS = 60
+STARTUP_SECONDS = 180  # importing the site takes over a minute on a busy machine
 
 UNAUTHENTICATED, FORBIDDEN = 4401, 4403  # cityhall.websocket: the client gives up on these
 

@@ -8,6 +8,7 @@ the same when no event comes, so even a dropped last event reaches the client.""
 
 import asyncio
 import json
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qs
 
@@ -110,13 +111,25 @@ class RoomWatch:
             for task in entry["tasks"]:
                 task.cancel()
             del self.rooms[key]
+            shared_reads.forget(socket.room.pk)
 
     async def check_head(self, room_id: int, sockets: set) -> None:
         while True:
             await asyncio.sleep(settings.CHAT_HEAD_CHECK_SECONDS)
+            checked_at = asyncio.get_running_loop().time()
             _seq, change = await database_sync_to_async(selectors.head)(room_id)
-            for socket in [socket for socket in sockets if socket.change_sent < change]:
-                await socket.channel_layer.send(socket.channel_name, {"type": "chat.behind"})
+            await self.tell_behind(sockets, change, checked_at)
+
+    async def tell_behind(self, sockets: set, change: int, checked_at: float) -> None:
+        """Ask each socket that has not passed on ``change`` to catch up. Its event for that
+        change may only be in flight (the head was read after the commit, before the layer
+        brought the event), so the request names the change and comes behind that event: a
+        socket already there by then reads nothing. (A check during a message's fan-out used
+        to send all 500 sockets to the database at once.) Those still behind share reads begun
+        after ``checked_at``."""
+        request = {"type": "chat.behind", "change": change, "since": checked_at}
+        for socket in [socket for socket in sockets if socket.change_sent < change]:
+            await socket.channel_layer.send(socket.channel_name, request)
 
     async def refresh_presence(self, room, sockets: set) -> None:
         while True:
@@ -131,6 +144,71 @@ class RoomWatch:
 
 
 room_watch = RoomWatch()
+
+
+@dataclass
+class RoomReads:
+    waiting: dict = field(default_factory=dict)  # cursors -> future, for a read not begun
+    recent: dict = field(default_factory=dict)  # cursors -> (began, future), reads of late
+    reader: asyncio.Task | None = None
+
+
+class SharedReads:
+    """The catch-up reads of this process, shared by the sockets of a room. Every
+    database_sync_to_async call of a process runs on one thread, one after another (asgiref's
+    thread-sensitive executor), so 500 sockets catching up at once were 500 reads in a row,
+    and every message sent meanwhile waited behind them: seconds.
+
+    Here each room has one reader, and sockets asking from the same cursors share a read: one
+    not begun yet, or one begun after ``since``, the moment their need arose (a head check
+    names the moment it read the head, so its crowd shares a read even when its requests come
+    one by one, as over Redis). Without ``since`` (a gap, a resume) only a read not begun yet
+    will do, so a read always sees everything committed before the request."""
+
+    def __init__(self):
+        self.rooms = {}  # (event loop, room id) -> RoomReads
+
+    async def missed(self, room_id: int, seq_after: int, change_after: int, *,
+                     since: float | None = None) -> selectors.Missed:  # fmt: skip
+        loop = asyncio.get_running_loop()
+        room = self.rooms.setdefault((loop, room_id), RoomReads())
+        cursors = (seq_after, change_after)
+        began, future = room.recent.get(cursors, (None, None))
+        if since is None or future is None or began < since:
+            future = room.waiting.get(cursors)
+            if future is None:
+                future = room.waiting[cursors] = loop.create_future()
+            if room.reader is None:
+                room.reader = loop.create_task(self.read(room_id, room))
+        return await asyncio.shield(future)
+
+    async def read(self, room_id: int, room: RoomReads) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while room.waiting:
+                waiting, room.waiting = room.waiting, {}
+                kept_from = loop.time() - settings.CHAT_HEAD_CHECK_SECONDS
+                room.recent = {cursors: read for cursors, read in room.recent.items()
+                               if read[0] > kept_from}  # fmt: skip
+                for (seq_after, change_after), future in waiting.items():
+                    room.recent[seq_after, change_after] = (loop.time(), future)
+                    try:
+                        found = await database_sync_to_async(selectors.missed_frames)(
+                            room_id, seq_after=seq_after, change_after=change_after
+                        )
+                    except Exception as problem:  # every socket waiting on it sees the error
+                        future.set_exception(problem)
+                    else:
+                        future.set_result(found)
+        finally:
+            room.reader = None
+
+    def forget(self, room_id: int) -> None:
+        """The process's last socket of the room has gone."""
+        self.rooms.pop((asyncio.get_running_loop(), room_id), None)
+
+
+shared_reads = SharedReads()
 
 
 class ChatConsumer(MemberSocket):
@@ -185,22 +263,16 @@ class ChatConsumer(MemberSocket):
     async def head(self) -> tuple[int, int]:
         return await database_sync_to_async(selectors.head)(self.room.pk)
 
-    async def catch_up(self) -> None:
-        missed = await database_sync_to_async(selectors.missed)(
-            self.room.pk, seq_after=self.seq_sent, change_after=self.change_sent
-        )
-        if missed is None:
-            self.seq_sent, self.change_sent = await self.head()
+    async def catch_up(self, since: float | None = None) -> None:
+        missed = await shared_reads.missed(self.room.pk, self.seq_sent, self.change_sent,
+                                           since=since)  # fmt: skip
+        if missed.reload is not None:
+            self.seq_sent, self.change_sent = missed.reload
             await self.send_json({"type": "reload", "seq": self.seq_sent,
                                   "change": self.change_sent})  # fmt: skip
             return
-        new, changed = missed
-        for message in [*new, *changed]:
-            await self.pass_on(selectors.payload(message))
-
-    async def pass_on(self, payload: dict) -> None:
-        await self.pass_on_encoded(payload["seq"], payload["change"],
-                                   selectors.encoded_payload(payload))  # fmt: skip
+        for seq, change, payload in missed.frames:
+            await self.pass_on_encoded(seq, change, payload)
 
     async def pass_on_encoded(self, seq: int, change: int, payload: str) -> None:
         """Send a message frame built around an already encoded payload (``{"seq":…}``)."""
@@ -235,8 +307,10 @@ class ChatConsumer(MemberSocket):
             await self.send_json({"type": "presence.changed", "joined": joined, "left": left})
 
     async def chat_behind(self, event):
-        """The room's head is past this socket (RoomWatch saw it): read what is missing."""
-        await self.catch_up()
+        """The room's head was past this socket when RoomWatch read it: unless the events in
+        flight then have brought it there since, read what is missing."""
+        if self.change_sent < event["change"]:
+            await self.catch_up(since=event["since"])
 
     async def chat_access(self, event):
         """The room's access changed (the chat was switched off, or a member left): whoever

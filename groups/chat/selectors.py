@@ -1,6 +1,7 @@
 """Reading chat rooms: access by slug, history pages, and the changes a client has not seen."""
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -74,6 +75,25 @@ def missed(room_id: int, *, seq_after: int, change_after: int):
         return None
     changed = list(messages.filter(seq__lte=seq_after, change__gt=change_after).order_by("change"))
     return new, changed
+
+
+@dataclass(frozen=True)
+class Missed:
+    """What a client lacks, ready to send: ``frames`` as (seq, change, encoded payload), new
+    messages in seq order, then changed older ones in change order; or, when more than
+    REPLAY_LIMIT are new, no frames and ``reload``: the room's head."""
+
+    frames: list[tuple[int, int, str]]
+    reload: tuple[int, int] | None = None
+
+
+def missed_frames(room_id: int, *, seq_after: int, change_after: int) -> Missed:
+    """missed(), each message encoded once, for every socket that asks from these cursors."""
+    found = missed(room_id, seq_after=seq_after, change_after=change_after)
+    if found is None:
+        return Missed(frames=[], reload=head(room_id))
+    return Missed(frames=[(message.seq, message.change, encoded_payload(payload(message)))
+                          for message in [*found[0], *found[1]]])  # fmt: skip
 
 
 def last_read_seq(member, room_id: int) -> int:

@@ -44,7 +44,7 @@ async def _connect(member, room, query="", language=None):
         headers.append((name, value))
     path = f"/ws/chat/{room.pk}/" + (f"?{query}" if query else "")
     communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)  # a busy machine takes over 1 s
     assert connected
     return communicator
 
@@ -416,3 +416,112 @@ async def test_a_burst_of_reaction_frames_is_mostly_refused_and_not_fanned_out(r
     assert (frame["type"], frame["seq"]) == ("message", 2)  # no 21st update
     await client.disconnect()
     await listener.disconnect()
+
+
+@pytest.fixture
+def catch_up_reads(monkeypatch):
+    """Every catch-up read of the database (selectors.missed), as the cursors it read from."""
+    from groups.chat import selectors
+
+    reads, read = [], selectors.missed
+
+    def counted(room_id, *, seq_after, change_after):
+        reads.append((seq_after, change_after))
+        return read(room_id, seq_after=seq_after, change_after=change_after)
+
+    monkeypatch.setattr(selectors, "missed", counted)
+    return reads
+
+
+async def _crowd(group, room, size):
+    members = [await sync_to_async(_member_of)(group) for _ in range(size)]
+    clients = [await _connect(member, room) for member in members]
+    for client in clients:
+        await _entered(client)
+    return clients
+
+
+async def _only_message(client) -> int:
+    """The seq of the one message frame this socket gets (presence frames set aside)."""
+    [frame] = await _messages(client, 1)
+    while not await client.receive_nothing(timeout=0.3):
+        later = await client.receive_json_from()
+        assert not later["type"].startswith("message"), later
+    return frame["seq"]
+
+
+async def test_sockets_behind_together_share_one_database_read(settings, catch_up_reads):
+    """The head check finds a whole crowd behind (the last event was lost): they catch up
+    with one read, not one each; every database call of a process waits in one line, and
+    500 reads in it held up every message sent meanwhile."""
+    settings.CHAT_HEAD_CHECK_SECONDS = 0.3
+    _owner, group, room = await sync_to_async(_room)()
+    clients = await _crowd(group, room, 10)
+    talker = await sync_to_async(_member_of)(group)
+
+    def send_lost():
+        with _event_lost():
+            _send(talker, room, "c1", "通知が失われる")
+
+    await sync_to_async(send_lost)()
+    assert [await _only_message(client) for client in clients] == [1] * len(clients)
+    assert catch_up_reads == [(0, 0)]
+    for client in clients:
+        await client.disconnect()
+
+
+async def test_a_head_check_during_a_fan_out_sends_no_socket_to_the_database(catch_up_reads):
+    """The head check reads the head after a commit, while the event is still on its way to
+    the sockets: each gets the event first, then the request to catch up, and reads nothing."""
+    import asyncio
+
+    from channels.layers import get_channel_layer
+
+    from groups.chat import selectors
+    from groups.chat.consumers import room_watch
+    from groups.chat.models import room_channel_group
+
+    _owner, group, room = await sync_to_async(_room)()
+    clients = await _crowd(group, room, 10)
+    talker = await sync_to_async(_member_of)(group)
+
+    def send_quietly():
+        with _event_lost():
+            message = _send(talker, room, "c1", "配信中に確認される")
+        payload = selectors.encoded_payload(selectors.message_payload(message.pk))
+        return {"type": "chat.change", "change": message.change, "seq": message.seq,
+                "payload": payload}  # fmt: skip
+
+    loop = asyncio.get_running_loop()
+    event = await sync_to_async(send_quietly)()
+    checked_at = loop.time()
+    sockets = room_watch.rooms[(loop, room.pk)]["sockets"]
+    await get_channel_layer().group_send(room_channel_group(room.pk), event)  # in flight
+    await room_watch.tell_behind(sockets, event["change"], checked_at)  # the check, meanwhile
+    assert [await _only_message(client) for client in clients] == [1] * len(clients)
+    assert catch_up_reads == []
+    for client in clients:
+        await client.disconnect()
+
+
+async def test_passing_a_message_on_to_a_crowd_takes_no_turn_on_the_database_thread(monkeypatch):
+    """A process runs its database calls on one thread, one after another. Channels' dispatch
+    closed old connections there before every event, so a message to 500 sockets queued 500
+    calls in front of every read and write of the process."""
+    import channels.db
+
+    _owner, group, room = await sync_to_async(_room)()
+    clients = await _crowd(group, room, 10)
+    talker = await sync_to_async(_member_of)(group)
+    turns, close_old_connections = [], channels.db.close_old_connections
+
+    def counted():
+        turns.append(1)
+        close_old_connections()
+
+    monkeypatch.setattr(channels.db, "close_old_connections", counted)
+    await sync_to_async(_send)(talker, room, "c1", "全員へ")
+    assert [await _only_message(client) for client in clients] == [1] * len(clients)
+    assert turns == []
+    for client in clients:
+        await client.disconnect()
