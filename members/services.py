@@ -139,7 +139,11 @@ def member_handle_change(*, member: User, handle: str) -> User:
         raise taken
     FormerHandle.objects.filter(member=member, handle=handle).delete()
     if member.handle:
-        FormerHandle.objects.create(member=member, handle=member.handle)
+        FormerHandle.objects.create(
+            member=member,
+            handle=member.handle,
+            from_email=handles.made_from_email(member.handle, member.email),
+        )
     member.handle = handle
     try:
         with transaction.atomic():
