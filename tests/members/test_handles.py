@@ -6,7 +6,6 @@ from django.apps import apps
 from django.urls import reverse
 
 from cityhall import markdown
-
 from groups import services as group_services
 from groups.models import Membership
 from members import services
