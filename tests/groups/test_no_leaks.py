@@ -218,7 +218,7 @@ def test_notifications_made_before_they_knew_their_subject_are_checked_too(
         recipient=watcher, kind="watched_reply", url=services.post_url(post),
         params={"topic": HIDDEN_TITLE, "actor": owner.display_name},
     )  # fmt: skip
-    importlib.import_module("groups.migrations.0003_notification_subjects").fill_subjects(
+    importlib.import_module("groups.migrations.0005_notification_subjects").fill_subjects(
         apps, None
     )
     old.refresh_from_db()

@@ -244,3 +244,15 @@ def test_a_handle_made_from_the_email_stays_reserved(member_client, member):
     assert TAKEN in response.content.decode()
     member.refresh_from_db()
     assert member.handle != "hanako.yamada"
+
+
+def test_trying_handles_to_find_taken_ones_stops_after_a_few_a_day(
+    member_client, member, rate_limits
+):
+    member_with_email_handle()
+    migrate_email_handles()
+    for _ in range(10):
+        assert TAKEN in _change(member_client, member, "hanako.yamada").content.decode()
+    refused = _change(member_client, member, "hanako.yamada")
+    assert refused.status_code == 429
+    assert TAKEN not in refused.content.decode()
