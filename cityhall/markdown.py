@@ -29,16 +29,38 @@ class Rendered:
     mentions: list[str] = field(default_factory=list)
 
 
+def mention_at(text: str, pos: int) -> str | None:
+    """The handle, as typed, that the "@" at ``pos`` mentions; None inside a word or an email
+    address ("sato@city…") and when no handle follows. A trailing "." or "-" is not part of it."""
+    if text[pos] != "@" or (pos > 0 and text[pos - 1].isalnum()):
+        return None
+    match = HANDLE.match(text, pos + 1)
+    return match.group(0).rstrip(".-") if match else None
+
+
+def rename_mentions(text: str, renames: dict[str, str]) -> str:
+    """``text`` (Markdown, or the HTML rendered from it) with @old written @new for each
+    ``old: new`` in ``renames`` — the mention and its link ``/members/@old`` alike."""
+    pieces, done = [], 0
+    pos = text.find("@")
+    while pos != -1:
+        handle = mention_at(text, pos)
+        new = renames.get(handle.lower()) if handle else None
+        if new:
+            pieces += [text[done : pos + 1], new]
+            done = pos + 1 + len(handle)
+        pos = text.find("@", pos + 1)
+    return "".join([*pieces, text[done:]])
+
+
 def _mention_rule(state: StateInline, silent: bool) -> bool:
-    if state.src[state.pos] != "@" or (state.pos > 0 and state.src[state.pos - 1].isalnum()):
-        return False
-    match = HANDLE.match(state.src, state.pos + 1)
-    if not match:
+    handle = mention_at(state.src, state.pos)
+    if not handle:
         return False
     if not silent:
         token = state.push("mention", "", 0)
-        token.content = match.group(0).rstrip(".-")
-    state.pos += 1 + len(match.group(0).rstrip(".-"))
+        token.content = handle
+    state.pos += 1 + len(handle)
     return True
 
 

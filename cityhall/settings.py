@@ -159,6 +159,7 @@ RATE_LIMITS = {
     "propose": "5 per hour; 20 per day",
     "moderation": "60 per minute",  # a moderator's actions on members, topics, posts, flags
     "profile": "30 per 10 minutes",  # profile, department history, notification settings
+    "handle": "10 per day",  # tries of a new @handle ("taken" tells a handle was used)
 }
 RATE_LIMIT_STORAGE = REDIS_URL or "memory://"
 

@@ -51,7 +51,7 @@ class FormerHandleInline(admin.TabularInline):
 
     model = FormerHandle
     extra = 0
-    fields = readonly_fields = ["handle", "retired_at"]
+    fields = readonly_fields = ["handle", "retired_at", "from_email"]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -33,6 +33,12 @@ def email_local_part(email: str) -> str:
     return re.sub(r"[^a-z0-9_.-]+", "-", local).strip(".-_")
 
 
+def made_from_email(handle: str, email: str) -> bool:
+    """The address's local part, or it with a number (the old rule: local, local-2, …)."""
+    local = email_local_part(email)
+    return bool(local) and re.fullmatch(rf"{re.escape(local)}(-\d+)?", handle) is not None
+
+
 def validate(handle: str, *, email: str) -> None:
     """Japanese errors for a handle a member chose; uniqueness is the service's check."""
     if not HANDLE_MIN <= len(handle) <= HANDLE_MAX:
@@ -51,8 +57,7 @@ def validate(handle: str, *, email: str) -> None:
         )
     if handle in RESERVED:
         raise ValidationError(_("このハンドル名は予約されているため使えません。"), code="reserved")
-    local = email_local_part(email)
-    if local and re.fullmatch(rf"{re.escape(local)}(-\d+)?", handle):
+    if made_from_email(handle, email):
         raise ValidationError(
             _("メールアドレスの@より前と同じハンドル名は、アドレスが推測されるため使えません。"),
             code="email",

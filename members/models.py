@@ -260,7 +260,9 @@ def handle_taken(handle: str, member=None) -> bool:
 
 class FormerHandle(models.Model):
     """A handle a member used before. ``/members/@old`` and @old in earlier posts still lead to
-    them, and nobody else may ever take it (the member may take it back)."""
+    them, and nobody else may ever take it (the member may take it back). One made from the
+    email address (``from_email``) leads nowhere: it would tell whoever guesses an address
+    whose it is; the mentions of it were rewritten to the new handle."""
 
     handle = models.CharField(_("ハンドル名"), max_length=40, unique=True)
     member = models.ForeignKey(
@@ -270,6 +272,7 @@ class FormerHandle(models.Model):
         related_name="former_handles",
     )
     retired_at = models.DateTimeField(_("変更日時"), default=timezone.now)
+    from_email = models.BooleanField(_("メールアドレスから作られた"), default=False)
 
     class Meta:
         verbose_name = _("以前のハンドル名")

@@ -51,18 +51,22 @@ def member_for_viewer(viewer, member_id: int) -> User | None:
 
 
 def member_by_handle(viewer, handle: str) -> User | None:
-    """The member whose handle, current or former, this is (former handles stay theirs)."""
+    """The member whose handle, current or former, this is (former handles stay theirs). A
+    former handle made from the email address finds nobody, like a handle nobody ever had."""
     if not policies.is_verified_member(viewer):
         return None
     return members_by_handles([handle]).first()
 
 
 def members_by_handles(handles) -> QuerySet[User]:
-    """Members by current or former handle: @old in a post written before a change still counts."""
+    """Members by current or former handle: @old in a post written before a change still counts,
+    unless @old was made from the email address (it would confirm a guessed address)."""
     handles = [h.lower() for h in handles]
     if not handles:
         return User.objects.none()
-    former = FormerHandle.objects.filter(member=OuterRef("pk"), handle__in=handles)
+    former = FormerHandle.objects.filter(
+        member=OuterRef("pk"), handle__in=handles, from_email=False
+    )
     return verified_members().filter(Q(handle__in=handles) | Exists(former))
 
 

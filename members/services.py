@@ -124,6 +124,9 @@ def member_handle_change(*, member: User, handle: str) -> User:
     member = User.objects.select_for_update().get(pk=member.pk)
     if handle == member.handle:
         return member
+    # Few tries a day: "taken" answers whether someone ever had it, and former handles made
+    # from email addresses are among those.
+    ratelimits.hit("handle", member)
     handles.validate(handle, email=member.email)
     # Locks a member who is just giving this handle up, so their former-handle row is seen.
     holders = list(
@@ -139,7 +142,11 @@ def member_handle_change(*, member: User, handle: str) -> User:
         raise taken
     FormerHandle.objects.filter(member=member, handle=handle).delete()
     if member.handle:
-        FormerHandle.objects.create(member=member, handle=member.handle)
+        FormerHandle.objects.create(
+            member=member,
+            handle=member.handle,
+            from_email=handles.made_from_email(member.handle, member.email),
+        )
     member.handle = handle
     try:
         with transaction.atomic():

@@ -2,7 +2,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from cityhall.markdown import render
+from cityhall.markdown import rename_mentions, render
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,24 @@ def test_a_mention_in_capitals_links_the_lower_case_handle():
     assert rendered.mentions == ["yamada-hanako"]
     assert 'href="/members/@yamada-hanako"' in rendered.html
     assert ">@Yamada-Hanako</a>" in rendered.html
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("@Hanako.Yamada さん", "@yamada-hanako さん"),
+        ("(@hanako.yamada)、@hanako.yamada. と*@hanako.yamada*",
+         "(@yamada-hanako)、@yamada-hanako. と*@yamada-hanako*"),
+        ("@hanako.yamada-2 さん、@hanako.yamadax さん",
+         "@hanako.yamada-2 さん、@hanako.yamadax さん"),
+        ("hanako.yamada@city.kobe.lg.jp、x@hanako.yamada、さん@hanako.yamada",
+         "hanako.yamada@city.kobe.lg.jp、x@hanako.yamada、さん@hanako.yamada"),
+        ("`@hanako.yamada`", "`@yamada-hanako`"),
+    ],
+)  # fmt: skip
+def test_renaming_mentions_changes_exactly_what_the_renderer_links(source, expected):
+    renames = {"hanako.yamada": "yamada-hanako"}
+    assert rename_mentions(source, renames) == expected
+    # The stored HTML, renamed alike, is what the renamed source renders to.
+    assert rename_mentions(render(source).html, renames) == render(expected).html
+    assert "hanako.yamada" not in render(expected).mentions

@@ -1,9 +1,11 @@
 import importlib
+import re
 
 import pytest
 from django.apps import apps
 from django.urls import reverse
 
+from cityhall import markdown
 from groups import services as group_services
 from groups.models import Membership
 from members import services
@@ -137,3 +139,120 @@ def test_the_admin_shows_the_handle_and_former_handles_read_only(client, db):
     page = client.get(reverse("admin:members_user_change", args=[member.pk])).content.decode()
     assert "aya-k" in page and "kimura-aya" in page
     assert 'name="handle"' not in page
+
+
+# Handles made from the email address (hanako.yamada@… → @hanako.yamada): after the migrations
+# they lead nowhere, old mentions of them say @yamada-hanako, and nobody else may take them.
+
+MIGRATIONS = [
+    ("members.migrations.0008_handles_not_from_email", "replace"),
+    ("members.migrations.0010_former_handles_from_email", "mark"),
+    ("groups.migrations.0006_mentions_not_from_email", "rewrite"),
+    ("groups.chat.migrations.0005_mentions_not_from_email", "rewrite"),
+]
+
+
+def migrate_email_handles():
+    for module, function in MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+def _unmasked(response) -> str:
+    """The page without its own address (the language switch returns to it) and CSRF token
+    (masked afresh for every response)."""
+    page = response.content.decode().replace(response.request["PATH_INFO"], "")
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
+
+
+def member_with_email_handle():
+    member = MemberFactory(email="Hanako.Yamada@city.kobe.lg.jp", display_name_kana="やまだ はなこ")
+    User.objects.filter(pk=member.pk).update(handle="hanako.yamada")
+    member.refresh_from_db()
+    return member
+
+
+def test_a_handle_made_from_the_email_is_not_found_like_a_handle_nobody_had(member_client):
+    member_with_email_handle()
+    chooser = MemberFactory(display_name_kana="さとう じろう")
+    services.member_handle_change(member=chooser, handle="jiro-s")
+    services.member_handle_change(member=chooser, handle="jiro-sato")
+    migrate_email_handles()
+
+    guessed = member_client.get("/members/@hanako.yamada")
+    unknown = member_client.get("/members/@nobody.had-this")
+    assert guessed.status_code == unknown.status_code == 404
+    assert _unmasked(guessed) == _unmasked(unknown)
+    # A handle the member chose and later changed still leads to them.
+    assert member_client.get("/members/@jiro-s")["Location"] == "/members/@jiro-sato"
+
+
+def test_old_mentions_of_a_handle_made_from_the_email_show_the_new_one(member_client, member):
+    mentioned = member_with_email_handle()
+    group = make_group(member, slug="saiken")
+    Membership.objects.create(group=group, member=mentioned)
+    body = (
+        "@Hanako.Yamada さん、資料です。\n\n"
+        "@hanako.yamada-san さんは別の方、info@hanako.yamada.example は宛先、`@hanako.yamada`"
+    )
+    topic = group_services.topic_create(
+        author=member, group=group, title="@hanako.yamada さんへ", body=body
+    )
+    post = topic.posts.get()
+    group_services.post_edit(editor=member, post=post, body=body + "\n\n追記")
+    migrate_email_handles()
+
+    post.refresh_from_db()
+    page = member_client.get(reverse("groups:topic", args=[group.slug, topic.pk])).content.decode()
+    assert 'class="mention" href="/members/@yamada-hanako"' in page
+    assert ">@yamada-hanako</a> さん、資料です。" in page
+    assert "<code>@yamada-hanako</code>" in page
+    assert "@hanako.yamada-san" in page and "info@hanako.yamada.example" in page
+    assert "@hanako.yamada " not in page and "@hanako.yamada<" not in page
+    assert "@yamada-hanako さんへ" in page
+    assert post.body_html == markdown.render(post.body).html
+    assert post.revisions.get().previous_body.startswith("@yamada-hanako さん")
+    assert member_client.get("/members/@yamada-hanako")["Location"] == f"/members/{mentioned.pk}/"
+
+
+def test_the_notification_of_an_old_mention_quotes_the_new_handle(db):
+    author, mentioned = MemberFactory(), member_with_email_handle()
+    group = make_group(author, slug="saiken")
+    Membership.objects.create(group=group, member=mentioned)
+    group_services.topic_create(
+        author=author, group=group, title="@hanako.yamada さんへ", body="@hanako.yamada さん"
+    )
+    migrate_email_handles()
+    assert "「@yamada-hanako さんへ」" in Notification.objects.get(recipient=mentioned).text
+
+
+def test_a_handle_made_from_the_email_in_a_new_post_notifies_nobody(db, committing):
+    author, mentioned = MemberFactory(), member_with_email_handle()
+    group = make_group(author, slug="saiken")
+    Membership.objects.create(group=group, member=mentioned)
+    migrate_email_handles()
+    with committing():
+        group_services.topic_create(
+            author=author, group=group, title="滞納整理", body="@hanako.yamada さん、ご意見を"
+        )
+    assert not Notification.objects.filter(recipient=mentioned, kind="mention").exists()
+
+
+def test_a_handle_made_from_the_email_stays_reserved(member_client, member):
+    member_with_email_handle()
+    migrate_email_handles()
+    response = _change(member_client, member, "hanako.yamada")
+    assert TAKEN in response.content.decode()
+    member.refresh_from_db()
+    assert member.handle != "hanako.yamada"
+
+
+def test_trying_handles_to_find_taken_ones_stops_after_a_few_a_day(
+    member_client, member, rate_limits
+):
+    member_with_email_handle()
+    migrate_email_handles()
+    for _ in range(10):
+        assert TAKEN in _change(member_client, member, "hanako.yamada").content.decode()
+    refused = _change(member_client, member, "hanako.yamada")
+    assert refused.status_code == 429
+    assert TAKEN not in refused.content.decode()

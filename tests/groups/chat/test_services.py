@@ -10,6 +10,7 @@ from groups.models import Membership
 from members import services as member_services
 from members.models import Notification
 from tests.factories import MemberFactory
+from tests.members.test_handles import member_with_email_handle, migrate_email_handles
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +115,21 @@ def test_transcript_is_markdown_in_order_without_deleted_messages(room, talker):
     text = selectors.transcript_markdown(Room.objects.select_related("group").get(pk=room.pk))
     assert text.index("一つ目") < text.index("三つ目") and "消す" not in text
     assert text.startswith("# 債権回収 チャット記録") and "**発言 一郎**" in text
+
+
+def test_old_chat_mentions_of_a_handle_made_from_the_email_show_the_new_one_and_new_ones_miss(
+    room, group, talker, committing
+):
+    mentioned = member_with_email_handle()
+    Membership.objects.create(group=group, member=mentioned)
+    old, _ = send(talker, room, "c-1", body="@hanako.yamada さん、資料です")
+    migrate_email_handles()
+    old.refresh_from_db()
+    assert old.body == "@yamada-hanako さん、資料です"
+    assert 'href="/members/@yamada-hanako"' in old.body_html
+    assert "hanako.yamada" not in old.body_html
+    Notification.objects.all().delete()
+    with committing():
+        send(talker, room, "c-2", body="@hanako.yamada さん、もう一件")
+        send(talker, room, "c-3", body="@yamada-hanako さん、もう一件")
+    assert Notification.objects.filter(recipient=mentioned, kind="mention").count() == 1
