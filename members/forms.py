@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from PIL import ImageOps
 
+from cityhall.forms import IdsChoiceField
 from cityhall.uploads import open_image
 from members import domains, handles, selectors, services
 from members.models import Organization, Posting, User, WorkField
@@ -180,7 +181,7 @@ class ProfileForm(forms.ModelForm):
         initial=True,
         help_text=_("書き間違いの訂正なら外してください。"),
     )
-    work_fields = forms.ModelMultipleChoiceField(
+    work_fields = IdsChoiceField(
         label=_("担当分野"),
         queryset=WorkField.objects.all(),
         required=False,
