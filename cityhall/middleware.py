@@ -33,6 +33,8 @@ class MembersOnlyMiddleware(LoginRequiredMiddleware):
             return None
         if policies.is_verified_member(request.user):
             return None
+        if request.user.is_active and policies.is_suspended(request.user):
+            return suspended_response(request)
         return self.handle_no_permission(request, view_func)
 
     def handle_no_permission(self, request, view_func):
@@ -46,6 +48,15 @@ class MembersOnlyMiddleware(LoginRequiredMiddleware):
             # treat as anonymous rather than bounce between pages that need a member.
             logout(request)
         return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
+
+
+def suspended_response(request):
+    """A suspended member stays signed in and is told until when and why, on every page."""
+    suspension = request.user.site_suspensions.filter(lifted_at__isnull=True).first()
+    if wants_json(request):
+        message = _("アカウントの利用が停止されています。")
+        return JsonResponse({"error": "suspended", "message": message}, status=403)
+    return render(request, "suspended.html", {"suspension": suspension}, status=403)
 
 
 class UnstorableTextMiddleware:

@@ -2,11 +2,15 @@
 what the objects already carry (plus the cached primary-email lookup in is_verified_member)."""
 
 from django.conf import settings
+from django.utils import timezone
 
 
 def is_verified_member(user) -> bool:
-    """An active account whose primary email address has been verified by code."""
+    """An active account, not suspended, whose primary email address has been verified by
+    code."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if is_suspended(user):
         return False
     cached = getattr(user, "_verified_member", None)
     if cached is None:
@@ -19,8 +23,22 @@ def is_verified_member(user) -> bool:
     return cached
 
 
+def is_suspended(user) -> bool:
+    """Barred from the whole site by a site moderator, for now."""
+    until = getattr(user, "suspended_until", None)
+    return until is not None and until > timezone.now()
+
+
 def is_site_moderator(user) -> bool:
     return is_verified_member(user) and (user.is_site_moderator or user.is_superuser)
+
+
+def may_suspend_site(actor, target) -> bool:
+    """Site moderators suspend ordinary members; only a superuser suspends a site moderator,
+    and nobody suspends a superuser or themselves."""
+    if not is_site_moderator(actor) or actor.pk == target.pk or target.is_superuser:
+        return False
+    return actor.is_superuser or not target.is_site_moderator
 
 
 def visible_profile_fields(viewer, member, *, as_other: bool = False) -> set[str]:

@@ -13,6 +13,7 @@ from members.models import (
     Organization,
     OrganizationDomain,
     Posting,
+    SiteSuspension,
     User,
     WorkField,
 )
@@ -70,7 +71,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "display_name", "display_name_kana", "organization__name"]
     autocomplete_fields = ["organization"]
     inlines = [PostingInline]
-    readonly_fields = ["handle"]
+    readonly_fields = ["handle", "suspended_until"]
     actions = ["confirm_organization", "confirm_organization_and_domain", "deactivate"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -99,7 +100,17 @@ class UserAdmin(BaseUserAdmin):
         ),  # fmt: skip
         (
             _("権限"),
-            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+            {
+                "fields": [
+                    "is_active",
+                    "suspended_until",
+                    "is_site_moderator",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ]
+            },  # fmt: skip
         ),
         (_("日時"), {"fields": ["last_login", "date_joined"]}),
     ]
@@ -208,3 +219,20 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["recipient", "kind", "created_at", "read_at"]
     list_filter = ["kind"]
     raw_id_fields = ["recipient"]
+
+
+@admin.register(SiteSuspension)
+class SiteSuspensionAdmin(admin.ModelAdmin):
+    """The record only: suspending and lifting go through the member's profile page, which
+    also closes sockets and tells the member."""
+
+    list_display = ["member", "created_at", "until", "lifted_at", "actor", "reason"]
+    list_select_related = ["member", "actor"]
+    search_fields = ["member__email", "member__display_name", "reason"]
+    readonly_fields = ["member", "actor", "reason", "created_at", "until", "lifted_at", "lifted_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,7 @@
 import io
 import re
 import unicodedata
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -323,3 +325,30 @@ class MemberSearchForm(forms.Form):
         empty_label=_("すべての分野"),
     )  # fmt: skip
     former = forms.BooleanField(label=_("以前に担当していた人も探す"), required=False, initial=True)
+
+
+class SiteSuspensionForm(forms.Form):
+    DAYS = {"1": 1, "3": 3, "7": 7, "30": 30, "90": 90, "365": 365}
+    days = forms.ChoiceField(
+        label=_("期間"),
+        choices=[
+            ("1", _("1日")),
+            ("3", _("3日")),
+            ("7", _("1週間")),
+            ("30", _("30日")),
+            ("90", _("90日")),
+            ("365", _("1年")),
+            ("", _("解除するまで")),
+        ],
+        required=False,
+        initial="7",
+    )
+    reason = forms.CharField(
+        label=_("理由(本人にメールで伝わります)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def until(self):
+        days = self.cleaned_data["days"]
+        return timezone.now() + timedelta(days=self.DAYS[days]) if days else None

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import RegexValidator
@@ -210,6 +212,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_site_moderator = models.BooleanField(_("サイトのモデレーター"), default=False)
     is_staff = models.BooleanField(_("管理画面に入れる"), default=False)
     is_active = models.BooleanField(_("有効"), default=True)
+    # Copied from the member's current SiteSuspension so every request can check it for free.
+    suspended_until = models.DateTimeField(
+        _("利用停止の期限"), null=True, blank=True, editable=False
+    )
     date_joined = models.DateTimeField(_("登録日時"), default=timezone.now)
 
     objects = UserManager()
@@ -280,6 +286,58 @@ class FormerHandle(models.Model):
 
     def __str__(self):
         return f"@{self.handle}"
+
+
+class SiteSuspension(models.Model):
+    """A site moderator barred a member from the whole site for a while (``until`` empty: until
+    lifted). Kept after it ends, as the record of who did what and why."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("会員"),
+        on_delete=models.CASCADE,
+        related_name="site_suspensions",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("停止した人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("理由"), max_length=1000)
+    created_at = models.DateTimeField(_("停止日時"), default=timezone.now)
+    until = models.DateTimeField(_("期限"), null=True, blank=True)
+    lifted_at = models.DateTimeField(_("解除日時"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("解除した人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("サイト全体の利用停止")
+        verbose_name_plural = _("サイト全体の利用停止")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.member} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def ends_at(self):
+        return self.lifted_at or self.until
+
+    @property
+    def is_current(self) -> bool:
+        return self.lifted_at is None and (self.until is None or self.until > timezone.now())
+
+
+# Stored in User.suspended_until for a suspension without an end; far enough to never pass,
+# near enough that every database and time zone can hold it.
+SUSPENDED_INDEFINITELY = datetime(2999, 12, 31, tzinfo=UTC)
 
 
 class Posting(models.Model):

@@ -7,7 +7,14 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from cityhall import policies
 from members import notification_subjects
-from members.models import FormerHandle, Notification, Organization, Posting, User
+from members.models import (
+    FormerHandle,
+    Notification,
+    Organization,
+    Posting,
+    SiteSuspension,
+    User,
+)
 
 
 def verified_members() -> QuerySet[User]:
@@ -130,3 +137,16 @@ def unread_notification_counts(member_ids) -> dict[int, int]:
 
 def organization_choices() -> QuerySet[Organization]:
     return Organization.objects.select_related("prefecture").order_by("lg_code", "kind", "kana")
+
+
+def current_suspension(member: User) -> SiteSuspension | None:
+    if not policies.is_suspended(member):
+        return None
+    return member.site_suspensions.filter(lifted_at__isnull=True).first()
+
+
+def site_suspensions():
+    """Every site-wide suspension, newest first, with who did it and to whom."""
+    return SiteSuspension.objects.select_related(
+        "member__organization", "actor", "lifted_by"
+    ).order_by("-created_at", "-id")

@@ -3,22 +3,26 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cityhall import ratelimits, realtime
+from cityhall import policies, ratelimits, realtime
 from cityhall.uploads import delete_after_commit, delete_unless_committed
 from members import domains, handles, notification_subjects, selectors
 from members.models import (
+    SUSPENDED_INDEFINITELY,
     FormerHandle,
     Notification,
     NotificationPreference,
     Organization,
     OrganizationDomain,
     Posting,
+    SiteSuspension,
     User,
     handle_taken,
 )
@@ -415,11 +419,61 @@ def member_deactivate(*, member: User) -> None:
     member_access_changed(member=member)
 
 
+@transaction.atomic
+def member_suspend(*, actor: User, member: User, until, reason: str) -> SiteSuspension:
+    """Bar ``member`` from the whole site until ``until`` (None: until lifted). Their open
+    sockets close now, their next page says until when and why, and they are told by mail."""
+    ratelimits.hit("moderation", actor)
+    member = _locked_target(actor, member)
+    SiteSuspension.objects.filter(member=member, lifted_at__isnull=True).update(
+        lifted_at=timezone.now(), lifted_by=actor
+    )
+    suspension = SiteSuspension.objects.create(
+        member=member, actor=actor, reason=reason, until=until
+    )
+    member.suspended_until = until or SUSPENDED_INDEFINITELY
+    member.save(update_fields=["suspended_until"])
+    member_access_changed(member=member)
+    _mail_member(member, "suspended", {"suspension": suspension})
+    return suspension
+
+
+@transaction.atomic
+def member_unsuspend(*, actor: User, member: User) -> None:
+    ratelimits.hit("moderation", actor)
+    member = _locked_target(actor, member)
+    lifted = SiteSuspension.objects.filter(member=member, lifted_at__isnull=True).update(
+        lifted_at=timezone.now(), lifted_by=actor
+    )
+    member.suspended_until = None
+    member.save(update_fields=["suspended_until"])
+    if lifted:
+        _mail_member(member, "unsuspended", {})
+
+
+def _locked_target(actor: User, member: User) -> User:
+    member = User.objects.select_for_update().get(pk=member.pk)
+    if not policies.may_suspend_site(actor, member):
+        raise PermissionDenied(_("この会員の利用を停止する権限がありません。"))
+    return member
+
+
+def _mail_member(member: User, template: str, context: dict) -> None:
+    """A message from the site about the member's own account, in the site's language."""
+    context = {**context, "member": member, "site_url": settings.SITE_URL}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"members/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"members/email/{template}_message.txt", context)
+    email_enqueue(
+        EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [member.email])
+    )
+
+
 def member_access_changed(*, member: User) -> None:
     """After commit, every open socket of ``member`` checks again that the session still gives
     a verified member who may see what the socket shows, and closes if not (4401 or 4403).
-    Whatever takes a right away calls this: deactivation, leaving or removal from a group, and
-    a site-wide suspension when there is one (add it to policies.is_verified_member)."""
+    Whatever takes a right away calls this: deactivation, a site-wide suspension, leaving or
+    removal from a group."""
     realtime.publish_on_commit(realtime.member_group(member.pk), {"type": "member.access"})
 
 

@@ -8,6 +8,8 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from cityhall import policies
+
 MAIL_ATTEMPTS = 8  # retried after 1, 2, 4 … 64 minutes: a mail server may be down for a while
 SEND_ERRORS = (smtplib.SMTPException, OSError)
 MAIL_LOCK_SECONDS = 120
@@ -55,8 +57,8 @@ def send_notification_mail(*, member_id: int, attempt: int = 1) -> int:
     from members.models import Notification, User
 
     member = User.objects.filter(pk=member_id, is_active=True).first()
-    if member is None:
-        return 0
+    if member is None or policies.is_suspended(member):
+        return 0  # not while suspended: the mail would lead to pages they cannot open
     lock = f"notification-mail-{member_id}"
     if not cache.add(lock, True, MAIL_LOCK_SECONDS):
         run_after = timezone.now() + timedelta(seconds=MAIL_LOCK_SECONDS)

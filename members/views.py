@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cityhall import policies, ratelimits
 from cityhall.params import int_param
 from members import selectors, services
-from members.forms import MemberSearchForm, PostingForm, ProfileForm
+from members.forms import MemberSearchForm, PostingForm, ProfileForm, SiteSuspensionForm
 from members.models import Notification
 
 
@@ -28,8 +28,61 @@ def member_detail(request, member_id: int):
             "visible": dict.fromkeys(visible, True),
             "is_self": is_self,
             "preview": preview,
+            **_suspension_context(request.user, member),
         },
     )
+
+
+def _suspension_context(viewer, member, form=None) -> dict:
+    if not policies.may_suspend_site(viewer, member):
+        return {}
+    return {
+        "may_suspend": True,
+        "suspension_form": form or SiteSuspensionForm(),
+        "suspension": selectors.current_suspension(member),
+    }
+
+
+@require_POST
+def member_suspend(request, member_id: int):
+    member = _suspendable(request, member_id)
+    form = SiteSuspensionForm(request.POST)
+    if form.is_valid():
+        services.member_suspend(
+            actor=request.user,
+            member=member,
+            until=form.until(),
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, _("%(name)sさんの利用を停止しました。") % {"name": member})
+        return redirect("members:detail", member.pk)
+    context = {"member": member, "visible": {}, **_suspension_context(request.user, member, form)}
+    status = ratelimits.form_status(request, form, 400)
+    return render(request, "members/member_detail.html", context, status=status)
+
+
+@require_POST
+def member_unsuspend(request, member_id: int):
+    member = _suspendable(request, member_id)
+    services.member_unsuspend(actor=request.user, member=member)
+    messages.success(request, _("%(name)sさんの利用停止を解除しました。") % {"name": member})
+    return redirect("members:detail", member.pk)
+
+
+def _suspendable(request, member_id: int):
+    member = selectors.member_for_viewer(request.user, member_id)
+    if member is None or not policies.may_suspend_site(request.user, member):
+        raise Http404
+    return member
+
+
+def suspension_list(request):
+    if not policies.is_site_moderator(request.user):
+        raise Http404
+    page = Paginator(selectors.site_suspensions(), 50).get_page(
+        int_param(request.GET.get("page"), default=1, minimum=1)
+    )
+    return render(request, "members/suspension_list.html", {"page": page})
 
 
 def member_directory(request):

@@ -252,6 +252,30 @@ async def test_deactivating_an_account_in_the_admin_closes_all_its_sockets():
 
 
 @pytest.mark.usefixtures("channel_layer")
+async def test_a_site_wide_suspension_closes_every_socket_and_refuses_frames_in_between():
+    member = await sync_to_async(MemberFactory)()
+    _owner, _membership, room, topic = await sync_to_async(_world_of)(member)
+    sockets = await _sockets(member, await sync_to_async(_session_key)(member), room, topic)
+    moderator = await sync_to_async(MemberFactory)(is_site_moderator=True)
+
+    def suspend():
+        client = Client()
+        client.force_login(moderator)
+        response = client.post(
+            reverse("members:suspend", args=[member.pk]), {"days": "7", "reason": "荒らし"}
+        )
+        assert response.status_code == 302
+
+    await sync_to_async(suspend)()
+    await sockets["chat"].send_json_to(
+        {"type": "message", "body": "停止後の投稿", "client_id": "x1"}
+    )
+    for name, communicator in sockets.items():
+        assert (await _close_code(communicator))[0] == UNAUTHENTICATED, name
+    assert not await sync_to_async(room.messages.filter(body="停止後の投稿").exists)()
+
+
+@pytest.mark.usefixtures("channel_layer")
 async def test_removal_from_a_closed_group_closes_its_chat_and_topic_sockets_only():
     member = await sync_to_async(MemberFactory)()
     owner, membership, room, topic = await sync_to_async(_world_of)(member)
