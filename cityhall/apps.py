@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.urls import register_converter
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db import apps as tasks_apps
 
 from cityhall.converters import IdConverter
 
@@ -12,3 +13,11 @@ class CityhallConfig(AppConfig):
     def ready(self):
         # Before any app's urls.py or routing.py is imported: they use <id:...>.
         register_converter(IdConverter, "id")
+
+
+class TasksConfig(tasks_apps.TasksAppConfig):
+    """django-tasks-db under a Japanese name in the admin (its own is plain English). Named in
+    INSTALLED_APPS; never cityhall's own config (``default = False``)."""
+
+    default = False
+    verbose_name = _("バックグラウンド処理")

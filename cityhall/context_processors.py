@@ -35,4 +35,7 @@ def navigation(request):
             if link["url"] == "/"
             else request.path.startswith(link["url"])
         )
+    if request.user.is_staff:
+        links.append({"key": "admin", "label": _("管理画面"), "url": reverse("admin:index"),
+                      "current": request.path.startswith(reverse("admin:index"))})  # fmt: skip
     return {"nav_links": links, "unread_count": unread_notification_count(request.user)}

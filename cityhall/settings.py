@@ -41,7 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "channels",
-    "django_tasks_db",
+    "cityhall.apps.TasksConfig",  # django_tasks_db, named in Japanese in the admin
     "allauth",
     "allauth.account",
     "cityhall",

@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -118,8 +119,54 @@ class ReactionForm(forms.Form):
 
 
 class FlagForm(forms.Form):
-    reason = forms.ChoiceField(label=_("理由"), choices=Flag.Reason.choices)
-    note = forms.CharField(label=_("補足"), max_length=500, required=False)
+    """A report to the moderators; the reason is chosen, none is chosen in advance."""
+
+    reason = forms.ChoiceField(
+        label=_("通報の理由"), choices=Flag.Reason.choices, widget=forms.RadioSelect,
+        error_messages={"required": _("通報の理由を選んでください。"),
+                        "invalid_choice": _("通報の理由を選んでください。")},
+    )  # fmt: skip
+    note = forms.CharField(label=_("補足(任意)"), max_length=500, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+
+
+REASON_ERRORS = {"required": _("理由を書いてください。本人に伝わります。"),
+                 "max_length": _("理由は500文字までにしてください。")}  # fmt: skip
+
+# How long a member may be stopped from posting in a group: (value, label, days).
+SUSPENSION_CHOICES = [
+    ("1", _("1日"), 1),
+    ("3", _("3日"), 3),
+    ("7", _("1週間"), 7),
+    ("30", _("30日"), 30),
+    ("90", _("90日"), 90),
+]
+
+
+class SuspendForm(forms.Form):
+    """Stop a member from posting in the group for a while (they are told until when and why)."""
+
+    days = forms.ChoiceField(
+        label=_("停止する期間"),
+        choices=[("", _("期間を選ぶ"))] + [(value, label) for value, label, _d in SUSPENSION_CHOICES],
+        error_messages={"required": _("停止する期間を選んでください。"),
+                        "invalid_choice": _("停止する期間を選んでください。")},
+    )  # fmt: skip
+    reason = forms.CharField(label=_("理由"), max_length=500, error_messages=REASON_ERRORS)
+
+    def clean_days(self):
+        days = {value: days for value, _label, days in SUSPENSION_CHOICES}[
+            self.cleaned_data["days"]
+        ]
+        return timedelta(days=days)
+
+
+class RemoveForm(forms.Form):
+    """Take a member out of the group: asked again, with the reason they will be told."""
+
+    reason = forms.CharField(label=_("外す理由"), max_length=500, error_messages=REASON_ERRORS,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("外された人への通知に書かれます。"))  # fmt: skip
 
 
 class ModerateForm(forms.Form):

@@ -63,8 +63,12 @@ class Membership(models.Model):
         MODERATOR = "moderator", _("モデレーター")
         MEMBER = "member", _("メンバー")
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
-    member = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(
+        Group, verbose_name=_("グループ"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    member = models.ForeignKey(
+        MEMBER, verbose_name=_("会員"), on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("役割"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(_("参加日時"), default=timezone.now)
     suspended_until = models.DateTimeField(_("投稿停止の期限"), null=True, blank=True)
@@ -116,6 +120,42 @@ class JoinRequest(models.Model):
         ]
 
 
+class GroupBan(models.Model):
+    """A member removed from a group by its moderators: they may not join again (nor ask to,
+    nor be invited) until a moderator lifts it. Lifted bans stay as the record."""
+
+    group = models.ForeignKey(Group, verbose_name=_("グループ"), on_delete=models.CASCADE,
+                              related_name="bans")  # fmt: skip
+    member = models.ForeignKey(MEMBER, verbose_name=_("会員"), on_delete=models.CASCADE,
+                               related_name="+")  # fmt: skip
+    reason = models.CharField(_("理由"), max_length=500)
+    banned_by = models.ForeignKey(MEMBER, verbose_name=_("外した人"), null=True,
+                                  on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    created_at = models.DateTimeField(_("外した日時"), default=timezone.now)
+    lifted_by = models.ForeignKey(MEMBER, verbose_name=_("再参加を許可した人"), null=True,
+                                  blank=True, on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    lifted_at = models.DateTimeField(_("再参加を許可した日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("再参加の禁止")
+        verbose_name_plural = _("再参加の禁止")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "member"],
+                condition=Q(lifted_at__isnull=True),
+                name="one_active_ban",
+            )  # fmt: skip
+        ]
+
+    def __str__(self):
+        return f"{self.member} @ {self.group}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+
 class Invitation(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("返事待ち")
@@ -153,8 +193,12 @@ class Tag(models.Model):
 
 
 class Topic(models.Model):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="topics")
-    author = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="topics")
+    group = models.ForeignKey(
+        Group, verbose_name=_("グループ"), on_delete=models.CASCADE, related_name="topics"
+    )
+    author = models.ForeignKey(
+        MEMBER, verbose_name=_("作成者"), on_delete=models.PROTECT, related_name="topics"
+    )
     title = models.CharField(_("タイトル"), max_length=120)
     tags = models.ManyToManyField(Tag, verbose_name=_("タグ"), blank=True, related_name="topics")
     is_question = models.BooleanField(_("質問"), default=False)
@@ -165,10 +209,12 @@ class Topic(models.Model):
     is_pinned = models.BooleanField(_("ピン留め"), default=False)
     is_locked = models.BooleanField(_("返信の受付終了"), default=False)
     is_hidden = models.BooleanField(_("非表示(モデレーター)"), default=False)
+    # Why moderators hid it (shown to them and to its author); empty when visible.
+    hidden_reason = models.CharField(_("非表示の理由"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("作成日時"), default=timezone.now)
     last_posted_at = models.DateTimeField(_("最終投稿"), default=timezone.now)
-    highest_post_number = models.PositiveIntegerField(default=0)
-    reply_count = models.PositiveIntegerField(default=0)
+    highest_post_number = models.PositiveIntegerField(_("投稿数"), default=0)
+    reply_count = models.PositiveIntegerField(_("返信数"), default=0)
     # The new-topic form's one-time token: the same form sent twice makes one topic.
     client_id = models.CharField(max_length=64, blank=True, default="", editable=False)
 
@@ -193,20 +239,34 @@ class Topic(models.Model):
 
 
 class Post(models.Model):
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="posts")
-    author = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="posts")
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("トピック"), on_delete=models.CASCADE, related_name="posts"
+    )
+    author = models.ForeignKey(
+        MEMBER, verbose_name=_("投稿者"), on_delete=models.PROTECT, related_name="posts"
+    )
     number = models.PositiveIntegerField(_("番号"))
     body = models.TextField(_("本文"), max_length=20000)
     body_html = models.TextField(editable=False)
     reply_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self",
+        verbose_name=_("返信先"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("投稿日時"), default=timezone.now)
     edited_at = models.DateTimeField(_("編集日時"), null=True, blank=True)
     is_hidden = models.BooleanField(_("非表示(モデレーター)"), default=False)
     deleted_at = models.DateTimeField(_("削除日時"), null=True, blank=True)
     deleted_by = models.ForeignKey(
-        MEMBER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        MEMBER,
+        verbose_name=_("削除した人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     delete_reason = models.CharField(_("削除の理由"), max_length=300, blank=True)
     # The reply form's one-time token: the same form sent twice makes one post.
@@ -341,16 +401,25 @@ class Flag(models.Model):
         ACTED = "acted", _("対応済み")
         DISMISSED = "dismissed", _("問題なし")
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="flags")
-    flagger = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(
+        Post, verbose_name=_("投稿"), on_delete=models.CASCADE, related_name="flags"
+    )
+    flagger = models.ForeignKey(
+        MEMBER, verbose_name=_("通報した人"), on_delete=models.CASCADE, related_name="+"
+    )
     reason = models.CharField(_("理由"), max_length=20, choices=Reason.choices)
     note = models.CharField(_("補足"), max_length=500, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("日時"), default=timezone.now)
     resolved_by = models.ForeignKey(
-        MEMBER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        MEMBER,
+        verbose_name=_("対応した人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(_("対応日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通報")
@@ -364,12 +433,15 @@ class Flag(models.Model):
 
 MODERATION_ACTIONS = {
     "remove_member": _("メンバーから外した"),
+    "allow_rejoin": _("再参加を許可した"),
     "suspend_member": _("参加を停止した"),
     "unsuspend_member": _("参加停止を解除した"),
     "delete_post": _("投稿を削除した"),
     "hide_post": _("投稿を非表示にした"),
     "restore_post": _("投稿を再表示した"),
     "dismiss_flags": _("通報を却下した"),
+    "delete_message": _("チャットのメッセージを削除した"),
+    "dismiss_message_flags": _("チャットの通報を却下した"),
     "move_topic": _("トピックを移動した"),
     "lock_topic": _("トピックをロックした"),
     "unlock_topic": _("トピックのロックを解除した"),
@@ -385,13 +457,26 @@ MODERATION_ACTIONS = {
 
 
 class ModerationLog(models.Model):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="moderation_log")
-    actor = models.ForeignKey(MEMBER, on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(
+        Group, verbose_name=_("グループ"), on_delete=models.CASCADE, related_name="moderation_log"
+    )
+    actor = models.ForeignKey(
+        MEMBER, verbose_name=_("操作した人"), on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(_("操作"), max_length=40)
-    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL)
-    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL)
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("トピック"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    post = models.ForeignKey(
+        Post, verbose_name=_("投稿"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     target_member = models.ForeignKey(
-        MEMBER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        MEMBER,
+        verbose_name=_("対象の会員"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reason = models.CharField(_("理由"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("日時"), default=timezone.now, db_index=True)

@@ -98,18 +98,23 @@ def can_post(member, group: Group, membership: Membership | None, topic=None) ->
     return True
 
 
-def can_join(member, group: Group, membership: Membership | None) -> bool:
+def can_join(member, group: Group, membership: Membership | None, banned: bool = False) -> bool:
+    """Join an open group at once; ``banned``: the member was removed and may not come back
+    until a moderator allows it (a GroupBan)."""
     return (
         membership is None
+        and not banned
         and group.kind == Group.Kind.OPEN
         and group.status == Group.Status.ACTIVE
         and is_verified_member(member)
     )
 
 
-def can_request_to_join(member, group: Group, membership: Membership | None) -> bool:
+def can_request_to_join(member, group: Group, membership: Membership | None,
+                        banned: bool = False) -> bool:  # fmt: skip
     return (
         membership is None
+        and not banned
         and group.kind == Group.Kind.CLOSED
         and group.status == Group.Status.ACTIVE
         and is_verified_member(member)
@@ -137,6 +142,11 @@ def can_see_post_text(member, post, membership: Membership | None) -> bool:
     moderation log (who deleted it and why). Moderators who want a post out of sight but
     kept hide it instead."""
     return not post.is_deleted and can_see_post(member, post, membership)
+
+
+def can_flag_post(member, post, membership: Membership | None) -> bool:
+    """Report a post to the moderators: one the member may read, written by someone else."""
+    return post.author_id != member.pk and can_see_post_text(member, post, membership)
 
 
 def can_edit_post(member, post, membership: Membership | None) -> bool:

@@ -15,10 +15,13 @@ from .models import Post, Reaction
 TEMPLATE = "groups/_post.html"
 
 
-def posts_html(posts: list[Post], *, slug: str, accepted_post_id, can_accept: bool) -> list:
+def posts_html(posts: list[Post], *, slug: str, accepted_post_id, can_accept: bool,
+               viewer_id=None) -> list:  # fmt: skip
     """One HTML fragment per post, rendered only for values not seen before."""
     kinds = [(kind, str(label)) for kind, label in Reaction.Kind.choices]
     values = [post_values(post, slug, accepted_post_id, can_accept, kinds) for post in posts]
+    for post, value in zip(posts, values, strict=True):
+        value["can_flag"] = post.author_id != viewer_id  # nobody reports their own post
     where = (translation.get_language(), timezone.get_current_timezone_name())
     keys = [cache_key(where, value) for value in values]
     cache = caches["fragments"]

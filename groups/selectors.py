@@ -24,6 +24,7 @@ from groups.models import (
     Bookmark,
     Flag,
     Group,
+    GroupBan,
     Invitation,
     JoinRequest,
     Membership,
@@ -163,6 +164,11 @@ def topic_for_viewer(viewer, access: GroupAccess, topic_id: int) -> Topic | None
     return topic if policies.can_see_topic(viewer, topic, access.membership) else None
 
 
+def hidden_topic(access: GroupAccess, topic_id: int) -> Topic | None:
+    """A hidden topic of the group (for the notice shown in its place), else None."""
+    return Topic.objects.filter(pk=topic_id, group=access.group, is_hidden=True).first()
+
+
 def posts_page(viewer, access: GroupAccess, topic: Topic, page: int):
     """Posts ``page`` of ``topic`` (50 a page), each with its author, attachments, reaction
     counts and whether the viewer reacted or bookmarked: four queries whatever the page holds."""
@@ -230,6 +236,21 @@ def group_members(access: GroupAccess):
     return access.group.memberships.select_related("member__organization").order_by(
         "role", "member__display_name_kana"
     )
+
+
+def active_bans(access: GroupAccess):
+    """Members removed from the group who may not come back yet, newest first."""
+    return GroupBan.objects.filter(group=access.group, lifted_at__isnull=True).select_related(
+        "member__organization", "banned_by"
+    )
+
+
+def is_banned(member, group: Group) -> bool:
+    return GroupBan.objects.filter(group=group, member=member, lifted_at__isnull=True).exists()
+
+
+def active_ban(member, group: Group) -> GroupBan | None:
+    return GroupBan.objects.filter(group=group, member=member, lifted_at__isnull=True).first()
 
 
 def moderation_queue(viewer, group: Group | None = None):

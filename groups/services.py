@@ -21,6 +21,7 @@ from groups.models import (
     Bookmark,
     Flag,
     Group,
+    GroupBan,
     Invitation,
     JoinRequest,
     Membership,
@@ -87,6 +88,7 @@ def group_join(*, member: User, group: Group) -> Membership:
     ratelimits.hit("membership", member)
     if not policies.can_join(member, group, None):
         raise PermissionDenied
+    _refuse_if_banned(member, group)
     membership, _created = Membership.objects.get_or_create(group=group, member=member)
     return membership
 
@@ -111,6 +113,7 @@ def join_request_create(*, member: User, group: Group, message: str) -> JoinRequ
     ratelimits.hit("membership", member)
     if not policies.can_request_to_join(member, group, None):
         raise PermissionDenied
+    _refuse_if_banned(member, group)
     request, created = JoinRequest.objects.get_or_create(
         group=group, member=member, status=JoinRequest.Status.PENDING,
         defaults={"message": message.strip()},
@@ -146,6 +149,14 @@ def invitation_create(*, inviter: User, group: Group, invitee: User) -> Invitati
         raise ValidationError(
             _("%(name)sさんはすでにメンバーです。") % {"name": invitee.display_name}
         )
+    if selectors.is_banned(invitee, group):
+        raise ValidationError(
+            _(
+                "%(name)sさんはこのグループから外されています。招待する前に「再参加を許可」してください。"
+            )
+            % {"name": invitee.display_name},
+            code="banned",
+        )
     invitation, created = Invitation.objects.get_or_create(
         group=group, member=invitee, status=Invitation.Status.PENDING,
         defaults={"invited_by": inviter},
@@ -161,6 +172,8 @@ def invitation_answer(*, member: User, invitation: Invitation, accept: bool) -> 
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.member_id != member.pk or invitation.status != Invitation.Status.PENDING:
         raise PermissionDenied
+    if accept:
+        _refuse_if_banned(member, invitation.group)
     invitation.status = Invitation.Status.ACCEPTED if accept else Invitation.Status.DECLINED
     invitation.save(update_fields=["status"])
     if accept:
@@ -186,37 +199,103 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> No
 
 
 @transaction.atomic
-def membership_remove(*, actor: User, membership: Membership, reason: str) -> None:
+def membership_remove(*, actor: User, membership: Membership, reason: str) -> GroupBan:
+    """Take ``membership``'s member out of the group, for ``reason``, which they are told. They
+    may not join again, ask to or be invited until a moderator allows it (ban_lift)."""
     ratelimits.hit("moderation", actor)
     membership = _target(membership)
     _require_acting_on(actor, membership)
     if membership.role == Membership.Role.OWNER:
         raise ValidationError(_("オーナーは外せません。先に役割を変えてください。"))
-    log_action(
-        membership.group, actor, "remove_member", target_member=membership.member, reason=reason
-    )
+    reason = _required_reason(reason, _("外す理由を書いてください。外された人に伝わります。"))
+    group, member = membership.group, membership.member
+    log_action(group, actor, "remove_member", target_member=member, reason=reason)
     membership.delete()
-    chat_access_changed(membership.group, membership.member)
+    ban = GroupBan.objects.create(group=group, member=member, reason=reason, banned_by=actor)
+    chat_access_changed(group, member)
+    # No subject: a removed member of a closed or secret group may no longer see it, and
+    # must still be told.
+    _notify_group(member, "removed", group, linked=group.kind == Group.Kind.OPEN,
+                  subject=None, reason=reason)  # fmt: skip
+    return ban
+
+
+@transaction.atomic
+def ban_lift(*, actor: User, ban: GroupBan) -> None:
+    """Allow a removed member to join again (「再参加を許可」). Lifting a lifted ban does
+    nothing, so two moderators pressing it at once make one record."""
+    ratelimits.hit("moderation", actor)
+    ban = (
+        GroupBan.objects.select_for_update(of=("self",))
+        .select_related("group", "member")
+        .get(pk=ban.pk)
+    )
+    _require_moderator(actor, ban.group)
+    if not ban.is_active:
+        return
+    ban.lifted_at, ban.lifted_by = timezone.now(), actor
+    ban.save(update_fields=["lifted_at", "lifted_by"])
+    log_action(ban.group, actor, "allow_rejoin", target_member=ban.member)
+    _notify_group(ban.member, "rejoin_allowed", ban.group,
+                  linked=ban.group.kind != Group.Kind.SECRET, subject=None)  # fmt: skip
 
 
 @transaction.atomic
 def membership_suspend(*, actor: User, membership: Membership, until, reason: str) -> None:
+    """Stop the member from posting in the group until ``until`` (None lifts it); they are
+    told until when and why."""
     ratelimits.hit("moderation", actor)
     membership = _target(membership)
     _require_acting_on(actor, membership)
+    if until is not None:
+        if until <= timezone.now():
+            raise ValidationError(_("停止の期限は今より後にしてください。"))
+        reason = _required_reason(reason, _("停止する理由を書いてください。本人に伝わります。"))
     membership.suspended_until = until
     membership.save(update_fields=["suspended_until"])
     action = "suspend_member" if until else "unsuspend_member"
     log_action(membership.group, actor, action, target_member=membership.member, reason=reason)
+    if until is not None:
+        _notify_group(membership.member, "suspended", membership.group, reason=reason,
+                      until=_when(until))  # fmt: skip
+    else:
+        _notify_group(membership.member, "unsuspended", membership.group)
+
+
+def _required_reason(reason: str, message) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(message, code="required")
+    return reason[:500]
+
+
+def _when(moment) -> str:
+    """A moment for a notification's text, read the same in every language: Japan time."""
+    return timezone.localtime(moment).strftime("%Y/%m/%d %H:%M")
+
+
+def _refuse_if_banned(member: User, group: Group) -> None:
+    if selectors.is_banned(member, group):
+        raise ValidationError(
+            _("このグループのメンバーから外されているため、参加できません。モデレーターが再参加を許可すると参加できるようになります。"),
+            code="banned",
+        )  # fmt: skip
 
 
 def _target(membership: Membership) -> Membership:
-    """The membership as it is now, locked, with its member and group."""
-    return (
+    """The membership as it is now, locked, with its member and group. If it is gone (another
+    moderator removed them a moment ago, or they left), a ValidationError says so."""
+    found = (
         Membership.objects.select_for_update(of=("self",))
         .select_related("member", "group")
-        .get(pk=membership.pk)
+        .filter(pk=membership.pk)
+        .first()
     )
+    if found is None:
+        raise ValidationError(
+            _("この会員はもうこのグループのメンバーではありません。"), code="gone"
+        )
+    return found
 
 
 def _require_acting_on(actor: User, membership: Membership) -> None:
@@ -539,7 +618,7 @@ def watch_set(
 @transaction.atomic
 def flag_create(*, flagger: User, post: Post, reason: str, note: str = "") -> Flag:
     ratelimits.hit("flag", flagger)
-    if not policies.can_see_post(flagger, post, _membership(flagger, post.topic.group)):
+    if not policies.can_flag_post(flagger, post, _membership(flagger, post.topic.group)):
         raise PermissionDenied
     flag = Flag(post=post, flagger=flagger, reason=reason, note=note.strip())
     flag.full_clean(exclude=["post", "flagger"])
@@ -570,11 +649,35 @@ def flag_resolve(*, moderator: User, flag: Flag, hide_post: bool) -> None:
 
 @transaction.atomic
 def post_set_hidden(*, actor: User, post: Post, hidden: bool, reason: str) -> None:
-    group = post.topic.group
-    _require_moderator(actor, group)
+    """Hide a post from members (or show it again). Hiding a topic's first post hides the
+    topic; its author is told why."""
+    _require_moderator(actor, post.topic.group)
+    set_post_hidden(actor=actor, post=post, hidden=hidden, reason=reason)
+
+
+def set_post_hidden(*, actor: User, post: Post, hidden: bool, reason: str) -> None:
+    """post_set_hidden once the caller has checked ``actor`` may (the admin site checks its
+    own permissions)."""
+    topic = post.topic
     Post.objects.filter(pk=post.pk).update(is_hidden=hidden)
-    log_action(group, actor, "hide_post" if hidden else "restore_post", topic=post.topic, post=post,
-         reason=reason)  # fmt: skip
+    log_action(topic.group, actor, "hide_post" if hidden else "restore_post", topic=topic,
+               post=post, reason=reason)  # fmt: skip
+    if post.number == 1:
+        _set_topic_hidden(topic, hidden, reason, actor)
+    elif hidden and post.author_id != actor.pk:
+        _notify_group(post.author, "post_hidden", topic.group, url=post_url(post),
+                      topic=topic.title, reason=reason or "-")  # fmt: skip
+
+
+def _set_topic_hidden(topic: Topic, hidden: bool, reason: str, actor: User) -> None:
+    reason = reason.strip()[:500]
+    Topic.objects.filter(pk=topic.pk).update(is_hidden=hidden,
+                                             hidden_reason=reason if hidden else "")  # fmt: skip
+    _topic_access_changed(topic)
+    if hidden and topic.author_id != actor.pk:
+        _notify_group(topic.author, "topic_hidden", topic.group,
+                      url=reverse("groups:topic", args=[topic.group.slug, topic.pk]),
+                      topic=topic.title, reason=reason or "-")  # fmt: skip
 
 
 TOPIC_ACTIONS = {
@@ -594,10 +697,11 @@ def topic_moderate(*, actor: User, topic: Topic, action: str, reason: str = "") 
     if action not in TOPIC_ACTIONS:
         raise ValidationError(_("その操作はできません。"))
     field, value = TOPIC_ACTIONS[action]
-    Topic.objects.filter(pk=topic.pk).update(**{field: value})
     log_action(topic.group, actor, f"{action}_topic", topic=topic, reason=reason)
     if field == "is_hidden":
-        _topic_access_changed(topic)
+        _set_topic_hidden(topic, value, reason, actor)
+    else:
+        Topic.objects.filter(pk=topic.pk).update(**{field: value})
 
 
 @transaction.atomic
@@ -651,13 +755,16 @@ def _moderators(group: Group):
             if m.is_moderator]  # fmt: skip
 
 
-def _notify_group(recipient, event: str, group: Group, *, actor=None, url=None, linked=True):
-    """A GROUP notification; its text is chosen by ``event`` and translated when shown."""
-    params = {"event": event, "group": group.name, "name": actor.display_name if actor else ""}
+def _notify_group(recipient, event: str, group: Group, *, actor=None, url=None, linked=True,
+                  subject="group", **extra):  # fmt: skip
+    """A GROUP notification; its text is chosen by ``event`` and translated when shown.
+    ``extra`` fills the event's other blanks (a reason, a date, a topic)."""
+    params = {"event": event, "group": group.name, "name": actor.display_name if actor else "",
+              **extra}  # fmt: skip
     if url is None:
         url = reverse("groups:detail", args=[group.slug]) if linked else ""
     notification_create(recipient=recipient, kind=Notification.Kind.GROUP, params=params, url=url,
-                        subject=group)  # fmt: skip
+                        subject=group if subject == "group" else subject)  # fmt: skip
 
 
 def _tags(names) -> list[Tag]:

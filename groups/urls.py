@@ -17,6 +17,22 @@ urlpatterns = [
     path("groups/<slug:slug>/request", views.request_to_join, name="request"),
     path("groups/<slug:slug>/watch", views.watch, name="watch"),
     path("groups/<slug:slug>/members/", views.members, name="members"),
+    path(
+        "groups/<slug:slug>/members/<id:membership_id>/suspend",
+        views.member_suspend,
+        name="member_suspend",
+    ),
+    path(
+        "groups/<slug:slug>/members/<id:membership_id>/unsuspend",
+        views.member_unsuspend,
+        name="member_unsuspend",
+    ),
+    path(
+        "groups/<slug:slug>/members/<id:membership_id>/remove",
+        views.member_remove,
+        name="member_remove",
+    ),
+    path("groups/<slug:slug>/bans/<id:ban_id>/lift", views.ban_lift, name="ban_lift"),
     path("groups/<slug:slug>/moderation/", views.moderation, name="moderation"),
     path("groups/<slug:slug>/new/", views.topic_new, name="topic_new"),
     path("groups/<slug:slug>/t/<id:topic_id>/", views.topic, name="topic"),

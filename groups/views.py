@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -115,12 +113,17 @@ def detail(request, slug: str):
         )
         for item in page:
             item.unread = item.highest_post_number - (item.last_read or 0)
-    return render(request, "groups/detail.html", _group_context(request, access, page=page))
+    ban = None
+    if access.membership is None and access.group.kind != Group.Kind.SECRET:
+        ban = selectors.active_ban(request.user, access.group)
+    return render(request, "groups/detail.html",
+                  _group_context(request, access, page=page, ban=ban))  # fmt: skip
 
 
 def _group_context(request, access, **extra) -> dict:
     member = request.user
     pending = access.membership is None and access.group.kind == Group.Kind.CLOSED
+    ban = extra.pop("ban", None)
     return {
         "group": access.group,
         "membership": access.membership,
@@ -128,8 +131,9 @@ def _group_context(request, access, **extra) -> dict:
         "can_read": access.can(policies.can_read, member),
         "can_post": access.can(policies.can_post, member),
         "can_moderate": access.can(policies.can_moderate, member),
-        "can_join": access.can(policies.can_join, member),
-        "can_request": access.can(policies.can_request_to_join, member),
+        "can_join": access.can(policies.can_join, member, ban is not None),
+        "can_request": access.can(policies.can_request_to_join, member, ban is not None),
+        "ban": ban,
         "pending_request": pending
         and JoinRequest.objects.filter(
             group=access.group, member=member, status=JoinRequest.Status.PENDING
@@ -144,11 +148,17 @@ def _group_context(request, access, **extra) -> dict:
 @require_POST
 def join(request, slug: str):
     access = _access(request, slug)
-    if access.invitation is not None:
-        services.invitation_answer(member=request.user, invitation=access.invitation, accept=True)
+    try:
+        if access.invitation is not None:
+            services.invitation_answer(
+                member=request.user, invitation=access.invitation, accept=True
+            )
+        else:
+            services.group_join(member=request.user, group=access.group)
+    except ValidationError as error:
+        _errors(request, error)
     else:
-        services.group_join(member=request.user, group=access.group)
-    messages.success(request, _("グループに参加しました。"))
+        messages.success(request, _("グループに参加しました。"))
     return redirect("groups:detail", slug)
 
 
@@ -169,8 +179,14 @@ def request_to_join(request, slug: str):
     access = _access(request, slug)
     form = forms.JoinRequestForm(request.POST)
     if form.is_valid():
-        services.join_request_create(member=request.user, group=access.group, **form.cleaned_data)
-        messages.success(request, _("参加を申請しました。承認されると通知が届きます。"))
+        try:
+            services.join_request_create(
+                member=request.user, group=access.group, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, _("参加を申請しました。承認されると通知が届きます。"))
     return redirect("groups:detail", slug)
 
 
@@ -197,7 +213,8 @@ def members(request, slug: str):
             memberships=memberships,
             can_manage=access.can(policies.can_manage, actor),
             roles=policies.roles_to_give(actor, mine),
-            suspension_days=SUSPENSION_DAYS,
+            suspend_form=forms.SuspendForm(),
+            bans=selectors.active_bans(access),
         ),
     )  # fmt: skip
 
@@ -220,35 +237,108 @@ def _members_action(request, access) -> None:
             messages.success(
                 request, _("%(name)sさんを招待しました。") % {"name": invitee.display_name}
             )
-        elif action in {"role", "remove", "suspend", "unsuspend"}:
+        elif action == "role":
             membership = access.group.memberships.get(pk=int_param(request.POST.get("membership")))
-            if action in {"suspend", "unsuspend"}:
-                services.membership_suspend(
-                    actor=request.user, membership=membership,
-                    until=_suspension_end(request.POST.get("days")) if action == "suspend" else None,
-                    reason=request.POST.get("reason", ""),
-                )  # fmt: skip
-            elif action == "role":
-                services.membership_set_role(
-                    actor=request.user, membership=membership, role=request.POST.get("role", "")
-                )
-            else:
-                services.membership_remove(
-                    actor=request.user, membership=membership, reason=request.POST.get("reason", "")
-                )
+            services.membership_set_role(
+                actor=request.user, membership=membership, role=request.POST.get("role", "")
+            )
+        # Suspending and removing have their own pages: member_suspend, member_remove.
     except (JoinRequest.DoesNotExist, Membership.DoesNotExist) as missing:
         raise Http404 from missing
     except ValidationError as error:
         _errors(request, error)
 
 
-SUSPENSION_DAYS = {"1": 1, "7": 7, "30": 30}
+def _acted_on(request, slug: str, membership_id: int):
+    """(access, membership) for a moderator acting on a member of the group; a 403 saying
+    why when they may not act on that member (groups.policies.may_act_on)."""
+    access = _readable(request, slug)
+    if not access.can(policies.can_moderate, request.user):
+        raise PermissionDenied
+    membership = selectors.group_members(access).filter(pk=membership_id).first()
+    if membership is None:
+        raise Http404
+    if not policies.may_act_on(request.user, access.group, access.membership, membership.member,
+                               membership):  # fmt: skip
+        raise PermissionDenied(
+            _("%(name)sさんにはこの操作ができません。モデレーターは一般のメンバーに、オーナーはモデレーターと一般のメンバーに操作できます。")
+            % {"name": membership.member.display_name}
+        )  # fmt: skip
+    return access, membership
 
 
-def _suspension_end(days: str | None):
-    if days not in SUSPENSION_DAYS:
-        raise ValidationError(_("停止する期間を選んでください。"))
-    return timezone.now() + timedelta(days=SUSPENSION_DAYS[days])
+@require_http_methods(["GET", "POST"])
+def member_suspend(request, slug: str, membership_id: int):
+    """Stop a member from posting for a chosen time, with a reason they are told."""
+    access, membership = _acted_on(request, slug, membership_id)
+    form = forms.SuspendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        until = timezone.now() + form.cleaned_data["days"]
+        try:
+            services.membership_suspend(actor=request.user, membership=membership, until=until,
+                                        reason=form.cleaned_data["reason"])  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)sさんの投稿を停止しました。本人に期限と理由を通知しました。")
+                             % {"name": membership.member.display_name})  # fmt: skip
+            return redirect("groups:members", slug)
+    return render(request, "groups/member_suspend.html",
+                  _group_context(request, access, target=membership, form=form),
+                  status=ratelimits.form_status(request, form, 400 if form.errors else 200))  # fmt: skip
+
+
+@require_POST
+def member_unsuspend(request, slug: str, membership_id: int):
+    access, membership = _acted_on(request, slug, membership_id)
+    try:
+        services.membership_suspend(actor=request.user, membership=membership, until=None,
+                                    reason=request.POST.get("reason", "")[:500])  # fmt: skip
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, _("%(name)sさんの投稿停止を解除しました。")
+                         % {"name": membership.member.display_name})  # fmt: skip
+    return redirect("groups:members", slug)
+
+
+@require_http_methods(["GET", "POST"])
+def member_remove(request, slug: str, membership_id: int):
+    """Removing a member asks first: the page names them, asks for the reason they will be
+    told, and says they cannot come back until a moderator allows it."""
+    access, membership = _acted_on(request, slug, membership_id)
+    form = forms.RemoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_remove(actor=request.user, membership=membership,
+                                       reason=form.cleaned_data["reason"])  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)sさんをメンバーから外しました。「再参加を許可」するまで参加できません。")
+                             % {"name": membership.member.display_name})  # fmt: skip
+            return redirect("groups:members", slug)
+    return render(request, "groups/member_remove.html",
+                  _group_context(request, access, target=membership, form=form),
+                  status=ratelimits.form_status(request, form, 400 if form.errors else 200))  # fmt: skip
+
+
+@require_POST
+def ban_lift(request, slug: str, ban_id: int):
+    """「再参加を許可」: a removed member may join (or ask to) again."""
+    access = _readable(request, slug)
+    if not access.can(policies.can_moderate, request.user):
+        raise PermissionDenied
+    ban = selectors.active_bans(access).filter(pk=ban_id).first()
+    if ban is not None:
+        try:
+            services.ban_lift(actor=request.user, ban=ban)
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, _("%(name)sさんの再参加を許可しました。")
+                             % {"name": ban.member.display_name})  # fmt: skip
+    return redirect("groups:members", slug)
 
 
 @require_POST
@@ -293,10 +383,21 @@ def topic(request, slug: str, topic_id: int):
     access = _readable(request, slug)
     topic = selectors.topic_for_viewer(request.user, access, topic_id)
     if topic is None:
-        raise Http404
+        return _hidden_topic_notice(request, access, topic_id)
     if request.method == "POST":
         return _reply(request, access, topic)
     return _topic_page(request, access, topic, forms.ReplyForm())
+
+
+def _hidden_topic_notice(request, access, topic_id: int):
+    """A topic moderators hid: members who follow a link to it are told so, instead of a bare
+    "not found"; its author also reads why. Anything else is the usual 404."""
+    topic = selectors.hidden_topic(access, topic_id)
+    if topic is None:
+        raise Http404
+    return render(request, "groups/topic_hidden.html", _group_context(
+        request, access, topic=topic, is_author=topic.author_id == request.user.pk,
+    ), status=404)  # fmt: skip
 
 
 def _topic_page(request, access, topic, reply_form, status=200):
@@ -319,7 +420,7 @@ def _topic_page(request, access, topic, reply_form, status=200):
             topic=topic, page=page,
             post_html=rendering.posts_html(
                 posts, slug=access.group.slug, accepted_post_id=topic.accepted_post_id,
-                can_accept=can_accept,
+                can_accept=can_accept, viewer_id=member.pk,
             ),
             pages=range(1, selectors.page_of(topic.highest_post_number) + 1),
             reply_form=reply_form,
@@ -479,6 +580,8 @@ def accept(request, slug: str, post_id: int):
 def flag(request, slug: str, post_id: int):
     access = _readable(request, slug)
     post = _post(request, access, post_id)
+    if not policies.can_flag_post(request.user, post, access.membership):
+        raise PermissionDenied(_("自分の投稿や削除された投稿は通報できません。"))
     form = forms.FlagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -489,7 +592,10 @@ def flag(request, slug: str, post_id: int):
             messages.success(request, _("通報しました。モデレーターが確認します。"))
         return redirect(services.post_url(post))
     return render(
-        request, "groups/flag.html", _group_context(request, access, post=post, form=form)
+        request,
+        "groups/flag.html",
+        _group_context(request, access, post=post, form=form),
+        status=400 if form.errors else 200,
     )
 
 
@@ -586,6 +692,7 @@ def moderation(request, slug: str):
     return render(request, "groups/moderation.html", _group_context(
         request, access,
         flags=selectors.moderation_queue(request.user, access.group),
+        message_flags=_chat_flags(request.user, access.group),
         log=selectors.moderation_log(access.group)[:100],
         can_manage=access.can(policies.can_manage, request.user),
     ))  # fmt: skip
@@ -593,7 +700,16 @@ def moderation(request, slug: str):
 
 def site_moderation(request):
     flags = selectors.moderation_queue(request.user)
-    return render(request, "groups/site_moderation.html", {"flags": flags})
+    return render(request, "groups/site_moderation.html",
+                  {"flags": flags, "message_flags": _chat_flags(request.user)})  # fmt: skip
+
+
+def _chat_flags(viewer, group=None):
+    """Open flags on chat messages. (Imported here: groups does not import its chat app at
+    the top; this moves onto cityhall's moderation-queue registry once it exists.)"""
+    from groups.chat import selectors as chat_selectors
+
+    return chat_selectors.open_flags(viewer, group)
 
 
 def bookmarks(request):

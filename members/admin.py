@@ -107,7 +107,6 @@ class UserAdmin(BaseUserAdmin):
                     "is_site_moderator",
                     "is_staff",
                     "is_superuser",
-                    "groups",
                     "user_permissions",
                 ]
             },  # fmt: skip

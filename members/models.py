@@ -395,6 +395,19 @@ GROUP_EVENTS = {
     "request_approved": _("「%(group)s」への参加が承認されました。"),
     "request_declined": _("「%(group)s」への参加申請は見送りになりました。"),
     "invited": _("%(name)sさんから「%(group)s」に招待されました。"),
+    "suspended": _("「%(group)s」での投稿を%(until)sまで停止されました。理由: %(reason)s"),
+    "unsuspended": _("「%(group)s」での投稿停止が解除されました。"),
+    "removed": _(
+        "「%(group)s」のメンバーから外されました。理由: %(reason)s"
+        " モデレーターが再参加を許可するまで参加できません。"
+    ),
+    "rejoin_allowed": _("「%(group)s」への再参加が許可されました。"),
+    "topic_hidden": _(
+        "あなたのトピック「%(topic)s」はモデレーターにより非表示になりました。理由: %(reason)s"
+    ),
+    "post_hidden": _(
+        "「%(topic)s」でのあなたの投稿はモデレーターにより非表示になりました。理由: %(reason)s"
+    ),
 }
 
 

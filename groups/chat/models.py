@@ -4,11 +4,12 @@ change in a room (a new message, an edit, a deletion, a reaction) gets the room'
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cityhall import realtime
-from groups.models import Group, Reaction
+from groups.models import Flag, Group, Reaction
 
 MEMBER = settings.AUTH_USER_MODEL
 BODY_MAX = 4000
@@ -36,7 +37,9 @@ class Room(models.Model):
 
 
 class Message(models.Model):
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    room = models.ForeignKey(
+        Room, verbose_name=_("ルーム"), on_delete=models.CASCADE, related_name="messages"
+    )
     seq = models.PositiveBigIntegerField(_("番号"))
     change = models.PositiveBigIntegerField(_("変更番号"))
     author = models.ForeignKey(MEMBER, verbose_name=_("発言者"), on_delete=models.CASCADE,
@@ -44,12 +47,12 @@ class Message(models.Model):
     client_id = models.CharField(_("クライアントID"), max_length=64)
     body = models.TextField(_("本文"), max_length=BODY_MAX)
     body_html = models.TextField()
-    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+    reply_to = models.ForeignKey("self", verbose_name=_("返信先"), null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")  # fmt: skip
     created_at = models.DateTimeField(_("日時"), default=timezone.now)
     edited_at = models.DateTimeField(_("編集日時"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("削除日時"), null=True, blank=True)
-    deleted_by = models.ForeignKey(MEMBER, null=True, blank=True, on_delete=models.SET_NULL,
+    deleted_by = models.ForeignKey(MEMBER, verbose_name=_("削除した人"), null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")  # fmt: skip
 
     class Meta:
@@ -103,13 +106,17 @@ class RoomRead(models.Model):
 
 
 class Mute(models.Model):
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="mutes")
+    room = models.ForeignKey(
+        Room, verbose_name=_("ルーム"), on_delete=models.CASCADE, related_name="mutes"
+    )
     member = models.ForeignKey(MEMBER, verbose_name=_("会員"), on_delete=models.CASCADE,
                                related_name="+")  # fmt: skip
     until = models.DateTimeField(_("期限"))
-    muted_by = models.ForeignKey(MEMBER, on_delete=models.SET_NULL, null=True, related_name="+")
+    muted_by = models.ForeignKey(
+        MEMBER, verbose_name=_("停止した人"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     reason = models.CharField(_("理由"), max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("日時"), default=timezone.now)
 
     class Meta:
         verbose_name = _("発言停止")
@@ -134,3 +141,35 @@ class Presence(models.Model):
 
     def __str__(self):
         return f"{self.room} {self.member_id}"
+
+
+class MessageFlag(models.Model):
+    """A member's report of a chat message to the group's moderators (like groups.Flag for
+    posts, with the same reasons and states)."""
+
+    message = models.ForeignKey(Message, verbose_name=_("メッセージ"), on_delete=models.CASCADE,
+                                related_name="flags")  # fmt: skip
+    flagger = models.ForeignKey(MEMBER, verbose_name=_("通報した人"), on_delete=models.CASCADE,
+                                related_name="+")  # fmt: skip
+    reason = models.CharField(_("理由"), max_length=20, choices=Flag.Reason.choices)
+    note = models.CharField(_("補足"), max_length=500, blank=True)
+    status = models.CharField(_("状態"), max_length=10, choices=Flag.Status.choices,
+                              default=Flag.Status.OPEN)  # fmt: skip
+    created_at = models.DateTimeField(_("日時"), default=timezone.now)
+    resolved_by = models.ForeignKey(MEMBER, verbose_name=_("対応した人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    resolved_at = models.DateTimeField(_("対応日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("チャットの通報")
+        verbose_name_plural = _("チャットの通報")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "flagger"],
+                condition=Q(status="open"),
+                name="chat_one_open_flag",
+            )  # fmt: skip
+        ]
+
+    def __str__(self):
+        return f"{self.message} ({self.get_reason_display()})"

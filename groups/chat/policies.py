@@ -49,3 +49,11 @@ def can_delete(member, message, membership, *, muted: bool) -> bool:
     return can_edit(member, message, membership, muted=muted) or can_moderate(
         member, message.room, membership
     )
+
+
+def can_flag(member, message, membership) -> bool:
+    """Report a message to the group's moderators: one in a room the member may enter, written
+    by someone else and not deleted."""
+    if message.is_deleted or message.author_id == member.pk:
+        return False
+    return can_enter(member, message.room, membership)

@@ -9,9 +9,18 @@ from django.db.models import Prefetch
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from cityhall.policies import is_site_moderator
 from groups.chat import policies
-from groups.chat.models import Message, MessageReaction, Mute, Presence, Room, RoomRead
-from groups.models import Group, Membership
+from groups.chat.models import (
+    Message,
+    MessageFlag,
+    MessageReaction,
+    Mute,
+    Presence,
+    Room,
+    RoomRead,
+)
+from groups.models import Flag, Group, Membership
 from groups.selectors import members_in_groups
 from members.models import User
 
@@ -218,3 +227,23 @@ def messages_seen(pairs) -> set[tuple[int, int]]:
         and policies.can_enter(members[member_id], messages[message_id].room,
                                memberships.get((member_id, group_of[message_id])))
     }  # fmt: skip
+
+
+def message_by_seq(room_id: int, seq: int) -> Message | None:
+    return Message.objects.filter(room_id=room_id, seq=seq).select_related("room__group").first()
+
+
+def open_flags(viewer, group: Group | None = None):
+    """Open flags on chat messages in the groups the viewer moderates (one group, or all),
+    oldest first, with what the moderation page shows."""
+    flags = MessageFlag.objects.filter(status=Flag.Status.OPEN).select_related(
+        "message__room__group", "message__author", "flagger"
+    )
+    if group is not None:
+        flags = flags.filter(message__room__group=group)
+    if not is_site_moderator(viewer):
+        moderated = Membership.objects.filter(
+            member=viewer, role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
+        ).values("group")
+        flags = flags.filter(message__room__group__in=moderated)
+    return flags.order_by("created_at")

@@ -5,7 +5,7 @@ the room's channel-layer group: see docs/chat-protocol.md."""
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from groups.chat import policies, selectors
 from groups.chat.models import (
     BODY_MAX,
     Message,
+    MessageFlag,
     MessageReaction,
     Mute,
     Presence,
@@ -24,7 +25,7 @@ from groups.chat.models import (
     RoomRead,
     room_channel_group,
 )
-from groups.models import Group, Membership, Reaction
+from groups.models import Flag, Group, Membership, Reaction
 from members import selectors as member_selectors
 from members.models import Notification
 from members.services import notifications_create
@@ -95,11 +96,69 @@ def message_delete(*, actor, message: Message) -> Message:
     membership = membership_of(actor, room)
     if not policies.can_delete(actor, message, membership, muted=is_muted(actor, room)):
         raise PermissionDenied
+    _tombstone(room, message, actor)
+    return message
+
+
+def _tombstone(room: Room, message: Message, actor) -> None:
     message.body = message.body_html = ""
     message.deleted_at = timezone.now()
     message.deleted_by = actor
     _save_change(room, message)
-    return message
+
+
+# --- flags ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def message_flag_create(*, flagger, message: Message, reason: str, note: str = "") -> MessageFlag:
+    """Report a message to the group's moderators (not one's own)."""
+    ratelimits.hit("flag", flagger)
+    message = Message.objects.select_related("room__group").get(pk=message.pk)
+    if not policies.can_flag(flagger, message, membership_of(flagger, message.room)):
+        raise PermissionDenied
+    flag = MessageFlag(message=message, flagger=flagger, reason=reason, note=note.strip())
+    flag.full_clean(exclude=["message", "flagger"])
+    try:
+        with transaction.atomic():
+            flag.save()
+    except IntegrityError:
+        raise ValidationError(_("このメッセージはすでに通報済みです。")) from None
+    return flag
+
+
+@transaction.atomic
+def message_flag_resolve(*, moderator, flag: MessageFlag, delete_message: bool) -> None:
+    """Close every open flag of the flagged message: deleting the message (a tombstone, as a
+    moderator's deletion in the room) or finding nothing wrong. A flag already closed by
+    another moderator is left as they closed it."""
+    ratelimits.hit("moderation", moderator)
+    flag = (
+        MessageFlag.objects.select_for_update(of=("self",))
+        .select_related("message__room__group")
+        .get(pk=flag.pk)
+    )
+    room = flag.message.room
+    group = room.group
+    if not group_policies.can_moderate(moderator, group, membership_of(moderator, room)):
+        raise PermissionDenied
+    if flag.status != Flag.Status.OPEN:
+        return
+    status = Flag.Status.ACTED if delete_message else Flag.Status.DISMISSED
+    MessageFlag.objects.filter(message=flag.message, status=Flag.Status.OPEN).update(
+        status=status, resolved_by=moderator, resolved_at=timezone.now()
+    )
+    reason = flag.get_reason_display()
+    if delete_message:
+        room = _lock(room)
+        message = Message.objects.select_for_update().get(pk=flag.message_id)
+        if not message.is_deleted:
+            _tombstone(room, message, moderator)
+        group_services.log_action(group, moderator, "delete_message", target_member=message.author,
+                                  reason=str(reason))  # fmt: skip
+    else:
+        group_services.log_action(group, moderator, "dismiss_message_flags",
+                                  target_member=flag.message.author)  # fmt: skip
 
 
 @transaction.atomic

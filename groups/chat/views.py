@@ -4,14 +4,16 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from cityhall import ratelimits
 from cityhall.params import BadNumber, int_param, strict_int_param
 from groups import policies as group_policies
 from groups import selectors as group_selectors
 from groups.chat import policies, selectors, services
 from groups.chat.forms import MuteForm
 from groups.chat.models import Mute
+from groups.forms import FlagForm
 
 
 def _room(request, slug: str):
@@ -131,4 +133,49 @@ def switch(request, slug: str):
     flash.success(
         request, _("チャットを使うようにしました。") if enabled else _("チャットを止めました。")
     )
+    return redirect("groups:moderation", slug)
+
+
+@require_http_methods(["GET", "POST"])
+def flag(request, slug: str):
+    """Report message ``seq`` of the room to the group's moderators, with a chosen reason."""
+    room, membership = _room(request, slug)
+    params = request.POST if request.method == "POST" else request.GET
+    seq = int_param(params.get("seq"), minimum=1)
+    message = selectors.message_by_seq(room.pk, seq) if seq else None
+    if message is None:
+        raise Http404
+    if not policies.can_flag(request.user, message, membership):
+        raise PermissionDenied(_("自分のメッセージや削除されたメッセージは通報できません。"))
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.message_flag_create(flagger=request.user, message=message,
+                                         **form.cleaned_data)  # fmt: skip
+        except ValidationError as error:
+            if isinstance(error, ratelimits.RateLimited):
+                raise
+            for text in error.messages:
+                flash.error(request, text)
+        else:
+            flash.success(request, _("通報しました。モデレーターが確認します。"))
+        return redirect(f"{services.room_url(room)}?seq={seq}#m{seq}")
+    return render(request, "chat/flag.html", {
+        "room": room, "group": room.group, "membership": membership, "message": message,
+        "form": form,
+    }, status=400 if form.errors else 200)  # fmt: skip
+
+
+@require_POST
+def flag_resolve(request, slug: str, flag_id: int):
+    """From the group's moderation page: delete the flagged message, or find nothing wrong."""
+    access = group_selectors.group_access(request.user, slug)
+    if access is None:
+        raise Http404
+    if not access.can(group_policies.can_moderate, request.user):
+        raise PermissionDenied
+    flag_item = selectors.open_flags(request.user, access.group).filter(pk=flag_id).first()
+    if flag_item is not None:
+        services.message_flag_resolve(moderator=request.user, flag=flag_item,
+                                      delete_message=request.POST.get("action") == "delete")  # fmt: skip
     return redirect("groups:moderation", slug)

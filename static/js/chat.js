@@ -58,6 +58,7 @@ class ChatRoom {
     this.canSend = root.dataset.canSend === "true";
     this.canModerate = root.dataset.canModerate === "true";
     this.mutesUrl = root.dataset.mutesUrl;
+    this.flagUrl = root.dataset.flagUrl;
     this.bodyMax = Number(root.dataset.bodyMax);
     this.after = Number(root.dataset.after);
     this.changes = Number(root.dataset.changes);
@@ -172,6 +173,9 @@ class ChatRoom {
     const mute = part(item, "mute");
     mute.hidden = !this.mutesUrl || mine;
     if (!mute.hidden) mute.href = `${this.mutesUrl}?member=${encodeURIComponent(message.author.handle)}`;
+    const flag = part(item, "flag");
+    flag.hidden = !this.flagUrl || mine;
+    if (!flag.hidden) flag.href = `${this.flagUrl}?seq=${message.seq}`;
   }
 
   add(message) {

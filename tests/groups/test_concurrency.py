@@ -16,9 +16,11 @@ from groups.chat import services as chat_services
 from groups.chat.models import MessageReaction
 from groups.models import (
     Bookmark,
+    GroupBan,
     Invitation,
     JoinRequest,
     Membership,
+    ModerationLog,
     Reaction,
     Watch,
 )
@@ -140,6 +142,26 @@ def test_joining_asking_and_inviting_at_once(owner):
     assert Membership.objects.filter(member=member).count() == 1
     assert JoinRequest.objects.filter(member=member).count() == 1
     assert Invitation.objects.filter(member=member).count() == 1
+
+
+def test_two_moderators_removing_a_member_at_once_make_one_removal(owner):
+    group = make_group(owner, slug="jogai", name="除外")
+    moderator, member = MemberFactory(), MemberFactory()
+    Membership.objects.create(group=group, member=moderator, role=Membership.Role.MODERATOR)
+    membership = Membership.objects.create(group=group, member=member)
+    results = together([
+        partial(services.membership_remove, actor=actor, membership=membership, reason=reason)
+        for actor, reason in [(owner, "一人目"), (moderator, "二人目")]
+    ])  # fmt: skip
+    assert [type(r) for r in results].count(GroupBan) == 1, results
+    assert [r.code for r in results if isinstance(r, ValidationError)] == ["gone"], results
+    assert GroupBan.objects.filter(member=member).count() == 1
+    assert ModerationLog.objects.filter(action="remove_member").count() == 1
+    ban = GroupBan.objects.get()
+    results = together([partial(services.ban_lift, actor=actor, ban=ban)
+                        for actor in (owner, moderator)])  # fmt: skip
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert ModerationLog.objects.filter(action="allow_rejoin").count() == 1
 
 
 def test_watching_at_once(owner):

@@ -247,9 +247,8 @@ def test_moderator_suspends_a_member_who_can_then_read_but_not_post(group, owner
     topic = Topic.objects.create(group=group, author=owner, title="お知らせ")
     Post.objects.create(topic=topic, author=owner, number=1, body="x", body_html="x")
     Topic.objects.filter(pk=topic.pk).update(highest_post_number=1)
-    client_for(owner).post(reverse("groups:members", args=[group.slug]), {
-        "action": "suspend", "membership": membership.pk, "days": "7", "reason": "連投",
-    })  # fmt: skip
+    client_for(owner).post(reverse("groups:member_suspend", args=[group.slug, membership.pk]),
+                           {"days": "7", "reason": "連投"})  # fmt: skip
     membership.refresh_from_db()
     assert membership.is_suspended
     assert ModerationLog.objects.filter(action="suspend_member", target_member=member).exists()

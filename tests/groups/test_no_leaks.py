@@ -182,7 +182,9 @@ def test_a_chat_mention_is_dropped_once_the_member_is_removed(owner, committing,
     assert "労使交渉" in _what_the_member_is_told(member, run_tasks)[0]
     services.membership_remove(actor=owner, membership=membership, reason="異動")
     page, unread, _mails = _what_the_member_is_told(member, run_tasks)
-    assert "労使交渉" not in page and unread == 0
+    # The mention is gone; what stays is the notice that they were removed, and why.
+    assert "呼びかけました" not in page and "次回の日程" not in page
+    assert unread == 1 and "メンバーから外されました。理由: 異動" in page
 
 
 def test_the_notification_page_costs_the_same_queries_however_many(

@@ -191,10 +191,11 @@ def _call(action, actor, membership):
     if action == "role":
         services.membership_set_role(actor=actor, membership=membership, role="member")
     elif action == "remove":
-        services.membership_remove(actor=actor, membership=membership, reason="")
+        services.membership_remove(actor=actor, membership=membership, reason="理由")
     else:
         until = timezone.now() + timedelta(days=7) if action == "suspend" else None
-        services.membership_suspend(actor=actor, membership=membership, until=until, reason="")
+        services.membership_suspend(actor=actor, membership=membership, until=until,
+                                    reason="理由")  # fmt: skip
 
 
 @pytest.mark.parametrize(("actor", "target", "action"), REFUSED)
@@ -221,7 +222,11 @@ def test_a_hand_made_post_is_refused_in_japanese_and_changes_nothing(ranks, acto
 
     group, people = ranks
     (actor_member, _mine), (_target, membership) = people[actor], people[target]
-    response = client_for(actor_member).post(reverse("groups:members", args=[group.slug]), {
+    if action == "role":
+        url = reverse("groups:members", args=[group.slug])
+    else:  # suspending and removing have their own pages
+        url = reverse(f"groups:member_{action}", args=[group.slug, membership.pk])
+    response = client_for(actor_member).post(url, {
         "action": action, "membership": membership.pk, "role": "member", "days": "30",
         "reason": "勝手に",
     })  # fmt: skip
@@ -261,7 +266,9 @@ def test_the_members_page_shows_only_the_buttons_one_may_use(ranks):
     url = reverse("groups:members", args=[group.slug])
     page = client.get(url).content.decode()
     member_pk, owner_pk = people["member"][1].pk, people["owner"][1].pk
-    assert f'name="membership" value="{member_pk}"' in page  # suspend or remove a member
+    suspend = lambda pk: reverse("groups:member_suspend", args=[group.slug, pk])  # noqa: E731
+    assert suspend(member_pk) in page  # suspend or remove a member
+    assert suspend(owner_pk) not in page
     assert f'name="membership" value="{owner_pk}"' not in page
     assert 'value="role"' not in page  # moderators give no roles
     owner_page = client_for(people["owner"][0]).get(url).content.decode()
