@@ -213,8 +213,12 @@ def world(db, settings, tmp_path):
     group_services.flag_create(flagger=me, post=post, reason="spam")
     attachment = Attachment.objects.get(post__topic=topic)
     room = chat_services.room_for_group(group)
-    chat_services.message_send(author=me, room=room, client_id="fuzz-1", body="こんにちは")
+    message, _new = chat_services.message_send(author=other, room=room, client_id="fuzz-1",
+                                               body="こんにちは")  # fmt: skip
+    chat_flag = chat_services.message_flag_create(flagger=me, message=message, reason="spam")
     mute = chat_services.member_mute(moderator=me, room=room, member=other, minutes=10)
+    removed = Membership.objects.create(group=group, member=MemberFactory())
+    ban = group_services.membership_remove(actor=me, membership=removed, reason="ファズ")
     posting = member_services.posting_add(
         member=me, organization=me.organization, department="総務局", section="", team="",
         started_on=date(2020, 4, 1), ended_on=date(2023, 3, 31),
@@ -225,7 +229,8 @@ def world(db, settings, tmp_path):
         "room_id": room.pk, "object_id": other.pk, "id": other.pk,
         "content_type_id": ContentType.objects.get_for_model(other).pk,
         "name": attachment.original_name, "handle": other.handle, "slug": group.slug,
-        "app_label": "members", "url": "x",
+        "app_label": "members", "url": "x", "ban_id": ban.pk, "flag_id": chat_flag.pk,
+        "membership_id": Membership.objects.get(group=group, member=other).pk,
     }  # fmt: skip
     return me, ids
 
