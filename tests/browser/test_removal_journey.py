@@ -32,7 +32,6 @@ def test_a_removed_member_is_told_why_and_cannot_rejoin_until_allowed(new_contex
     expect(moderator.get_by_text(f"{NAME}さんをメンバーから外しました。")).to_be_visible()
     removed_list = moderator.locator("h2:has-text('外したメンバー') + ul")
     expect(removed_list).to_contain_text(NAME)
-    axe_check(moderator)
 
     member = new_context().new_page()
     login(member, MEMBER)
