@@ -9,6 +9,9 @@ class MembersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from members import notifications
+
+        notifications.register()
         user_logged_out.connect(_close_session_sockets, dispatch_uid="members-sockets")
 
 
