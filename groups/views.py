@@ -593,7 +593,8 @@ def moderation(request, slug: str):
 
 def site_moderation(request):
     flags = selectors.moderation_queue(request.user)
-    return render(request, "groups/site_moderation.html", {"flags": flags})
+    requests = selectors.pending_requests_to_moderate(request.user)
+    return render(request, "groups/site_moderation.html", {"flags": flags, "requests": requests})
 
 
 def bookmarks(request):

@@ -16,7 +16,8 @@ from groups import services as group_services
 from groups.chat import services as chat_services
 from groups.models import Membership
 from members import services
-from members.models import Notification, User
+from members.models import User
+from members.notifications import WELCOME
 from tests.conftest import PASSWORD
 from tests.factories import MemberFactory
 from tests.groups.conftest import make_group
@@ -50,7 +51,7 @@ async def test_member_gets_the_unread_count_and_live_updates():
     assert await communicator.receive_json_from() == {"type": "unread.count", "count": 0}
 
     await sync_to_async(services.notification_create)(
-        recipient=member, kind=Notification.Kind.WELCOME, params={"name": member.display_name}
+        recipient=member, kind=WELCOME, params={"name": member.display_name}
     )
     assert await communicator.receive_json_from(timeout=3) == {"type": "unread.count", "count": 1}
     await communicator.disconnect()
@@ -144,7 +145,7 @@ async def test_sending_on_the_read_only_channel_gets_an_error_frame_and_stays_op
     frame = await communicator.receive_json_from()
     assert frame["type"] == "error" and frame["code"] == "read_only" and frame["message"]
     await sync_to_async(services.notification_create)(
-        recipient=member, kind=Notification.Kind.WELCOME, params={"name": "x"}
+        recipient=member, kind=WELCOME, params={"name": "x"}
     )
     assert (await communicator.receive_json_from(timeout=3))["count"] == 1
     await communicator.disconnect()
@@ -197,7 +198,7 @@ async def _close_code(communicator) -> tuple[int, list[dict]]:
 async def _still_open(communicator, member) -> None:
     """The socket hears the next notification count: nobody closed it."""
     await sync_to_async(services.notification_create)(
-        recipient=member, kind=Notification.Kind.WELCOME, params={"name": "x"}
+        recipient=member, kind=WELCOME, params={"name": "x"}
     )
     while (await communicator.receive_json_from(timeout=5))["type"] != "unread.count":
         continue
