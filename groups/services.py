@@ -5,7 +5,7 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -501,12 +501,7 @@ def topic_mark_read(*, member: User, topic: Topic, number: int, known: int | Non
     number = min(number, topic.highest_post_number)
     if known is not None:
         if number > known:
-            TopicRead.objects.bulk_create(
-                [TopicRead(topic=topic, member=member, last_read_post_number=number)],
-                update_conflicts=True,
-                unique_fields=["topic", "member"],
-                update_fields=["last_read_post_number"],
-            )
+            _read_up_to(topic.pk, member.pk, number)
         return
     updated = TopicRead.objects.filter(
         topic=topic, member=member, last_read_post_number__lt=number
@@ -515,6 +510,20 @@ def topic_mark_read(*, member: User, topic: Topic, number: int, known: int | Non
         TopicRead.objects.bulk_create(
             [TopicRead(topic=topic, member=member, last_read_post_number=number)],
             ignore_conflicts=True,
+        )
+
+
+def _read_up_to(topic_id: int, member_id: int, number: int) -> None:
+    """One statement, never backwards: another tab may have read further since this page
+    loaded (SQLite and PostgreSQL both take this upsert)."""
+    table = connection.ops.quote_name(TopicRead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (topic_id, member_id, last_read_post_number) VALUES (%s, %s, %s) "
+            "ON CONFLICT (topic_id, member_id) DO UPDATE "
+            "SET last_read_post_number = excluded.last_read_post_number "
+            f"WHERE {table}.last_read_post_number < excluded.last_read_post_number",
+            [topic_id, member_id, number],
         )
 
 

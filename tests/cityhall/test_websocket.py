@@ -17,6 +17,7 @@ from groups.chat import services as chat_services
 from groups.models import Membership
 from members import services
 from members.models import Notification, User
+from tests.conftest import PASSWORD
 from tests.factories import MemberFactory
 from tests.groups.conftest import make_group
 
@@ -224,6 +225,31 @@ async def test_logging_out_closes_every_socket_of_that_session_and_no_other():
     assert frames[-1]["code"] == "signed_out" and "ログイン" in frames[-1]["message"]
     await _still_open(other_browser, member)
     await other_browser.disconnect()
+
+
+@pytest.mark.usefixtures("channel_layer")
+async def test_a_new_password_closes_the_sockets_of_the_other_sessions_at_once():
+    member = await sync_to_async(MemberFactory)()
+    key, other_key = [await sync_to_async(_session_key)(member) for _ in range(2)]
+    elsewhere = await _open("/ws/notifications/", other_key)
+
+    def change_password() -> str:
+        client = Client()
+        client.cookies[settings.SESSION_COOKIE_NAME] = key
+        new = "new-horse-battery-77"
+        response = client.post(
+            reverse("account_change_password"),
+            {"oldpassword": PASSWORD, "password1": new, "password2": new},
+        )
+        assert response.status_code == 302
+        return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    key_now = await sync_to_async(change_password)()
+    code, frames = await _close_code(elsewhere)
+    assert code == UNAUTHENTICATED
+    here = await _open("/ws/notifications/", key_now)  # the browser that changed it goes on
+    await _still_open(here, member)
+    await here.disconnect()
 
 
 @pytest.mark.usefixtures("channel_layer")
