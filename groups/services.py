@@ -5,7 +5,7 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,6 @@ from cityhall import markdown, ratelimits, realtime
 from cityhall.uploads import delete_unless_committed
 from groups import policies, selectors
 from groups.attachments import check_upload
-from groups.chat.models import Room, room_channel_group
 from groups.models import (
     Attachment,
     Bookmark,
@@ -35,11 +34,20 @@ from groups.models import (
     Watch,
     WatchLevel,
 )
+from groups.notifications import (
+    ACCEPTED_ANSWER,
+    GROUP,
+    MENTION,
+    MODERATED,
+    MODERATION,
+    REPLY,
+    WATCHED_REPLY,
+)
 from groups.slugs import new_slug
 from groups.tasks import attachment_preview_make
 from members import notification_subjects
 from members import selectors as member_selectors
-from members.models import Notification, User
+from members.models import User
 from members.services import member_access_changed, notification_create, notifications_create
 
 # --- groups and memberships ---------------------------------------------------------------
@@ -62,6 +70,7 @@ def group_propose(*, proposer: User, name: str, description: str, kind: str, rea
     )
     group.full_clean()
     group.save()
+    _notify_site_moderators(group)
     return group
 
 
@@ -105,7 +114,7 @@ def group_leave(*, member: User, group: Group) -> None:
             _("最後のオーナーは退会できません。先に別のオーナーを任命してください。")
         )
     membership.delete()
-    chat_access_changed(group, member)
+    member_access_changed(member=member)
 
 
 @transaction.atomic
@@ -212,11 +221,11 @@ def membership_remove(*, actor: User, membership: Membership, reason: str) -> Gr
     log_action(group, actor, "remove_member", target_member=member, reason=reason)
     membership.delete()
     ban = GroupBan.objects.create(group=group, member=member, reason=reason, banned_by=actor)
-    chat_access_changed(group, member)
+    member_access_changed(member=member)
     # No subject: a removed member of a closed or secret group may no longer see it, and
     # must still be told.
-    _notify_group(member, "removed", group, linked=group.kind == Group.Kind.OPEN,
-                  subject=None, reason=reason)  # fmt: skip
+    _notify_moderated(member, "removed", group, linked=group.kind == Group.Kind.OPEN,
+                      subject=None, reason=reason)  # fmt: skip
     return ban
 
 
@@ -236,8 +245,8 @@ def ban_lift(*, actor: User, ban: GroupBan) -> None:
     ban.lifted_at, ban.lifted_by = timezone.now(), actor
     ban.save(update_fields=["lifted_at", "lifted_by"])
     log_action(ban.group, actor, "allow_rejoin", target_member=ban.member)
-    _notify_group(ban.member, "rejoin_allowed", ban.group,
-                  linked=ban.group.kind != Group.Kind.SECRET, subject=None)  # fmt: skip
+    _notify_moderated(ban.member, "rejoin_allowed", ban.group,
+                      linked=ban.group.kind != Group.Kind.SECRET, subject=None)  # fmt: skip
 
 
 @transaction.atomic
@@ -256,10 +265,10 @@ def membership_suspend(*, actor: User, membership: Membership, until, reason: st
     action = "suspend_member" if until else "unsuspend_member"
     log_action(membership.group, actor, action, target_member=membership.member, reason=reason)
     if until is not None:
-        _notify_group(membership.member, "suspended", membership.group, reason=reason,
-                      until=_when(until))  # fmt: skip
+        _notify_moderated(membership.member, "suspended", membership.group, reason=reason,
+                          until=_when(until))  # fmt: skip
     else:
-        _notify_group(membership.member, "unsuspended", membership.group)
+        _notify_moderated(membership.member, "unsuspended", membership.group)
 
 
 def _required_reason(reason: str, message) -> str:
@@ -563,7 +572,7 @@ def answer_accept(*, actor: User, topic: Topic, post: Post | None) -> None:
     if post is not None and post.author_id != actor.pk:
         notification_create(
             recipient=post.author,
-            kind=Notification.Kind.ACCEPTED_ANSWER,
+            kind=ACCEPTED_ANSWER,
             params={"topic": topic.title, "actor": actor.display_name},
             url=post_url(post),
             subject=post,
@@ -580,12 +589,7 @@ def topic_mark_read(*, member: User, topic: Topic, number: int, known: int | Non
     number = min(number, topic.highest_post_number)
     if known is not None:
         if number > known:
-            TopicRead.objects.bulk_create(
-                [TopicRead(topic=topic, member=member, last_read_post_number=number)],
-                update_conflicts=True,
-                unique_fields=["topic", "member"],
-                update_fields=["last_read_post_number"],
-            )
+            _read_up_to(topic.pk, member.pk, number)
         return
     updated = TopicRead.objects.filter(
         topic=topic, member=member, last_read_post_number__lt=number
@@ -594,6 +598,20 @@ def topic_mark_read(*, member: User, topic: Topic, number: int, known: int | Non
         TopicRead.objects.bulk_create(
             [TopicRead(topic=topic, member=member, last_read_post_number=number)],
             ignore_conflicts=True,
+        )
+
+
+def _read_up_to(topic_id: int, member_id: int, number: int) -> None:
+    """One statement, never backwards: another tab may have read further since this page
+    loaded (SQLite and PostgreSQL both take this upsert)."""
+    table = connection.ops.quote_name(TopicRead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (topic_id, member_id, last_read_post_number) VALUES (%s, %s, %s) "
+            "ON CONFLICT (topic_id, member_id) DO UPDATE "
+            "SET last_read_post_number = excluded.last_read_post_number "
+            f"WHERE {table}.last_read_post_number < excluded.last_read_post_number",
+            [topic_id, member_id, number],
         )
 
 
@@ -627,6 +645,7 @@ def flag_create(*, flagger: User, post: Post, reason: str, note: str = "") -> Fl
             flag.save()
     except IntegrityError:
         raise ValidationError(_("この投稿はすでに通報済みです。")) from None
+    _notify_moderators_of_flag(flag)
     return flag
 
 
@@ -665,8 +684,8 @@ def set_post_hidden(*, actor: User, post: Post, hidden: bool, reason: str) -> No
     if post.number == 1:
         _set_topic_hidden(topic, hidden, reason, actor)
     elif hidden and post.author_id != actor.pk:
-        _notify_group(post.author, "post_hidden", topic.group, url=post_url(post),
-                      topic=topic.title, reason=reason or "-")  # fmt: skip
+        _notify_moderated(post.author, "post_hidden", topic.group, url=post_url(post),
+                          topic=topic.title, reason=reason or "-")  # fmt: skip
 
 
 def _set_topic_hidden(topic: Topic, hidden: bool, reason: str, actor: User) -> None:
@@ -675,9 +694,9 @@ def _set_topic_hidden(topic: Topic, hidden: bool, reason: str, actor: User) -> N
                                              hidden_reason=reason if hidden else "")  # fmt: skip
     _topic_access_changed(topic)
     if hidden and topic.author_id != actor.pk:
-        _notify_group(topic.author, "topic_hidden", topic.group,
-                      url=reverse("groups:topic", args=[topic.group.slug, topic.pk]),
-                      topic=topic.title, reason=reason or "-")  # fmt: skip
+        _notify_moderated(topic.author, "topic_hidden", topic.group,
+                          url=reverse("groups:topic", args=[topic.group.slug, topic.pk]),
+                          topic=topic.title, reason=reason or "-")  # fmt: skip
 
 
 TOPIC_ACTIONS = {
@@ -723,18 +742,6 @@ def topic_move(*, actor: User, topic: Topic, to_group: Group, reason: str = "") 
 # --- helpers ------------------------------------------------------------------------------
 
 
-def chat_access_changed(group: Group, member: User | None = None) -> None:
-    """After commit, close the sockets that may no longer be open: every socket of ``member``
-    (chat and topic sockets alike) checks its access again; for None, everyone in the group's
-    chat room does."""
-    if member is not None:
-        member_access_changed(member=member)
-        return
-    event = {"type": "chat.access", "member": None}
-    for room_id in Room.objects.filter(group=group).values_list("pk", flat=True):
-        realtime.publish_on_commit(room_channel_group(room_id), event)
-
-
 def _topic_access_changed(topic: Topic) -> None:
     """After commit, the topic's live sockets check again who may still follow it."""
     event = {"type": "topic.access"}
@@ -755,16 +762,43 @@ def _moderators(group: Group):
             if m.is_moderator]  # fmt: skip
 
 
-def _notify_group(recipient, event: str, group: Group, *, actor=None, url=None, linked=True,
-                  subject="group", **extra):  # fmt: skip
-    """A GROUP notification; its text is chosen by ``event`` and translated when shown.
-    ``extra`` fills the event's other blanks (a reason, a date, a topic)."""
-    params = {"event": event, "group": group.name, "name": actor.display_name if actor else "",
-              **extra}  # fmt: skip
+def _notify_group(recipient, event: str, group: Group, *, actor=None, url=None, linked=True):
+    """A GROUP notification; its text is chosen by ``event`` and translated when shown."""
+    params = {"event": event, "group": group.name, "name": actor.display_name if actor else ""}
     if url is None:
         url = reverse("groups:detail", args=[group.slug]) if linked else ""
-    notification_create(recipient=recipient, kind=Notification.Kind.GROUP, params=params, url=url,
+    notification_create(recipient=recipient, kind=GROUP, params=params, url=url,
+                        subject=group)  # fmt: skip
+
+
+def _notify_moderated(recipient, event: str, group: Group, *, url=None, linked=True,
+                      subject="group", **extra):  # fmt: skip
+    """Tell a member what moderators did about them or their writing (MODERATED), and why:
+    ``extra`` fills the event's blanks (a reason, a date, a topic). With ``subject=None`` it is
+    shown even once they may no longer see the group (they were removed from it)."""
+    params = {"event": event, "group": group.name, **extra}
+    if url is None:
+        url = reverse("groups:detail", args=[group.slug]) if linked else ""
+    notification_create(recipient=recipient, kind=MODERATED, params=params, url=url,
                         subject=group if subject == "group" else subject)  # fmt: skip
+
+
+def _notify_moderators_of_flag(flag: Flag) -> None:
+    """The group's owners and moderators (but the flagger) learn of a new flag."""
+    post = flag.post
+    group = post.topic.group
+    moderators = [member for member in _moderators(group) if member.pk != flag.flagger_id]
+    params = {"event": "flagged", "group": group.name, "topic": post.topic.title}
+    notifications_create(recipients=moderators, kind=MODERATION, params=params,
+                         url=reverse("groups:moderation", args=[group.slug]), subject=post)  # fmt: skip
+
+
+def _notify_site_moderators(group: Group) -> None:
+    """Site moderators (but the proposer) learn of a new group proposal."""
+    reviewers = member_selectors.site_moderators().exclude(pk=group.proposed_by_id)
+    params = {"event": "proposed", "group": group.name, "name": group.proposed_by.display_name}
+    notifications_create(recipients=reviewers, kind=MODERATION, params=params,
+                         url=reverse("groups:proposals"), subject=group)  # fmt: skip
 
 
 def _tags(names) -> list[Tag]:
@@ -802,8 +836,8 @@ def _notify_post(post: Post, mentions: list[str]) -> None:
     watchers = [member for member in _watchers(topic) if member.pk not in notified]
     readers = {member.pk for member in notification_subjects.may_see(asker + watchers, post)}
     for kind, recipients in [
-        (Notification.Kind.REPLY, asker),
-        (Notification.Kind.WATCHED_REPLY, watchers),
+        (REPLY, asker),
+        (WATCHED_REPLY, watchers),
     ]:
         recipients = [member for member in recipients if member.pk in readers]
         notifications_create(recipients=recipients, kind=kind, params=params, url=url,
@@ -817,7 +851,7 @@ def _notify_mentions(post: Post, handles) -> set[int]:
         member for member in members
         if member.pk != post.author_id and policies.can_see_post(member, post, member.membership)
     ]  # fmt: skip
-    notifications_create(recipients=mentioned, kind=Notification.Kind.MENTION, url=post_url(post),
+    notifications_create(recipients=mentioned, kind=MENTION, url=post_url(post),
                          params={"topic": topic.title, "actor": post.author.display_name},
                          subject=post, checked=True)  # fmt: skip
     return {member.pk for member in mentioned}

@@ -10,41 +10,22 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cityhall import ratelimits
 from cityhall.params import int_param
 from groups import forms, policies, rendering, selectors, services
+from groups import moderation as moderation_pages
+from groups.access import (
+    attachment_for,
+    group_for,
+    post_for,
+    readable_group_for,
+    topic_for,
+)
 from groups.attachments import PREVIEW_TYPE, served_name
 from groups.models import (
-    Attachment,
     Group,
     JoinRequest,
     Membership,
-    Post,
     WatchLevel,
 )
 from members import selectors as member_selectors
-
-
-def _access(request, slug: str) -> selectors.GroupAccess:
-    access = selectors.group_access(request.user, slug)
-    if access is None:
-        raise Http404
-    return access
-
-
-def _readable(request, slug: str) -> selectors.GroupAccess:
-    access = _access(request, slug)
-    if not access.can(policies.can_read, request.user):
-        raise PermissionDenied
-    return access
-
-
-def _post(request, access, post_id: int) -> Post:
-    post = (
-        Post.objects.filter(pk=post_id, topic__group=access.group)
-        .select_related("topic__group", "author")
-        .first()
-    )
-    if post is None or not policies.can_see_post(request.user, post, access.membership):
-        raise Http404
-    return post
 
 
 def _errors(request, error: ValidationError) -> None:
@@ -92,7 +73,7 @@ def proposals(request):
 
 @require_POST
 def decide(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     form = forms.DecisionForm(request.POST)
     if not policies.can_review_proposals(request.user) or not form.is_valid():
         raise PermissionDenied
@@ -104,7 +85,7 @@ def decide(request, slug: str):
 
 
 def detail(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     can_read = access.can(policies.can_read, request.user)
     page = None
     if can_read:
@@ -134,10 +115,7 @@ def _group_context(request, access, **extra) -> dict:
         "can_join": access.can(policies.can_join, member, ban is not None),
         "can_request": access.can(policies.can_request_to_join, member, ban is not None),
         "ban": ban,
-        "pending_request": pending
-        and JoinRequest.objects.filter(
-            group=access.group, member=member, status=JoinRequest.Status.PENDING
-        ).exists(),
+        "pending_request": pending and selectors.has_pending_request(member, access.group),
         "watch_level": extra.pop("watch_level", None)
         or (access.membership and selectors.watch_level(member, access.group)),
         "watch_levels": WatchLevel.choices,
@@ -147,7 +125,7 @@ def _group_context(request, access, **extra) -> dict:
 
 @require_POST
 def join(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     try:
         if access.invitation is not None:
             services.invitation_answer(
@@ -164,7 +142,7 @@ def join(request, slug: str):
 
 @require_POST
 def leave(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     try:
         services.group_leave(member=request.user, group=access.group)
     except ValidationError as error:
@@ -176,7 +154,7 @@ def leave(request, slug: str):
 
 @require_POST
 def request_to_join(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     form = forms.JoinRequestForm(request.POST)
     if form.is_valid():
         try:
@@ -192,7 +170,7 @@ def request_to_join(request, slug: str):
 
 @require_http_methods(["GET", "POST"])
 def members(request, slug: str):
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     if not access.can(policies.can_moderate, request.user):
         raise PermissionDenied
     if request.method == "POST":
@@ -252,7 +230,7 @@ def _members_action(request, access) -> None:
 def _acted_on(request, slug: str, membership_id: int):
     """(access, membership) for a moderator acting on a member of the group; a 403 saying
     why when they may not act on that member (groups.policies.may_act_on)."""
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     if not access.can(policies.can_moderate, request.user):
         raise PermissionDenied
     membership = selectors.group_members(access).filter(pk=membership_id).first()
@@ -326,7 +304,7 @@ def member_remove(request, slug: str, membership_id: int):
 @require_POST
 def ban_lift(request, slug: str, ban_id: int):
     """「再参加を許可」: a removed member may join (or ask to) again."""
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     if not access.can(policies.can_moderate, request.user):
         raise PermissionDenied
     ban = selectors.active_bans(access).filter(pk=ban_id).first()
@@ -343,7 +321,7 @@ def ban_lift(request, slug: str, ban_id: int):
 
 @require_POST
 def watch(request, slug: str):
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     try:
         services.watch_set(
             member=request.user, group=access.group, level=request.POST.get("level", "")
@@ -358,7 +336,7 @@ def watch(request, slug: str):
 
 @require_http_methods(["GET", "POST"])
 def topic_new(request, slug: str):
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     if not access.can(policies.can_post, request.user):
         raise PermissionDenied
     form = forms.TopicForm(request.POST or None, request.FILES or None)
@@ -380,9 +358,10 @@ def topic_new(request, slug: str):
 def topic(request, slug: str, topic_id: int):
     """The topic page; a reply is sent to it, so a refused reply comes back on the same page
     with its text in the box and the reason beside it."""
-    access = _readable(request, slug)
-    topic = selectors.topic_for_viewer(request.user, access, topic_id)
-    if topic is None:
+    access = readable_group_for(request.user, slug)
+    try:
+        topic = topic_for(request.user, access, topic_id)
+    except Http404:
         return _hidden_topic_notice(request, access, topic_id)
     if request.method == "POST":
         return _reply(request, access, topic)
@@ -447,7 +426,7 @@ def _reply(request, access, topic):
     form = forms.ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         number = form.cleaned_data["reply_to"]
-        reply_to = Post.objects.filter(topic=topic, number=number).first() if number else None
+        reply_to = selectors.post_numbered(topic, number) if number else None
         try:
             post = services.post_create(
                 author=request.user, topic=topic, body=form.cleaned_data["body"],
@@ -470,8 +449,8 @@ def _reply(request, access, topic):
 
 @require_http_methods(["GET", "POST"])
 def post_edit(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     gone = request.method == "POST" and post.is_deleted
     if not gone and not policies.can_edit_post(request.user, post, access.membership):
         raise PermissionDenied
@@ -516,8 +495,8 @@ def _edit_form_at(data, version: int) -> forms.EditForm:
 
 @require_http_methods(["GET", "POST"])
 def post_delete(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     if not policies.can_delete_post(request.user, post, access.membership):
         raise PermissionDenied
     form = forms.DeleteForm(request.POST or None)
@@ -532,8 +511,8 @@ def post_delete(request, slug: str, post_id: int):
 
 
 def post_history(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     readable = policies.can_see_post_text(request.user, post, access.membership)
     return render(request, "groups/post_history.html", _group_context(
         request, access, post=post,
@@ -543,8 +522,8 @@ def post_history(request, slug: str, post_id: int):
 
 @require_POST
 def react(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     form = forms.ReactionForm(request.POST)
     if form.is_valid():
         services.reaction_toggle(member=request.user, post=post, kind=form.cleaned_data["kind"])
@@ -553,8 +532,8 @@ def react(request, slug: str, post_id: int):
 
 @require_POST
 def bookmark(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     on = services.bookmark_toggle(member=request.user, post=post)
     messages.success(
         request, _("ブックマークしました。") if on else _("ブックマークを外しました。")
@@ -564,8 +543,8 @@ def bookmark(request, slug: str, post_id: int):
 
 @require_POST
 def accept(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     take_back = request.POST.get("undo") == "1"
     try:
         services.answer_accept(
@@ -578,8 +557,8 @@ def accept(request, slug: str, post_id: int):
 
 @require_http_methods(["GET", "POST"])
 def flag(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     if not policies.can_flag_post(request.user, post, access.membership):
         raise PermissionDenied(_("自分の投稿や削除された投稿は通報できません。"))
     form = forms.FlagForm(request.POST or None)
@@ -603,19 +582,8 @@ def attachment(request, slug: str, attachment_id: int, name: str = "", preview: 
     """An attached file, or with ``preview`` the small image shown inline in its post. Served
     under a name whose extension agrees with the type found in its content; only images are
     shown inline, everything else is a download."""
-    access = _readable(request, slug)
-    item = (
-        Attachment.objects.filter(pk=attachment_id, post__topic__group=access.group)
-        .select_related("post__topic__group")
-        .first()
-    )
-    if (
-        item is None
-        or item.post.is_deleted
-        or not policies.can_see_post(request.user, item.post, access.membership)
-        or (preview and not item.preview)
-    ):
-        raise Http404
+    access = readable_group_for(request.user, slug)
+    item = attachment_for(request.user, access, attachment_id, preview=preview)
     file, content_type = (item.preview, PREVIEW_TYPE) if preview else (item.file, item.content_type)
     try:
         response = FileResponse(file.open("rb"), content_type=content_type,
@@ -633,11 +601,9 @@ def attachment(request, slug: str, attachment_id: int, name: str = "", preview: 
 
 @require_POST
 def moderate_topic(request, slug: str, topic_id: int):
-    access = _readable(request, slug)
-    topic = selectors.topic_for_viewer(request.user, access, topic_id)
+    access = readable_group_for(request.user, slug)
+    topic = topic_for(request.user, access, topic_id)
     form = forms.ModerateForm(request.POST)
-    if topic is None:
-        raise Http404
     if not access.can(policies.can_moderate, request.user) or not form.is_valid():
         raise PermissionDenied
     services.topic_moderate(actor=request.user, topic=topic, **form.cleaned_data)
@@ -647,11 +613,9 @@ def moderate_topic(request, slug: str, topic_id: int):
 
 @require_POST
 def move_topic(request, slug: str, topic_id: int):
-    access = _readable(request, slug)
-    topic = selectors.topic_for_viewer(request.user, access, topic_id)
-    target = selectors.group_access(request.user, request.POST.get("to", ""))
-    if topic is None or target is None:
-        raise Http404
+    access = readable_group_for(request.user, slug)
+    topic = topic_for(request.user, access, topic_id)
+    target = group_for(request.user, request.POST.get("to", ""))
     services.topic_move(actor=request.user, topic=topic, to_group=target.group,
                         reason=request.POST.get("reason", ""))  # fmt: skip
     messages.success(
@@ -662,10 +626,8 @@ def move_topic(request, slug: str, topic_id: int):
 
 @require_POST
 def watch_topic(request, slug: str, topic_id: int):
-    access = _readable(request, slug)
-    topic = selectors.topic_for_viewer(request.user, access, topic_id)
-    if topic is None:
-        raise Http404
+    access = readable_group_for(request.user, slug)
+    topic = topic_for(request.user, access, topic_id)
     try:
         services.watch_set(member=request.user, topic=topic, level=request.POST.get("level", ""))
     except ValidationError as error:
@@ -675,7 +637,7 @@ def watch_topic(request, slug: str, topic_id: int):
 
 @require_http_methods(["GET", "POST"])
 def moderation(request, slug: str):
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     if not access.can(policies.can_moderate, request.user):
         raise PermissionDenied
     if request.method == "POST":
@@ -692,7 +654,7 @@ def moderation(request, slug: str):
     return render(request, "groups/moderation.html", _group_context(
         request, access,
         flags=selectors.moderation_queue(request.user, access.group),
-        message_flags=_chat_flags(request.user, access.group),
+        moderation_sections=moderation_pages.page_sections(request.user, access.group),
         log=selectors.moderation_log(access.group)[:100],
         can_manage=access.can(policies.can_manage, request.user),
     ))  # fmt: skip
@@ -700,16 +662,11 @@ def moderation(request, slug: str):
 
 def site_moderation(request):
     flags = selectors.moderation_queue(request.user)
-    return render(request, "groups/site_moderation.html",
-                  {"flags": flags, "message_flags": _chat_flags(request.user)})  # fmt: skip
-
-
-def _chat_flags(viewer, group=None):
-    """Open flags on chat messages. (Imported here: groups does not import its chat app at
-    the top; this moves onto cityhall's moderation-queue registry once it exists.)"""
-    from groups.chat import selectors as chat_selectors
-
-    return chat_selectors.open_flags(viewer, group)
+    requests = selectors.pending_requests_to_moderate(request.user)
+    return render(request, "groups/site_moderation.html", {
+        "flags": flags, "requests": requests,
+        "moderation_sections": moderation_pages.page_sections(request.user),
+    })  # fmt: skip
 
 
 def bookmarks(request):

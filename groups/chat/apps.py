@@ -9,8 +9,9 @@ class ChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from groups.chat import selectors
+        from groups.chat import moderation, selectors
         from groups.chat.models import Message
         from members import notification_subjects
 
         notification_subjects.register(Message, selectors.messages_seen)
+        moderation.register()

@@ -100,7 +100,7 @@ def test_hiding_the_first_post_hides_the_topic_with_a_notice_and_tells_the_autho
 
     seen_by_author = client_for(author).get(url).content.decode()
     assert "宣伝・スパム" in seen_by_author
-    [notice] = Notification.objects.filter(recipient=author, kind="group")
+    [notice] = Notification.objects.filter(recipient=author, kind="moderated")
     assert "宣伝のトピック" in notice.text and "宣伝・スパム" in notice.text
 
     seen_by_owner = client_for(owner).get(url)

@@ -38,7 +38,7 @@ def _url(name, group, membership):
 
 
 def _group_notices(member):
-    return [n.text for n in Notification.objects.filter(recipient=member, kind="group")]
+    return [n.text for n in Notification.objects.filter(recipient=member, kind="moderated")]
 
 
 # --- suspension ---------------------------------------------------------------------------
