@@ -19,6 +19,7 @@ urlpatterns = [
     path("groups/<slug:slug>/members/", views.members, name="members"),
     path("groups/<slug:slug>/moderation/", views.moderation, name="moderation"),
     path("groups/<slug:slug>/new/", views.topic_new, name="topic_new"),
+    path("groups/<slug:slug>/mentions", views.mentions, name="mentions"),
     path("groups/<slug:slug>/t/<id:topic_id>/", views.topic, name="topic"),
     # Replies are sent to the topic page itself (a refused one comes back there, text kept);
     # "reply" names where they go.
