@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -10,7 +11,6 @@ from cityhall import policies, ratelimits
 from cityhall.params import has_unstorable_text, int_param
 from members import selectors, services
 from members.forms import MemberSearchForm, PostingForm, ProfileForm, SiteSuspensionForm
-from members.models import Notification
 
 
 def member_detail(request, member_id: int):
@@ -107,11 +107,9 @@ def member_card(request, member_id: int):
     if member is None:
         raise Http404
     visible = policies.visible_profile_fields(request.user, member)
-    return render(
-        request,
-        "members/_member_card.html",
-        {"member": member, "visible": dict.fromkeys(visible, True)},
-    )
+    # Without the request: a fragment needs neither the navigation nor the CSRF token.
+    context = {"member": member, "visible": dict.fromkeys(visible, True)}
+    return HttpResponse(render_to_string("members/_member_card.html", context))
 
 
 MENTION_QUERY_MAX = 40
@@ -226,27 +224,17 @@ def notification_count(request):
     return JsonResponse({"unread": selectors.unread_notification_count(request.user)})
 
 
-PREFERENCE_KINDS = [
-    Notification.Kind.MENTION,
-    Notification.Kind.REPLY,
-    Notification.Kind.WATCHED_REPLY,
-    Notification.Kind.ACCEPTED_ANSWER,
-    Notification.Kind.GROUP,
-]
-
-
 @require_http_methods(["GET", "POST"])
 def notification_preferences(request):
+    """One row for each kind the apps registered as configurable (cityhall.notifications)."""
+    rows = selectors.notification_settings(request.user)
     if request.method == "POST":
         choices = {
-            kind: (f"{kind}-in_app" in request.POST, f"{kind}-email" in request.POST)
-            for kind in PREFERENCE_KINDS
+            kind.key: (f"{kind.key}-in_app" in request.POST, f"{kind.key}-email" in request.POST)
+            for kind, _in_app, _email in rows
         }
         services.notification_preferences_set(member=request.user, choices=choices)
         messages.success(request, _("通知の設定を保存しました。"))
         return redirect("members:notification_preferences")
-    rows = [
-        (kind, Notification.Kind(kind).label, *services.notification_channels(request.user, kind))
-        for kind in PREFERENCE_KINDS
-    ]
+    rows = [(kind.key, kind.label, in_app, email) for kind, in_app, email in rows]
     return render(request, "members/notification_preferences.html", {"rows": rows})

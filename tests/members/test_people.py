@@ -220,7 +220,7 @@ def test_card_query_count(member_client, yamamoto, django_assert_num_queries):
         assert card(member_client, yamamoto).status_code == 200
 
 
-QUERIES_CARD = 5
+QUERIES_CARD = 4
 
 
 def test_names_open_cards_in_posts_lists_and_chat(member_client, member, yamamoto):

@@ -17,7 +17,7 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0011_site_suspensions"),
+        ("members", "0012_notification_kinds_registered"),
     ]
 
     operations = [
