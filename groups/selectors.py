@@ -211,6 +211,11 @@ def active_ban(member, group: Group) -> GroupBan | None:
     return GroupBan.objects.filter(group=group, member=member, lifted_at__isnull=True).first()
 
 
+def group_member_ids(access: GroupAccess):
+    """The ids of the group's members, as a subquery."""
+    return Membership.objects.filter(group=access.group).values("member_id")
+
+
 def moderation_queue(viewer, group: Group | None = None):
     """Open flags in the groups the viewer moderates (one group, or all of them)."""
     flags = Flag.objects.filter(status=Flag.Status.OPEN).select_related(

@@ -35,6 +35,7 @@ urlpatterns = [
     path("groups/<slug:slug>/bans/<id:ban_id>/lift", views.ban_lift, name="ban_lift"),
     path("groups/<slug:slug>/moderation/", views.moderation, name="moderation"),
     path("groups/<slug:slug>/new/", views.topic_new, name="topic_new"),
+    path("groups/<slug:slug>/mentions", views.mentions, name="mentions"),
     path("groups/<slug:slug>/t/<id:topic_id>/", views.topic, name="topic"),
     # Replies are sent to the topic page itself (a refused one comes back there, text kept);
     # "reply" names where they go.

@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,6 +27,7 @@ from groups.models import (
     WatchLevel,
 )
 from members import selectors as member_selectors
+from members import views as member_views
 
 
 def _errors(request, error: ValidationError) -> None:
@@ -349,6 +351,7 @@ def topic_new(request, slug: str):
             form.add_error(None, error)
         else:
             return redirect("groups:topic", topic.group.slug, topic.pk)
+    form.fields["body"].widget.attrs.update(mention_attrs(access.group))
     status = ratelimits.form_status(request, form, 400 if form.errors else 200)
     return render(request, "groups/topic_new.html", _group_context(request, access, form=form),
                   status=status)  # fmt: skip
@@ -380,6 +383,7 @@ def _hidden_topic_notice(request, access, topic_id: int):
 
 
 def _topic_page(request, access, topic, reply_form, status=200):
+    reply_form.fields["body"].widget.attrs.update(mention_attrs(access.group))
     page = _page_number(request, topic)
     member = request.user
     posts = selectors.posts_page(member, access, topic, page)
@@ -477,6 +481,7 @@ def post_edit(request, slug: str, post_id: int):
         if gone or conflict
         else ratelimits.form_status(request, form, 400 if form.errors else 200)
     )
+    form.fields["body"].widget.attrs.update(mention_attrs(access.group))
     context = _group_context(request, access, post=post, form=form, conflict=conflict)
     if conflict is not None:
         context["conflict_diff"] = selectors.text_diff(conflict.body, form.data["body"])
@@ -673,3 +678,25 @@ def bookmarks(request):
     return render(
         request, "groups/bookmarks.html", {"bookmarks": selectors.bookmarks(request.user)}
     )
+
+
+def mentions(request, slug: str):
+    """Members to @mention in this group's posts and chat, the group's own members first."""
+    try:
+        access = group_for(request.user, slug)
+    except Http404:
+        access = None
+    if access is None or not access.can(policies.can_read, request.user):
+        return JsonResponse({"error": _("見つかりません。")}, status=404)
+    return member_views.mention_response(request, first_ids=selectors.group_member_ids(access))
+
+
+def mention_attrs(group: Group) -> dict:
+    """What a textarea needs for static/js/mentions.js: where to look members up, and the
+    words it shows (from here, so they are translated)."""
+    return {
+        "data-mention-autocomplete": reverse("groups:mentions", args=[group.slug]),
+        "data-mention-label": _("呼びかける相手の候補"),
+        "data-mention-count": _("候補 %s人。上下の矢印で選び、Enterで決定します。"),
+        "data-mention-none": _("該当する会員はいません。"),
+    }

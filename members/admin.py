@@ -167,6 +167,10 @@ class UserAdmin(IdsAdminMixin, BaseUserAdmin):
         if change and "is_active" in form.changed_data and not obj.is_active:
             services.member_access_changed(member=obj)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.save(update_fields=["search_profile"])  # with the work fields just set
+
     @admin.display(boolean=True, description=_("メール確認済み"))
     def email_verified(self, member):
         return any(address.verified for address in member.emailaddress_set.all())

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cityhall import notifications
-from members import handles
+from members import handles, search
 
 
 class Organization(models.Model):
@@ -218,6 +218,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("利用停止の期限"), null=True, blank=True, editable=False
     )
     date_joined = models.DateTimeField(_("登録日時"), default=timezone.now)
+    # What the directory and the @mention lookup search, normalised by cityhall.text: the name,
+    # its reading (kana and romaji), the handle and the organization; and apart from them the
+    # department, work fields and bio as far as the member shows them to others.
+    search_name = models.TextField(_("検索用の名前"), blank=True, editable=False)
+    search_profile = models.TextField(_("検索用のプロフィール"), blank=True, editable=False)
 
     objects = UserManager()
 
@@ -236,7 +241,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs):
         if not self.handle:
             self.handle = handles.suggest(self.display_name_kana, handle_taken)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or not search.SOURCE_FIELDS.isdisjoint(update_fields):
+            self.search_name = search.name_text(self, self.organization)
+            self.search_profile = search.profile_text(self, self._work_field_names())
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_name", "search_profile"}
         super().save(*args, **kwargs)
+
+    def _work_field_names(self) -> list[str]:
+        if self.pk is None or self.hide_work_fields:
+            return []
+        return [field.name for field in self.work_fields.all()]
 
     def get_full_name(self):
         return self.display_name

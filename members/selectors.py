@@ -1,12 +1,14 @@
 """Every read of members for a viewer."""
 
+import operator
 from collections import Counter
+from functools import reduce
 
 from allauth.account.models import EmailAddress
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from cityhall import notifications as kinds
-from cityhall import policies
+from cityhall import policies, text
 from members import notification_subjects
 from members.models import (
     FormerHandle,
@@ -59,6 +61,23 @@ def member_for_viewer(viewer, member_id: int) -> User | None:
     return member
 
 
+def member_card(viewer, member_id: int) -> User | None:
+    """What a member card shows, if ``viewer`` may see this member; None for missing and
+    forbidden alike."""
+    if not policies.is_verified_member(viewer):
+        return None
+    member = (
+        verified_members()
+        .filter(pk=member_id)
+        .select_related("organization__prefecture")
+        .prefetch_related("work_fields")
+        .first()
+    )
+    if member is None or not policies.may_view_member(viewer, member):
+        return None
+    return member
+
+
 def member_by_handle(viewer, handle: str) -> User | None:
     """The member whose handle, current or former, this is (former handles stay theirs). A
     former handle made from the email address finds nobody, like a handle nobody ever had."""
@@ -94,22 +113,59 @@ def member_directory(viewer, *, q="", organization=None, work_field=None, former
 
 
 def _text_matches(q: str, former: bool) -> Q:
-    matches = (
-        Q(display_name__icontains=q)
-        | Q(display_name_kana__icontains=q)
-        | Q(organization__name__icontains=q)
-        | Q(hide_bio=False, bio__icontains=q)
-        | Q(hide_department=False)
-        & (Q(department__icontains=q) | Q(section__icontains=q) | Q(team__icontains=q))
-        | Q(hide_work_fields=False, work_fields__name__icontains=q)
-    )
+    """Kana- and width-insensitive (cityhall.text): 「ヤマモト」 finds 山本 read やまもと, 「DX」
+    finds ＤＸ推進課. The columns hold only what each member shows to others."""
+    key = text.normalize(q)
+    matches = Q(search_name__contains=key) | Q(search_profile__contains=key)
     if former:
+        words = {q, key}
         past = Posting.objects.filter(member=OuterRef("pk"), ended_on__isnull=False).filter(
-            Q(department__icontains=q) | Q(section__icontains=q) | Q(team__icontains=q)
-            | Q(organization__name__icontains=q)
+            reduce(operator.or_, (
+                Q(department__icontains=w) | Q(section__icontains=w) | Q(team__icontains=w)
+                | Q(organization__name__icontains=w) for w in words
+            ))
         )  # fmt: skip
         matches |= Q(Exists(past), hide_history=False)
-    return Q(pk__in=User.objects.filter(matches).values("pk"))
+    return matches
+
+
+MENTION_LIMIT = 8
+
+
+def mention_candidates(viewer, q: str, *, first_ids=None) -> list[User]:
+    """Up to eight members ``viewer`` may see whose name, reading (kana or romaji), handle or
+    organization contains ``q``; the members in ``first_ids`` (a queryset of ids: the group's
+    members) come first, then those whose name, reading or handle starts with ``q``, then by
+    reading. An empty query lists ``first_ids`` only."""
+    if not policies.is_verified_member(viewer):
+        return []
+    key = text.normalize(q.lstrip("@＠"))
+    members = verified_members().exclude(pk=viewer.pk)
+    if key:
+        members = members.filter(search_name__contains=key)
+    elif first_ids is None:
+        return []
+    if first_ids is not None:
+        in_first = Q(pk__in=first_ids)
+        members = members.annotate(
+            in_group=Case(When(in_first, then=Value(True)), default=Value(False))
+        )
+        if not key:
+            members = members.filter(in_first)
+    else:
+        members = members.annotate(in_group=Value(False))
+    # Whose name, reading or handle starts with what was typed, before whose organization
+    # merely contains it (「やま」: 山田 before a member of 葉山町).
+    starts = (
+        Q(display_name_kana__startswith=key)
+        | Q(display_name__startswith=key)
+        | Q(handle__startswith=key)
+    )
+    members = members.annotate(
+        by_name=Case(When(starts, then=Value(True)), default=Value(False))
+    ).select_related("organization")
+    members = members.order_by("-in_group", "-by_name", "display_name_kana", "id")
+    return [m for m in members[:MENTION_LIMIT] if policies.may_view_member(viewer, m)]
 
 
 def own_profile(member: User) -> User:

@@ -198,6 +198,7 @@ def profile_update(
     _avatar_files_follow_the_transaction(member, replaced_avatar, new=avatar is not None)
     if work_fields is not None:
         member.work_fields.set(work_fields)
+        member.save(update_fields=["search_profile"])  # the fields are read back in save()
     _roll_posting(member, record_as_transfer=record_as_transfer, current_since=current_since)
     if handle is not None:
         member.handle = member_handle_change(member=member, handle=handle).handle

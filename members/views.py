@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cityhall import policies, ratelimits
-from cityhall.params import int_param
+from cityhall.params import has_unstorable_text, int_param
 from members import selectors, services
 from members.forms import MemberSearchForm, PostingForm, ProfileForm, SiteSuspensionForm
 
@@ -97,6 +98,50 @@ def member_directory(request):
     return render(
         request, "members/member_directory.html", {"form": form, "page": page, "rows": rows}
     )
+
+
+def member_card(request, member_id: int):
+    """The small card a click on a member's name opens (organization, department, work fields,
+    handle, a link to the profile), as an HTML fragment; the same 404 for hidden and missing."""
+    member = selectors.member_card(request.user, member_id)
+    if member is None:
+        raise Http404
+    visible = policies.visible_profile_fields(request.user, member)
+    # Without the request: a fragment needs neither the navigation nor the CSRF token.
+    context = {"member": member, "visible": dict.fromkeys(visible, True)}
+    return HttpResponse(render_to_string("members/_member_card.html", context))
+
+
+MENTION_QUERY_MAX = 40
+
+
+def mention_candidates(request):
+    """Members to @mention whose name, reading, handle or organization contains ``q``."""
+    return mention_response(request)
+
+
+def mention_response(request, *, first_ids=None) -> JsonResponse:
+    """The JSON of the @mention lookup, also answered by a group's endpoint (``first_ids``: its
+    members, listed first)."""
+    if not policies.is_verified_member(request.user):
+        return JsonResponse({"error": _("見つかりません。")}, status=404)
+    q = request.GET.get("q", "")[:MENTION_QUERY_MAX]
+    if has_unstorable_text(q):
+        q = ""
+    found = selectors.mention_candidates(request.user, q, first_ids=first_ids)
+    return JsonResponse({
+        "members": [
+            {
+                "id": member.pk,
+                "handle": member.handle,
+                "name": member.display_name,
+                "kana": member.display_name_kana,
+                "organization": member.organization.name if member.organization else "",
+                "in_group": member.in_group,
+            }
+            for member in found
+        ]
+    })  # fmt: skip
 
 
 def member_by_handle(request, handle: str):

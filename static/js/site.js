@@ -1,4 +1,6 @@
 // Progressive enhancement only: every page works without this file.
+import { setupMemberCards } from "./member-cards.js";
+import { attachAllMentions } from "./mentions.js";
 
 function setupNavToggle() {
   const toggle = document.querySelector("[data-nav-toggle]");
@@ -158,3 +160,5 @@ followTopic();
 setupSubmitOnce();
 setupCodeInputs();
 connectNotifications();
+attachAllMentions();
+setupMemberCards();
