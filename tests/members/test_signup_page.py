@@ -151,3 +151,15 @@ def test_signup_form_points_the_script_at_the_lookup(client):
     page = client.get(reverse("account_signup")).content.decode()
     select = re.search(r"<select[^>]*name=\"organization\"[^>]*>", page).group(0)
     assert f'data-organization-lookup="{reverse("members:signup_organizations")}"' in select
+
+
+def test_password_reset_code_page_and_mail_state_the_same_expiry(
+    client, member, run_tasks, committing
+):
+    with committing():
+        response = client.post(reverse("account_reset_password"), {"email": member.email})
+    assert response.url == reverse("account_confirm_password_reset_code")
+    run_tasks()
+    assert "このコードは15分間有効です。" in mail.outbox[0].body
+    page = client.get(response.url).content.decode()
+    assert "このコードは15分間有効です。" in page
