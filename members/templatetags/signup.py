@@ -1,3 +1,5 @@
+"""Template tags of the account pages: who may register, how long a mailed code is valid."""
+
 from django import template
 from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
