@@ -2,6 +2,7 @@
 already joined to what the page shows, so a page's query count does not grow with its content."""
 
 import difflib
+from dataclasses import dataclass
 
 from django.db.models import (
     Count,

@@ -11,8 +11,9 @@ from tests.groups.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
-# session, member, group, membership, invitation, pending request: nothing grows with content
-LEAVE_PAGE_QUERIES = 6
+# session, member, group, membership, watch level, the nav's moderation and unread counts:
+# nothing grows with content
+LEAVE_PAGE_QUERIES = 7
 
 
 def shown_messages(response) -> list[str]:
