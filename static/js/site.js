@@ -201,7 +201,16 @@ function setupOrganizationChooser() {
   if (email.value) lookUp();
 }
 
+// A form with data-confirm="…" asks before it is sent (the text comes from the template).
+function setupConfirm() {
+  document.addEventListener("submit", (event) => {
+    const question = event.target.dataset && event.target.dataset.confirm;
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);
+}
+
 setupNavToggle();
+setupConfirm();
 setupOrganizationChooser();
 followTopic();
 setupSubmitOnce();
