@@ -227,6 +227,9 @@ ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 8, "dashed": True}
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
 # Mail through LGWAN and its sanitising gateways can take minutes to arrive.
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = 30 * 60
+# 「コードを再送」 on the code page: allauth's own resend, at most this many times per sign-up,
+# and each send also counts against the "confirm_email" limit below.
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = 3
 ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT = 15 * 60
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
@@ -238,6 +241,7 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "120/m/ip",
     "confirm_email": "3/3m/key",
     "reset_password": "60/m/ip,3/5m/key",
+    "organization_lookup": "60/m/ip",  # the sign-up form asking which organizations fit
 }
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -253,6 +257,9 @@ LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
+# 「2026年12月2日(水) 10:00」 / "Dec 2, 2026, 10:00": templates name a format
+# (|date:"DATETIME_FORMAT"), cityhall/formats/<language>/formats.py says what it looks like.
+FORMAT_MODULE_PATH = ["cityhall.formats"]
 USE_TZ = True
 
 # --- static and media --------------------------------------------------------------------

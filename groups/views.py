@@ -142,9 +142,14 @@ def join(request, slug: str):
     return redirect("groups:detail", slug)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def leave(request, slug: str):
+    """GET asks "leave this group?"; POST leaves."""
     access = group_for(request.user, slug)
+    if request.method == "GET":
+        if access.membership is None:
+            return redirect("groups:detail", slug)
+        return render(request, "groups/leave.html", _group_context(request, access))
     try:
         services.group_leave(member=request.user, group=access.group)
     except ValidationError as error:
@@ -324,13 +329,20 @@ def ban_lift(request, slug: str, ban_id: int):
 @require_POST
 def watch(request, slug: str):
     access = readable_group_for(request.user, slug)
+    level = request.POST.get("level", "")
     try:
-        services.watch_set(
-            member=request.user, group=access.group, level=request.POST.get("level", "")
-        )
+        services.watch_set(member=request.user, group=access.group, level=level)
     except ValidationError as error:
         _errors(request, error)
+    else:
+        _watch_saved(request, level)
     return redirect("groups:detail", slug)
+
+
+def _watch_saved(request, level: str) -> None:
+    messages.success(
+        request, _("通知を「%(level)s」に変更しました。") % {"level": WatchLevel(level).label}
+    )
 
 
 # --- topics and posts ---------------------------------------------------------------------
@@ -557,6 +569,13 @@ def accept(request, slug: str, post_id: int):
         )
     except ValidationError as error:
         _errors(request, error)
+    else:
+        messages.success(
+            request,
+            _("解決済みの印を外しました。")
+            if take_back
+            else _("この回答を解決済みにしました。質問の一覧に「解決済み」と表示されます。"),
+        )
     return redirect(services.post_url(post))
 
 
@@ -637,6 +656,8 @@ def watch_topic(request, slug: str, topic_id: int):
         services.watch_set(member=request.user, topic=topic, level=request.POST.get("level", ""))
     except ValidationError as error:
         _errors(request, error)
+    else:
+        _watch_saved(request, request.POST["level"])
     return redirect("groups:topic", slug, topic.pk)
 
 

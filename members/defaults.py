@@ -1,5 +1,7 @@
 """Default rows loaded by migration: domain rules and fields of work. Admins edit them later."""
 
+from django.utils.translation import gettext_noop as _
+
 DOMAIN_RULES = [
     {
         "domain": "lg.jp",
@@ -25,12 +27,37 @@ DOMAIN_RULES = [
     },
 ]
 
+# Names are gettext_noop strings: the English site shows them through the catalogue
+# (WorkField.label); a field an administrator adds later shows as written.
 WORK_FIELDS = [
-    "財政", "税務", "債権回収", "総務・人事", "企画・政策", "情報政策・DX", "防災・危機管理",
-    "福祉", "子育て支援", "高齢者福祉", "保健・医療", "ワクチン接種", "教育", "生涯学習・文化",
-    "環境", "SDGs", "都市計画", "土木・建設", "上下水道", "農林水産", "商工・観光",
-    "住民窓口・戸籍", "国民健康保険・年金", "広報・広聴", "議会", "監査", "選挙",
-]  # fmt: skip
+    _("財政"),
+    _("税務"),
+    _("債権回収"),
+    _("総務・人事"),
+    _("企画・政策"),
+    _("情報政策・DX"),
+    _("防災・危機管理"),
+    _("福祉"),
+    _("子育て支援"),
+    _("高齢者福祉"),
+    _("保健・医療"),
+    _("ワクチン接種"),
+    _("教育"),
+    _("生涯学習・文化"),
+    _("環境"),
+    _("SDGs"),
+    _("都市計画"),
+    _("土木・建設"),
+    _("上下水道"),
+    _("農林水産"),
+    _("商工・観光"),
+    _("住民窓口・戸籍"),
+    _("国民健康保険・年金"),
+    _("広報・広聴"),
+    _("議会"),
+    _("監査"),
+    _("選挙"),
+]
 
 
 def load_defaults(DomainRule, WorkField) -> None:

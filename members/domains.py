@@ -293,3 +293,32 @@ def label_spelling(name: str) -> str:
     name = re.sub(r"m(?=[bmp])", "n", name)
     name = re.sub(r"oh(?=[^aeiouy]|$)", "o", name)
     return re.sub(r"oo|ou|uu", lambda m: m.group(0)[0], name)
+
+
+def registration_summary() -> tuple[list[str], bool]:
+    """What the sign-up and login pages tell a visitor: the domains whose addresses may register
+    (in the order the rules were added) and whether local governments' geographic-type names
+    count too."""
+    from members.models import DomainRule
+
+    rules = DomainRule.objects.filter(is_active=True, action=DomainRule.Action.ALLOW)
+    suffixes, geographic = [], False
+    for match, domain in rules.order_by("pk").values_list("match", "domain"):
+        if match == DomainRule.Match.GEOGRAPHIC:
+            geographic = True
+        elif domain not in suffixes:
+            suffixes.append(domain)
+    return suffixes, geographic
+
+
+def organization_choice(raw: str) -> tuple[bool, list | None]:
+    """Must someone signing up with ``raw`` pick their organization, and from which? (True,
+    None): from all, the directory has no idea; (True, [...]): from these, the name is
+    ambiguous; (False, None): no, the address names one (or is refused anyway)."""
+    check = check_email(raw)
+    if not check.allowed:
+        return False, None
+    candidates = organization_candidates(check.domain)
+    if candidates is None:
+        return True, None
+    return (True, candidates) if len(candidates) > 1 else (False, None)

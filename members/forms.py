@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -126,6 +127,10 @@ class SignupExtraForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # site.js shows the chooser only once this says the address needs it.
+        self.fields["organization"].widget.attrs["data-organization-lookup"] = reverse(
+            "members:signup_organizations"
+        )
         email = self.data.get("email", "").strip().lower()
         if "@" in email:
             candidates = domains.organization_candidates(email.rpartition("@")[2])
@@ -144,16 +149,15 @@ class SignupExtraForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        check = domains.check_email(self.data.get("email", ""))
-        if not check.allowed or cleaned.get("organization"):
+        needed, candidates = domains.organization_choice(self.data.get("email", ""))
+        if not needed or cleaned.get("organization"):
             return cleaned
-        candidates = domains.organization_candidates(check.domain)
         if candidates is None:
             self.add_error(
                 "organization",
                 _("このメールアドレスの団体が名簿にありません。所属団体を選んでください。"),
             )
-        elif len(candidates) > 1:
+        else:
             self.add_error(
                 "organization",
                 _("このメールアドレスだけでは団体が決まりません。所属団体を選んでください。"),

@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cityhall import notifications
@@ -139,7 +140,13 @@ class WorkField(models.Model):
         ordering = ["position", "name"]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the visitor's language: the default fields (members/defaults.py) are in
+        the catalogue; one an administrator added shows as written."""
+        return gettext(self.name)
 
 
 class UserManager(BaseUserManager):

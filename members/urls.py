@@ -6,6 +6,7 @@ app_name = "members"
 
 urlpatterns = [
     path("members/", views.member_directory, name="directory"),
+    path("signup/organizations", views.signup_organizations, name="signup_organizations"),
     path("members/<id:member_id>/", views.member_detail, name="detail"),
     path("members/<id:member_id>/card", views.member_card, name="card"),
     path("members/mentions", views.mention_candidates, name="mentions"),

@@ -1,4 +1,6 @@
+from allauth.core import ratelimit
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -9,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cityhall import policies, ratelimits
 from cityhall.params import has_unstorable_text, int_param
-from members import selectors, services
+from members import domains, selectors, services
 from members.forms import MemberSearchForm, PostingForm, ProfileForm, SiteSuspensionForm
 
 
@@ -238,3 +240,16 @@ def notification_preferences(request):
         return redirect("members:notification_preferences")
     rows = [(kind.key, kind.label, in_app, email) for kind, in_app, email in rows]
     return render(request, "members/notification_preferences.html", {"rows": rows})
+
+
+@login_not_required
+@require_POST
+def signup_organizations(request):
+    """For the sign-up form's script: must this address pick its organization, and from which?
+    The form checks the same again when it is sent."""
+    if not ratelimit.consume(request, action="organization_lookup"):
+        message = _("短い時間に問い合わせが続いています。少し待ってからお試しください。")
+        return JsonResponse({"error": "rate_limited", "message": message}, status=429)
+    needed, candidates = domains.organization_choice(request.POST.get("email", ""))
+    organizations = [organization.pk for organization in candidates] if candidates else None
+    return JsonResponse({"needed": needed, "organizations": organizations})

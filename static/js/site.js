@@ -146,6 +146,63 @@ function followTopic() {
   connect();
 }
 
+// Sign-up: the organization chooser shows only when the address needs it (the server says so
+// for the address typed, and offers only the organizations an ambiguous name can mean).
+// Without this script the chooser is always there, and the server checks it either way.
+function setupOrganizationChooser() {
+  const select = document.querySelector("select[data-organization-lookup]");
+  const form = select && select.form;
+  const email = form && form.querySelector('input[name="email"]');
+  if (!email) return;
+  const field = select.closest("p, .field") || select;
+  const token = form.querySelector('input[name="csrfmiddlewaretoken"]');
+  const show = (visible) => {
+    field.hidden = !visible;
+  };
+  const offer = (ids) => {
+    const allowed = ids && new Set(ids.map(String));
+    select.querySelectorAll("option").forEach((option) => {
+      const off = Boolean(allowed && option.value && !allowed.has(option.value));
+      option.hidden = off;
+      option.disabled = off;
+    });
+    select.querySelectorAll("optgroup").forEach((group) => {
+      group.hidden = ![...group.children].some((option) => !option.hidden);
+    });
+    if (select.selectedOptions[0] && select.selectedOptions[0].disabled) select.value = "";
+  };
+  let asked = "";
+  async function lookUp() {
+    const address = email.value.trim();
+    if (address === asked) return;
+    asked = address;
+    if (!address.includes("@")) return;
+    const body = new FormData();
+    body.append("email", address);
+    if (token) body.append("csrfmiddlewaretoken", token.value);
+    let answer;
+    try {
+      const response = await fetch(select.dataset.organizationLookup, {
+        method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" },
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      answer = await response.json();
+    } catch {
+      show(true); // cannot tell: let the member choose, the server decides on sending
+      return;
+    }
+    if (address !== email.value.trim()) return;
+    offer(answer.organizations);
+    show(answer.needed);
+    if (!answer.needed) select.value = "";
+  }
+  // Shown from the start when the server already asked for a choice or one is made.
+  show(select.value !== "" || select.getAttribute("aria-invalid") === "true");
+  email.addEventListener("change", lookUp);
+  email.addEventListener("blur", lookUp);
+  if (email.value) lookUp();
+}
+
 // A form with data-confirm="…" asks before it is sent (the text comes from the template).
 function setupConfirm() {
   document.addEventListener("submit", (event) => {
@@ -156,6 +213,7 @@ function setupConfirm() {
 
 setupNavToggle();
 setupConfirm();
+setupOrganizationChooser();
 followTopic();
 setupSubmitOnce();
 setupCodeInputs();

@@ -21,6 +21,7 @@ MEMBER_PAGES = {
     "member-directory": "/members/",
     "groups": "/groups/",
     "group": "/groups/saiken/",
+    "group-leave": "/groups/saiken/leave",
     "topic": "/groups/saiken/t/1/",
     "topic-new": "/groups/saiken/new/",
     "group-propose": "/groups/new/",

@@ -37,6 +37,7 @@ PUBLIC = {
     "account_inactive", "account_email_verification_sent", "account_reset_password",
     "account_confirm_login_code", "account_confirm_password_reset_code",
     "account_complete_password_reset", "account_password_reset_completed",
+    "favicon", "signup_organizations",
 }  # fmt: skip
 SECRET_NAME = "秘密 花子"
 SECRET_EMAIL = "secret.hanako@city.kobe.lg.jp"
