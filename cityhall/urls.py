@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
-from cityhall import health, views
+from cityhall import health, views, writing
 
 admin.site.site_header = _("オンライン市役所 管理")
 admin.site.site_title = _("オンライン市役所")
@@ -12,6 +12,7 @@ admin.site.site_title = _("オンライン市役所")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("markdown/preview", writing.markdown_preview, name="markdown_preview"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

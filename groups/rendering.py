@@ -15,10 +15,14 @@ from .models import Post, Reaction
 TEMPLATE = "groups/_post.html"
 
 
-def posts_html(posts: list[Post], *, slug: str, accepted_post_id, can_accept: bool) -> list:
+def posts_html(
+    posts: list[Post], *, slug: str, accepted_post_id, can_accept: bool, can_quote: bool = False
+) -> list:
     """One HTML fragment per post, rendered only for values not seen before."""
     kinds = [(kind, str(label)) for kind, label in Reaction.Kind.choices]
-    values = [post_values(post, slug, accepted_post_id, can_accept, kinds) for post in posts]
+    values = [
+        post_values(post, slug, accepted_post_id, can_accept, kinds, can_quote) for post in posts
+    ]
     where = (translation.get_language(), timezone.get_current_timezone_name())
     keys = [cache_key(where, value) for value in values]
     cache = caches["fragments"]
@@ -32,7 +36,9 @@ def posts_html(posts: list[Post], *, slug: str, accepted_post_id, can_accept: bo
     return [mark_safe(found[key]) for key in keys]  # noqa: S308 (rendered by the template)
 
 
-def post_values(post: Post, slug: str, accepted_post_id, can_accept: bool, kinds) -> dict:
+def post_values(
+    post: Post, slug: str, accepted_post_id, can_accept: bool, kinds, can_quote: bool = False
+) -> dict:
     author, reply_to = post.author, post.reply_to
     return {
         "pk": post.pk,
@@ -72,6 +78,8 @@ def post_values(post: Post, slug: str, accepted_post_id, can_accept: bool, kinds
         "bookmarked": post.bookmarked,
         "can_edit": post.can_edit,
         "can_accept": can_accept and post.number > 1,
+        # A quote link: opens the reply box with this post quoted (filled in by script).
+        "can_quote": can_quote and not post.is_deleted,
         "answer": accepted_post_id == post.pk,
     }
 
