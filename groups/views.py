@@ -15,41 +15,21 @@ from cityhall import markdown, ratelimits
 from cityhall.middleware import wants_json
 from cityhall.params import int_param
 from groups import drafts, forms, policies, rendering, selectors, services
+from groups.access import (
+    attachment_for,
+    group_for,
+    post_for,
+    readable_group_for,
+    topic_for,
+)
 from groups.attachments import PREVIEW_TYPE, served_name
 from groups.models import (
-    Attachment,
     Group,
     JoinRequest,
     Membership,
-    Post,
     WatchLevel,
 )
 from members import selectors as member_selectors
-
-
-def _access(request, slug: str) -> selectors.GroupAccess:
-    access = selectors.group_access(request.user, slug)
-    if access is None:
-        raise Http404
-    return access
-
-
-def _readable(request, slug: str) -> selectors.GroupAccess:
-    access = _access(request, slug)
-    if not access.can(policies.can_read, request.user):
-        raise PermissionDenied
-    return access
-
-
-def _post(request, access, post_id: int) -> Post:
-    post = (
-        Post.objects.filter(pk=post_id, topic__group=access.group)
-        .select_related("topic__group", "author")
-        .first()
-    )
-    if post is None or not policies.can_see_post(request.user, post, access.membership):
-        raise Http404
-    return post
 
 
 def _errors(request, error: ValidationError) -> None:
@@ -97,7 +77,7 @@ def proposals(request):
 
 @require_POST
 def decide(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     form = forms.DecisionForm(request.POST)
     if not policies.can_review_proposals(request.user) or not form.is_valid():
         raise PermissionDenied
@@ -109,7 +89,7 @@ def decide(request, slug: str):
 
 
 def detail(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     can_read = access.can(policies.can_read, request.user)
     page = None
     if can_read:
@@ -133,10 +113,7 @@ def _group_context(request, access, **extra) -> dict:
         "can_moderate": access.can(policies.can_moderate, member),
         "can_join": access.can(policies.can_join, member),
         "can_request": access.can(policies.can_request_to_join, member),
-        "pending_request": pending
-        and JoinRequest.objects.filter(
-            group=access.group, member=member, status=JoinRequest.Status.PENDING
-        ).exists(),
+        "pending_request": pending and selectors.has_pending_request(member, access.group),
         "watch_level": extra.pop("watch_level", None)
         or (access.membership and selectors.watch_level(member, access.group)),
         "watch_levels": WatchLevel.choices,
@@ -146,7 +123,7 @@ def _group_context(request, access, **extra) -> dict:
 
 @require_POST
 def join(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     if access.invitation is not None:
         services.invitation_answer(member=request.user, invitation=access.invitation, accept=True)
     else:
@@ -157,7 +134,7 @@ def join(request, slug: str):
 
 @require_POST
 def leave(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     try:
         services.group_leave(member=request.user, group=access.group)
     except ValidationError as error:
@@ -169,7 +146,7 @@ def leave(request, slug: str):
 
 @require_POST
 def request_to_join(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     form = forms.JoinRequestForm(request.POST)
     if form.is_valid():
         services.join_request_create(member=request.user, group=access.group, **form.cleaned_data)
@@ -179,7 +156,7 @@ def request_to_join(request, slug: str):
 
 @require_http_methods(["GET", "POST"])
 def members(request, slug: str):
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     if not access.can(policies.can_moderate, request.user):
         raise PermissionDenied
     if request.method == "POST":
@@ -256,7 +233,7 @@ def _suspension_end(days: str | None):
 
 @require_POST
 def watch(request, slug: str):
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     try:
         services.watch_set(
             member=request.user, group=access.group, level=request.POST.get("level", "")
@@ -271,7 +248,7 @@ def watch(request, slug: str):
 
 @require_http_methods(["GET", "POST"])
 def topic_new(request, slug: str):
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     if not access.can(policies.can_post, request.user):
         raise PermissionDenied
     if request.method == "POST" and "preview" in request.POST:
@@ -297,10 +274,8 @@ def topic_new(request, slug: str):
 def topic(request, slug: str, topic_id: int):
     """The topic page; a reply is sent to it, so a refused reply comes back on the same page
     with its text in the box and the reason beside it."""
-    access = _readable(request, slug)
-    topic = selectors.topic_for_viewer(request.user, access, topic_id)
-    if topic is None:
-        raise Http404
+    access = readable_group_for(request.user, slug)
+    topic = topic_for(request.user, access, topic_id)
     if request.method == "POST":
         return _reply(request, access, topic)
     reply_form, draft = _reply_form(request, access, topic)
@@ -359,7 +334,7 @@ def _reply(request, access, topic):
     form = forms.ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         number = form.cleaned_data["reply_to"]
-        reply_to = Post.objects.filter(topic=topic, number=number).first() if number else None
+        reply_to = selectors.post_numbered(topic, number) if number else None
         try:
             post = services.post_create(
                 author=request.user, topic=topic, body=form.cleaned_data["body"],
@@ -382,8 +357,8 @@ def _reply(request, access, topic):
 
 @require_http_methods(["GET", "POST"])
 def post_edit(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     gone = request.method == "POST" and post.is_deleted
     if not gone and not policies.can_edit_post(request.user, post, access.membership):
         raise PermissionDenied
@@ -432,8 +407,8 @@ def _edit_form_at(data, version: int) -> forms.EditForm:
 
 @require_http_methods(["GET", "POST"])
 def post_delete(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     if not policies.can_delete_post(request.user, post, access.membership):
         raise PermissionDenied
     form = forms.DeleteForm(request.POST or None)
@@ -448,8 +423,8 @@ def post_delete(request, slug: str, post_id: int):
 
 
 def post_history(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     readable = policies.can_see_post_text(request.user, post, access.membership)
     return render(request, "groups/post_history.html", _group_context(
         request, access, post=post,
@@ -502,13 +477,13 @@ def _reply_form(request, access, topic):
 def draft(request, slug: str):
     """Save (or with ``discard`` throw away) the member's draft of a reply to ``topic`` or, with
     no topic, of a new topic. JSON for the page's script; without it, back to the form."""
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     topic = None
     if request.POST.get("topic"):
         topic_id = int_param(request.POST.get("topic"), minimum=1)
-        topic = topic_id and selectors.topic_for_viewer(request.user, access, topic_id)
-        if not topic:
+        if topic_id is None:
             raise Http404
+        topic = topic_for(request.user, access, topic_id)
     as_json = wants_json(request) or request.POST.get("via") == "js"
     where = {"member": request.user, "group": access.group, "topic": topic}
     try:
@@ -547,8 +522,8 @@ def draft(request, slug: str):
 def quote(request, slug: str, post_id: int):
     """Post ``post_id`` as a Markdown quote for the reply box (JSON), with its author and a link
     to it. The same 404 for a post that is missing, deleted or not visible to the member."""
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     if not policies.can_see_post_text(request.user, post, access.membership):
         raise Http404
     return JsonResponse({
@@ -559,8 +534,8 @@ def quote(request, slug: str, post_id: int):
 
 @require_POST
 def react(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     form = forms.ReactionForm(request.POST)
     if form.is_valid():
         services.reaction_toggle(member=request.user, post=post, kind=form.cleaned_data["kind"])
@@ -569,8 +544,8 @@ def react(request, slug: str, post_id: int):
 
 @require_POST
 def bookmark(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     on = services.bookmark_toggle(member=request.user, post=post)
     messages.success(
         request, _("ブックマークしました。") if on else _("ブックマークを外しました。")
@@ -580,8 +555,8 @@ def bookmark(request, slug: str, post_id: int):
 
 @require_POST
 def accept(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     take_back = request.POST.get("undo") == "1"
     try:
         services.answer_accept(
@@ -594,8 +569,8 @@ def accept(request, slug: str, post_id: int):
 
 @require_http_methods(["GET", "POST"])
 def flag(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     form = forms.FlagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -614,19 +589,8 @@ def attachment(request, slug: str, attachment_id: int, name: str = "", preview: 
     """An attached file, or with ``preview`` the small image shown inline in its post. Served
     under a name whose extension agrees with the type found in its content; only images are
     shown inline, everything else is a download."""
-    access = _readable(request, slug)
-    item = (
-        Attachment.objects.filter(pk=attachment_id, post__topic__group=access.group)
-        .select_related("post__topic__group")
-        .first()
-    )
-    if (
-        item is None
-        or item.post.is_deleted
-        or not policies.can_see_post(request.user, item.post, access.membership)
-        or (preview and not item.preview)
-    ):
-        raise Http404
+    access = readable_group_for(request.user, slug)
+    item = attachment_for(request.user, access, attachment_id, preview=preview)
     file, content_type = (item.preview, PREVIEW_TYPE) if preview else (item.file, item.content_type)
     try:
         response = FileResponse(file.open("rb"), content_type=content_type,
@@ -644,11 +608,9 @@ def attachment(request, slug: str, attachment_id: int, name: str = "", preview: 
 
 @require_POST
 def moderate_topic(request, slug: str, topic_id: int):
-    access = _readable(request, slug)
-    topic = selectors.topic_for_viewer(request.user, access, topic_id)
+    access = readable_group_for(request.user, slug)
+    topic = topic_for(request.user, access, topic_id)
     form = forms.ModerateForm(request.POST)
-    if topic is None:
-        raise Http404
     if not access.can(policies.can_moderate, request.user) or not form.is_valid():
         raise PermissionDenied
     services.topic_moderate(actor=request.user, topic=topic, **form.cleaned_data)
@@ -658,11 +620,9 @@ def moderate_topic(request, slug: str, topic_id: int):
 
 @require_POST
 def move_topic(request, slug: str, topic_id: int):
-    access = _readable(request, slug)
-    topic = selectors.topic_for_viewer(request.user, access, topic_id)
-    target = selectors.group_access(request.user, request.POST.get("to", ""))
-    if topic is None or target is None:
-        raise Http404
+    access = readable_group_for(request.user, slug)
+    topic = topic_for(request.user, access, topic_id)
+    target = group_for(request.user, request.POST.get("to", ""))
     services.topic_move(actor=request.user, topic=topic, to_group=target.group,
                         reason=request.POST.get("reason", ""))  # fmt: skip
     messages.success(
@@ -673,10 +633,8 @@ def move_topic(request, slug: str, topic_id: int):
 
 @require_POST
 def watch_topic(request, slug: str, topic_id: int):
-    access = _readable(request, slug)
-    topic = selectors.topic_for_viewer(request.user, access, topic_id)
-    if topic is None:
-        raise Http404
+    access = readable_group_for(request.user, slug)
+    topic = topic_for(request.user, access, topic_id)
     try:
         services.watch_set(member=request.user, topic=topic, level=request.POST.get("level", ""))
     except ValidationError as error:
@@ -686,7 +644,7 @@ def watch_topic(request, slug: str, topic_id: int):
 
 @require_http_methods(["GET", "POST"])
 def moderation(request, slug: str):
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     if not access.can(policies.can_moderate, request.user):
         raise PermissionDenied
     if request.method == "POST":
@@ -710,7 +668,8 @@ def moderation(request, slug: str):
 
 def site_moderation(request):
     flags = selectors.moderation_queue(request.user)
-    return render(request, "groups/site_moderation.html", {"flags": flags})
+    requests = selectors.pending_requests_to_moderate(request.user)
+    return render(request, "groups/site_moderation.html", {"flags": flags, "requests": requests})
 
 
 def bookmarks(request):

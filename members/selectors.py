@@ -5,11 +5,13 @@ from collections import Counter
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from cityhall import notifications as kinds
 from cityhall import policies
 from members import notification_subjects
 from members.models import (
     FormerHandle,
     Notification,
+    NotificationPreference,
     Organization,
     Posting,
     SiteSuspension,
@@ -150,3 +152,22 @@ def site_suspensions():
     return SiteSuspension.objects.select_related(
         "member__organization", "actor", "lifted_by"
     ).order_by("-created_at", "-id")
+
+
+def notification_settings(member: User) -> list[tuple[kinds.NotificationKind, bool, bool]]:
+    """(kind, in the app, by mail) for every kind a member may configure: their choice, or the
+    kind's default. One query, however many kinds the apps register."""
+    chosen = {
+        row.kind: (row.in_app, row.email)
+        for row in NotificationPreference.objects.filter(member=member)
+    }
+    return [
+        (kind, *chosen.get(kind.key, (kind.in_app_by_default, kind.email_by_default)))
+        for kind in kinds.registered()
+        if kind.configurable
+    ]
+
+
+def site_moderators() -> QuerySet[User]:
+    """Members who moderate the whole site (site moderators and administrators)."""
+    return verified_members().filter(Q(is_site_moderator=True) | Q(is_superuser=True))
