@@ -154,6 +154,8 @@ RATE_LIMITS = {
     "chat-read": "30 per 10 seconds",
     "post": "10 per minute; 60 per hour",  # new topics and replies
     "edit": "20 per minute; 200 per hour",  # edits and deletions of posts
+    "preview": "60 per minute; 600 per hour",  # Markdown previews before posting
+    "draft": "60 per minute; 1000 per hour",  # drafts saved as the member types
     "reaction": "30 per minute; 300 per hour",  # reactions, bookmarks, accepted answers
     "flag": "10 per 10 minutes; 30 per day",
     "membership": "30 per 10 minutes",  # join, leave, requests, invitations, watching

@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
-from cityhall import health, views
+from cityhall import health, views, writing
 
 
 @login_not_required
@@ -23,6 +23,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
+    path("markdown/preview", writing.markdown_preview, name="markdown_preview"),
     path("moderation/", views.moderation, name="moderation"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),

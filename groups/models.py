@@ -493,3 +493,38 @@ class ModerationLog(models.Model):
             role = Membership.Role(self.action.removeprefix("role:")).label
             return _("役割を「%(role)s」にした") % {"role": role}
         return str(MODERATION_ACTIONS.get(self.action, self.action))
+
+
+class Draft(models.Model):
+    """What a member is writing and has not posted yet: a reply to ``topic``, or with no topic a
+    new topic in ``group``. One per member and place; saved as they type, from any device, and
+    deleted when the post is made. Two tabs writing the same draft: the later save wins
+    (``updated_at``)."""
+
+    member = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="drafts")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    title = models.CharField(_("タイトル"), max_length=120, blank=True)
+    body = models.TextField(_("本文"), max_length=20000, blank=True)
+    updated_at = models.DateTimeField(_("保存日時"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("下書き")
+        verbose_name_plural = _("下書き")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "topic"],
+                condition=Q(topic__isnull=False),
+                name="one_reply_draft_per_topic",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "group"],
+                condition=Q(topic__isnull=True),
+                name="one_topic_draft_per_group",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id}: {self.title or self.body[:30]}"

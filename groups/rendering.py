@@ -16,10 +16,12 @@ TEMPLATE = "groups/_post.html"
 
 
 def posts_html(posts: list[Post], *, slug: str, accepted_post_id, can_accept: bool,
-               viewer_id=None) -> list:  # fmt: skip
+               viewer_id=None, can_quote: bool = False) -> list:  # fmt: skip
     """One HTML fragment per post, rendered only for values not seen before."""
     kinds = [(kind, str(label)) for kind, label in Reaction.Kind.choices]
-    values = [post_values(post, slug, accepted_post_id, can_accept, kinds) for post in posts]
+    values = [
+        post_values(post, slug, accepted_post_id, can_accept, kinds, can_quote) for post in posts
+    ]
     for post, value in zip(posts, values, strict=True):
         value["can_flag"] = post.author_id != viewer_id  # nobody reports their own post
     where = (translation.get_language(), timezone.get_current_timezone_name())
@@ -35,7 +37,9 @@ def posts_html(posts: list[Post], *, slug: str, accepted_post_id, can_accept: bo
     return [mark_safe(found[key]) for key in keys]  # noqa: S308 (rendered by the template)
 
 
-def post_values(post: Post, slug: str, accepted_post_id, can_accept: bool, kinds) -> dict:
+def post_values(
+    post: Post, slug: str, accepted_post_id, can_accept: bool, kinds, can_quote: bool = False
+) -> dict:
     author, reply_to = post.author, post.reply_to
     return {
         "pk": post.pk,
@@ -75,6 +79,8 @@ def post_values(post: Post, slug: str, accepted_post_id, can_accept: bool, kinds
         "bookmarked": post.bookmarked,
         "can_edit": post.can_edit,
         "can_accept": can_accept and post.number > 1,
+        # A quote link: opens the reply box with this post quoted (filled in by script).
+        "can_quote": can_quote and not post.is_deleted,
         "answer": accepted_post_id == post.pk,
     }
 

@@ -1,7 +1,6 @@
 """Every read in groups for a viewer: querysets already narrowed to what the viewer may see and
 already joined to what the page shows, so a page's query count does not grow with its content."""
 
-import difflib
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -14,8 +13,10 @@ from django.db.models import (
     Q,
     Subquery,
 )
+from django.utils.translation import gettext as _
 
 from cityhall.policies import is_site_moderator, is_verified_member
+from cityhall.worddiff import changed, word_diff
 from groups import policies
 from groups.access import GroupAccess
 from groups.models import (
@@ -162,20 +163,47 @@ def watch_level(viewer, group: Group, topic: Topic | None = None) -> str:
 
 
 def revisions_with_diffs(post: Post) -> list[dict]:
-    """Each edit of ``post``, newest first, with a line diff from the text before it."""
+    """Each edit of ``post``, newest first, with what it changed word by word (deleted and
+    inserted words marked) in the body and, for a topic's first post, in the title."""
     revisions = list(post.revisions.select_related("editor"))
-    after = post.body
+    after, after_title = post.body, post.topic.title
     result = []
     for revision in revisions:
-        result.append({"revision": revision, "diff": text_diff(revision.previous_body, after)})
+        title = revision.previous_title and word_diff(revision.previous_title, after_title)
+        result.append({
+            "revision": revision,
+            "diff": word_diff(revision.previous_body, after),
+            "title_diff": title if title and changed(title) else None,
+        })  # fmt: skip
         after = revision.previous_body
+        after_title = revision.previous_title or after_title
     return result
 
 
-def text_diff(before: str, after: str) -> list[str]:
-    """The lines that changed from ``before`` to ``after`` (-/+), with one line of context."""
-    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=1)
-    return list(diff)[2:]
+def text_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """What changed from ``before`` to ``after``, word by word (cityhall.worddiff)."""
+    return word_diff(before, after)
+
+
+def post_to_quote(viewer, access: GroupAccess, topic: Topic, number: int) -> Post | None:
+    """Post ``number`` of ``topic`` if the viewer may read its text (not deleted, not hidden
+    from them), with its author; else None."""
+    post = Post.objects.filter(topic=topic, number=number).select_related("author").first()
+    if post is None:
+        return None
+    post.topic = topic
+    return post if policies.can_see_post_text(viewer, post, access.membership) else None
+
+
+def quote_markdown(post: Post, url: str) -> str:
+    """``post`` as a Markdown block quote for a reply: a first line naming its author and
+    linking to it, then its text."""
+    heading = _("[%(name)sさんの投稿 #%(number)d](%(url)s) より:") % {
+        "name": post.author.display_name.replace("[", "\\[").replace("]", "\\]"),
+        "number": post.number, "url": url,
+    }  # fmt: skip
+    lines = [heading, "", *post.body.strip().splitlines()]
+    return "\n".join(f"> {line}".rstrip() for line in lines) + "\n\n"
 
 
 def pending_requests(access: GroupAccess):

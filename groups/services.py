@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from cityhall import markdown, ratelimits, realtime
 from cityhall.uploads import delete_unless_committed
-from groups import policies, selectors
+from groups import drafts, policies, selectors
 from groups.attachments import check_upload
 from groups.models import (
     Attachment,
@@ -366,6 +366,7 @@ def topic_create(
         raise
     topic.tags.set(_tags(tags))
     _add_post(topic, author, body, files=files)
+    drafts.draft_discard(member=author, group=group)
     return topic
 
 
@@ -403,7 +404,9 @@ def post_create(
         raise PermissionDenied
     if reply_to is not None and reply_to.topic_id != topic.pk:
         reply_to = None
-    return _add_post(topic, author, body, reply_to=reply_to, files=files, client_id=client_id)
+    post = _add_post(topic, author, body, reply_to=reply_to, files=files, client_id=client_id)
+    drafts.draft_discard(member=author, group=topic.group, topic=topic)
+    return post
 
 
 def _add_post(

@@ -36,6 +36,7 @@ urlpatterns = [
     path("groups/<slug:slug>/moderation/", views.moderation, name="moderation"),
     path("groups/<slug:slug>/new/", views.topic_new, name="topic_new"),
     path("groups/<slug:slug>/mentions", views.mentions, name="mentions"),
+    path("groups/<slug:slug>/draft", views.draft, name="draft"),
     path("groups/<slug:slug>/t/<id:topic_id>/", views.topic, name="topic"),
     # Replies are sent to the topic page itself (a refused one comes back there, text kept);
     # "reply" names where they go.
@@ -52,6 +53,7 @@ urlpatterns = [
     path("groups/<slug:slug>/p/<id:post_id>/bookmark", views.bookmark, name="bookmark"),
     path("groups/<slug:slug>/p/<id:post_id>/accept", views.accept, name="accept"),
     path("groups/<slug:slug>/p/<id:post_id>/flag", views.flag, name="flag"),
+    path("groups/<slug:slug>/p/<id:post_id>/quote", views.quote, name="quote"),
     path(
         "groups/<slug:slug>/files/<id:attachment_id>/preview/",
         views.attachment,

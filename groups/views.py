@@ -5,12 +5,14 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cityhall import ratelimits
+from cityhall import markdown, ratelimits
+from cityhall.middleware import wants_json
 from cityhall.params import int_param
-from groups import forms, policies, rendering, selectors, services
+from groups import drafts, forms, policies, rendering, selectors, services
 from groups import moderation as moderation_pages
 from groups.access import (
     attachment_for,
@@ -353,7 +355,11 @@ def topic_new(request, slug: str):
     access = readable_group_for(request.user, slug)
     if not access.can(policies.can_post, request.user):
         raise PermissionDenied
-    form = forms.TopicForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and "preview" in request.POST:
+        return _topic_new_preview(request, access)
+    draft = None if request.method == "POST" else drafts.draft_for(request.user, access.group)
+    form = forms.TopicForm(request.POST or None, request.FILES or None,
+                           initial=_draft_initial(draft, "title", "body"))  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             topic = services.topic_create(
@@ -365,8 +371,8 @@ def topic_new(request, slug: str):
             return redirect("groups:topic", topic.group.slug, topic.pk)
     form.fields["body"].widget.attrs.update(mention_attrs(access.group))
     status = ratelimits.form_status(request, form, 400 if form.errors else 200)
-    return render(request, "groups/topic_new.html", _group_context(request, access, form=form),
-                  status=status)  # fmt: skip
+    return render(request, "groups/topic_new.html",
+                  _group_context(request, access, form=form, draft=draft), status=status)  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
@@ -380,7 +386,8 @@ def topic(request, slug: str, topic_id: int):
         return _hidden_topic_notice(request, access, topic_id)
     if request.method == "POST":
         return _reply(request, access, topic)
-    return _topic_page(request, access, topic, forms.ReplyForm())
+    reply_form, draft = _reply_form(request, access, topic)
+    return _topic_page(request, access, topic, reply_form, draft=draft)
 
 
 def _hidden_topic_notice(request, access, topic_id: int):
@@ -394,7 +401,7 @@ def _hidden_topic_notice(request, access, topic_id: int):
     ), status=404)  # fmt: skip
 
 
-def _topic_page(request, access, topic, reply_form, status=200):
+def _topic_page(request, access, topic, reply_form, status=200, **writing):
     reply_form.fields["body"].widget.attrs.update(mention_attrs(access.group))
     page = _page_number(request, topic)
     member = request.user
@@ -407,6 +414,7 @@ def _topic_page(request, access, topic, reply_form, status=200):
             member=member, topic=topic, number=posts[-1].number, known=topic.last_read
         )
     can_accept = policies.can_accept_answer(member, topic, access.membership)
+    can_reply = policies.can_post(member, access.group, access.membership, topic)
     return render(
         request,
         "groups/topic.html",
@@ -415,15 +423,16 @@ def _topic_page(request, access, topic, reply_form, status=200):
             topic=topic, page=page,
             post_html=rendering.posts_html(
                 posts, slug=access.group.slug, accepted_post_id=topic.accepted_post_id,
-                can_accept=can_accept, viewer_id=member.pk,
+                can_accept=can_accept, viewer_id=member.pk, can_quote=can_reply,
             ),
             pages=range(1, selectors.page_of(topic.highest_post_number) + 1),
             reply_form=reply_form,
-            can_reply=policies.can_post(member, access.group, access.membership, topic),
+            can_reply=can_reply,
             first_unread=topic.last_read + 1 if topic.last_read < topic.highest_post_number else None,
             watch_level=selectors.watch_level(member, access.group, topic),
             move_targets=selectors.moderated_groups(member).exclude(pk=access.group.pk)
             if access.can(policies.can_moderate, member) else [],
+            **writing,
         ),
         status=status,
     )  # fmt: skip
@@ -439,6 +448,9 @@ def _page_number(request, topic) -> int:
 
 
 def _reply(request, access, topic):
+    if "preview" in request.POST:
+        form = forms.ReplyForm(initial=_kept(request, "body", "reply_to", "client_id"))
+        return _topic_page(request, access, topic, form, preview=_preview(request, "body"))
     form = forms.ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         number = form.cleaned_data["reply_to"]
@@ -471,6 +483,10 @@ def post_edit(request, slug: str, post_id: int):
     if not gone and not policies.can_edit_post(request.user, post, access.membership):
         raise PermissionDenied
     initial = {"body": post.body, "title": post.topic.title, "version": post.version}
+    if not gone and "preview" in request.POST:
+        form = forms.EditForm(initial=_kept(request, "title", "body", "version"))
+        return render(request, "groups/post_edit.html", _group_context(
+            request, access, post=post, form=form, preview=_preview(request, "body")))  # fmt: skip
     form = forms.EditForm(request.POST or None, initial=initial)
     conflict = None
     if gone:
@@ -535,6 +551,106 @@ def post_history(request, slug: str, post_id: int):
         request, access, post=post,
         revisions=selectors.revisions_with_diffs(post) if readable else None,
     ))  # fmt: skip
+
+
+# --- writing: previews without JavaScript, drafts, quotes ----------------------------------
+
+
+def _topic_new_preview(request, access):
+    """The new-topic form again, with the text kept and the body shown as it will look."""
+    kept = _kept(request, "title", "body", "tags", "client_id")
+    kept["is_question"] = "is_question" in request.POST
+    if request.FILES:
+        messages.info(request, _("プレビューのあと、添付ファイルはもう一度選んでください。"))
+    return render(request, "groups/topic_new.html", _group_context(
+        request, access, form=forms.TopicForm(initial=kept), preview=_preview(request, "body")))  # fmt: skip
+
+
+def _kept(request, *names) -> dict:
+    return {name: request.POST.get(name, "") for name in names}
+
+
+def _preview(request, name: str) -> str:
+    """The field ``name`` as the site's Markdown renderer shows it (a write for rate limits)."""
+    ratelimits.hit("preview", request.user)
+    return markdown.render(request.POST.get(name, "")[: forms.BODY_MAX]).html
+
+
+def _draft_initial(draft, *names) -> dict:
+    return {name: getattr(draft, name) for name in names} if draft else {}
+
+
+def _reply_form(request, access, topic):
+    """The reply box: the member's draft for this topic, and with ``?quote=N`` post N quoted
+    after it (the quote link works without JavaScript)."""
+    draft = drafts.draft_for(request.user, access.group, topic)
+    body = draft.body if draft else ""
+    initial = {"body": body} if body else {}
+    number = int_param(request.GET.get("quote"), minimum=1)
+    quoted = number and selectors.post_to_quote(request.user, access, topic, number)
+    if quoted:
+        text = selectors.quote_markdown(quoted, services.post_url(quoted))
+        initial = {"body": f"{body.rstrip()}\n\n{text}".lstrip(), "reply_to": number}
+    return forms.ReplyForm(initial=initial), draft
+
+
+@require_POST
+def draft(request, slug: str):
+    """Save (or with ``discard`` throw away) the member's draft of a reply to ``topic`` or, with
+    no topic, of a new topic. JSON for the page's script; without it, back to the form."""
+    access = readable_group_for(request.user, slug)
+    topic = None
+    if request.POST.get("topic"):
+        topic_id = int_param(request.POST.get("topic"), minimum=1)
+        if topic_id is None:
+            raise Http404
+        topic = topic_for(request.user, access, topic_id)
+    as_json = wants_json(request) or request.POST.get("via") == "js"
+    where = {"member": request.user, "group": access.group, "topic": topic}
+    try:
+        if request.POST.get("discard") == "1":
+            drafts.draft_discard(**where)
+            saved = None
+        else:
+            saved = drafts.draft_save(
+                **where, membership=access.membership,
+                title=request.POST.get("title", ""), body=request.POST.get("body", ""),
+                client_id=request.POST.get("client_id", ""),
+            )  # fmt: skip
+    except PermissionDenied:
+        if not as_json:
+            raise
+        message = _("ここには書き込めないため、下書きは保存されていません。")
+        return JsonResponse({"error": "forbidden", "message": message}, status=403)
+    except ValidationError as error:
+        if isinstance(error, ratelimits.RateLimited) or not as_json:
+            raise
+        return JsonResponse({"error": "invalid", "message": error.messages[0]}, status=400)
+    if as_json:
+        return JsonResponse({
+            "saved": saved is not None,
+            "updated_at": saved.updated_at.isoformat() if saved else None,
+            "updated_label": date_format(timezone.localtime(saved.updated_at), "TIME_FORMAT")
+            if saved else "",
+        })  # fmt: skip
+    if request.POST.get("discard") == "1":
+        messages.success(request, _("下書きを破棄しました。"))
+    if topic is not None:
+        return redirect(reverse("groups:topic", args=[slug, topic.pk]) + "#reply")
+    return redirect("groups:topic_new", slug)
+
+
+def quote(request, slug: str, post_id: int):
+    """Post ``post_id`` as a Markdown quote for the reply box (JSON), with its author and a link
+    to it. The same 404 for a post that is missing, deleted or not visible to the member."""
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
+    if not policies.can_see_post_text(request.user, post, access.membership):
+        raise Http404
+    return JsonResponse({
+        "text": selectors.quote_markdown(post, services.post_url(post)),
+        "number": post.number,
+    })  # fmt: skip
 
 
 @require_POST

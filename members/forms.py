@@ -209,6 +209,7 @@ class ProfileForm(forms.ModelForm):
             "team", "work_fields", "bio",
         ]  # fmt: skip
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {"bio": _("Markdown が使えます(HTML は使えません)。")}
         error_messages = {
             "display_name": {"required": _("氏名を入力してください。")},
             "display_name_kana": {"required": _("よみがなを入力してください。")},

@@ -230,7 +230,9 @@ def _roll_posting(member: User, *, record_as_transfer: bool = True, current_sinc
     """Keep the current posting in step with where the member works now.
 
     Another organization closes it today and opens a new one; so does another department when
-    ``record_as_transfer``; otherwise the current posting is corrected in place."""
+    ``record_as_transfer`` and a department was set before. Filling in a department for the
+    first time (a new member's first save) is no transfer: the current posting is completed in
+    place, as any correction is."""
     today = timezone.localdate()
     current = (
         Posting.objects.select_for_update().filter(member=member, ended_on__isnull=True).first()
@@ -241,7 +243,8 @@ def _roll_posting(member: User, *, record_as_transfer: bool = True, current_sinc
         return
     same_org = current.organization_id == member.organization_id
     where = (member.department, member.section, member.team)
-    moved = not same_org or (record_as_transfer and where != current.where)
+    first_set = not any(current.where)
+    moved = not same_org or (record_as_transfer and not first_set and where != current.where)
     if moved:
         current.ended_on = max(today, current.started_on)
         current.save(update_fields=["ended_on"])

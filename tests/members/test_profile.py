@@ -330,3 +330,38 @@ def test_a_replaced_avatar_file_is_removed_after_commit(member, media, committin
     with committing():
         services.profile_update(member=member, data={}, clear_avatar=True)
     assert _stored(media) == []
+
+
+def test_the_first_department_saved_is_no_transfer(member_client):
+    newcomer = MemberFactory(department="", section="", team="")
+    Posting.objects.create(member=newcomer, organization=newcomer.organization,
+                           started_on=date(2026, 4, 1))  # fmt: skip
+    member_client.force_login(newcomer)
+    member_client.post(
+        reverse("members:profile"),
+        _profile_data(newcomer, department="行財政局", section="税務部", record_as_transfer="on"),
+    )
+    posting = Posting.objects.get(member=newcomer)  # still one: completed, not closed
+    assert posting.ended_on is None and posting.where == ("行財政局", "税務部", "")
+    assert posting.started_on == date(2026, 4, 1)
+
+    # a real change of that department afterwards is a transfer
+    member_client.post(
+        reverse("members:profile"),
+        _profile_data(newcomer, department="行財政局", section="財政部", record_as_transfer="on"),
+    )
+    assert Posting.objects.filter(member=newcomer).count() == 2
+    assert Posting.objects.get(member=newcomer, ended_on__isnull=True).section == "財政部"
+
+
+def test_bio_is_rendered_as_markdown_and_sanitised(member_client, member, other_client):
+    member_client.post(
+        reverse("members:profile"),
+        _profile_data(member, bio="**債権回収**の担当です。\n[市のサイト](https://www.city.kobe.lg.jp/)"
+                      '\n<img src=x onerror="alert(1)"><script>alert(1)</script>'),
+    )  # fmt: skip
+    page = other_client.get(reverse("members:detail", args=[member.pk])).content.decode()
+    assert "<strong>債権回収</strong>の担当です。" in page
+    assert 'href="https://www.city.kobe.lg.jp/" rel="noopener noreferrer nofollow"' in page
+    bio = page.split('class="profile__bio"')[1].split("</div>")[0]
+    assert "<script>" not in bio and "<img" not in bio  # shown as text, never as HTML
