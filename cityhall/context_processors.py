@@ -1,6 +1,7 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from cityhall import navigation as nav_counts
 from cityhall import policies
 from members.selectors import unread_notification_count
 
@@ -29,7 +30,9 @@ def navigation(request):
     if not policies.is_verified_member(getattr(request, "user", None)):
         return {"nav_links": []}
     links = list(_links())
+    counts = nav_counts.counts_by_link(request.user)
     for link in links:
+        link["counts"] = counts.get(link["key"], [])
         link["current"] = (
             request.path == link["url"]
             if link["url"] == "/"

@@ -8,9 +8,10 @@ class GroupsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from groups import selectors
+        from groups import home, selectors
         from groups.models import Group, Post
         from members import notification_subjects
 
         notification_subjects.register(Post, selectors.posts_seen)
         notification_subjects.register(Group, selectors.groups_seen)
+        home.register_panels()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("groups/<slug:slug>/request", views.request_to_join, name="request"),
     path("groups/<slug:slug>/watch", views.watch, name="watch"),
     path("groups/<slug:slug>/members/", views.members, name="members"),
+    path("groups/<slug:slug>/people/", views.people, name="people"),
     path("groups/<slug:slug>/moderation/", views.moderation, name="moderation"),
     path("groups/<slug:slug>/new/", views.topic_new, name="topic_new"),
     path("groups/<slug:slug>/t/<id:topic_id>/", views.topic, name="topic"),

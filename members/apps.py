@@ -9,7 +9,10 @@ class MembersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from members import home
+
         user_logged_out.connect(_close_session_sockets, dispatch_uid="members-sockets")
+        home.register_panels()
 
 
 def _close_session_sockets(sender, request, user, **kwargs):

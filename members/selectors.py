@@ -4,6 +4,7 @@ from collections import Counter
 
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from cityhall import policies
 from members import notification_subjects
@@ -111,7 +112,10 @@ def _text_matches(q: str, former: bool) -> Q:
 
 
 def own_profile(member: User) -> User:
-    return member_for_viewer(member, member.pk)
+    profile = member_for_viewer(member, member.pk)
+    if profile is not None:
+        profile._verified_member = True  # as member_for_viewer just found
+    return profile
 
 
 def notifications_for(member: User, limit: int = 50) -> list[Notification]:
@@ -120,6 +124,28 @@ def notifications_for(member: User, limit: int = 50) -> list[Notification]:
     return notification_subjects.still_visible(
         Notification.objects.filter(recipient=member)[:limit]
     )
+
+
+def unread_notifications(member: User, kinds, limit: int = 50) -> list[Notification]:
+    """The member's unread notifications of these kinds, newest first, that they may still see."""
+    return notification_subjects.still_visible(
+        Notification.objects.filter(recipient=member, read_at__isnull=True, kind__in=kinds)[:limit]
+    )
+
+
+def profile_gaps(member: User) -> list[str]:
+    """What the member's profile still lacks for others to find them, as field labels (the
+    member as own_profile loads it: work fields prefetched)."""
+    missing = []
+    if not member.display_name_kana:
+        missing.append(User._meta.get_field("display_name_kana").verbose_name)
+    if not member.department_label:
+        missing.append(_("所属部署"))
+    if not member.work_fields.all():
+        missing.append(User._meta.get_field("work_fields").verbose_name)
+    if not member.bio:
+        missing.append(User._meta.get_field("bio").verbose_name)
+    return missing
 
 
 def unread_notification_count(member: User) -> int:

@@ -21,6 +21,7 @@ MEMBER_PAGES = {
     "member-directory": "/members/",
     "groups": "/groups/",
     "group": "/groups/saiken/",
+    "group-people": "/groups/saiken/people/",
     "topic": "/groups/saiken/t/1/",
     "topic-new": "/groups/saiken/new/",
     "group-propose": "/groups/new/",

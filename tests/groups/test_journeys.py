@@ -172,7 +172,7 @@ def test_a_disallowed_attachment_rolls_back_the_whole_topic(group, owner):
 
 
 @pytest.mark.parametrize("size", [1, 30])
-def test_group_and_topic_pages_stay_within_12_queries(
+def test_group_and_topic_pages_stay_within_13_queries(
     group, owner, size, django_assert_max_num_queries
 ):
     reader = MemberFactory()
@@ -193,7 +193,7 @@ def test_group_and_topic_pages_stay_within_12_queries(
         reverse("groups:detail", args=[group.slug]),
         reverse("groups:topic", args=[group.slug, topic.pk]),
     ):
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(13):  # 12, and unread chat in the navigation
             assert client.get(url).status_code == 200
 
 
