@@ -1,14 +1,13 @@
 """Shared helpers of the bench scripts: a bench database, a real daphne process on
-127.0.0.1, latency figures, and the output convention (a table, then one JSON line last).
+127.0.0.1 (started by tests/support, as the tests start theirs), latency figures, and the
+output convention (a table, then one JSON line last).
 
 Call ``configure(name)`` before anything imports Django: it chooses the database."""
 
 import contextlib
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -51,47 +50,24 @@ def prepare_database() -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def daphne(asgi_app: str, ready_path: str):
-    """Run one daphne process on a free 127.0.0.1 port; yields its base URL."""
-    port = free_port()
+    """Run one daphne process (tests.support.live_servers.Daphne, the launcher the tests use
+    too) on a free 127.0.0.1 port with this process's environment; yields its base URL."""
+    from tests.support.live_servers import Daphne
+
     log_path = BENCH_DIR / "daphne.log"
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), asgi_app]
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
+    log_path.unlink(missing_ok=True)
+    server = Daphne(dict(os.environ), log_path, app=asgi_app)
     try:
-        wait_until_ready(process, base_url + ready_path, log_path)
-        yield base_url
+        server.start().wait_ready(ready_path, timeout=STARTUP_SECONDS)
+    except RuntimeError as problem:
+        server.stop()
+        raise SystemExit(str(problem)) from problem
+    try:
+        yield server.url
     finally:
-        stop(process)
-
-
-def wait_until_ready(process: subprocess.Popen, url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"daphne exited ({process.returncode}):\n{log_path.read_text()}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"daphne not ready after {STARTUP_SECONDS}s:\n{log_path.read_text()}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+        server.stop()
 
 
 def timed_requests(http: httpx.Client, path: str, count: int, warmup: int) -> dict:

@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import _common  # noqa: E402
-from cityhall.testing.live_servers import (  # noqa: E402
+from tests.support.live_servers import (  # noqa: E402
     ChatClient,
     Daphne,
     RedisServer,

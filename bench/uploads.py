@@ -26,8 +26,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import _common  # noqa: E402
-from cityhall.testing import live_servers  # noqa: E402
-from cityhall.testing.images import png  # noqa: E402
+from tests.support import live_servers  # noqa: E402
+from tests.support.images import png  # noqa: E402
 
 GROUP = "bench-uploads"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

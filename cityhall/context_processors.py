@@ -1,9 +1,8 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from cityhall import moderation, policies
 from cityhall import navigation as nav_counts
-from cityhall import policies
-from members.selectors import unread_notification_count
 
 # The main navigation; a section appears once its app provides the URL.
 NAVIGATION = [
@@ -14,6 +13,7 @@ NAVIGATION = [
     ("search", _("検索"), "search:index"),
     ("people", _("人を探す"), "members:directory"),
     ("notifications", _("通知"), "members:notifications"),
+    ("moderation", _("モデレーション"), "moderation"),
     ("profile", _("プロフィール"), "members:profile"),
 ]
 
@@ -26,11 +26,22 @@ def _links():
             continue
 
 
+def moderation_waiting(request) -> list[moderation.Waiting]:
+    """The moderation queues the member handles, counted once per request (the nav and the
+    overview page share it)."""
+    if not hasattr(request, "_moderation_waiting"):
+        request._moderation_waiting = moderation.waiting(request.user)
+    return request._moderation_waiting
+
+
 def navigation(request):
     if not policies.is_verified_member(getattr(request, "user", None)):
         return {"nav_links": []}
-    links = list(_links())
-    counts = nav_counts.counts_by_link(request.user)
+    waiting = moderation_waiting(request)
+    links = [
+        link for link in _links() if link["key"] != "moderation" or waiting
+    ]  # only members who moderate something see the moderation entry
+    counts = nav_counts.by_link(request.user)
     for link in links:
         link["counts"] = counts.get(link["key"], [])
         link["current"] = (
@@ -38,4 +49,4 @@ def navigation(request):
             if link["url"] == "/"
             else request.path.startswith(link["url"])
         )
-    return {"nav_links": links, "unread_count": unread_notification_count(request.user)}
+    return {"nav_links": links, "moderation_total": sum(item.count for item in waiting)}

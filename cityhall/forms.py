@@ -1,6 +1,7 @@
 """Form fields shared by the apps."""
 
 from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 
 from cityhall.params import int_param
@@ -20,3 +21,26 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):
                     params={"pk": item},
                 )
         return super()._check_values(value)
+
+
+class IdsAutocompleteSelect(AutocompleteSelect):
+    """The admin's autocomplete widget, re-shown after a refused form, looks its submitted ids
+    up unchecked; an id such as '²' was a ValueError (a 500). Odd ones are left out."""
+
+    def optgroups(self, name, value, attr=None):
+        value = [item for item in value if int_param(str(item), minimum=1) is not None]
+        return super().optgroups(name, value, attr)
+
+
+class IdsAdminMixin:
+    """For a ModelAdmin: odd ids in its relation fields are form errors, never a 500."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and type(field.widget) is AutocompleteSelect:
+            field.widget.__class__ = IdsAutocompleteSelect
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", IdsChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -1,46 +1,24 @@
 """The home page's panels. The page a member opens every morning is made of panels the apps
-register from their AppConfig.ready (``<app>/home.py``): the project shows them in order and
-knows none of them, so a new app adds its panel without touching cityhall/. A base module: it
-imports no app.
+register from their ``AppConfig.ready()`` (``<app>/home.py``): the project shows them in order
+and knows none of them, so a later app (events, knowledge) adds its panel without touching
+cityhall/. A base module: it imports no app.
 
 A panel's ``context(member)`` returns what its template needs, or None to leave the panel out
-(nothing to show, or not for this member). It reads through selectors that take the member and
-costs a fixed number of queries, however much there is to show."""
+(nothing to show, or not for this member). It runs for every member who opens the home page, so
+it reads through selectors that take the member and cost a fixed number of queries, however
+much there is to show. The template gets the panel's context as ``panel``."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
-
-from django.core.exceptions import ImproperlyConfigured
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
 class HomePanel:
-    key: str  # unique, e.g. "groups.mine"; also the panel's id in the page
+    key: str  # e.g. "groups.mine"
     order: int  # smaller first
-    template: str  # rendered with the panel's context plus ``member`` and ``panel``
+    template: str
     context: Callable[[object], dict | None]
-
-
-_panels: dict[str, HomePanel] = {}
-
-
-def register(panel: HomePanel) -> HomePanel:
-    """Add ``panel``; registering the same panel again changes nothing, another panel under a
-    key already taken is a mistake."""
-    known = _panels.get(panel.key)
-    if known is not None and known != panel:
-        raise ImproperlyConfigured(f"Two home panels are called {panel.key!r}.")
-    _panels[panel.key] = panel
-    return panel
-
-
-def unregister(key: str) -> None:
-    _panels.pop(key, None)
-
-
-def panels() -> list[HomePanel]:
-    """Every registered panel, in order (then by key, so the order is always the same)."""
-    return sorted(_panels.values(), key=lambda panel: (panel.order, panel.key))
+    _position: int = field(default=0, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -57,11 +35,30 @@ class ShownPanel:
         return self.panel.template
 
 
-def shown_panels(member) -> list[ShownPanel]:
+_panels: dict[str, HomePanel] = {}
+
+
+def register(panel: HomePanel) -> HomePanel:
+    """Make ``panel`` known (registering a key again replaces it, in its first place)."""
+    position = _panels[panel.key]._position if panel.key in _panels else len(_panels)
+    _panels[panel.key] = panel = replace(panel, _position=position)
+    return panel
+
+
+def get(key: str) -> HomePanel | None:
+    return _panels.get(key)
+
+
+def registered() -> list[HomePanel]:
+    """Every panel, by ``order`` and then in the order they were registered."""
+    return sorted(_panels.values(), key=lambda panel: (panel.order, panel._position))
+
+
+def shown(member) -> list[ShownPanel]:
     """The panels ``member`` sees, in order, each with its context."""
-    shown = []
-    for panel in panels():
+    found = []
+    for panel in registered():
         context = panel.context(member)
         if context is not None:
-            shown.append(ShownPanel(panel, context))
-    return shown
+            found.append(ShownPanel(panel, context))
+    return found

@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cityhall.context_processors.navigation",
+                "members.context_processors.notifications",
             ],
         },
     },

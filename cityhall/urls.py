@@ -12,6 +12,7 @@ admin.site.site_title = _("オンライン市役所")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("moderation/", views.moderation, name="moderation"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -1,11 +1,24 @@
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from cityhall import home as home_panels
+from cityhall.context_processors import moderation_waiting
 from members import selectors
 
 
 def home(request):
     """The page a member opens every morning: the panels the apps registered, in order."""
-    member = selectors.own_profile(request.user)
-    panels = home_panels.shown_panels(member) if member is not None else []
-    return render(request, "home.html", {"member": member, "panels": panels})
+    # The panels get the request's member, whose per-request counts (moderation queues,
+    # unread counts) the navigation shares.
+    panels = home_panels.shown(request.user)
+    return render(
+        request, "home.html", {"member": selectors.own_profile(request.user), "panels": panels}
+    )
+
+
+def moderation(request):
+    """Every moderation queue the member handles, with how many items wait in each."""
+    waiting = moderation_waiting(request)
+    if not waiting:
+        raise PermissionDenied
+    return render(request, "moderation.html", {"waiting": waiting})

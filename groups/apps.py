@@ -8,10 +8,12 @@ class GroupsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from groups import home, selectors
+        from groups import home, moderation, notifications, selectors
         from groups.models import Group, Post
         from members import notification_subjects
 
+        notifications.register()
+        moderation.register()
         notification_subjects.register(Post, selectors.posts_seen)
         notification_subjects.register(Group, selectors.groups_seen)
         home.register_panels()

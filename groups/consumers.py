@@ -1,22 +1,10 @@
 from channels.db import database_sync_to_async
+from django.http import Http404
 
 from cityhall import realtime
 from cityhall.consumers import ListenOnlyConsumer
 from cityhall.websocket import FORBIDDEN
-from groups import policies
-from groups.models import Membership, Topic
-
-
-def _followable(member, topic_id: int) -> Topic | None:
-    topic = Topic.objects.select_related("group").filter(pk=topic_id).first()
-    if topic is None:
-        return None
-    membership = Membership.objects.filter(group=topic.group, member=member).first()
-    return topic if policies.can_see_topic(member, topic, membership) else None
-
-
-def _highest(topic_id: int) -> int:
-    return Topic.objects.values_list("highest_post_number", flat=True).get(pk=topic_id)
+from groups import access, selectors
 
 
 class TopicConsumer(ListenOnlyConsumer):
@@ -31,19 +19,24 @@ class TopicConsumer(ListenOnlyConsumer):
 
     async def connect(self):
         self.topic_id = int(self.scope["url_route"]["kwargs"]["topic_id"])
-        topic = await database_sync_to_async(_followable)(self.scope["member"], self.topic_id)
-        if topic is None:
+        try:
+            await database_sync_to_async(access.followed_topic)(self.scope["member"], self.topic_id)
+        except Http404:
             await self.accept()
             await self.close(code=FORBIDDEN)
             return
         await self.follow_member()
         await self.follow(realtime.group_name("topic", self.topic_id))
         await self.accept()
-        highest = await database_sync_to_async(_highest)(self.topic_id)
+        highest = await database_sync_to_async(selectors.topic_head)(self.topic_id)
         await self.send_json({"type": "topic.state", "highest": highest})
 
     def still_allowed(self, member) -> bool:
-        return _followable(member, self.topic_id) is not None
+        try:
+            access.followed_topic(member, self.topic_id)
+        except Http404:
+            return False
+        return True
 
     async def topic_access(self, event):
         """The topic was hidden or moved to another group: check again."""

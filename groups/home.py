@@ -3,17 +3,18 @@ what needs the member, their groups with unread counts, the latest and unread to
 and open questions in their fields of work. Each reads through selectors that take the member
 and cost a fixed number of queries."""
 
+from cityhall import moderation
 from cityhall.home import HomePanel, register
-from groups import selectors, unread
+from groups import notifications, selectors, unread
 from members import selectors as member_selectors
-
-MENTION_KINDS = ["mention"]
 
 
 def needs_me(member) -> dict:
-    mentions = member_selectors.unread_notifications(member, MENTION_KINDS)
+    """Unread mentions, replies to the member's questions, and what waits in the moderation
+    queues they handle (cityhall.moderation: the same counts as the navigation's entry)."""
+    mentions = member_selectors.unread_notifications(member, [notifications.MENTION])
     answers = selectors.answers_to_my_questions(member)
-    waiting = selectors.waiting_for_moderators(member)
+    waiting = [item for item in moderation.waiting(member) if item.count]
     return {
         "mentions": mentions[: selectors.HOME_ITEMS],
         "mention_count": len(mentions),
@@ -47,7 +48,7 @@ def topics(member) -> dict | None:
 
 
 def questions(member) -> dict | None:
-    names = [field.name for field in member.work_fields.all()]
+    names = member_selectors.work_field_names(member)
     if not names:
         return None
     return {"questions": selectors.open_questions_in_fields(member, names), "fields": names}

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 
 from cityhall.policies import is_site_moderator, is_verified_member
 from groups import policies
+from groups.access import GroupAccess
 from groups.models import (
     Attachment,
     Bookmark,
@@ -41,35 +42,6 @@ from members.models import User
 from members.selectors import known_verified, verified_members
 
 POSTS_PER_PAGE = 50
-
-
-@dataclass
-class GroupAccess:
-    group: Group
-    membership: Membership | None
-    invitation: Invitation | None = None
-
-    def can(self, check, member, *args) -> bool:
-        return check(member, self.group, self.membership, *args)
-
-
-def group_access(viewer, slug: str) -> GroupAccess | None:
-    """The group with this slug and the viewer's membership, or None when it does not exist or
-    the viewer may not know it exists (the same answer for both)."""
-    if not is_verified_member(viewer):
-        return None
-    group = Group.objects.filter(slug=slug).first()
-    if group is None:
-        return None
-    membership = Membership.objects.filter(group=group, member=viewer).first()
-    invitation = None
-    if membership is None and group.kind != Group.Kind.OPEN:
-        invitation = Invitation.objects.filter(
-            group=group, member=viewer, status=Invitation.Status.PENDING
-        ).first()
-    if not policies.can_see_group(viewer, group, membership, invited=invitation is not None):
-        return None
-    return GroupAccess(group, membership, invitation)
 
 
 def visible_groups(viewer):
@@ -142,29 +114,6 @@ def topic_list(viewer, access: GroupAccess):
     )
 
 
-def topic_for_viewer(viewer, access: GroupAccess, topic_id: int) -> Topic | None:
-    topic = (
-        Topic.objects.filter(pk=topic_id, group=access.group)
-        .prefetch_related("tags")
-        .annotate(
-            answer_number=F("accepted_post__number"),
-            last_read=Coalesce(
-                Subquery(
-                    TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
-                        "last_read_post_number"
-                    )[:1]
-                ),
-                Value(0),
-            ),
-        )
-        .first()
-    )
-    if topic is None:
-        return None
-    topic.group = access.group
-    return topic if policies.can_see_topic(viewer, topic, access.membership) else None
-
-
 def posts_page(viewer, access: GroupAccess, topic: Topic, page: int):
     """Posts ``page`` of ``topic`` (50 a page), each with its author, attachments, reaction
     counts and whether the viewer reacted or bookmarked: four queries whatever the page holds."""
@@ -193,6 +142,11 @@ def posts_page(viewer, access: GroupAccess, topic: Topic, page: int):
         post.reaction_counts = counts.get(post.pk, {})
         post.my_reactions = mine.get(post.pk, set())
     return posts
+
+
+def post_numbered(topic: Topic, number: int) -> Post | None:
+    """Post ``number`` of ``topic`` (what a reply answers), or None."""
+    return Post.objects.filter(topic=topic, number=number).first()
 
 
 def page_of(number: int) -> int:
@@ -226,6 +180,12 @@ def pending_requests(access: GroupAccess):
     return JoinRequest.objects.filter(
         group=access.group, status=JoinRequest.Status.PENDING
     ).select_related("member__organization")
+
+
+def has_pending_request(member, group: Group) -> bool:
+    return JoinRequest.objects.filter(
+        group=group, member=member, status=JoinRequest.Status.PENDING
+    ).exists()
 
 
 def group_members(access: GroupAccess):
@@ -267,6 +227,59 @@ def moderation_queue(viewer, group: Group | None = None):
     return flags.order_by("created_at")
 
 
+MODERATOR_ROLES = [Membership.Role.OWNER, Membership.Role.MODERATOR]
+
+
+def _moderated(viewer):
+    """The viewer's memberships with a moderator's role (as a subquery of group ids)."""
+    return Membership.objects.filter(member=viewer, role__in=MODERATOR_ROLES).values("group")
+
+
+def pending_requests_to_moderate(viewer):
+    """Pending join requests in the groups ``viewer`` moderates by role (site moderators leave
+    these to each group's owners and moderators)."""
+    return (
+        JoinRequest.objects.filter(status=JoinRequest.Status.PENDING, group__in=_moderated(viewer))
+        .select_related("group", "member__organization")
+        .order_by("group__name", "created_at")
+    )
+
+
+class _CountOf(Subquery):
+    """The number of rows of a queryset, as a scalar subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
+    output_field = IntegerField()
+
+
+@dataclass(frozen=True)
+class ModerationCounts:
+    moderates: bool  # moderator or owner of some group
+    flags: int  # open flags, as moderation_queue lists them
+    requests: int  # pending join requests, as pending_requests_to_moderate lists them
+    proposals: int  # group proposals (counted for site moderators only)
+
+
+def moderation_counts(viewer) -> ModerationCounts:
+    """What waits for ``viewer`` in groups, in one query however many groups and items there
+    are. Remembered on ``viewer`` (its moderation queues share it on every page)."""
+    cached = getattr(viewer, "_group_moderation_counts", None)
+    if cached is not None:
+        return cached
+    site = is_site_moderator(viewer)
+    proposals = Group.objects.filter(status=Group.Status.PROPOSED) if site else Group.objects.none()
+    row = User.objects.filter(pk=viewer.pk).values(
+        moderates=Exists(_moderated(viewer)),
+        flags=_CountOf(moderation_queue(viewer).select_related(None).order_by().values("pk")),
+        requests=_CountOf(pending_requests_to_moderate(viewer).select_related(None).order_by()
+                          .values("pk")),
+        proposals=_CountOf(proposals.values("pk")),
+    ).first()  # fmt: skip
+    counts = ModerationCounts(**row) if row else ModerationCounts(False, 0, 0, 0)
+    viewer._group_moderation_counts = counts
+    return counts
+
+
 def moderated_groups(viewer):
     """Active groups ``viewer`` moderates (all of them for site moderators)."""
     groups = Group.objects.filter(status=Group.Status.ACTIVE).order_by("name")
@@ -297,6 +310,43 @@ def readable_groups(viewer):
         return groups
     mine = Membership.objects.filter(group=OuterRef("pk"), member=viewer)
     return groups.filter(Q(kind=Group.Kind.OPEN) | Exists(mine))
+
+
+def _moderated_ids(viewer):
+    """The ids of the groups ``viewer`` moderates by role (site moderators: see callers)."""
+    return Membership.objects.filter(
+        member=viewer, role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
+    ).values("group")
+
+
+def visible_topics(viewer):
+    """Every topic the viewer may see (policies.can_see_topic): those of the groups they may
+    read, hidden ones only where they moderate."""
+    if not is_verified_member(viewer):
+        return Topic.objects.none()
+    topics = Topic.objects.filter(group__in=readable_groups(viewer))
+    if is_site_moderator(viewer):
+        return topics
+    return topics.filter(Q(is_hidden=False) | Q(group__in=_moderated_ids(viewer)))
+
+
+def visible_posts(viewer):
+    """Every post the viewer may see (policies.can_see_post), deleted ones included (they show
+    as a note); ``.filter(deleted_at__isnull=True)`` for those whose text they may read."""
+    if not is_verified_member(viewer):
+        return Post.objects.none()
+    posts = Post.objects.filter(topic__in=visible_topics(viewer))
+    if is_site_moderator(viewer):
+        return posts
+    return posts.filter(
+        Q(is_hidden=False) | Q(author=viewer) | Q(topic__group__in=_moderated_ids(viewer))
+    )
+
+
+def visible_attachments(viewer):
+    """Every attachment the viewer may download: those of posts whose text they may read
+    (policies.can_see_post_text, as groups.access.attachment_for)."""
+    return Attachment.objects.filter(post__in=visible_posts(viewer).filter(deleted_at__isnull=True))
 
 
 def bookmarks(viewer):
@@ -352,6 +402,11 @@ def groups_seen(pairs) -> set[tuple[int, int]]:
                                    memberships.get((member_id, group_id)),
                                    invited=(member_id, group_id) in invited)
     }  # fmt: skip
+
+
+def topic_head(topic_id: int) -> int:
+    """How far the topic goes: the number of its latest post."""
+    return Topic.objects.values_list("highest_post_number", flat=True).get(pk=topic_id)
 
 
 # --- the home page (groups.home): each a fixed number of queries ------------------------------
@@ -459,45 +514,3 @@ def answers_to_my_questions(viewer) -> list[Topic]:
     for topic in topics:
         topic.unread = topic.highest_post_number - topic.last_read
     return topics
-
-
-def _moderated_group_ids(viewer):
-    groups = Group.objects.filter(status=Group.Status.ACTIVE)
-    if not is_site_moderator(viewer):
-        groups = groups.filter(
-            memberships__member=viewer,
-            memberships__role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR],
-        )
-    return groups.values("pk")
-
-
-def waiting_for_moderators(viewer) -> list[dict]:
-    """In the groups the viewer moderates (all of them for site moderators): those with join
-    requests or open flags waiting, as {"group": (slug, name), "requests": n, "flags": n}.
-    Two queries, whatever the number of groups."""
-    if not is_verified_member(viewer):
-        return []
-    moderated = _moderated_group_ids(viewer)
-    rows: dict[int, dict] = {}
-    requests = (
-        JoinRequest.objects.filter(group__in=moderated, status=JoinRequest.Status.PENDING)
-        .values("group", "group__slug", "group__name")
-        .annotate(n=Count("pk"))
-    )
-    flags = (
-        Flag.objects.filter(post__topic__group__in=moderated, status=Flag.Status.OPEN)
-        .values("post__topic__group", "post__topic__group__slug", "post__topic__group__name")
-        .annotate(n=Count("pk"))
-    )
-    for row in requests:
-        entry = rows.setdefault(row["group"], {"slug": row["group__slug"],
-                                               "name": row["group__name"], "requests": 0,
-                                               "flags": 0})  # fmt: skip
-        entry["requests"] = row["n"]
-    for row in flags:
-        entry = rows.setdefault(row["post__topic__group"], {
-            "slug": row["post__topic__group__slug"], "name": row["post__topic__group__name"],
-            "requests": 0, "flags": 0,
-        })  # fmt: skip
-        entry["flags"] = row["n"]
-    return sorted(rows.values(), key=lambda entry: entry["name"])

@@ -5,7 +5,7 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,6 @@ from cityhall import markdown, ratelimits, realtime
 from cityhall.uploads import delete_unless_committed
 from groups import policies, selectors
 from groups.attachments import check_upload
-from groups.chat.models import Room, room_channel_group
 from groups.models import (
     Attachment,
     Bookmark,
@@ -34,11 +33,19 @@ from groups.models import (
     Watch,
     WatchLevel,
 )
+from groups.notifications import (
+    ACCEPTED_ANSWER,
+    GROUP,
+    MENTION,
+    MODERATION,
+    REPLY,
+    WATCHED_REPLY,
+)
 from groups.slugs import new_slug
 from groups.tasks import attachment_preview_make
 from members import notification_subjects
 from members import selectors as member_selectors
-from members.models import Notification, User
+from members.models import User
 from members.services import member_access_changed, notification_create, notifications_create
 
 # --- groups and memberships ---------------------------------------------------------------
@@ -61,6 +68,7 @@ def group_propose(*, proposer: User, name: str, description: str, kind: str, rea
     )
     group.full_clean()
     group.save()
+    _notify_site_moderators(group)
     return group
 
 
@@ -103,7 +111,7 @@ def group_leave(*, member: User, group: Group) -> None:
             _("最後のオーナーは退会できません。先に別のオーナーを任命してください。")
         )
     membership.delete()
-    chat_access_changed(group, member)
+    member_access_changed(member=member)
 
 
 @transaction.atomic
@@ -196,7 +204,7 @@ def membership_remove(*, actor: User, membership: Membership, reason: str) -> No
         membership.group, actor, "remove_member", target_member=membership.member, reason=reason
     )
     membership.delete()
-    chat_access_changed(membership.group, membership.member)
+    member_access_changed(member=membership.member)
 
 
 @transaction.atomic
@@ -484,7 +492,7 @@ def answer_accept(*, actor: User, topic: Topic, post: Post | None) -> None:
     if post is not None and post.author_id != actor.pk:
         notification_create(
             recipient=post.author,
-            kind=Notification.Kind.ACCEPTED_ANSWER,
+            kind=ACCEPTED_ANSWER,
             params={"topic": topic.title, "actor": actor.display_name},
             url=post_url(post),
             subject=post,
@@ -501,12 +509,7 @@ def topic_mark_read(*, member: User, topic: Topic, number: int, known: int | Non
     number = min(number, topic.highest_post_number)
     if known is not None:
         if number > known:
-            TopicRead.objects.bulk_create(
-                [TopicRead(topic=topic, member=member, last_read_post_number=number)],
-                update_conflicts=True,
-                unique_fields=["topic", "member"],
-                update_fields=["last_read_post_number"],
-            )
+            _read_up_to(topic.pk, member.pk, number)
         return
     updated = TopicRead.objects.filter(
         topic=topic, member=member, last_read_post_number__lt=number
@@ -515,6 +518,20 @@ def topic_mark_read(*, member: User, topic: Topic, number: int, known: int | Non
         TopicRead.objects.bulk_create(
             [TopicRead(topic=topic, member=member, last_read_post_number=number)],
             ignore_conflicts=True,
+        )
+
+
+def _read_up_to(topic_id: int, member_id: int, number: int) -> None:
+    """One statement, never backwards: another tab may have read further since this page
+    loaded (SQLite and PostgreSQL both take this upsert)."""
+    table = connection.ops.quote_name(TopicRead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (topic_id, member_id, last_read_post_number) VALUES (%s, %s, %s) "
+            "ON CONFLICT (topic_id, member_id) DO UPDATE "
+            "SET last_read_post_number = excluded.last_read_post_number "
+            f"WHERE {table}.last_read_post_number < excluded.last_read_post_number",
+            [topic_id, member_id, number],
         )
 
 
@@ -548,6 +565,7 @@ def flag_create(*, flagger: User, post: Post, reason: str, note: str = "") -> Fl
             flag.save()
     except IntegrityError:
         raise ValidationError(_("この投稿はすでに通報済みです。")) from None
+    _notify_moderators_of_flag(flag)
     return flag
 
 
@@ -619,18 +637,6 @@ def topic_move(*, actor: User, topic: Topic, to_group: Group, reason: str = "") 
 # --- helpers ------------------------------------------------------------------------------
 
 
-def chat_access_changed(group: Group, member: User | None = None) -> None:
-    """After commit, close the sockets that may no longer be open: every socket of ``member``
-    (chat and topic sockets alike) checks its access again; for None, everyone in the group's
-    chat room does."""
-    if member is not None:
-        member_access_changed(member=member)
-        return
-    event = {"type": "chat.access", "member": None}
-    for room_id in Room.objects.filter(group=group).values_list("pk", flat=True):
-        realtime.publish_on_commit(room_channel_group(room_id), event)
-
-
 def _topic_access_changed(topic: Topic) -> None:
     """After commit, the topic's live sockets check again who may still follow it."""
     event = {"type": "topic.access"}
@@ -656,8 +662,26 @@ def _notify_group(recipient, event: str, group: Group, *, actor=None, url=None, 
     params = {"event": event, "group": group.name, "name": actor.display_name if actor else ""}
     if url is None:
         url = reverse("groups:detail", args=[group.slug]) if linked else ""
-    notification_create(recipient=recipient, kind=Notification.Kind.GROUP, params=params, url=url,
+    notification_create(recipient=recipient, kind=GROUP, params=params, url=url,
                         subject=group)  # fmt: skip
+
+
+def _notify_moderators_of_flag(flag: Flag) -> None:
+    """The group's owners and moderators (but the flagger) learn of a new flag."""
+    post = flag.post
+    group = post.topic.group
+    moderators = [member for member in _moderators(group) if member.pk != flag.flagger_id]
+    params = {"event": "flagged", "group": group.name, "topic": post.topic.title}
+    notifications_create(recipients=moderators, kind=MODERATION, params=params,
+                         url=reverse("groups:moderation", args=[group.slug]), subject=post)  # fmt: skip
+
+
+def _notify_site_moderators(group: Group) -> None:
+    """Site moderators (but the proposer) learn of a new group proposal."""
+    reviewers = member_selectors.site_moderators().exclude(pk=group.proposed_by_id)
+    params = {"event": "proposed", "group": group.name, "name": group.proposed_by.display_name}
+    notifications_create(recipients=reviewers, kind=MODERATION, params=params,
+                         url=reverse("groups:proposals"), subject=group)  # fmt: skip
 
 
 def _tags(names) -> list[Tag]:
@@ -695,8 +719,8 @@ def _notify_post(post: Post, mentions: list[str]) -> None:
     watchers = [member for member in _watchers(topic) if member.pk not in notified]
     readers = {member.pk for member in notification_subjects.may_see(asker + watchers, post)}
     for kind, recipients in [
-        (Notification.Kind.REPLY, asker),
-        (Notification.Kind.WATCHED_REPLY, watchers),
+        (REPLY, asker),
+        (WATCHED_REPLY, watchers),
     ]:
         recipients = [member for member in recipients if member.pk in readers]
         notifications_create(recipients=recipients, kind=kind, params=params, url=url,
@@ -710,7 +734,7 @@ def _notify_mentions(post: Post, handles) -> set[int]:
         member for member in members
         if member.pk != post.author_id and policies.can_see_post(member, post, member.membership)
     ]  # fmt: skip
-    notifications_create(recipients=mentioned, kind=Notification.Kind.MENTION, url=post_url(post),
+    notifications_create(recipients=mentioned, kind=MENTION, url=post_url(post),
                          params={"topic": topic.title, "actor": post.author.display_name},
                          subject=post, checked=True)  # fmt: skip
     return {member.pk for member in mentioned}

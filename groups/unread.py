@@ -1,40 +1,39 @@
-"""Unread counts per group that the parts built on groups add (chat: the messages since the
-member last read the room), so that the group pages, the group directory and the home page show
-them without groups importing those parts. Registered from their AppConfig.ready, like the
-home panels (cityhall.home)."""
+"""Unread counts per group that the apps built on groups add (chat: the messages since the
+member last read the room), so that the group page, the group directory and the home page show
+them without groups importing those apps. Registered from their ``AppConfig.ready()``, in the
+shape of cityhall's registries (cityhall.home, cityhall.navigation)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
-
-from django.core.exceptions import ImproperlyConfigured
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
 class GroupUnread:
     key: str  # "chat"
-    order: int
     count: Callable[[object], dict[int, int]]  # member -> {group id: unread}, in one query
+    order: int = 100
+    _position: int = field(default=0, compare=False, repr=False)
 
 
 _sources: dict[str, GroupUnread] = {}
 
 
 def register(source: GroupUnread) -> GroupUnread:
-    known = _sources.get(source.key)
-    if known is not None and known != source:
-        raise ImproperlyConfigured(f"Two group unread counts are called {source.key!r}.")
-    _sources[source.key] = source
+    """Make ``source`` known (registering a key again replaces it, in its first place)."""
+    position = _sources[source.key]._position if source.key in _sources else len(_sources)
+    _sources[source.key] = source = replace(source, _position=position)
     return source
 
 
-def sources() -> list[GroupUnread]:
-    return sorted(_sources.values(), key=lambda source: (source.order, source.key))
+def registered() -> list[GroupUnread]:
+    return sorted(_sources.values(), key=lambda source: (source.order, source._position))
 
 
 def by_group(member) -> dict[str, dict[int, int]]:
-    """{source key: {group id: unread}} for ``member``: one query per source, once per request
-    (kept on the request's member, so the page and its navigation count ask once)."""
+    """{source key: {group id: unread}} for ``member``: one query per source, asked once per
+    request (kept on the request's member, so a page and its navigation count ask once)."""
     found = getattr(member, "_group_unread", None)
     if found is None:
-        found = member._group_unread = {source.key: source.count(member) for source in sources()}
+        found = {source.key: source.count(member) for source in registered()}
+        member._group_unread = found
     return found

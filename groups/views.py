@@ -13,41 +13,21 @@ from cityhall import ratelimits
 from cityhall.params import int_param
 from groups import forms, policies, rendering, selectors, services
 from groups import unread as group_unread
+from groups.access import (
+    attachment_for,
+    group_for,
+    post_for,
+    readable_group_for,
+    topic_for,
+)
 from groups.attachments import PREVIEW_TYPE, served_name
 from groups.models import (
-    Attachment,
     Group,
     JoinRequest,
     Membership,
-    Post,
     WatchLevel,
 )
 from members import selectors as member_selectors
-
-
-def _access(request, slug: str) -> selectors.GroupAccess:
-    access = selectors.group_access(request.user, slug)
-    if access is None:
-        raise Http404
-    return access
-
-
-def _readable(request, slug: str) -> selectors.GroupAccess:
-    access = _access(request, slug)
-    if not access.can(policies.can_read, request.user):
-        raise PermissionDenied
-    return access
-
-
-def _post(request, access, post_id: int) -> Post:
-    post = (
-        Post.objects.filter(pk=post_id, topic__group=access.group)
-        .select_related("topic__group", "author")
-        .first()
-    )
-    if post is None or not policies.can_see_post(request.user, post, access.membership):
-        raise Http404
-    return post
 
 
 def _errors(request, error: ValidationError) -> None:
@@ -96,7 +76,7 @@ def proposals(request):
 
 @require_POST
 def decide(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     form = forms.DecisionForm(request.POST)
     if not policies.can_review_proposals(request.user) or not form.is_valid():
         raise PermissionDenied
@@ -108,7 +88,7 @@ def decide(request, slug: str):
 
 
 def detail(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     can_read = access.can(policies.can_read, request.user)
     page = None
     if can_read:
@@ -137,10 +117,7 @@ def _group_context(request, access, **extra) -> dict:
         "can_see_members": access.can(policies.can_see_members, member),
         "can_join": access.can(policies.can_join, member),
         "can_request": access.can(policies.can_request_to_join, member),
-        "pending_request": pending
-        and JoinRequest.objects.filter(
-            group=access.group, member=member, status=JoinRequest.Status.PENDING
-        ).exists(),
+        "pending_request": pending and selectors.has_pending_request(member, access.group),
         "watch_level": extra.pop("watch_level", None)
         or (access.membership and selectors.watch_level(member, access.group)),
         "watch_levels": WatchLevel.choices,
@@ -150,7 +127,7 @@ def _group_context(request, access, **extra) -> dict:
 
 @require_POST
 def join(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     if access.invitation is not None:
         services.invitation_answer(member=request.user, invitation=access.invitation, accept=True)
     else:
@@ -161,7 +138,7 @@ def join(request, slug: str):
 
 @require_POST
 def leave(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     try:
         services.group_leave(member=request.user, group=access.group)
     except ValidationError as error:
@@ -173,7 +150,7 @@ def leave(request, slug: str):
 
 @require_POST
 def request_to_join(request, slug: str):
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     form = forms.JoinRequestForm(request.POST)
     if form.is_valid():
         services.join_request_create(member=request.user, group=access.group, **form.cleaned_data)
@@ -183,7 +160,7 @@ def request_to_join(request, slug: str):
 
 @require_http_methods(["GET", "POST"])
 def members(request, slug: str):
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     if not access.can(policies.can_moderate, request.user):
         raise PermissionDenied
     if request.method == "POST":
@@ -212,7 +189,7 @@ def members(request, slug: str):
 def people(request, slug: str):
     """Who belongs to the group, with their roles, for those who may read it; the same 404 as
     for the group for everyone else."""
-    access = _access(request, slug)
+    access = group_for(request.user, slug)
     if not access.can(policies.can_see_members, request.user):
         raise Http404
     page = Paginator(selectors.group_roster(access), PEOPLE_PER_PAGE).get_page(
@@ -275,7 +252,7 @@ def _suspension_end(days: str | None):
 
 @require_POST
 def watch(request, slug: str):
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     try:
         services.watch_set(
             member=request.user, group=access.group, level=request.POST.get("level", "")
@@ -290,7 +267,7 @@ def watch(request, slug: str):
 
 @require_http_methods(["GET", "POST"])
 def topic_new(request, slug: str):
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     if not access.can(policies.can_post, request.user):
         raise PermissionDenied
     form = forms.TopicForm(request.POST or None, request.FILES or None)
@@ -312,10 +289,8 @@ def topic_new(request, slug: str):
 def topic(request, slug: str, topic_id: int):
     """The topic page; a reply is sent to it, so a refused reply comes back on the same page
     with its text in the box and the reason beside it."""
-    access = _readable(request, slug)
-    topic = selectors.topic_for_viewer(request.user, access, topic_id)
-    if topic is None:
-        raise Http404
+    access = readable_group_for(request.user, slug)
+    topic = topic_for(request.user, access, topic_id)
     if request.method == "POST":
         return _reply(request, access, topic)
     return _topic_page(request, access, topic, forms.ReplyForm())
@@ -368,7 +343,7 @@ def _reply(request, access, topic):
     form = forms.ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         number = form.cleaned_data["reply_to"]
-        reply_to = Post.objects.filter(topic=topic, number=number).first() if number else None
+        reply_to = selectors.post_numbered(topic, number) if number else None
         try:
             post = services.post_create(
                 author=request.user, topic=topic, body=form.cleaned_data["body"],
@@ -391,8 +366,8 @@ def _reply(request, access, topic):
 
 @require_http_methods(["GET", "POST"])
 def post_edit(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     gone = request.method == "POST" and post.is_deleted
     if not gone and not policies.can_edit_post(request.user, post, access.membership):
         raise PermissionDenied
@@ -437,8 +412,8 @@ def _edit_form_at(data, version: int) -> forms.EditForm:
 
 @require_http_methods(["GET", "POST"])
 def post_delete(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     if not policies.can_delete_post(request.user, post, access.membership):
         raise PermissionDenied
     form = forms.DeleteForm(request.POST or None)
@@ -453,8 +428,8 @@ def post_delete(request, slug: str, post_id: int):
 
 
 def post_history(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     readable = policies.can_see_post_text(request.user, post, access.membership)
     return render(request, "groups/post_history.html", _group_context(
         request, access, post=post,
@@ -464,8 +439,8 @@ def post_history(request, slug: str, post_id: int):
 
 @require_POST
 def react(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     form = forms.ReactionForm(request.POST)
     if form.is_valid():
         services.reaction_toggle(member=request.user, post=post, kind=form.cleaned_data["kind"])
@@ -474,8 +449,8 @@ def react(request, slug: str, post_id: int):
 
 @require_POST
 def bookmark(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     on = services.bookmark_toggle(member=request.user, post=post)
     messages.success(
         request, _("ブックマークしました。") if on else _("ブックマークを外しました。")
@@ -485,8 +460,8 @@ def bookmark(request, slug: str, post_id: int):
 
 @require_POST
 def accept(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     take_back = request.POST.get("undo") == "1"
     try:
         services.answer_accept(
@@ -499,8 +474,8 @@ def accept(request, slug: str, post_id: int):
 
 @require_http_methods(["GET", "POST"])
 def flag(request, slug: str, post_id: int):
-    access = _readable(request, slug)
-    post = _post(request, access, post_id)
+    access = readable_group_for(request.user, slug)
+    post = post_for(request.user, access, post_id)
     form = forms.FlagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -519,19 +494,8 @@ def attachment(request, slug: str, attachment_id: int, name: str = "", preview: 
     """An attached file, or with ``preview`` the small image shown inline in its post. Served
     under a name whose extension agrees with the type found in its content; only images are
     shown inline, everything else is a download."""
-    access = _readable(request, slug)
-    item = (
-        Attachment.objects.filter(pk=attachment_id, post__topic__group=access.group)
-        .select_related("post__topic__group")
-        .first()
-    )
-    if (
-        item is None
-        or item.post.is_deleted
-        or not policies.can_see_post(request.user, item.post, access.membership)
-        or (preview and not item.preview)
-    ):
-        raise Http404
+    access = readable_group_for(request.user, slug)
+    item = attachment_for(request.user, access, attachment_id, preview=preview)
     file, content_type = (item.preview, PREVIEW_TYPE) if preview else (item.file, item.content_type)
     try:
         response = FileResponse(file.open("rb"), content_type=content_type,
@@ -549,11 +513,9 @@ def attachment(request, slug: str, attachment_id: int, name: str = "", preview: 
 
 @require_POST
 def moderate_topic(request, slug: str, topic_id: int):
-    access = _readable(request, slug)
-    topic = selectors.topic_for_viewer(request.user, access, topic_id)
+    access = readable_group_for(request.user, slug)
+    topic = topic_for(request.user, access, topic_id)
     form = forms.ModerateForm(request.POST)
-    if topic is None:
-        raise Http404
     if not access.can(policies.can_moderate, request.user) or not form.is_valid():
         raise PermissionDenied
     services.topic_moderate(actor=request.user, topic=topic, **form.cleaned_data)
@@ -563,11 +525,9 @@ def moderate_topic(request, slug: str, topic_id: int):
 
 @require_POST
 def move_topic(request, slug: str, topic_id: int):
-    access = _readable(request, slug)
-    topic = selectors.topic_for_viewer(request.user, access, topic_id)
-    target = selectors.group_access(request.user, request.POST.get("to", ""))
-    if topic is None or target is None:
-        raise Http404
+    access = readable_group_for(request.user, slug)
+    topic = topic_for(request.user, access, topic_id)
+    target = group_for(request.user, request.POST.get("to", ""))
     services.topic_move(actor=request.user, topic=topic, to_group=target.group,
                         reason=request.POST.get("reason", ""))  # fmt: skip
     messages.success(
@@ -578,10 +538,8 @@ def move_topic(request, slug: str, topic_id: int):
 
 @require_POST
 def watch_topic(request, slug: str, topic_id: int):
-    access = _readable(request, slug)
-    topic = selectors.topic_for_viewer(request.user, access, topic_id)
-    if topic is None:
-        raise Http404
+    access = readable_group_for(request.user, slug)
+    topic = topic_for(request.user, access, topic_id)
     try:
         services.watch_set(member=request.user, topic=topic, level=request.POST.get("level", ""))
     except ValidationError as error:
@@ -591,7 +549,7 @@ def watch_topic(request, slug: str, topic_id: int):
 
 @require_http_methods(["GET", "POST"])
 def moderation(request, slug: str):
-    access = _readable(request, slug)
+    access = readable_group_for(request.user, slug)
     if not access.can(policies.can_moderate, request.user):
         raise PermissionDenied
     if request.method == "POST":
@@ -615,7 +573,8 @@ def moderation(request, slug: str):
 
 def site_moderation(request):
     flags = selectors.moderation_queue(request.user)
-    return render(request, "groups/site_moderation.html", {"flags": flags})
+    requests = selectors.pending_requests_to_moderate(request.user)
+    return render(request, "groups/site_moderation.html", {"flags": flags, "requests": requests})
 
 
 def bookmarks(request):

@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from cityhall.forms import IdsAdminMixin
 from members import domains, services
 from members.models import (
     DomainRule,
@@ -40,7 +41,7 @@ class MemberChangeForm(GovernmentEmailMixin, UserChangeForm):
         model = User
 
 
-class PostingInline(admin.TabularInline):
+class PostingInline(IdsAdminMixin, admin.TabularInline):
     model = Posting
     extra = 0
     autocomplete_fields = ["organization"]
@@ -59,7 +60,7 @@ class FormerHandleInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(IdsAdminMixin, BaseUserAdmin):
     add_form = MemberCreationForm
     form = MemberChangeForm
     ordering = ["email"]
@@ -178,13 +179,13 @@ class UserAdmin(BaseUserAdmin):
         return [*self.inlines, FormerHandleInline] if obj else self.inlines
 
 
-class OrganizationDomainInline(admin.TabularInline):
+class OrganizationDomainInline(IdsAdminMixin, admin.TabularInline):
     model = OrganizationDomain
     extra = 0
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(IdsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "prefecture", "lg_code", "domain_label", "domain_label_alt"]
     list_filter = ["kind", "prefecture"]
     search_fields = ["name", "kana", "lg_code", "domain_label", "domain_label_alt"]
@@ -194,7 +195,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrganizationDomain)
-class OrganizationDomainAdmin(admin.ModelAdmin):
+class OrganizationDomainAdmin(IdsAdminMixin, admin.ModelAdmin):
     list_display = ["domain", "organization"]
     search_fields = ["domain", "organization__name"]
     autocomplete_fields = ["organization"]

@@ -9,10 +9,15 @@ class MembersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from members import home
+        from allauth.account import signals
 
-        user_logged_out.connect(_close_session_sockets, dispatch_uid="members-sockets")
+        from members import home, notifications
+
+        notifications.register()
         home.register_panels()
+        user_logged_out.connect(_close_session_sockets, dispatch_uid="members-sockets")
+        for signal in (signals.password_changed, signals.password_set, signals.password_reset):
+            signal.connect(_recheck_sockets, dispatch_uid="members-password-sockets")
 
 
 def _close_session_sockets(sender, request, user, **kwargs):
@@ -22,3 +27,12 @@ def _close_session_sockets(sender, request, user, **kwargs):
 
     if user is not None and request.session.session_key:
         services.member_signed_out(member=user, session_key=request.session.session_key)
+
+
+def _recheck_sockets(sender, request, user, **kwargs):
+    """A new password ends the member's other sessions (Django's session hash); their open
+    sockets close now instead of at their next write. Sent after the session in hand was
+    given the new hash, so its own sockets stay open."""
+    from members import services
+
+    services.member_access_changed(member=user)

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cityhall import notifications
 from members import handles
 
 
@@ -386,28 +387,9 @@ class Posting(models.Model):
         return " ".join(p for p in (self.department, self.section, self.team) if p)
 
 
-# What happened in a group, by the "event" a GROUP notification carries; translated when shown,
-# in the reader's language.
-GROUP_EVENTS = {
-    "approved": _("グループ「%(group)s」が承認されました。"),
-    "declined": _("グループ「%(group)s」の提案は見送りになりました。"),
-    "requested": _("%(name)sさんが「%(group)s」への参加を申請しました。"),
-    "request_approved": _("「%(group)s」への参加が承認されました。"),
-    "request_declined": _("「%(group)s」への参加申請は見送りになりました。"),
-    "invited": _("%(name)sさんから「%(group)s」に招待されました。"),
-}
-
-
 class Notification(models.Model):
-    class Kind(models.TextChoices):
-        WELCOME = "welcome", _("ようこそ")
-        TRANSFER = "transfer", _("所属の変更")
-        ORGANIZATION_CONFIRMED = "organization_confirmed", _("所属団体の確認")
-        MENTION = "mention", _("@で呼びかけられた")
-        REPLY = "reply", _("自分のトピックへの返信")
-        WATCHED_REPLY = "watched_reply", _("ウォッチ中のトピックへの返信")
-        ACCEPTED_ANSWER = "accepted_answer", _("回答が解決済みに選ばれた")
-        GROUP = "group", _("グループの参加・招待・審査")
+    """Something to tell a member. Its ``kind`` is one of the kinds the apps register
+    (cityhall.notifications), which says what it is called and what it says."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -415,7 +397,7 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
     )
-    kind = models.CharField(_("種類"), max_length=40, choices=Kind.choices)
+    kind = models.CharField(_("種類"), max_length=40, choices=notifications.choices)
     params = models.JSONField(_("内容のパラメータ"), default=dict, blank=True)
     url = models.CharField(_("リンク先"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("日時"), default=timezone.now)
@@ -437,39 +419,19 @@ class Notification(models.Model):
 
     @property
     def text(self) -> str:
-        templates = {
-            self.Kind.WELCOME: _(
-                "オンライン市役所へようこそ、%(name)sさん。プロフィールを整えましょう。"
-            ),
-            self.Kind.TRANSFER: _(
-                "所属を %(old)s から %(new)s に変更しました。以前の所属は履歴に残っています。"
-            ),
-            self.Kind.ORGANIZATION_CONFIRMED: _(
-                "所属団体(%(organization)s)が管理者により確認されました。"
-            ),
-            self.Kind.MENTION: _("%(actor)sさんが「%(topic)s」であなたに呼びかけました。"),
-            self.Kind.REPLY: _("%(actor)sさんが「%(topic)s」に返信しました。"),
-            self.Kind.WATCHED_REPLY: _("ウォッチ中の「%(topic)s」に%(actor)sさんが投稿しました。"),
-            self.Kind.ACCEPTED_ANSWER: _("「%(topic)s」であなたの回答が解決済みに選ばれました。"),
-        }
-        if self.kind == self.Kind.GROUP:
-            templates[self.Kind.GROUP] = GROUP_EVENTS.get(self.params.get("event"), "")
-        try:
-            return str(templates[self.kind]) % self.params
-        except (KeyError, TypeError):
-            return self.get_kind_display()
+        """What it says, in the reader's language."""
+        return notifications.text(self.kind, self.params)
 
 
 class NotificationPreference(models.Model):
     """Whether a kind of notification shows in the app and/or is mailed. Missing rows mean the
-    defaults: everything in the app, mail for what concerns the member directly."""
-
-    EMAIL_BY_DEFAULT = {"mention", "reply", "accepted_answer", "group"}
+    defaults of the kind (cityhall.notifications): mostly in the app, and by mail for what
+    concerns the member directly."""
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    kind = models.CharField(_("種類"), max_length=40, choices=Notification.Kind.choices)
+    kind = models.CharField(_("種類"), max_length=40, choices=notifications.choices)
     in_app = models.BooleanField(_("画面で知らせる"), default=True)
     email = models.BooleanField(_("メールで知らせる"), default=True)
 

@@ -6,11 +6,13 @@ from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from cityhall import notifications as kinds
 from cityhall import policies
 from members import notification_subjects
 from members.models import (
     FormerHandle,
     Notification,
+    NotificationPreference,
     Organization,
     Posting,
     SiteSuspension,
@@ -112,10 +114,7 @@ def _text_matches(q: str, former: bool) -> Q:
 
 
 def own_profile(member: User) -> User:
-    profile = member_for_viewer(member, member.pk)
-    if profile is not None:
-        profile._verified_member = True  # as member_for_viewer just found
-    return profile
+    return member_for_viewer(member, member.pk)
 
 
 def notifications_for(member: User, limit: int = 50) -> list[Notification]:
@@ -133,15 +132,23 @@ def unread_notifications(member: User, kinds, limit: int = 50) -> list[Notificat
     )
 
 
+def work_field_names(member: User) -> list[str]:
+    """The names of the member's own fields of work; asked once per request (kept on the
+    request's member, which the home page's panels share)."""
+    names = getattr(member, "_work_field_names", None)
+    if names is None:
+        names = member._work_field_names = list(member.work_fields.values_list("name", flat=True))
+    return names
+
+
 def profile_gaps(member: User) -> list[str]:
-    """What the member's profile still lacks for others to find them, as field labels (the
-    member as own_profile loads it: work fields prefetched)."""
+    """What the member's profile still lacks for others to find them, as field labels."""
     missing = []
     if not member.display_name_kana:
         missing.append(User._meta.get_field("display_name_kana").verbose_name)
     if not member.department_label:
         missing.append(_("所属部署"))
-    if not member.work_fields.all():
+    if not work_field_names(member):
         missing.append(User._meta.get_field("work_fields").verbose_name)
     if not member.bio:
         missing.append(User._meta.get_field("bio").verbose_name)
@@ -176,3 +183,22 @@ def site_suspensions():
     return SiteSuspension.objects.select_related(
         "member__organization", "actor", "lifted_by"
     ).order_by("-created_at", "-id")
+
+
+def notification_settings(member: User) -> list[tuple[kinds.NotificationKind, bool, bool]]:
+    """(kind, in the app, by mail) for every kind a member may configure: their choice, or the
+    kind's default. One query, however many kinds the apps register."""
+    chosen = {
+        row.kind: (row.in_app, row.email)
+        for row in NotificationPreference.objects.filter(member=member)
+    }
+    return [
+        (kind, *chosen.get(kind.key, (kind.in_app_by_default, kind.email_by_default)))
+        for kind in kinds.registered()
+        if kind.configurable
+    ]
+
+
+def site_moderators() -> QuerySet[User]:
+    """Members who moderate the whole site (site moderators and administrators)."""
+    return verified_members().filter(Q(is_site_moderator=True) | Q(is_superuser=True))

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cityhall import notifications as kinds
 from cityhall import policies, ratelimits, realtime
 from cityhall.uploads import delete_after_commit, delete_unless_committed
 from members import domains, handles, notification_subjects, selectors
@@ -26,6 +27,7 @@ from members.models import (
     User,
     handle_taken,
 )
+from members.notifications import ORGANIZATION_CONFIRMED, TRANSFER, WELCOME
 from members.tasks import send_email, send_notification_mail
 
 
@@ -65,7 +67,7 @@ def member_signup_complete(
     _open_posting(member, started_on=timezone.localdate())
     notification_create(
         recipient=member,
-        kind=Notification.Kind.WELCOME,
+        kind=WELCOME,
         params={"name": member.display_name},
         url=reverse("members:profile"),
     )
@@ -113,7 +115,7 @@ def member_email_changed(*, member: User) -> bool:
     _roll_posting(member)
     notification_create(
         recipient=member,
-        kind=Notification.Kind.TRANSFER,
+        kind=TRANSFER,
         params={"old": str(old) if old else "-", "new": str(found)},
         url=reverse("members:profile"),
     )
@@ -296,7 +298,7 @@ def organization_confirm(*, member: User, remember_domain: bool) -> bool:
     member.save(update_fields=["organization_confirmed"])
     notification_create(
         recipient=member,
-        kind=Notification.Kind.ORGANIZATION_CONFIRMED,
+        kind=ORGANIZATION_CONFIRMED,
         params={"organization": str(member.organization)},
     )
     if not remember_domain or member.organization_id is None:
@@ -359,7 +361,10 @@ def notification_channels(member: User, kind: str) -> tuple[bool, bool]:
 
 def _channels_of(member_ids: list[int], kind: str) -> dict[int, tuple[bool, bool]]:
     """(in the app, by mail) for each member: their preference, or the default for ``kind``."""
-    default = (True, kind in NotificationPreference.EMAIL_BY_DEFAULT)
+    registered = kinds.get(kind)
+    if registered is None:
+        raise ValueError(f"notification kind {kind!r} is not registered (cityhall.notifications)")
+    default = (registered.in_app_by_default, registered.email_by_default)
     chosen = NotificationPreference.objects.filter(member_id__in=member_ids, kind=kind)
     found = {row.member_id: (row.in_app, row.email) for row in chosen}
     return {pk: found.get(pk, default) for pk in member_ids}

@@ -10,7 +10,6 @@ from cityhall import policies, ratelimits
 from cityhall.params import int_param
 from members import selectors, services
 from members.forms import MemberSearchForm, PostingForm, ProfileForm, SiteSuspensionForm
-from members.models import Notification
 
 
 def member_detail(request, member_id: int):
@@ -180,27 +179,17 @@ def notification_count(request):
     return JsonResponse({"unread": selectors.unread_notification_count(request.user)})
 
 
-PREFERENCE_KINDS = [
-    Notification.Kind.MENTION,
-    Notification.Kind.REPLY,
-    Notification.Kind.WATCHED_REPLY,
-    Notification.Kind.ACCEPTED_ANSWER,
-    Notification.Kind.GROUP,
-]
-
-
 @require_http_methods(["GET", "POST"])
 def notification_preferences(request):
+    """One row for each kind the apps registered as configurable (cityhall.notifications)."""
+    rows = selectors.notification_settings(request.user)
     if request.method == "POST":
         choices = {
-            kind: (f"{kind}-in_app" in request.POST, f"{kind}-email" in request.POST)
-            for kind in PREFERENCE_KINDS
+            kind.key: (f"{kind.key}-in_app" in request.POST, f"{kind.key}-email" in request.POST)
+            for kind, _in_app, _email in rows
         }
         services.notification_preferences_set(member=request.user, choices=choices)
         messages.success(request, _("通知の設定を保存しました。"))
         return redirect("members:notification_preferences")
-    rows = [
-        (kind, Notification.Kind(kind).label, *services.notification_channels(request.user, kind))
-        for kind in PREFERENCE_KINDS
-    ]
+    rows = [(kind.key, kind.label, in_app, email) for kind, in_app, email in rows]
     return render(request, "members/notification_preferences.html", {"rows": rows})

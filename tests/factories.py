@@ -1,6 +1,13 @@
+"""factory_boy factories: members, groups, topics and posts. Topics and posts are made by the
+services (so numbering, counters and read state are as the site makes them); what a test needs
+beyond that (hidden, locked, deleted) is set on the row afterwards."""
+
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
+from groups import services as group_services
+from groups.models import Group, Membership, Post, Topic
 from members.models import Organization, User
 
 
@@ -29,3 +36,96 @@ class MemberFactory(factory.django.DjangoModelFactory):
         if create:
             verified = True if extracted is None else extracted
             EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=verified)
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    """An active open group whose ``owner`` (a new member unless given) proposed it and owns
+    it: ``GroupFactory(owner=me, kind="secret")``."""
+
+    class Meta:
+        model = Group
+        skip_postgeneration_save = True
+        exclude = ("owner",)
+
+    owner = factory.SubFactory(MemberFactory)
+    proposed_by = factory.SelfAttribute("owner")
+    slug = factory.Sequence(lambda n: f"group-{n}")
+    name = "債権回収"
+    description = "滞納整理・債権回収の相談"
+    kind = Group.Kind.OPEN
+    status = Group.Status.ACTIVE
+
+    @factory.post_generation
+    def owned(obj, create, extracted, **kwargs):
+        """The owner's membership (``owned=False``: nobody's group, e.g. a proposal)."""
+        if create and extracted is not False:
+            Membership.objects.create(group=obj, member=obj.proposed_by, role=Membership.Role.OWNER)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    group = factory.SubFactory(GroupFactory)
+    member = factory.SubFactory(MemberFactory)
+    role = Membership.Role.MEMBER
+
+
+class _MadeByService(factory.django.DjangoModelFactory):
+    """Created by a service; ``_after`` fields are then written onto the row as they are."""
+
+    class Meta:
+        abstract = True
+
+    _after: tuple[str, ...] = ()
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        later = {name: kwargs.pop(name) for name in cls._after if name in kwargs}
+        made = cls.make(**kwargs)
+        if later:
+            model_class.objects.filter(pk=made.pk).update(**later)
+            for name, value in later.items():
+                setattr(made, name, value)
+        return made
+
+
+class TopicFactory(_MadeByService):
+    """A topic with its first post, by the group's owner unless ``author`` is given (who must
+    be able to post there). ``is_hidden=True`` etc. are set afterwards."""
+
+    class Meta:
+        model = Topic
+
+    _after = ("is_hidden", "is_locked", "is_pinned")
+
+    group = factory.SubFactory(GroupFactory)
+    author = factory.SelfAttribute("group.proposed_by")
+    title = factory.Sequence(lambda n: f"差押えの順序について{n}")
+    body = "滞納処分の順序を教えてください。"
+    is_question = False
+
+    @staticmethod
+    def make(**kwargs):
+        return group_services.topic_create(**kwargs)
+
+
+class PostFactory(_MadeByService):
+    """A reply, by the topic's author unless ``author`` is given. ``is_hidden=True`` or
+    ``deleted=True`` are set afterwards (a deleted post keeps its row, as post_delete does)."""
+
+    class Meta:
+        model = Post
+
+    class Params:
+        deleted = factory.Trait(deleted_at=factory.LazyFunction(timezone.now))
+
+    _after = ("is_hidden", "deleted_at")
+
+    topic = factory.SubFactory(TopicFactory)
+    author = factory.SelfAttribute("topic.author")
+    body = factory.Sequence(lambda n: f"返信です({n})")
+
+    @staticmethod
+    def make(**kwargs):
+        return group_services.post_create(**kwargs)

@@ -16,8 +16,8 @@ class ChatConfig(AppConfig):
         from members import notification_subjects
 
         notification_subjects.register(Message, selectors.messages_seen)
-        unread.register(unread.GroupUnread(key="chat", order=20, count=selectors.unread_by_group))
+        unread.register(unread.GroupUnread(key="chat", count=selectors.unread_by_group, order=20))
         navigation.register(navigation.NavCount(
-            key="chat.unread", link="groups", order=20, label=_("未読のチャット"),
-            count=selectors.unread_total,
+            key="chat.unread", link="groups", label=_("未読のチャット"),
+            count=selectors.unread_total, order=20,
         ))  # fmt: skip

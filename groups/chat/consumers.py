@@ -15,13 +15,14 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from cityhall.consumers import MemberSocket, SessionEnded
 from cityhall.params import BIGINT_MAX, has_unstorable_text, int_param
 from cityhall.websocket import FORBIDDEN, UNAUTHENTICATED
-from groups.chat import selectors, services
+from groups.chat import access, selectors, services
 from groups.chat.models import Message, room_channel_group
 
 
@@ -223,12 +224,15 @@ class ChatConsumer(MemberSocket):
     async def connect(self):
         self.member = self.scope["member"]
         room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
-        found = await database_sync_to_async(selectors.room_by_id_for_viewer)(self.member, room_id)
-        await self.accept()
-        if found is None:
+        try:
+            self.room, _membership = await database_sync_to_async(access.room_by_id)(
+                self.member, room_id
+            )
+        except Http404:
+            await self.accept()
             await self.close(code=FORBIDDEN)
             return
-        self.room = found[0]
+        await self.accept()
         await self.follow_member()
         self.group = room_channel_group(room_id)
         await self.follow(self.group)
@@ -319,7 +323,11 @@ class ChatConsumer(MemberSocket):
             await self.member_access(event)
 
     def still_allowed(self, member) -> bool:
-        return selectors.room_by_id_for_viewer(member, self.room.pk) is not None
+        try:
+            access.room_by_id(member, self.room.pk)
+        except Http404:
+            return False
+        return True
 
     async def shut(self, code: int, content: dict | None = None) -> None:
         """Say why in an error frame, then close."""
@@ -378,7 +386,7 @@ class ChatConsumer(MemberSocket):
         except ValidationError as problem:  # ChatError, RateLimited
             await self.error(getattr(problem, "code", None) or "invalid", problem.messages[0],
                              content)  # fmt: skip
-        except (PermissionDenied, Message.DoesNotExist):
+        except (PermissionDenied, Http404):
             await self.error("forbidden", _("この操作はできません。"), content)
 
     async def error(self, code: str, message: str, content: dict | None = None) -> None:
@@ -429,7 +437,7 @@ class ChatConsumer(MemberSocket):
         await self.send_presence()
 
     def message_at(self, seq: int) -> Message:
-        return Message.objects.get(room=self.room, seq=seq)
+        return access.message_in(self.room, seq)
 
     handlers = {
         "message": frame_message,

@@ -1,4 +1,5 @@
-"""Reading chat rooms: access by slug, history pages, and the changes a client has not seen."""
+"""Reading chat rooms: history pages, and the changes a client has not seen (a room itself is
+loaded for a member by groups.chat.access)."""
 
 import json
 from dataclasses import dataclass
@@ -10,38 +11,25 @@ from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from cityhall.policies import is_verified_member
+from cityhall.policies import is_site_moderator, is_verified_member
 from groups import unread as group_unread
 from groups.chat import policies
 from groups.chat.models import Message, MessageReaction, Mute, Presence, Room, RoomRead
 from groups.models import Group, Membership
-from groups.selectors import members_in_groups
+from groups.selectors import members_in_groups, readable_groups
 from members.models import User
 
 HISTORY_PAGE = 50
 REPLAY_LIMIT = 500  # more missed messages than this: the client reloads history over HTTP
 
 
-def room_for_viewer(viewer, slug: str):
-    """(room, membership) if ``viewer`` may enter the room of group ``slug``; None for a
-    missing group, a forbidden one and a group without chat alike. A room not opened yet comes
-    back unsaved (``pk`` None): services.room_for_group creates it."""
-    group = Group.objects.filter(slug=slug).first()
-    if group is None:
-        return None
-    room = Room.objects.filter(group=group).first() or Room(group=group)
-    room.group = group
-    return _entered(viewer, room)
-
-
-def room_by_id_for_viewer(viewer, room_id: int):
-    room = Room.objects.select_related("group").filter(pk=room_id).first()
-    return None if room is None else _entered(viewer, room)
-
-
-def _entered(viewer, room: Room):
-    membership = Membership.objects.filter(group=room.group, member=viewer).first()
-    return (room, membership) if policies.can_enter(viewer, room, membership) else None
+def enterable_rooms(viewer):
+    """Every room the viewer may enter (policies.can_enter): the rooms of the groups with chat
+    that they may read and belong to (site moderators: of every group they may read)."""
+    rooms = Room.objects.filter(group__chat_enabled=True, group__in=readable_groups(viewer))
+    if not is_verified_member(viewer) or is_site_moderator(viewer):
+        return rooms
+    return rooms.filter(group__in=Membership.objects.filter(member=viewer).values("group"))
 
 
 def _messages_everywhere():

@@ -25,8 +25,8 @@ from groups.chat.models import (
     room_channel_group,
 )
 from groups.models import Group, Membership, Reaction
+from groups.notifications import MENTION
 from members import selectors as member_selectors
-from members.models import Notification
 from members.services import notifications_create
 
 
@@ -168,7 +168,15 @@ def room_switch(*, owner, group: Group, enabled: bool) -> None:
     group.chat_enabled = enabled
     group.save(update_fields=["chat_enabled"])
     group_services.log_action(group, owner, "chat_on" if enabled else "chat_off")
-    group_services.chat_access_changed(group)
+    _room_access_changed(group)
+
+
+def _room_access_changed(group: Group) -> None:
+    """After commit, every socket in the group's chat room checks its access again (and
+    closes, 4403, when the chat is switched off)."""
+    event = {"type": "chat.access", "member": None}
+    for room_id in Room.objects.filter(group=group).values_list("pk", flat=True):
+        realtime.publish_on_commit(room_channel_group(room_id), event)
 
 
 def _require_moderator(member, room: Room) -> None:
@@ -296,7 +304,7 @@ def _notify_mentions(message: Message, handles) -> None:
         and policies.can_enter(member, room, memberships.get(member.pk))
     ]  # fmt: skip
     url = f"{room_url(room)}?seq={message.seq}#m{message.seq}"
-    notifications_create(recipients=mentioned, kind=Notification.Kind.MENTION, url=url,
+    notifications_create(recipients=mentioned, kind=MENTION, url=url,
                          params={"topic": str(room.group), "actor": message.author.display_name},
                          subject=message)  # fmt: skip
 

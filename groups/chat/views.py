@@ -1,24 +1,21 @@
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cityhall.params import BadNumber, int_param, strict_int_param
 from groups import policies as group_policies
-from groups import selectors as group_selectors
+from groups.access import group_for
 from groups.chat import policies, selectors, services
+from groups.chat.access import moderated_room_for, mute_in, room_for
 from groups.chat.forms import MuteForm
-from groups.chat.models import Mute
 
 
 def _room(request, slug: str):
-    found = selectors.room_for_viewer(request.user, slug)
-    if found is None:
-        raise Http404
-    room, membership = found
+    room, membership = room_for(request.user, slug)
     if room.pk is None:
         room = services.room_for_group(room.group)
     return room, membership
@@ -59,9 +56,7 @@ def messages_json(request, slug: str):
 
 
 def transcript(request, slug: str):
-    room, membership = _room(request, slug)
-    if not policies.can_moderate(request.user, room, membership):
-        raise Http404
+    room, _membership = _moderated_room(request, slug)
     text = selectors.transcript_markdown(room)
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d")
@@ -70,9 +65,9 @@ def transcript(request, slug: str):
 
 
 def _moderated_room(request, slug: str):
-    room, membership = _room(request, slug)
-    if not policies.can_moderate(request.user, room, membership):
-        raise Http404
+    room, membership = moderated_room_for(request.user, slug)
+    if room.pk is None:
+        room = services.room_for_group(room.group)
     return room, membership
 
 
@@ -104,7 +99,7 @@ def mutes(request, slug: str):
 @require_POST
 def mute_lift(request, slug: str, mute_id: int):
     room, _membership = _moderated_room(request, slug)
-    mute = get_object_or_404(Mute, pk=mute_id, room=room)
+    mute = mute_in(room, mute_id)
     try:
         services.mute_lift(moderator=request.user, mute=mute)
     except ValidationError as error:
@@ -121,9 +116,7 @@ def mute_lift(request, slug: str, mute_id: int):
 @require_POST
 def switch(request, slug: str):
     """The group's owners switch its chat on or off (from the group's moderation page)."""
-    access = group_selectors.group_access(request.user, slug)
-    if access is None:
-        raise Http404
+    access = group_for(request.user, slug)
     if not access.can(group_policies.can_manage, request.user):
         raise PermissionDenied
     enabled = request.POST.get("enabled") == "on"

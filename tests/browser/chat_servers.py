@@ -1,20 +1,19 @@
-"""Chat servers of their own for tests/browser/test_chat.py: daphne processes on fixed ports over
-the live site's database (so the same members and sessions), which a test may kill and start
-again where its pages expect them, and a way to fill a room without the send limit.
+"""Chat servers of their own for tests/browser/test_chat.py: daphne processes (the shared
+tests.support.live_servers.Daphne) on fixed ports over the live site's database (so the same
+members and sessions), which a test may kill and start again where its pages expect them, and a
+way to fill a room without the send limit.
 
 On PostgreSQL + Redis runs REDIS_URL is inherited, so the processes share one channel layer.
 Without it each process has its own in-memory layer, and messages cross between processes
 through each socket's database head check, every ``CHAT_HEAD_CHECK_SECONDS``."""
 
 import json
-import os
-import shutil
 import subprocess
 import sys
-import urllib.parse
-from pathlib import Path
 
-from tests.browser.conftest import BROWSER_VAR, ROOT, _free_port, _stop, _wait_healthy
+from tests.browser.conftest import BROWSER_VAR, ROOT
+from tests.browser.conftest import site_env as live_site_env
+from tests.support.live_servers import Daphne
 
 HEAD_CHECK_SECONDS = "0.5"
 
@@ -41,63 +40,16 @@ with override_settings(RATE_LIMITS_ENABLED=False):
 """
 
 
-def browser_database_url() -> str:
-    """The live site's database, as tests/browser/conftest.py's live_site chose it."""
-    url = os.environ.get("DATABASE_URL", "")
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme.startswith(("postgres", "pgsql")):
-        name = parts.path.lstrip("/") + "_browser"
-        query = f"?{parts.query}" if parts.query else ""
-        return f"{parts.scheme}://{parts.netloc}/{name}{query}"
-    return f"sqlite:///{BROWSER_VAR / 'db.sqlite3'}"
-
-
 def site_env(live_site) -> dict:
-    return {
-        **os.environ,
-        "DATABASE_URL": browser_database_url(),
-        "EMAIL_URL": f"filemail://{live_site.mail_dir}",
-        "DEBUG": "true",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "PYTHONUNBUFFERED": "1",
-        "DJANGO_SETTINGS_MODULE": "cityhall.settings",
-        "CHAT_HEAD_CHECK_SECONDS": HEAD_CHECK_SECONDS,
-    }
+    return live_site_env(live_site.database_url, live_site.mail_dir,
+                         CHAT_HEAD_CHECK_SECONDS=HEAD_CHECK_SECONDS)  # fmt: skip
 
 
-class ChatServer:
-    """One daphne on a port of its own that stays the same across ``kill`` and ``start``."""
-
-    def __init__(self, env: dict, name: str):
-        self.env, self.name = env, name
-        self.port = _free_port()
-        self.log_path = BROWSER_VAR / f"daphne-{name}.log"
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> "ChatServer":
-        python = sys.executable
-        daphne = shutil.which("daphne", path=str(Path(python).parent)) or "daphne"
-        command = [daphne, "-b", "127.0.0.1", "-p", str(self.port), "cityhall.asgi:application"]
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )  # fmt: skip
-        _wait_healthy(self.url, {self.name: self.process}, {self.name: self.log_path})
-        return self
-
-    def kill(self) -> None:
-        """SIGKILL: the sockets break with no closing handshake, as in a crash."""
-        self.process.kill()
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            _stop(self.process)
+def chat_server(live_site, name: str) -> Daphne:
+    """A daphne of its own over the live site's database, started and answering; ``kill()``
+    it, then ``start().wait_ready()`` brings it back on the same port."""
+    server = Daphne(site_env(live_site), BROWSER_VAR / f"daphne-{name}.log")
+    return server.start().wait_ready()
 
 
 def fill_room(live_site, slug: str, authors: list[str], *, prefix: str, count: int,

@@ -11,18 +11,16 @@ import email.policy
 import json
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.support.live_servers import Daphne, Worker, fresh_database_url, stop_all
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSER_VAR = ROOT / "var" / "browser"
@@ -65,98 +63,28 @@ with override_settings(PASSWORD_HASHERS=["__main__.QuickPBKDF2"]):
 # --- the live server ---------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _browser_database_url() -> str:
-    """A fresh, empty database for this run, as a DATABASE_URL."""
-    url = os.environ.get("DATABASE_URL", "")
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme.startswith(("postgres", "pgsql")):
-        name = parts.path.lstrip("/") + "_browser"
-        _recreate_postgres_database(url, name)
-        query = f"?{parts.query}" if parts.query else ""
-        return f"{parts.scheme}://{parts.netloc}/{name}{query}"
-    for path in BROWSER_VAR.glob("db.sqlite3*"):
-        path.unlink()
-    return f"sqlite:///{BROWSER_VAR / 'db.sqlite3'}"
-
-
-def _recreate_postgres_database(url: str, name: str) -> None:
-    import environ
-    import psycopg
-    from psycopg import sql
-
-    config = environ.Env.db_url_config(url)
-    params = {
-        "dbname": "postgres",
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        **config.get("OPTIONS", {}),
-    }
-    with psycopg.connect(
-        **{k: v for k, v in params.items() if v is not None}, autocommit=True
-    ) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def _log_tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except FileNotFoundError:
-        return "(no log)"
-
-
-def _wait_healthy(url: str, processes: dict, logs: dict) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    last = "no answer"
-    while time.monotonic() < deadline:
-        for name, process in processes.items():
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{name} exited with {process.returncode} during startup:\n"
-                    + _log_tail(logs[name])
-                )
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except urllib.error.HTTPError as error:  # 503 until the worker's first heartbeat
-            last = f"{error.code}: {error.read()[:500]!r}"
-        except OSError as error:
-            last = repr(error)
-        time.sleep(0.1)
-    raise RuntimeError(
-        f"{url}/healthz did not answer 200 within {STARTUP_SECONDS}s (last: {last})\n"
-        + "\n".join(f"--- {name}\n{_log_tail(path)}" for name, path in logs.items())
-    )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 @dataclass
 class LiveServer:
     url: str
     mail_dir: Path
+    database_url: str
 
     def __str__(self) -> str:
         return self.url
+
+
+def site_env(database_url: str, mail_dir: Path, **settings: str) -> dict:
+    """The environment of the live site's processes (DEBUG on, mail into files)."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "EMAIL_URL": f"filemail://{mail_dir}",
+        "DEBUG": "true",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PYTHONUNBUFFERED": "1",
+        "DJANGO_SETTINGS_MODULE": "cityhall.settings",
+        **settings,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -165,43 +93,24 @@ def live_site(tmp_path_factory):
     database): ``live_site.url`` and ``live_site.mail_dir``."""
     BROWSER_VAR.mkdir(parents=True, exist_ok=True)
     mail_dir = tmp_path_factory.mktemp("mail")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _browser_database_url(),
-        "EMAIL_URL": f"filemail://{mail_dir}",
-        "DEBUG": "true",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "PYTHONUNBUFFERED": "1",
-        "DJANGO_SETTINGS_MODULE": "cityhall.settings",
-    }
-    python = sys.executable
+    database_url = fresh_database_url("browser")  # var/browser/db.sqlite3 or <name>_browser
+    env = site_env(database_url, mail_dir)
     prepare = subprocess.run(
-        [python, "-c", PREPARE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
-    )
+        [sys.executable, "-c", PREPARE], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=180,
+    )  # fmt: skip
     if prepare.returncode != 0:
         raise RuntimeError(f"preparing the browser database failed:\n{prepare.stderr[-4000:]}")
-
-    daphne = shutil.which("daphne", path=str(Path(python).parent)) or "daphne"
-    logs = {"daphne": BROWSER_VAR / "daphne.log", "worker": BROWSER_VAR / "worker.log"}
-    commands = {
-        "daphne": [daphne, "-b", "127.0.0.1", "-p", str(port), "cityhall.asgi:application"],
-        "worker": [python, "manage.py", "run_worker", "--interval", "0.2"],
-    }
-    processes = {}
+    for name in ("daphne.log", "worker.log"):
+        (BROWSER_VAR / name).unlink(missing_ok=True)
+    server = Daphne(env, BROWSER_VAR / "daphne.log")
+    worker = Worker(env, BROWSER_VAR / "worker.log")
     try:
-        for name, command in commands.items():
-            with open(logs[name], "wb") as log:
-                processes[name] = subprocess.Popen(
-                    command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, processes, logs)
-        yield LiveServer(url=url, mail_dir=mail_dir)
+        worker.start()
+        server.start().wait_ready("/healthz", timeout=STARTUP_SECONDS, also=[worker])
+        yield LiveServer(url=server.url, mail_dir=mail_dir, database_url=database_url)
     finally:
-        for process in processes.values():
-            _stop(process)
+        stop_all([server, worker])
 
 
 # --- mail --------------------------------------------------------------------------------

@@ -90,3 +90,12 @@ def test_phone_menu(new_context, member_state, axe_check):
     expect(toggle).to_have_attribute("aria-expanded", "true")
     expect(home_link).to_be_visible()
     axe_check(page)
+
+
+def test_moderation_overview(page, login, axe_check):
+    """The demo moderator moderates a group: the nav's moderation entry leads to the queues."""
+    login(page, "demo-moderator@city.funabashi.lg.jp")
+    page.locator("#site-nav").get_by_role("link", name="モデレーション").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("モデレーション")
+    expect(page.get_by_role("link", name="担当グループの通報")).to_be_visible()
+    axe_check(page)

@@ -14,7 +14,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.chat_servers import ChatServer, fill_room, site_env
+from tests.browser.chat_servers import chat_server, fill_room
 
 pytestmark = pytest.mark.browser
 
@@ -40,11 +40,10 @@ ON_PAGE = """() => [...document.querySelectorAll("[data-chat-messages] .chat__me
 def chat_servers(live_site):
     """Two daphne processes over the live site's database: A's page uses the first, B's the
     second."""
-    env = site_env(live_site)
-    servers = [ChatServer(env, "chat-a"), ChatServer(env, "chat-b")]
+    servers = []
     try:
-        for server in servers:
-            server.start()
+        for name in ("chat-a", "chat-b"):
+            servers.append(chat_server(live_site, name))
         yield servers
     finally:
         for server in servers:
@@ -152,7 +151,7 @@ def test_two_members_chat_and_one_catches_up_after_its_server_restarts(
     expect(_message(b, offline_text)).to_have_count(0)
 
     # B's server comes back on the same port; the page reconnects and catches up by itself.
-    server_b.start()
+    server_b.start().wait_ready()
     _wait_connected(b, timeout=BACK_MS)
     _wait_for(b, offline_text)
     _wait_for(a, offline_text)

@@ -1,14 +1,15 @@
-"""The home page is the panels the apps registered, in order; the project names none of them."""
+"""The home page is the panels the apps registered, in order; the project names none of them.
+Counts beside the navigation's links come from a registry of the same shape."""
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 
-from cityhall import home
+from cityhall import home, navigation
 from tests.factories import MemberFactory
 
 
 @pytest.fixture
 def extra_panels():
+    """Panels registered the way a later app would, taken away after the test."""
     added = []
 
     def add(panel):
@@ -17,14 +18,14 @@ def extra_panels():
 
     yield add
     for key in added:
-        home.unregister(key)
+        home._panels.pop(key, None)
 
 
 def test_the_apps_register_their_panels_in_order():
-    keys = [panel.key for panel in home.panels()]
+    keys = [panel.key for panel in home.registered()]
     assert keys[:4] == ["groups.needs_me", "groups.mine", "groups.topics", "groups.questions"]
     assert "members.profile" in keys
-    orders = [panel.order for panel in home.panels()]
+    orders = [panel.order for panel in home.registered()]
     assert orders == sorted(orders)
 
 
@@ -33,19 +34,25 @@ def test_a_later_app_adds_a_panel_without_touching_the_home_view(extra_panels, m
                                 lambda member: {}))  # fmt: skip
     extra_panels(home.HomePanel("knowledge.hidden", 16, "members/home/people.html",
                                 lambda member: None))  # fmt: skip
-    keys = [shown.key for shown in home.shown_panels(MemberFactory())]
+    keys = [shown.key for shown in home.shown(MemberFactory())]
     assert keys.index("groups.needs_me") < keys.index("events.upcoming") < keys.index("groups.mine")
     assert "knowledge.hidden" not in keys
     page = member_client.get("/").content.decode()
     assert page.count('id="home-people"') == 2  # the registered one and members' own
 
 
-def test_one_key_names_one_panel(extra_panels):
-    panel = home.HomePanel("events.upcoming", 15, "x.html", lambda member: {})
-    extra_panels(panel)
-    assert home.register(panel) == panel  # the same again: nothing changes
-    with pytest.raises(ImproperlyConfigured):
-        home.register(home.HomePanel("events.upcoming", 16, "x.html", lambda member: {}))
+def test_a_key_registered_again_replaces_the_panel_in_its_first_place(extra_panels):
+    extra_panels(home.HomePanel("events.a", 15, "a.html", lambda member: {}))
+    extra_panels(home.HomePanel("events.b", 15, "b.html", lambda member: {}))
+    extra_panels(home.HomePanel("events.a", 15, "a2.html", lambda member: {}))
+    same_order = [panel for panel in home.registered() if panel.order == 15]
+    assert [panel.template for panel in same_order] == ["a2.html", "b.html"]
+    assert home.get("events.a").template == "a2.html"
+
+
+def test_chat_counts_beside_groups_in_the_navigation():
+    count = navigation.get("chat.unread")
+    assert count is not None and count.link == "groups"
 
 
 def test_the_home_view_names_no_app():
@@ -53,5 +60,5 @@ def test_the_home_view_names_no_app():
 
     from cityhall import views
 
-    source = inspect.getsource(views)
+    source = inspect.getsource(views.home)
     assert "groups" not in source and "chat" not in source

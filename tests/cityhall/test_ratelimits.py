@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from groups import services
 from groups.models import Membership, Post, Reaction, Topic
-from tests.factories import MemberFactory
-from tests.groups.conftest import client_for, make_group
+from tests.factories import MembershipFactory
+from tests.groups.conftest import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rate_limits")]
 
@@ -15,25 +15,8 @@ WAIT = "秒ほど待ってから、もう一度お試しください"
 
 
 @pytest.fixture
-def owner(db):
-    return MemberFactory()
-
-
-@pytest.fixture
-def group(owner):
-    return make_group(owner)
-
-
-@pytest.fixture
 def writer(group):
-    member = MemberFactory()
-    Membership.objects.create(group=group, member=member)
-    return member
-
-
-@pytest.fixture
-def topic(group, owner):
-    return services.topic_create(author=owner, group=group, title="予算要求の書き方", body="本文")
+    return MembershipFactory(group=group).member
 
 
 def test_a_burst_of_replies_is_refused_past_the_limit_with_a_429(group, topic, writer, settings):

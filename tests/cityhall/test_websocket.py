@@ -16,7 +16,9 @@ from groups import services as group_services
 from groups.chat import services as chat_services
 from groups.models import Membership
 from members import services
-from members.models import Notification, User
+from members.models import User
+from members.notifications import WELCOME
+from tests.conftest import PASSWORD
 from tests.factories import MemberFactory
 from tests.groups.conftest import make_group
 
@@ -49,7 +51,7 @@ async def test_member_gets_the_unread_count_and_live_updates():
     assert await communicator.receive_json_from() == {"type": "unread.count", "count": 0}
 
     await sync_to_async(services.notification_create)(
-        recipient=member, kind=Notification.Kind.WELCOME, params={"name": member.display_name}
+        recipient=member, kind=WELCOME, params={"name": member.display_name}
     )
     assert await communicator.receive_json_from(timeout=3) == {"type": "unread.count", "count": 1}
     await communicator.disconnect()
@@ -143,7 +145,7 @@ async def test_sending_on_the_read_only_channel_gets_an_error_frame_and_stays_op
     frame = await communicator.receive_json_from()
     assert frame["type"] == "error" and frame["code"] == "read_only" and frame["message"]
     await sync_to_async(services.notification_create)(
-        recipient=member, kind=Notification.Kind.WELCOME, params={"name": "x"}
+        recipient=member, kind=WELCOME, params={"name": "x"}
     )
     assert (await communicator.receive_json_from(timeout=3))["count"] == 1
     await communicator.disconnect()
@@ -196,7 +198,7 @@ async def _close_code(communicator) -> tuple[int, list[dict]]:
 async def _still_open(communicator, member) -> None:
     """The socket hears the next notification count: nobody closed it."""
     await sync_to_async(services.notification_create)(
-        recipient=member, kind=Notification.Kind.WELCOME, params={"name": "x"}
+        recipient=member, kind=WELCOME, params={"name": "x"}
     )
     while (await communicator.receive_json_from(timeout=5))["type"] != "unread.count":
         continue
@@ -224,6 +226,31 @@ async def test_logging_out_closes_every_socket_of_that_session_and_no_other():
     assert frames[-1]["code"] == "signed_out" and "ログイン" in frames[-1]["message"]
     await _still_open(other_browser, member)
     await other_browser.disconnect()
+
+
+@pytest.mark.usefixtures("channel_layer")
+async def test_a_new_password_closes_the_sockets_of_the_other_sessions_at_once():
+    member = await sync_to_async(MemberFactory)()
+    key, other_key = [await sync_to_async(_session_key)(member) for _ in range(2)]
+    elsewhere = await _open("/ws/notifications/", other_key)
+
+    def change_password() -> str:
+        client = Client()
+        client.cookies[settings.SESSION_COOKIE_NAME] = key
+        new = "new-horse-battery-77"
+        response = client.post(
+            reverse("account_change_password"),
+            {"oldpassword": PASSWORD, "password1": new, "password2": new},
+        )
+        assert response.status_code == 302
+        return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    key_now = await sync_to_async(change_password)()
+    code, frames = await _close_code(elsewhere)
+    assert code == UNAUTHENTICATED
+    here = await _open("/ws/notifications/", key_now)  # the browser that changed it goes on
+    await _still_open(here, member)
+    await here.disconnect()
 
 
 @pytest.mark.usefixtures("channel_layer")

@@ -1,8 +1,8 @@
 import pytest
 from django.test import Client
 
-from groups.models import Group, Membership
-from tests.factories import MemberFactory
+from groups.models import Group
+from tests.factories import GroupFactory, MemberFactory
 
 
 def client_for(member) -> Client:
@@ -17,12 +17,8 @@ def owner(db):
 
 
 def make_group(owner, kind="open", slug="saiken", name="債権回収") -> Group:
-    group = Group.objects.create(
-        slug=slug, name=name, description="滞納整理・債権回収の相談", kind=kind,
-        status=Group.Status.ACTIVE, proposed_by=owner,
-    )  # fmt: skip
-    Membership.objects.create(group=group, member=owner, role=Membership.Role.OWNER)
-    return group
+    """Older tests' shorthand; new tests use tests.factories.GroupFactory."""
+    return GroupFactory(owner=owner, kind=kind, slug=slug, name=name)
 
 
 @pytest.fixture

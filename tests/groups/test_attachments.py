@@ -9,12 +9,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from PIL import Image
 
-from cityhall.testing.images import png
 from groups import services
 from groups.attachments import check_upload, served_name
 from groups.models import Attachment, Post
 from tests.factories import MemberFactory
 from tests.groups.conftest import client_for
+from tests.support.images import png
 
 
 def _zip(*names) -> bytes:

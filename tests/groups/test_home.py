@@ -147,8 +147,9 @@ def test_moderators_see_join_requests_and_flags_waiting(owner, reader):
     owner_needs = _panel(_page(owner), "home-needs-me")
     reader_needs = _panel(_page(reader), "home-needs-me")
 
-    assert "参加申請 2 件" in owner_needs and "通報 1 件" in owner_needs
-    assert reverse("groups:members", args=["vaccine"]) in owner_needs
+    assert "担当グループへの参加申請: 2 件" in owner_needs
+    assert "担当グループの通報: 1 件" in owner_needs
+    assert reverse("groups:site_moderation") in owner_needs
     assert "参加申請" not in reader_needs and "通報" not in reader_needs
     assert "対応が必要なものはありません" in reader_needs
 

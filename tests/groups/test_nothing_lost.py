@@ -353,7 +353,7 @@ def test_the_history_page_costs_the_same_queries_however_many_edits(
     client = client_for(owner)
     url = reverse("groups:post_history", args=[topic.group.slug, post.pk])
     client.get(url)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):  # 9: with the nav's moderation count
         assert client.get(url).status_code == 200
 
 
@@ -382,3 +382,21 @@ def test_a_bookmark_of_a_deleted_post_leaves_the_list(group, owner, topic, repli
     assert Bookmark.objects.filter(member=owner).exists()
     page = client_for(owner).get(reverse("groups:bookmarks")).content.decode()
     assert f"#{reply.number}" not in page
+
+
+@pytest.mark.django_db
+def test_a_page_loaded_earlier_in_another_tab_does_not_move_the_read_state_back(owner, group):
+    """Tab A loaded when 5 posts were read; meanwhile tab B read to 20. A's write of 7 must not
+    bring 13 posts back as unread."""
+    topic = services.topic_create(author=owner, group=group, title="既読", body="1")
+    for number in range(2, 21):
+        services.post_create(author=owner, topic=topic, body=f"返信{number}")
+    reader = MemberFactory()
+    Membership.objects.create(group=group, member=reader)
+    topic.refresh_from_db()
+    services.topic_mark_read(member=reader, topic=topic, number=5, known=None)
+    services.topic_mark_read(member=reader, topic=topic, number=20, known=5)  # tab B
+    services.topic_mark_read(member=reader, topic=topic, number=7, known=5)  # tab A, late
+    assert topic.reads.get(member=reader).last_read_post_number == 20
+    services.topic_mark_read(member=MemberFactory(), topic=topic, number=3, known=0)
+    assert topic.reads.count() == 3

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from groups.notifications import MENTION
 from members import services
 from members.models import Notification
 from members.tasks import send_email, send_notification_mail
@@ -57,7 +58,7 @@ def test_notification_mail_that_fails_stays_pending_and_is_sent_on_the_retry(mai
     member = MemberFactory()
     services.notification_create(
         recipient=member,
-        kind=Notification.Kind.MENTION,
+        kind=MENTION,
         params={"topic": "滞納整理", "actor": "山田"},
     )
     send_notification_mail.enqueue(member_id=member.pk)
@@ -96,7 +97,7 @@ def test_mail_is_given_up_after_the_last_attempt(mail_server_down):
 def test_a_second_run_for_the_same_member_waits_for_the_first(db):
     member = MemberFactory()
     services.notification_create(
-        recipient=member, kind=Notification.Kind.MENTION, params={"topic": "t", "actor": "a"}
+        recipient=member, kind=MENTION, params={"topic": "t", "actor": "a"}
     )
     send_notification_mail.enqueue(member_id=member.pk)
     cache.add(f"notification-mail-{member.pk}", True, 60)  # the first run is mid-send

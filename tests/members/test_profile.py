@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from cityhall.testing.images import png
 from members import services
 from members.forms import avatar_thumbnail
 from members.models import Posting, WorkField
 from tests.factories import MemberFactory, organization
+from tests.support.images import png
 
 pytestmark = pytest.mark.django_db
 

@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from groups.notifications import MENTION
 from members import services
 from members.models import Notification, SiteSuspension, User
 from tests.conftest import PASSWORD
@@ -141,9 +142,7 @@ def test_a_suspended_member_gets_no_notification_mail(
     run_tasks()
     mail.outbox.clear()
     with committing():
-        services.notification_create(
-            recipient=member, kind=Notification.Kind.MENTION, params={}, url="/"
-        )
+        services.notification_create(recipient=member, kind=MENTION, params={}, url="/")
     assert run_tasks() == 1
     assert not [m for m in mail.outbox if member.email in m.to]
     assert Notification.objects.get(recipient=member).emailed_at is None

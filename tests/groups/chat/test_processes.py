@@ -3,7 +3,7 @@ and the faults the protocol is built for (a server killed mid-conversation, Redi
 
 The module prepares its own database in a subprocess (``var/chatprocs/db.sqlite3``, or
 ``<name>_chatprocs`` when DATABASE_URL is PostgreSQL) and never touches pytest-django's test
-database; the clients are cityhall.testing.live_servers.ChatClient, which bench/chat.py uses
+database; the clients are tests.support.live_servers.ChatClient, which bench/chat.py uses
 too. Whatever the run's REDIS_URL, the servers use Redis database 9 on the same Redis server
 (flushed first), and a private redis-server for the restart."""
 
@@ -14,7 +14,7 @@ import urllib.parse
 
 import pytest
 
-from cityhall.testing.live_servers import (
+from tests.support.live_servers import (
     VAR_DIR,
     ChatClient,
     Daphne,

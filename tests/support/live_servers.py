@@ -1,7 +1,8 @@
-"""The chat as real processes, for tests/groups/chat/test_processes.py and bench/chat.py: a fresh
-database prepared in a subprocess (migrations, members, rooms, signed-in sessions), daphne
-processes on 127.0.0.1, a private redis-server, and a resilient chat client that speaks
-docs/chat-protocol.md over a real WebSocket.
+"""The site as real processes, for tests/groups/chat/test_processes.py, tests/browser/ and bench/:
+daphne processes on 127.0.0.1 (``Daphne``, the one launcher) and the task worker beside them, a
+fresh database prepared in a subprocess (migrations, members, rooms, signed-in sessions), a
+private redis-server, and a resilient chat client that speaks docs/chat-protocol.md over a real
+WebSocket.
 
 Nothing here imports Django: the database is prepared by a child process, and the clients only
 talk HTTP and WebSocket, so a bench can run hundreds of them in one plain asyncio process."""
@@ -211,11 +212,13 @@ def _proc_status_kb(pid: int, field: str) -> int:
 
 
 class Daphne:
-    """One ``daphne cityhall.asgi:application`` on a fixed 127.0.0.1 port, so that it can be
-    killed and started again where its clients expect it."""
+    """One ``daphne`` serving ``app`` (the site by default) on a fixed 127.0.0.1 port, so that it
+    can be killed and started again where its clients expect it. The one server launcher of the
+    process tests, the browser tests and bench/."""
 
-    def __init__(self, env: dict, log_path: Path, port: int | None = None):
-        self.env, self.log_path = env, log_path
+    def __init__(self, env: dict, log_path: Path, port: int | None = None, *,
+                 app: str = "cityhall.asgi:application"):  # fmt: skip
+        self.env, self.log_path, self.app = env, log_path, app
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
 
@@ -228,9 +231,9 @@ class Daphne:
         return self.process.pid
 
     def start(self) -> "Daphne":
+        """Start it (the log is appended to, so a restart keeps what came before)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(self.port),
-                   "cityhall.asgi:application"]  # fmt: skip
+        command = [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(self.port), self.app]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
@@ -238,28 +241,35 @@ class Daphne:
             )  # fmt: skip
         return self
 
-    def wait_ready(self, path: str, cookie: str, timeout: float = STARTUP_SECONDS) -> None:
-        """Until ``GET path`` with the session ``cookie`` answers 200 (site, session store and
-        database all up)."""
+    def wait_ready(self, path: str = "/healthz", cookie: str | None = None,
+                   timeout: float = STARTUP_SECONDS, also=()) -> "Daphne":  # fmt: skip
+        """Until ``GET path`` (with the session ``cookie``, if given) answers 200: site, session
+        store and database all up (``/healthz`` also waits for the task worker's heartbeat).
+        Fails at once, with the log, if this process or one of ``also`` (other processes,
+        each with ``process`` and ``log_path``, e.g. a Worker) exits meanwhile."""
         deadline = time.monotonic() + timeout
         last = "no answer"
-        with httpx.Client(base_url=self.url, headers={"Cookie": cookie}, timeout=5,
+        headers = {"Cookie": cookie} if cookie else {}
+        with httpx.Client(base_url=self.url, headers=headers, timeout=5,
                           trust_env=False) as http:  # fmt: skip
             while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(
-                        f"daphne exited with {self.process.returncode}:\n{log_tail(self.log_path)}"
-                    )
+                for server in (self, *also):
+                    if server.process.poll() is not None:
+                        raise RuntimeError(
+                            f"{server.process.args[:3]} exited with {server.process.returncode}:"
+                            f"\n{log_tail(server.log_path)}"
+                        )
                 try:
                     response = http.get(path)
                     if response.status_code == 200:
-                        return
-                    last = f"{response.status_code}"
+                        return self
+                    last = f"{response.status_code}: {response.text[:500]}"
                 except httpx.TransportError as error:
                     last = repr(error)
                 time.sleep(0.1)
-        raise RuntimeError(f"{self.url}{path} not 200 within {timeout}s (last: {last}):\n"
-                           f"{log_tail(self.log_path)}")  # fmt: skip
+        logs = "\n".join(f"--- {server.log_path}\n{log_tail(server.log_path)}"
+                         for server in (self, *also))  # fmt: skip
+        raise RuntimeError(f"{self.url}{path} not 200 within {timeout}s (last: {last}):\n{logs}")
 
     def exits_within(self, seconds: float) -> bool:
         try:
@@ -288,6 +298,27 @@ class Daphne:
     def peak_rss_kb(self) -> int:
         """The kernel's high-water mark of the resident set (VmHWM) since the process began."""
         return _proc_status_kb(self.process.pid, "VmHWM")
+
+
+class Worker:
+    """The background-task worker (``manage.py run_worker``) beside a Daphne."""
+
+    def __init__(self, env: dict, log_path: Path, interval: float = 0.2):
+        self.env, self.log_path, self.interval = env, log_path, interval
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "Worker":
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "manage.py", "run_worker", "--interval", str(self.interval)]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        return self
+
+    def stop(self) -> None:
+        stop_all([self])
 
 
 class RedisServer:

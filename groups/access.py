@@ -1,0 +1,128 @@
+"""Loading what a member asked for by slug or id: a group, a topic, a post, an attachment. Each
+helper returns the object with what the policies need already loaded, or raises ``Http404``:
+the same 404 whether the thing does not exist or the member may not know it exists, so an id
+or a slug tells an outsider nothing (Zulip's ``access_*`` helpers). Views call them directly;
+consumers call them through ``database_sync_to_async`` and turn the 404 into their close code.
+
+The one 403 (``PermissionDenied``) is ``readable_group_for`` on a group the member may know
+but not read (a closed group they have not joined): its name is on the directory already."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from cityhall.policies import is_verified_member
+from groups import policies
+from groups.models import Attachment, Group, Invitation, Membership, Post, Topic, TopicRead
+
+
+@dataclass
+class GroupAccess:
+    """A group as one member sees it: their membership and pending invitation (or None)."""
+
+    group: Group
+    membership: Membership | None
+    invitation: Invitation | None = None
+
+    def can(self, check, member, *args) -> bool:
+        return check(member, self.group, self.membership, *args)
+
+
+def group_for(member, slug: str) -> GroupAccess:
+    """The group with this slug and ``member``'s standing in it, if they may know it exists
+    (policies.can_see_group)."""
+    if not is_verified_member(member):
+        raise Http404
+    group = Group.objects.filter(slug=slug).first()
+    if group is None:
+        raise Http404
+    membership = Membership.objects.filter(group=group, member=member).first()
+    invitation = None
+    if membership is None and group.kind != Group.Kind.OPEN:
+        invitation = Invitation.objects.filter(
+            group=group, member=member, status=Invitation.Status.PENDING
+        ).first()
+    if not policies.can_see_group(member, group, membership, invited=invitation is not None):
+        raise Http404
+    return GroupAccess(group, membership, invitation)
+
+
+def readable_group_for(member, slug: str) -> GroupAccess:
+    """group_for, for a page about the group's content (policies.can_read): a 403 for a known
+    group the member may not read."""
+    access = group_for(member, slug)
+    if not access.can(policies.can_read, member):
+        raise PermissionDenied
+    return access
+
+
+def topic_for(member, access: GroupAccess, topic_id: int) -> Topic:
+    """Topic ``topic_id`` of the group (not of another one), if ``member`` may see it
+    (policies.can_see_topic), with its tags, answer number and how far the member has read."""
+    topic = (
+        Topic.objects.filter(pk=topic_id, group=access.group)
+        .prefetch_related("tags")
+        .annotate(
+            answer_number=F("accepted_post__number"),
+            last_read=Coalesce(
+                Subquery(
+                    TopicRead.objects.filter(topic=OuterRef("pk"), member=member).values(
+                        "last_read_post_number"
+                    )[:1]
+                ),
+                Value(0),
+            ),
+        )
+        .first()
+    )
+    if topic is None:
+        raise Http404
+    topic.group = access.group
+    if not policies.can_see_topic(member, topic, access.membership):
+        raise Http404
+    return topic
+
+
+def followed_topic(member, topic_id: int) -> Topic:
+    """Topic ``topic_id`` by id alone (the topic socket), if ``member`` may see it."""
+    topic = Topic.objects.select_related("group").filter(pk=topic_id).first()
+    if topic is None:
+        raise Http404
+    membership = Membership.objects.filter(group=topic.group, member=member).first()
+    if not policies.can_see_topic(member, topic, membership):
+        raise Http404
+    return topic
+
+
+def post_for(member, access: GroupAccess, post_id: int) -> Post:
+    """Post ``post_id`` of a topic of the group, if ``member`` may see it
+    (policies.can_see_post; a deleted post is still seen, as a note, without its text)."""
+    post = (
+        Post.objects.filter(pk=post_id, topic__group=access.group)
+        .select_related("topic__group", "author")
+        .first()
+    )
+    if post is None or not policies.can_see_post(member, post, access.membership):
+        raise Http404
+    return post
+
+
+def attachment_for(member, access: GroupAccess, attachment_id: int, *,
+                   preview: bool = False) -> Attachment:  # fmt: skip
+    """Attachment ``attachment_id`` of a post of the group, if ``member`` may read the post's
+    text (policies.can_see_post_text); with ``preview``, only one that has a preview image."""
+    item = (
+        Attachment.objects.filter(pk=attachment_id, post__topic__group=access.group)
+        .select_related("post__topic__group")
+        .first()
+    )
+    if (
+        item is None
+        or not policies.can_see_post_text(member, item.post, access.membership)
+        or (preview and not item.preview)
+    ):
+        raise Http404
+    return item

@@ -1,0 +1,62 @@
+"""Loading a chat room (and what is in it) for a member, or raising ``Http404``: the same 404
+for a group that does not exist, one the member may not see, one without chat and a room the
+member may not enter (groups.access explains why). The chat views and the chat socket both
+call these; the socket turns the 404 into its 4403 close or an error frame."""
+
+from django.http import Http404
+
+from groups.chat import policies
+from groups.chat.models import Message, Mute, Room
+from groups.models import Group, Membership
+
+
+def room_for(member, slug: str) -> tuple[Room, Membership | None]:
+    """(room, membership) of group ``slug`` if ``member`` may enter its room
+    (policies.can_enter). A room not opened yet comes back unsaved (``pk`` None):
+    services.room_for_group creates it."""
+    group = Group.objects.filter(slug=slug).first()
+    if group is None:
+        raise Http404
+    room = Room.objects.filter(group=group).first() or Room(group=group)
+    room.group = group
+    return _entered(member, room)
+
+
+def room_by_id(member, room_id: int) -> tuple[Room, Membership | None]:
+    """room_for, by the room's id (the chat socket's URL)."""
+    room = Room.objects.select_related("group").filter(pk=room_id).first()
+    if room is None:
+        raise Http404
+    return _entered(member, room)
+
+
+def moderated_room_for(member, slug: str) -> tuple[Room, Membership | None]:
+    """room_for, for a room ``member`` moderates (policies.can_moderate): its transcript and
+    mutes are not even said to exist to others."""
+    room, membership = room_for(member, slug)
+    if not policies.can_moderate(member, room, membership):
+        raise Http404
+    return room, membership
+
+
+def _entered(member, room: Room) -> tuple[Room, Membership | None]:
+    membership = Membership.objects.filter(group=room.group, member=member).first()
+    if not policies.can_enter(member, room, membership):
+        raise Http404
+    return room, membership
+
+
+def message_in(room: Room, seq: int) -> Message:
+    """Message number ``seq`` of a room the caller has already entered."""
+    message = Message.objects.filter(room=room, seq=seq).first()
+    if message is None:
+        raise Http404
+    return message
+
+
+def mute_in(room: Room, mute_id: int) -> Mute:
+    """Mute ``mute_id`` of a room the caller already moderates."""
+    mute = Mute.objects.filter(pk=mute_id, room=room).select_related("member").first()
+    if mute is None:
+        raise Http404
+    return mute
