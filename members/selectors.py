@@ -125,11 +125,11 @@ def notifications_for(member: User, limit: int = 50) -> list[Notification]:
     )
 
 
-def unread_notifications(member: User, kinds, limit: int = 50) -> list[Notification]:
-    """The member's unread notifications of these kinds, newest first, that they may still see."""
-    return notification_subjects.still_visible(
-        Notification.objects.filter(recipient=member, read_at__isnull=True, kind__in=kinds)[:limit]
-    )
+def unread_notifications(member: User, keys, limit: int = 50) -> list[Notification]:
+    """The member's unread notifications of the kinds ``keys``, newest first, that they may
+    still see."""
+    unread = Notification.objects.filter(recipient=member, read_at__isnull=True, kind__in=keys)
+    return notification_subjects.still_visible(unread[:limit])
 
 
 def work_field_names(member: User) -> list[str]:
