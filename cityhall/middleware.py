@@ -69,7 +69,9 @@ class UnstorableTextMiddleware:
 
     def __call__(self, request):
         if _has_unstorable_input(request):
-            message = _("送信された内容にNUL文字などの使えない文字が含まれています。")
+            message = _(
+                "アドレスまたは送信された内容に、使えない文字(制御文字など)が含まれています。"
+            )
             if wants_json(request):
                 return JsonResponse({"error": "bad_text", "message": message}, status=400)
             return render(request, "400.html", {"reason": message}, status=400)

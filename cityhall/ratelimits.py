@@ -13,6 +13,7 @@ from django.forms.forms import NON_FIELD_ERRORS
 from django.forms.utils import ErrorList
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from limits import parse_many, storage, strategies
 
@@ -80,6 +81,15 @@ class RateLimitedMiddleware:
         if wants_json(request):
             response = JsonResponse({"error": "rate_limited", "message": message}, status=429)
         else:
-            response = render(request, "rate_limited.html", {"message": message}, status=429)
+            context = {"message": message, "back_url": _same_site_referer(request)}
+            response = render(request, "rate_limited.html", context, status=429)
         response["Retry-After"] = str(exception.retry_after)
         return response
+
+
+def _same_site_referer(request) -> str:
+    referer = request.headers.get("Referer", "")
+    allowed = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return referer if allowed else ""

@@ -41,12 +41,6 @@ def made_from_email(handle: str, email: str) -> bool:
 
 def validate(handle: str, *, email: str) -> None:
     """Japanese errors for a handle a member chose; uniqueness is the service's check."""
-    if not HANDLE_MIN <= len(handle) <= HANDLE_MAX:
-        raise ValidationError(
-            _("ハンドル名は%(min)d〜%(max)d文字にしてください。"),
-            code="length",
-            params={"min": HANDLE_MIN, "max": HANDLE_MAX},
-        )
     if not PATTERN.fullmatch(handle):
         raise ValidationError(
             _(
@@ -54,6 +48,12 @@ def validate(handle: str, *, email: str) -> None:
                 "先頭は英数字、末尾は「.」「-」以外にしてください。"
             ),
             code="characters",
+        )
+    if not HANDLE_MIN <= len(handle) <= HANDLE_MAX:
+        raise ValidationError(
+            _("ハンドル名は%(min)d〜%(max)d文字にしてください。"),
+            code="length",
+            params={"min": HANDLE_MIN, "max": HANDLE_MAX},
         )
     if handle in RESERVED:
         raise ValidationError(_("このハンドル名は予約されているため使えません。"), code="reserved")

@@ -144,7 +144,16 @@ function followTopic() {
   connect();
 }
 
+// A form with data-confirm="…" asks before it is sent (the text comes from the template).
+function setupConfirm() {
+  document.addEventListener("submit", (event) => {
+    const question = event.target.dataset && event.target.dataset.confirm;
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);
+}
+
 setupNavToggle();
+setupConfirm();
 followTopic();
 setupSubmitOnce();
 setupCodeInputs();

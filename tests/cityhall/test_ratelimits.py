@@ -75,3 +75,17 @@ def test_each_member_has_their_own_allowance(group, topic, writer, owner, settin
     for member in (writer, writer, owner, owner):
         services.reaction_toggle(member=member, post=post, kind="thanks")
     assert not Reaction.objects.filter(post=post).exists()  # each toggled on and off again
+
+
+def test_the_rate_limit_page_leads_back_to_the_page_of_this_site_only(
+    group, topic, writer, settings
+):
+    settings.RATE_LIMITS["reaction"] = "1 per minute"
+    client = client_for(writer)
+    url = reverse("groups:react", args=[group.slug, topic.posts.get(number=1).pk])
+    topic_url = "http://testserver" + reverse("groups:topic", args=[group.slug, topic.pk])
+    client.post(url, {"kind": "like"})
+    page = client.post(url, {"kind": "like"}, headers={"referer": topic_url})
+    assert page.status_code == 429 and f'href="{topic_url}"' in page.content.decode()
+    page = client.post(url, {"kind": "like"}, headers={"referer": "https://evil.example/x"})
+    assert "evil.example" not in page.content.decode()
