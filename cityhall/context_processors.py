@@ -2,6 +2,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from cityhall import moderation, policies
+from cityhall import navigation as nav_counts
 
 # The main navigation; a section appears once its app provides the URL.
 NAVIGATION = [
@@ -40,7 +41,9 @@ def navigation(request):
     links = [
         link for link in _links() if link["key"] != "moderation" or waiting
     ]  # only members who moderate something see the moderation entry
+    counts = nav_counts.by_link(request.user)
     for link in links:
+        link["counts"] = counts.get(link["key"], [])
         link["current"] = (
             request.path == link["url"]
             if link["url"] == "/"

@@ -1,13 +1,19 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
+from cityhall import home as home_panels
 from cityhall.context_processors import moderation_waiting
 from members import selectors
 
 
 def home(request):
-    member = selectors.own_profile(request.user)
-    return render(request, "home.html", {"member": member})
+    """The page a member opens every morning: the panels the apps registered, in order."""
+    # The panels get the request's member, whose per-request counts (moderation queues,
+    # unread counts) the navigation shares.
+    panels = home_panels.shown(request.user)
+    return render(
+        request, "home.html", {"member": selectors.own_profile(request.user), "panels": panels}
+    )
 
 
 def moderation(request):

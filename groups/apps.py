@@ -8,7 +8,7 @@ class GroupsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from groups import moderation, notifications, selectors
+        from groups import home, moderation, notifications, selectors
         from groups.models import Group, Post
         from members import notification_subjects
 
@@ -16,3 +16,4 @@ class GroupsConfig(AppConfig):
         moderation.register()
         notification_subjects.register(Post, selectors.posts_seen)
         notification_subjects.register(Group, selectors.groups_seen)
+        home.register_panels()

@@ -26,6 +26,12 @@ def can_read(member, group: Group, membership: Membership | None) -> bool:
     return membership is not None or is_site_moderator(member)
 
 
+def can_see_members(member, group: Group, membership: Membership | None) -> bool:
+    """Who belongs to the group, with their roles: for whoever may read it (its members, and
+    anyone for an open group, whose posts show their authors anyway)."""
+    return can_read(member, group, membership)
+
+
 def can_moderate(member, group: Group, membership: Membership | None) -> bool:
     if not can_read(member, group, membership):
         return False

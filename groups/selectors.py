@@ -4,6 +4,7 @@ already joined to what the page shows, so a page's query count does not grow wit
 from dataclasses import dataclass
 
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
@@ -12,7 +13,10 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
+    Value,
+    When,
 )
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from cityhall.policies import is_site_moderator, is_verified_member
@@ -37,7 +41,7 @@ from groups.models import (
     WatchLevel,
 )
 from members.models import User
-from members.selectors import known_verified
+from members.selectors import known_verified, verified_members
 
 POSTS_PER_PAGE = 50
 
@@ -244,6 +248,24 @@ def group_member_ids(access: GroupAccess):
     return Membership.objects.filter(group=access.group).values("member_id")
 
 
+ROLE_ORDER = Case(
+    When(role=Membership.Role.OWNER, then=Value(0)),
+    When(role=Membership.Role.MODERATOR, then=Value(1)),
+    default=Value(2),
+)
+
+
+def group_roster(access: GroupAccess):
+    """The group's members as its members see them: owners, then moderators, then members, each
+    in kana order; only accounts other members may see (members.selectors.verified_members)."""
+    return (
+        access.group.memberships.filter(member__in=verified_members().values("pk"))
+        .select_related("member__organization__prefecture")
+        .annotate(rank=ROLE_ORDER)
+        .order_by("rank", "member__display_name_kana", "member__pk")
+    )
+
+
 def moderation_queue(viewer, group: Group | None = None):
     """Open flags in the groups the viewer moderates (one group, or all of them)."""
     flags = Flag.objects.filter(status=Flag.Status.OPEN).select_related(
@@ -439,3 +461,110 @@ def groups_seen(pairs) -> set[tuple[int, int]]:
 def topic_head(topic_id: int) -> int:
     """How far the topic goes: the number of its latest post."""
     return Topic.objects.values_list("highest_post_number", flat=True).get(pk=topic_id)
+
+
+# --- the home page (groups.home): each a fixed number of queries ------------------------------
+
+HOME_TOPICS = 8
+HOME_ITEMS = 5
+
+
+def my_groups(viewer):
+    """The active groups ``viewer`` belongs to, with their role, latest activity first."""
+    if not is_verified_member(viewer):
+        return Group.objects.none()
+    mine = Membership.objects.filter(group=OuterRef("pk"), member=viewer)
+    return (
+        Group.objects.filter(status=Group.Status.ACTIVE, memberships__member=viewer)
+        .annotate(my_role=Subquery(mine.values("role")[:1]))
+        .order_by("-last_activity_at", "pk")
+    )
+
+
+def _unread_topic():
+    """Opened and replied to since, or never opened and started since the viewer joined."""
+    opened = Q(last_read__isnull=False, highest_post_number__gt=F("last_read"))
+    return opened | Q(last_read__isnull=True, created_at__gte=F("joined_at"))
+
+
+def _topics_in_my_groups(viewer):
+    """Topics in the viewer's active groups that every member may see (no hidden ones, also
+    not for moderators: the home page is no moderation tool), each with how far the viewer read
+    it and when the viewer joined its group."""
+    last_read = TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
+        "last_read_post_number"
+    )[:1]
+    joined = Membership.objects.filter(group=OuterRef("group"), member=viewer).values("joined_at")[
+        :1
+    ]
+    return (
+        Topic.objects.filter(group__in=my_groups(viewer).values("pk"), is_hidden=False)
+        .select_related("group", "author")
+        .only("group__slug", "group__name", "title", "is_question", "accepted_post_id",
+              "highest_post_number", "last_posted_at", "created_at", "author__display_name")
+        .annotate(last_read=Subquery(last_read, output_field=IntegerField()),
+                  joined_at=Subquery(joined))
+    )  # fmt: skip
+
+
+def home_topics(viewer) -> tuple[list[Topic], list[Topic]]:
+    """(unread topics, the latest of the others) in the viewer's groups, newest post first; each
+    topic knows ``unread`` posts (or ``is_new``). Two queries."""
+    if not is_verified_member(viewer):
+        return [], []
+    topics = _topics_in_my_groups(viewer).order_by("-last_posted_at", "-pk")
+    unread = list(topics.filter(_unread_topic())[:HOME_TOPICS])
+    latest = list(topics.exclude(_unread_topic())[:HOME_TOPICS])
+    for topic in [*unread, *latest]:
+        topic.is_new = topic.last_read is None
+        topic.unread = 0 if topic.is_new else topic.highest_post_number - topic.last_read
+    return unread, latest
+
+
+def open_questions_in_fields(viewer, field_names: list[str]) -> list[Topic]:
+    """Questions without an accepted answer, in groups the viewer may read, that concern one of
+    ``field_names`` (a tag of that name, a group of that name, or the name in the title); not
+    the viewer's own, not hidden, not locked. Newest first; one query."""
+    names = [name for name in field_names if name]
+    if not names or not is_verified_member(viewer):
+        return []
+    tagged = Topic.tags.through.objects.filter(topic=OuterRef("pk"), tag__name__in=names)
+    about = Q(Exists(tagged)) | Q(group__name__in=names)
+    for name in names:
+        about |= Q(title__icontains=name)
+    return list(
+        Topic.objects.filter(
+            group__in=readable_groups(viewer).values("pk"), is_question=True,
+            accepted_post__isnull=True, is_hidden=False, is_locked=False,
+        ).exclude(author=viewer)
+        .filter(about)
+        .select_related("group", "author")
+        .only("group__slug", "group__name", "title", "reply_count", "created_at",
+              "author__display_name")
+        .order_by("-created_at", "-pk")[:HOME_TOPICS]
+    )  # fmt: skip
+
+
+def answers_to_my_questions(viewer) -> list[Topic]:
+    """The viewer's questions that have replies the viewer has not read, in groups they may
+    still read, newest reply first; each knows ``unread``. One query."""
+    if not is_verified_member(viewer):
+        return []
+    last_read = TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
+        "last_read_post_number"
+    )[:1]
+    topics = list(
+        Topic.objects.filter(
+            author=viewer, is_question=True, is_hidden=False,
+            group__in=readable_groups(viewer).values("pk"),
+        )
+        .annotate(last_read=Coalesce(Subquery(last_read, output_field=IntegerField()), Value(0)))
+        .filter(highest_post_number__gt=F("last_read"))
+        .select_related("group")
+        .only("group__slug", "group__name", "title", "accepted_post_id", "highest_post_number",
+              "last_posted_at")
+        .order_by("-last_posted_at", "-pk")[:HOME_ITEMS]
+    )  # fmt: skip
+    for topic in topics:
+        topic.unread = topic.highest_post_number - topic.last_read
+    return topics

@@ -33,6 +33,7 @@ urlpatterns = [
         name="member_remove",
     ),
     path("groups/<slug:slug>/bans/<id:ban_id>/lift", views.ban_lift, name="ban_lift"),
+    path("groups/<slug:slug>/people/", views.people, name="people"),
     path("groups/<slug:slug>/moderation/", views.moderation, name="moderation"),
     path("groups/<slug:slug>/new/", views.topic_new, name="topic_new"),
     path("groups/<slug:slug>/mentions", views.mentions, name="mentions"),

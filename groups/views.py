@@ -14,6 +14,7 @@ from cityhall.middleware import wants_json
 from cityhall.params import int_param
 from groups import drafts, forms, policies, rendering, selectors, services
 from groups import moderation as moderation_pages
+from groups import unread as group_unread
 from groups.access import (
     attachment_for,
     group_for,
@@ -48,7 +49,8 @@ def directory(request):
         int_param(request.GET.get("page"), default=1, minimum=1)
     )
     unread = selectors.unread_by_group(request.user)
-    rows = [(group, unread.get(group.pk, (0, 0))) for group in page]
+    chat = group_unread.by_group(request.user).get("chat", {})
+    rows = [(group, unread.get(group.pk, (0, 0)), chat.get(group.pk, 0)) for group in page]
     return render(request, "groups/directory.html", {"page": page, "rows": rows, "q": q})
 
 
@@ -101,8 +103,12 @@ def detail(request, slug: str):
     ban = None
     if access.membership is None and access.group.kind != Group.Kind.SECRET:
         ban = selectors.active_ban(request.user, access.group)
-    return render(request, "groups/detail.html",
-                  _group_context(request, access, page=page, ban=ban))  # fmt: skip
+    chat_unread = 0
+    if access.membership is not None and access.group.chat_enabled:
+        chat_unread = group_unread.by_group(request.user).get("chat", {}).get(access.group.pk, 0)
+    return render(request, "groups/detail.html", _group_context(
+        request, access, page=page, ban=ban, chat_unread=chat_unread,
+    ))  # fmt: skip
 
 
 def _group_context(request, access, **extra) -> dict:
@@ -116,6 +122,7 @@ def _group_context(request, access, **extra) -> dict:
         "can_read": access.can(policies.can_read, member),
         "can_post": access.can(policies.can_post, member),
         "can_moderate": access.can(policies.can_moderate, member),
+        "can_see_members": access.can(policies.can_see_members, member),
         "can_join": access.can(policies.can_join, member, ban is not None),
         "can_request": access.can(policies.can_request_to_join, member, ban is not None),
         "ban": ban,
@@ -204,6 +211,21 @@ def members(request, slug: str):
             bans=selectors.active_bans(access),
         ),
     )  # fmt: skip
+
+
+def people(request, slug: str):
+    """Who belongs to the group, with their roles, for those who may read it; the same 404 as
+    for the group for everyone else."""
+    access = group_for(request.user, slug)
+    if not access.can(policies.can_see_members, request.user):
+        raise Http404
+    page = Paginator(selectors.group_roster(access), PEOPLE_PER_PAGE).get_page(
+        int_param(request.GET.get("page"), default=1, minimum=1)
+    )
+    return render(request, "groups/people.html", _group_context(request, access, page=page))
+
+
+PEOPLE_PER_PAGE = 50
 
 
 def _members_action(request, access) -> None:

@@ -11,9 +11,10 @@ class MembersConfig(AppConfig):
     def ready(self):
         from allauth.account import signals
 
-        from members import notifications
+        from members import home, notifications
 
         notifications.register()
+        home.register_panels()
         user_logged_out.connect(_close_session_sockets, dispatch_uid="members-sockets")
         for signal in (signals.password_changed, signals.password_set, signals.password_reset):
             signal.connect(_recheck_sockets, dispatch_uid="members-password-sockets")

@@ -6,6 +6,7 @@ from functools import reduce
 
 from allauth.account.models import EmailAddress
 from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from cityhall import notifications as kinds
 from cityhall import policies, text
@@ -178,6 +179,36 @@ def notifications_for(member: User, limit: int = 50) -> list[Notification]:
     return notification_subjects.still_visible(
         Notification.objects.filter(recipient=member)[:limit]
     )
+
+
+def unread_notifications(member: User, keys, limit: int = 50) -> list[Notification]:
+    """The member's unread notifications of the kinds ``keys``, newest first, that they may
+    still see."""
+    unread = Notification.objects.filter(recipient=member, read_at__isnull=True, kind__in=keys)
+    return notification_subjects.still_visible(unread[:limit])
+
+
+def work_field_names(member: User) -> list[str]:
+    """The names of the member's own fields of work; asked once per request (kept on the
+    request's member, which the home page's panels share)."""
+    names = getattr(member, "_work_field_names", None)
+    if names is None:
+        names = member._work_field_names = list(member.work_fields.values_list("name", flat=True))
+    return names
+
+
+def profile_gaps(member: User) -> list[str]:
+    """What the member's profile still lacks for others to find them, as field labels."""
+    missing = []
+    if not member.display_name_kana:
+        missing.append(User._meta.get_field("display_name_kana").verbose_name)
+    if not member.department_label:
+        missing.append(_("所属部署"))
+    if not work_field_names(member):
+        missing.append(User._meta.get_field("work_fields").verbose_name)
+    if not member.bio:
+        missing.append(User._meta.get_field("bio").verbose_name)
+    return missing
 
 
 def unread_notification_count(member: User) -> int:

@@ -9,9 +9,16 @@ class ChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from cityhall import navigation
+        from groups import unread
         from groups.chat import moderation, selectors
         from groups.chat.models import Message
         from members import notification_subjects
 
         notification_subjects.register(Message, selectors.messages_seen)
         moderation.register()
+        unread.register(unread.GroupUnread(key="chat", count=selectors.unread_by_group, order=20))
+        navigation.register(navigation.NavCount(
+            key="chat.unread", link="groups", label=_("未読のチャット"),
+            count=selectors.unread_total, order=20,
+        ))  # fmt: skip

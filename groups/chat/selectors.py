@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cityhall.policies import is_site_moderator, is_verified_member
+from groups import unread as group_unread
 from groups.chat import policies
 from groups.chat.models import (
     Message,
@@ -231,3 +233,33 @@ def open_flags(viewer, group: Group | None = None):
         ).values("group")
         flags = flags.filter(message__room__group__in=moderated)
     return flags.order_by("created_at")
+
+
+def unread_by_group(viewer) -> dict[int, int]:
+    """{group id: chat messages ``viewer`` has not read} in the rooms of their groups: others'
+    messages after their read marker, sent since they joined, deleted ones left out. One query."""
+    if not is_verified_member(viewer):
+        return {}
+    last_read = RoomRead.objects.filter(room=OuterRef("room"), member=viewer).values(
+        "last_read_seq"
+    )[:1]
+    rows = (
+        Message.objects.filter(
+            room__group__memberships__member=viewer,
+            room__group__memberships__joined_at__lte=F("created_at"),
+            room__group__chat_enabled=True,
+            room__group__status=Group.Status.ACTIVE,
+            deleted_at__isnull=True,
+        )
+        .exclude(author=viewer)
+        .filter(seq__gt=Coalesce(Subquery(last_read), Value(0)))
+        .values("room__group")
+        .annotate(unread=Count("pk"))
+    )
+    return {row["room__group"]: row["unread"] for row in rows}
+
+
+def unread_total(viewer) -> int:
+    """All chat messages ``viewer`` has not read, for the navigation: the same count the page
+    may already have asked for (groups.unread keeps it for the request)."""
+    return sum(group_unread.by_group(viewer).get("chat", {}).values())

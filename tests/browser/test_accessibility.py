@@ -22,6 +22,7 @@ MEMBER_PAGES = {
     "groups": "/groups/",
     "group": "/groups/saiken/",
     "group-leave": "/groups/saiken/leave",
+    "group-people": "/groups/saiken/people/",
     "topic": "/groups/saiken/t/1/",
     "topic-new": "/groups/saiken/new/",
     "group-propose": "/groups/new/",

@@ -134,8 +134,8 @@ def test_overview_page_query_count(owner, moderator, django_assert_num_queries):
         _busy_group(owner, moderator, number)
     client = client_for(moderator)
     # session, member, the moderation counts (one), the unread count (its notifications, and
-    # whether their posts are still visible: posts, members, memberships)
-    with django_assert_num_queries(7):
+    # whether their posts are still visible: posts, members, memberships), unread chat (one)
+    with django_assert_num_queries(8):
         client.get(reverse("moderation"))
 
 

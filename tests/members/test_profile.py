@@ -193,8 +193,12 @@ def test_page_query_counts_do_not_grow_with_content(
             ended_on=date(2001 + year, 3, 31),
         )
     member.work_fields.set(WorkField.objects.all()[:5])
-    for url in ["/", reverse("members:detail", args=[member.pk]), reverse("members:profile")]:
-        with django_assert_max_num_queries(12):
+    # every page: one more for the unread chat count in the navigation; the home page's panels
+    # (tests/groups/test_home.py) cost a fixed number each
+    limits = {"/": 17, reverse("members:detail", args=[member.pk]): 13,
+              reverse("members:profile"): 13}  # fmt: skip
+    for url, limit in limits.items():
+        with django_assert_max_num_queries(limit):
             assert member_client.get(url).status_code == 200
 
 

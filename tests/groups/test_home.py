@@ -1,0 +1,208 @@
+"""The page a member opens every morning: their groups with unread topic and chat counts, the
+latest and unread topics, open questions in their fields, what needs them, and the profile
+card while the profile lacks something. Nothing private leaks into any panel, and the page
+costs the same queries however much there is to show."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from groups import services
+from groups.chat import services as chat_services
+from groups.models import Group, JoinRequest, Membership
+from members.models import WorkField
+from tests.factories import MemberFactory
+from tests.groups.conftest import client_for, make_group
+
+pytestmark = pytest.mark.django_db
+HOME = "/"
+
+
+def _page(member) -> str:
+    response = client_for(member).get(HOME)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _panel(page: str, panel_id: str) -> str:
+    """The HTML of one panel of the home page ("" when it is not shown)."""
+    start = page.find(f'id="{panel_id}"')
+    if start == -1:
+        return ""
+    return page[start : page.find("</section>", start)]
+
+
+@pytest.fixture
+def reader(group):
+    member = MemberFactory(display_name="朝読 太郎", bio="税務の担当です。")
+    member.work_fields.set([WorkField.objects.get(name="財政")])
+    Membership.objects.create(group=group, member=member)
+    return member
+
+
+def _chat(group, author, count, start=0):
+    room = chat_services.room_for_group(group)
+    for number in range(start, start + count):
+        chat_services.message_send(author=author, room=room, client_id=f"c{number}",
+                                   body=f"おはようございます {number}")  # fmt: skip
+    return room
+
+
+def test_my_groups_show_unread_topics_new_topics_and_unread_chat(group, owner, reader):
+    opened = services.topic_create(author=owner, group=group, title="差押えの順番", body="質問")
+    services.topic_mark_read(member=reader, topic=opened, number=1)
+    services.post_create(author=owner, topic=opened, body="追記です")
+    services.topic_create(author=owner, group=group, title="分納の相談", body="新しい話題")
+    _chat(group, owner, 3)
+    _chat(group, reader, 1, start=10)  # one's own message is not unread
+
+    mine = _panel(_page(reader), "home-my-groups")
+
+    assert "債権回収" in mine
+    assert "未読 1" in mine and "新着 1" in mine
+    assert "チャット 未読 3" in mine
+    assert reverse("chat:room", args=[group.slug]) in mine
+
+
+def test_latest_and_unread_topics_of_my_groups(group, owner, reader):
+    read = services.topic_create(author=owner, group=group, title="読んだ話題", body="本文")
+    services.topic_mark_read(member=reader, topic=read, number=1)
+    services.topic_create(author=owner, group=group, title="まだ読んでいない話題", body="本文")
+
+    topics = _panel(_page(reader), "home-topics")
+
+    unread_part, latest_part = topics.split("最近のトピック")
+    assert "まだ読んでいない話題" in unread_part and "読んだ話題" not in unread_part
+    assert "読んだ話題" in latest_part
+
+
+def test_open_questions_in_my_fields_from_groups_i_may_read(owner, reader):
+    other_open = make_group(owner, slug="zaisei", name="財政")
+    services.topic_create(author=owner, group=other_open, title="起債の協議について",
+                          body="教えてください", is_question=True)  # fmt: skip
+    services.topic_create(author=owner, group=other_open, title="雑談", body="財政の話")
+    tagged = make_group(owner, slug="dx", name="自治体DX")
+    services.topic_create(author=owner, group=tagged, title="交付税の算定", body="?",
+                          is_question=True, tags=["財政"])  # fmt: skip
+    solved = services.topic_create(author=owner, group=other_open, title="解決した質問",
+                                   body="?", is_question=True)  # fmt: skip
+    answerer = MemberFactory()
+    Membership.objects.create(group=other_open, member=answerer)
+    answer = services.post_create(author=answerer, topic=solved, body="こうです")
+    services.answer_accept(actor=owner, topic=solved, post=answer)
+
+    questions = _panel(_page(reader), "home-questions")
+
+    assert "起債の協議について" in questions  # in a group named after the field
+    assert "交付税の算定" in questions  # tagged with the field
+    assert "雑談" not in questions  # not a question
+    assert "解決した質問" not in questions
+
+
+def test_no_panel_shows_a_hidden_topic_or_a_closed_group_i_am_not_in(group, owner, reader):
+    hidden = services.topic_create(author=owner, group=group, title="隠された財政の質問",
+                                   body="?", is_question=True)  # fmt: skip
+    services.topic_moderate(actor=owner, topic=hidden, action="hide")
+    closed = make_group(owner, kind="closed", slug="vaccine", name="財政(承認制)")
+    services.topic_create(author=owner, group=closed, title="承認制の財政の質問", body="?",
+                          is_question=True, tags=["財政"])  # fmt: skip
+    secret = make_group(owner, kind="secret", slug="kosho", name="財政(非公開)")
+    services.topic_create(author=owner, group=secret, title="非公開の財政の質問", body="?",
+                          is_question=True)  # fmt: skip
+    _chat(closed, owner, 2)
+    JoinRequest.objects.create(group=closed, member=MemberFactory(), message="入れてください")
+
+    page = _page(reader)
+
+    for secret_text in ["隠された財政の質問", "承認制の財政の質問", "非公開の財政の質問",
+                        "財政(承認制)", "財政(非公開)"]:  # fmt: skip
+        assert secret_text not in page
+    assert "参加申請" not in page
+
+
+def test_what_needs_me_mentions_and_answers_to_my_questions(group, owner, reader):
+    question = services.topic_create(author=reader, group=group, title="延滞金の計算",
+                                     body="教えてください", is_question=True)  # fmt: skip
+    services.topic_mark_read(member=reader, topic=question, number=1)
+    services.post_create(author=owner, topic=question, body="こう計算します")
+    other = services.topic_create(author=owner, group=group, title="研修のお知らせ", body="本文")
+    services.post_create(author=owner, topic=other, body=f"@{reader.handle} さんもどうぞ")
+
+    needs = _panel(_page(reader), "home-needs-me")
+
+    assert "延滞金の計算" in needs and "未読 1" in needs
+    assert "未読の呼びかけ 1 件" in needs and "研修のお知らせ" in needs
+    assert "参加申請" not in needs and "通報" not in needs
+
+
+def test_moderators_see_join_requests_and_flags_waiting(owner, reader):
+    closed = make_group(owner, kind="closed", slug="vaccine", name="ワクチン接種体制")
+    JoinRequest.objects.create(group=closed, member=MemberFactory(), message="")
+    JoinRequest.objects.create(group=closed, member=MemberFactory(), message="")
+    Membership.objects.create(group=closed, member=reader)
+    topic = services.topic_create(author=owner, group=closed, title="会場", body="本文")
+    services.flag_create(flagger=reader, post=topic.posts.get(), reason="spam")
+
+    owner_needs = _panel(_page(owner), "home-needs-me")
+    reader_needs = _panel(_page(reader), "home-needs-me")
+
+    assert "担当グループへの参加申請: 2 件" in owner_needs
+    assert "担当グループの通報: 1 件" in owner_needs
+    assert reverse("groups:site_moderation") in owner_needs
+    assert "参加申請" not in reader_needs and "通報" not in reader_needs
+    assert "対応が必要なものはありません" in reader_needs
+
+
+def test_the_profile_card_says_what_is_missing_until_the_profile_is_complete(db):
+    member = MemberFactory(department="", section="", team="", bio="")
+
+    card = _panel(_page(member), "home-profile")
+    assert "プロフィールを整える" in card
+    assert "所属部署" in card and "担当分野" in card and "自己紹介" in card
+
+    member.department, member.bio = "税務部", "よろしくお願いします。"
+    member.save()
+    member.work_fields.set([WorkField.objects.get(name="税務")])
+    assert "プロフィールを整える" not in _page(member)
+
+
+def _more_of_everything(owner, reader, round_number: int) -> None:
+    """Another group of the reader's with topics, replies, chat, a mention, a question in the
+    reader's field and a join request and flag for its owner."""
+    group = make_group(owner, kind="closed", slug=f"more{round_number}", name=f"財政{round_number}")
+    Membership.objects.create(group=group, member=reader)
+    for number in range(3):
+        topic = services.topic_create(author=owner, group=group, title=f"話題{number}",
+                                      body=f"@{reader.handle} 本文", is_question=True)  # fmt: skip
+        services.topic_mark_read(member=reader, topic=topic, number=1)
+        services.post_create(author=owner, topic=topic, body="返信")
+    mine = services.topic_create(author=reader, group=group, title="私の質問", body="?",
+                                 is_question=True)  # fmt: skip
+    services.post_create(author=owner, topic=mine, body="回答")
+    _chat(group, owner, 3)
+    JoinRequest.objects.create(group=group, member=MemberFactory(), message="")
+    services.flag_create(flagger=reader, post=topic.posts.first(), reason="spam")
+
+
+@pytest.mark.parametrize("viewer", ["owner", "reader"])
+def test_the_home_page_costs_the_same_queries_however_much_it_shows(
+    group, owner, reader, viewer, django_assert_num_queries
+):
+    client = client_for({"owner": owner, "reader": reader}[viewer])
+    _more_of_everything(owner, reader, 1)
+    client.get(HOME)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(HOME).status_code == 200
+    for round_number in range(2, 5):
+        _more_of_everything(owner, reader, round_number)
+    with django_assert_num_queries(len(few)):
+        page = client.get(HOME).content.decode()
+    assert "財政4" in page
+
+
+def test_a_group_not_active_is_not_among_my_groups(owner, reader):
+    proposed = make_group(owner, slug="teian", name="提案中のグループ")
+    Group.objects.filter(pk=proposed.pk).update(status=Group.Status.PROPOSED)
+    Membership.objects.create(group=proposed, member=reader)
+    assert "提案中のグループ" not in _panel(_page(reader), "home-my-groups")
