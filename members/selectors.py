@@ -191,9 +191,9 @@ def unread_notifications(member: User, keys, limit: int = 50) -> list[Notificati
 def work_field_names(member: User) -> list[str]:
     """The names of the member's own fields of work; asked once per request (kept on the
     request's member, which the home page's panels share)."""
-    names = getattr(member, "_work_field_names", None)
+    names = getattr(member, "_home_work_field_names", None)
     if names is None:
-        names = member._work_field_names = list(member.work_fields.values_list("name", flat=True))
+        names = member._home_work_field_names = list(member.work_fields.values_list("name", flat=True))
     return names
 
 
