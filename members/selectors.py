@@ -193,7 +193,8 @@ def work_field_names(member: User) -> list[str]:
     request's member, which the home page's panels share)."""
     names = getattr(member, "_home_work_field_names", None)
     if names is None:
-        names = member._home_work_field_names = list(member.work_fields.values_list("name", flat=True))
+        names = list(member.work_fields.values_list("name", flat=True))
+        member._home_work_field_names = names
     return names
 
 

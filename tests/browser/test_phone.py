@@ -18,7 +18,8 @@ SMALL_TARGETS = """() => {
     'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]');
   for (const el of controls) {
     // Links inside written text are inline targets, excepted by WCAG 2.5.8.
-    if (el.closest('.chat__body, .post__body, .profile__bio, .md-help td, .visually-hidden')) continue;
+    const prose = '.chat__body, .post__body, .profile__bio, .md-help td, .visually-hidden';
+    if (el.closest(prose)) continue;
     const box = el.getBoundingClientRect();
     if (box.width === 0 || box.height === 0 || box.right <= 0) continue;
     if (getComputedStyle(el).visibility === 'hidden') continue;
