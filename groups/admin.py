@@ -97,11 +97,14 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 class DeletedFilter(admin.SimpleListFilter):
+    """Deleted or not, by ``deleted_at``; chat's message admin uses it with its own labels."""
+
     title = _("削除")
     parameter_name = "deleted"
+    labels = (_("削除された投稿"), _("削除されていない投稿"))
 
     def lookups(self, request, model_admin):
-        return [("yes", _("削除された投稿")), ("no", _("削除されていない投稿"))]
+        return [("yes", self.labels[0]), ("no", self.labels[1])]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":

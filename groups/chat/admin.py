@@ -5,7 +5,7 @@ the room)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from groups.admin import _run
+from groups.admin import DeletedFilter, _run
 from groups.chat import services
 from groups.chat.models import Message, MessageFlag, Mute, Room
 from groups.models import Flag
@@ -27,19 +27,8 @@ class RoomAdmin(admin.ModelAdmin):
         return room.group.chat_enabled
 
 
-class DeletedMessageFilter(admin.SimpleListFilter):
-    title = _("削除")
-    parameter_name = "deleted"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("削除されたメッセージ")), ("no", _("削除されていないメッセージ"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(deleted_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(deleted_at__isnull=True)
-        return queryset
+class DeletedMessageFilter(DeletedFilter):
+    labels = (_("削除されたメッセージ"), _("削除されていないメッセージ"))
 
 
 @admin.register(Message)
