@@ -48,6 +48,19 @@ INSTALLED_APPS = [
     "members",
     "groups",
     "groups.chat",
+    "knowledge",
+    # Wagtail (the knowledge base's pages and its editor at /cms/)
+    "wagtail.contrib.typed_table_block",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_filters",
 ]
 
 MIDDLEWARE = [
@@ -282,7 +295,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 # Uploaded files are never served from a public URL: views check policies and stream them.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
-MEDIA_URL = None
+# Only for the URLs Wagtail builds (image renditions): knowledge.media serves /media/ after
+# asking knowledge.policies, and answers 404 for any file it does not know.
+MEDIA_URL = "/media/"
 # A request body (and each uploaded file) above this is spooled to a temporary file on disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
@@ -294,6 +309,33 @@ AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=12_000_000)
 ATTACHMENT_MAX_PIXELS = env.int("ATTACHMENT_MAX_PIXELS", default=150_000_000)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENTS_PER_POST = 5
+
+# --- knowledge base (Wagtail) ------------------------------------------------------------
+WAGTAIL_SITE_NAME = "オンライン市役所 ナレッジ"
+WAGTAILADMIN_BASE_URL = SITE_URL
+WAGTAIL_I18N_ENABLED = False
+WAGTAIL_ALLOW_UNICODE_SLUGS = True
+WAGTAIL_DATE_FORMAT = "%Y-%m-%d"
+WAGTAIL_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("ja", "日本語"), ("en", "English")]
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "csv", "txt", "zip"]
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAILUSERS_PASSWORD_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
+# Recordings (knowledge.Recording): uploaded in chunks, each a request of its own, appended on
+# disk, so no request body holds more than one chunk.
+RECORDING_CHUNK_BYTES = 4 * 1024 * 1024
+RECORDING_MAX_BYTES = env.int("RECORDING_MAX_BYTES", default=4 * 1024 * 1024 * 1024)
 
 # --- security ----------------------------------------------------------------------------
 SECURE_CSP = {

@@ -31,4 +31,5 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("groups.urls")),
     path("", include("groups.chat.urls")),
+    path("", include("knowledge.urls")),
 ]

@@ -7,6 +7,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from cityhall import ratelimits
+from knowledge.services import ensure_home
 from tests.factories import MemberFactory
 
 
@@ -143,6 +144,7 @@ def reference_rows(django_db_setup, django_db_blocker):
         if not models[2].objects.exists():
             with transaction.atomic():
                 load_reference_data()
+        ensure_home()
         return {model: list(model.objects.order_by("pk").values()) for model in models}
 
 
@@ -157,6 +159,7 @@ def restore_reference_rows(rows) -> None:
         with connection.cursor() as cursor:
             for statement in statements:  # PostgreSQL: new rows get ids after these
                 cursor.execute(statement)
+    ensure_home()  # Wagtail's tree (a tree, not rows to copy back)
 
 
 @pytest.fixture

@@ -1,0 +1,37 @@
+"""Which knowledge pages use a file (document, image, recording), for knowledge.policies.
+can_view_file. Wagtail's reference index says what a page's fields and blocks point at; a page
+refreshes its entries when it is published (knowledge.wagtail_hooks), so a file is readable the
+moment the page that shows it is."""
+
+from django.contrib.contenttypes.models import ContentType
+from wagtail.models import Page, ReferenceIndex
+
+from knowledge import policies, selectors
+
+
+def pages_using(obj) -> list[str]:
+    """Tree paths of the pages whose content refers to ``obj``."""
+    page_type = ContentType.objects.get_for_model(Page)
+    page_ids = ReferenceIndex.objects.filter(
+        to_content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
+        to_object_id=str(obj.pk),
+        base_content_type=page_type,
+    ).values("object_id")
+    return list(Page.objects.filter(pk__in=page_ids).values_list("path", flat=True))
+
+
+def may_view(member, obj, uploaded_by_id=None) -> bool:
+    seen = selectors.viewer(member)
+    if not seen.is_member:
+        return False
+    return policies.can_view_file(seen, _LazyPaths(obj), uploaded_by_id)
+
+
+class _LazyPaths:
+    """The paths, loaded only if the policy gets as far as asking."""
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __iter__(self):
+        return iter(pages_using(self.obj))

@@ -1,0 +1,338 @@
+"""The knowledge base's pages (Wagtail): a home, a section per field or group, and three kinds
+of page under a section. Who may see a page is decided in knowledge/policies.py from the
+topic groups named by PageGroupRestriction rows on the page and on its ancestors."""
+
+import re
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+
+from knowledge.blocks import BodyBlock, MaterialsBlock, QuestionsBlock
+
+MEMBER = settings.AUTH_USER_MODEL
+RESTRICTION_PANEL = InlinePanel(
+    "group_restrictions",
+    heading=_("公開範囲(空欄なら会員全員)"),
+    label=_("このグループのメンバーだけに公開"),
+)
+
+
+class KnowledgeHomePage(Page):
+    intro = models.TextField(_("紹介文"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    settings_panels = [*Page.settings_panels, RESTRICTION_PANEL]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["knowledge.SectionPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("ナレッジのトップ")
+
+    def get_context(self, request, *args, **kwargs):
+        from knowledge import reading
+
+        return {**super().get_context(request, *args, **kwargs), **reading.home(request, self)}
+
+
+class SectionPage(Page):
+    """A field (財政, 債権回収 …) or a topic group; its moderators review what is written here."""
+
+    group = models.ForeignKey(
+        "groups.Group", verbose_name=_("グループ"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="knowledge_sections",
+    )  # fmt: skip
+    work_field = models.ForeignKey(
+        "members.WorkField", verbose_name=_("担当分野"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="knowledge_sections",
+    )  # fmt: skip
+    intro = models.TextField(_("紹介文"), blank=True)
+    start_here = StreamField(
+        BodyBlock(), verbose_name=_("はじめての方へ(異動してきた人向け)"), blank=True
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel([FieldPanel("group"), FieldPanel("work_field")], heading=_("対象")),
+        FieldPanel("intro"),
+        FieldPanel("start_here"),
+    ]
+    settings_panels = [*Page.settings_panels, RESTRICTION_PANEL]
+    parent_page_types = ["knowledge.KnowledgeHomePage"]
+    subpage_types = [
+        "knowledge.ArticlePage", "knowledge.SessionNotesPage", "knowledge.BroadcastPage"
+    ]  # fmt: skip
+
+    class Meta:
+        verbose_name = _("セクション")
+
+    def get_context(self, request, *args, **kwargs):
+        from knowledge import reading
+
+        return {**super().get_context(request, *args, **kwargs), **reading.section(request, self)}
+
+
+class KnowledgePage(Page):
+    """What every article, session notes page and broadcast episode has; listings, archives and
+    tags read this table alone."""
+
+    class Kind(models.TextChoices):
+        ARTICLE = "article", _("業務ノウハウ")
+        NOTES = "notes", _("勉強会・情報交換会の記録")
+        BROADCAST = "broadcast", _("ライブ配信アーカイブ")
+
+    kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices, editable=False)
+    date = models.DateField(_("日付"), default=date.today, db_index=True)
+    summary = models.TextField(_("要約"), blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("本文"), blank=True)
+    tags = ClusterTaggableManager(through="knowledge.KnowledgePageTag", blank=True)
+    # The imported file this page came from (import_knowledge): the same file, the same page.
+    import_key = models.CharField(_("取り込み元"), max_length=255, blank=True, db_index=True,
+                                  editable=False)  # fmt: skip
+
+    is_creatable = False
+    parent_page_types = ["knowledge.SectionPage"]
+    subpage_types = []
+    promote_panels = [*Page.promote_panels, FieldPanel("tags")]
+    settings_panels = [*Page.settings_panels, RESTRICTION_PANEL]
+    KIND = ""
+
+    class Meta:
+        verbose_name = _("ナレッジのページ")
+        indexes = [models.Index(fields=["kind", "-date"])]
+
+    def save(self, *args, **kwargs):
+        if self.KIND:
+            self.kind = self.KIND
+        super().save(*args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from knowledge import reading
+
+        return {**super().get_context(request, *args, **kwargs), **reading.detail(request, self)}
+
+
+class ArticlePage(KnowledgePage):
+    KIND = KnowledgePage.Kind.ARTICLE
+    last_reviewed = models.DateField(_("最終確認日"), null=True, blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("date"),
+        FieldPanel("last_reviewed"),
+        InlinePanel("people", heading=_("担当者(このページの持ち主)"), label=_("担当者")),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        InlinePanel("related_topics", heading=_("関連するトピック"), label=_("トピック")),
+    ]
+
+    class Meta:
+        verbose_name = _("業務ノウハウ")
+
+    @property
+    def needs_review(self) -> bool:
+        """Not reviewed for 12 months: laws and practice change."""
+        reviewed = self.last_reviewed or self.date
+        today = timezone.localdate()
+        return reviewed <= today.replace(year=today.year - 1) if reviewed else False
+
+
+class SessionNotesPage(KnowledgePage):
+    KIND = KnowledgePage.Kind.NOTES
+    series = models.CharField(_("シリーズ"), max_length=120, blank=True)
+    questions = StreamField(QuestionsBlock(), verbose_name=_("質疑応答"), blank=True)
+    materials = StreamField(MaterialsBlock(), verbose_name=_("スライド・配布資料"), blank=True)
+    chat_transcript_url = models.CharField(
+        _("チャットの記録"), max_length=300, blank=True,
+        help_text=_("このサイトのチャットルームのアドレス(/ で始まる)"),
+    )  # fmt: skip
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel([FieldPanel("date"), FieldPanel("series")], heading=_("開催")),
+        InlinePanel("people", heading=_("発表者"), label=_("発表者")),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        FieldPanel("questions"),
+        FieldPanel("materials"),
+        FieldPanel("chat_transcript_url"),
+    ]
+
+    class Meta:
+        verbose_name = _("勉強会・情報交換会の記録")
+
+    def clean(self):
+        super().clean()
+        url = self.chat_transcript_url
+        if url and (not url.startswith("/") or url.startswith("//")):
+            raise ValidationError(
+                {"chat_transcript_url": _("このサイトのアドレス(/ で始まる)を入れてください。")}
+            )
+
+
+class BroadcastPage(KnowledgePage):
+    KIND = KnowledgePage.Kind.BROADCAST
+    episode_number = models.PositiveIntegerField(_("回"), null=True, blank=True)
+    recording = models.ForeignKey(
+        "knowledge.Recording", verbose_name=_("録画・録音"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    transcript = models.TextField(_("文字起こし"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel([FieldPanel("date"), FieldPanel("episode_number")], heading=_("配信")),
+        InlinePanel("people", heading=_("出演者"), label=_("出演者")),
+        FieldPanel("recording"),
+        InlinePanel("chapters", heading=_("チャプター"), label=_("チャプター")),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        FieldPanel("transcript"),
+    ]
+
+    class Meta:
+        verbose_name = _("ライブ配信アーカイブ")
+
+
+class KnowledgePageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        KnowledgePage, on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class PagePerson(Orderable):
+    """A speaker, host, guest or owner: a member, or a guest named in words."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("担当者")
+        SPEAKER = "speaker", _("発表者")
+        HOST = "host", _("司会")
+        GUEST = "guest", _("ゲスト")
+
+    page = ParentalKey(KnowledgePage, on_delete=models.CASCADE, related_name="people")
+    role = models.CharField(_("役割"), max_length=10, choices=Role.choices, default=Role.SPEAKER)
+    member = models.ForeignKey(
+        MEMBER, verbose_name=_("会員"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="knowledge_roles",
+    )  # fmt: skip
+    name = models.CharField(_("名前(会員でない方)"), max_length=100, blank=True)
+    affiliation = models.CharField(_("所属"), max_length=120, blank=True)
+
+    panels = [FieldPanel("role"), FieldPanel("member"), FieldPanel("name"),
+              FieldPanel("affiliation")]  # fmt: skip
+
+    def clean(self):
+        if not self.member_id and not self.name.strip():
+            raise ValidationError(_("会員を選ぶか、名前を入れてください。"))
+
+    @property
+    def display_name(self) -> str:
+        return self.member.display_name if self.member_id else self.name
+
+
+_TIMESTAMP = re.compile(r"^(?:(\d{1,2}):)?([0-5]?\d):([0-5]\d)$")
+
+
+def parse_timestamp(text: str) -> int | None:
+    """「1:02:03」 or 「12:34」 → seconds; None if it is not a time stamp."""
+    match = _TIMESTAMP.match(text.strip())
+    if not match:
+        return None
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+class Chapter(Orderable):
+    page = ParentalKey(BroadcastPage, on_delete=models.CASCADE, related_name="chapters")
+    start = models.CharField(_("開始(分:秒)"), max_length=8, help_text=_("例: 12:34 / 1:02:03"))
+    seconds = models.PositiveIntegerField(editable=False, default=0)
+    title = models.CharField(_("タイトル"), max_length=120)
+
+    panels = [FieldPanel("start"), FieldPanel("title")]
+
+    def clean(self):
+        seconds = parse_timestamp(self.start)
+        if seconds is None:
+            raise ValidationError({"start": _("「12:34」や「1:02:03」の形で入れてください。")})
+        self.seconds = seconds
+
+    def save(self, *args, **kwargs):
+        self.seconds = parse_timestamp(self.start) or 0
+        super().save(*args, **kwargs)
+
+
+class RelatedTopic(Orderable):
+    page = ParentalKey(ArticlePage, on_delete=models.CASCADE, related_name="related_topics")
+    """A topic in a group, by its address: readers see it only if they may read the group."""
+
+    url = models.CharField(_("トピックのアドレス"), max_length=300,
+                           help_text=_("例: /groups/finance/t/12-..."))  # fmt: skip
+    topic = models.ForeignKey(
+        "groups.Topic", on_delete=models.CASCADE, related_name="+", editable=False
+    )
+
+    panels = [FieldPanel("url")]
+
+    def clean(self):
+        match = re.search(r"/groups/[^/]+/t/(\d+)", self.url)
+        from groups.models import Topic
+
+        topic = Topic.objects.filter(pk=match.group(1)).first() if match else None
+        if topic is None:
+            raise ValidationError({"url": _("トピックのアドレスが見つかりません。")})
+        self.topic = topic
+
+
+class PageGroupRestriction(Orderable):
+    """Restricts a page, and every page under it, to the members of its groups (any of them)."""
+
+    page = ParentalKey(Page, on_delete=models.CASCADE, related_name="group_restrictions")
+    group = models.ForeignKey(
+        "groups.Group", verbose_name=_("グループ"), on_delete=models.CASCADE,
+        related_name="knowledge_restrictions",
+    )  # fmt: skip
+
+    panels = [FieldPanel("group")]
+
+    class Meta:
+        verbose_name = _("公開範囲")
+        constraints = [
+            models.UniqueConstraint(fields=["page", "group"], name="one_restriction_per_group")
+        ]
+
+
+class Recording(models.Model):
+    """A video or audio file of a broadcast or a session, served with HTTP Range by
+    knowledge.media to members who may see a page that plays it."""
+
+    title = models.CharField(_("タイトル"), max_length=200)
+    file = models.FileField(_("ファイル"), upload_to="recordings/%Y/%m/", editable=False)
+    content_type = models.CharField(_("形式"), max_length=60, editable=False)
+    size = models.BigIntegerField(_("サイズ(バイト)"), default=0, editable=False)
+    uploaded_by = models.ForeignKey(
+        MEMBER, verbose_name=_("アップロードした人"), null=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )  # fmt: skip
+    uploaded_at = models.DateTimeField(_("アップロード日時"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("録画・録音")
+        verbose_name_plural = _("録画・録音")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_video(self) -> bool:
+        return self.content_type.startswith("video/")

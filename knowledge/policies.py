@@ -1,0 +1,94 @@
+"""Who may see and edit knowledge pages and the files they use. Everything is for verified
+members; a page with group restrictions (on itself or any ancestor) is for the members of one of
+each restriction's groups. Wagtail's own view restrictions know Django auth groups, not topic
+groups, so every serve path (pages, listings, documents, images, renditions, recordings, feeds)
+asks these functions. Pure: the viewer carries what was loaded (knowledge.selectors.viewer)."""
+
+from dataclasses import dataclass, field
+
+from cityhall.policies import is_site_moderator, is_verified_member
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A member as the knowledge base sees them: their topic groups (active ones) and every
+    restriction on the site as {page path: group ids}."""
+
+    member: object
+    group_ids: frozenset = frozenset()
+    moderated_group_ids: frozenset = frozenset()
+    restrictions: dict = field(default_factory=dict)
+
+    @property
+    def is_member(self) -> bool:
+        return is_verified_member(self.member)
+
+    @property
+    def sees_everything(self) -> bool:
+        return is_site_moderator(self.member)
+
+
+def _passes(viewer: Viewer, groups) -> bool:
+    return viewer.sees_everything or not viewer.group_ids.isdisjoint(groups)
+
+
+def denied_paths(viewer: Viewer) -> list[str]:
+    """Tree paths of restricted pages the viewer may not see; everything under them is hidden
+    too. The shortest paths only (a denied page's descendants need no entry of their own)."""
+    denied = sorted(path for path, groups in viewer.restrictions.items()
+                    if not _passes(viewer, groups))  # fmt: skip
+    kept: list[str] = []
+    for path in denied:
+        if not kept or not path.startswith(kept[-1]):
+            kept.append(path)
+    return kept
+
+
+def can_view_path(viewer: Viewer, path: str) -> bool:
+    """Whether the viewer may see the page at this tree path (Page.path)."""
+    if not viewer.is_member:
+        return False
+    return not any(path.startswith(denied) for denied in denied_paths(viewer))
+
+
+def can_view_page(viewer: Viewer, page) -> bool:
+    return can_view_path(viewer, page.path)
+
+
+def restricted_to(viewer: Viewer, path: str) -> set[int]:
+    """The groups a page's visibility hangs on (its own and its ancestors' restrictions)."""
+    return {group for restricted, groups in viewer.restrictions.items()
+            if path.startswith(restricted) for group in groups}  # fmt: skip
+
+
+def can_write_in_section(viewer: Viewer, section) -> bool:
+    """全員が運営者: any member of the section's group drafts in it; in a section of a field
+    (no group), any member."""
+    if not can_view_page(viewer, section):
+        return False
+    if section.group_id is None or viewer.sees_everything:
+        return True
+    return section.group_id in viewer.group_ids
+
+
+def can_review_in_section(viewer: Viewer, section) -> bool:
+    """The section group's moderators (site moderators for sections without a group) review
+    and publish."""
+    if not can_view_page(viewer, section):
+        return False
+    if viewer.sees_everything:
+        return True
+    return section.group_id is not None and section.group_id in viewer.moderated_group_ids
+
+
+def can_view_file(viewer: Viewer, used_on_paths, uploaded_by_id=None) -> bool:
+    """A document, image or recording: for whoever may see a page that uses it, and for its
+    uploader (before any page uses it). ``used_on_paths`` are the paths of the pages that use
+    it, live or not."""
+    if not viewer.is_member:
+        return False
+    if uploaded_by_id is not None and uploaded_by_id == viewer.member.pk:
+        return True
+    if viewer.sees_everything:
+        return True
+    return any(can_view_path(viewer, path) for path in used_on_paths)

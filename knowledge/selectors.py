@@ -1,0 +1,105 @@
+"""Every read of the knowledge base for a viewer: querysets that already leave out what the
+viewer may not see (knowledge.policies) and already load what the templates need."""
+
+from django.db.models import Count, Q
+
+from groups.models import Group, Membership
+from knowledge import policies
+from knowledge.models import KnowledgePage, PageGroupRestriction, SectionPage
+
+
+def viewer(member) -> policies.Viewer:
+    """The member as the knowledge base sees them, loaded once per request (2 queries)."""
+    cached = getattr(member, "_knowledge_viewer", None)
+    if cached is not None:
+        return cached
+    if not getattr(member, "is_authenticated", False):
+        return policies.Viewer(member)
+    roles = dict(
+        Membership.objects.filter(member=member, group__status=Group.Status.ACTIVE).values_list(
+            "group_id", "role"
+        )
+    )
+    moderated = {Membership.Role.OWNER, Membership.Role.MODERATOR}
+    restrictions: dict[str, set[int]] = {}
+    for path, group_id in PageGroupRestriction.objects.values_list("page__path", "group_id"):
+        restrictions.setdefault(path, set()).add(group_id)
+    result = policies.Viewer(
+        member,
+        frozenset(roles),
+        frozenset(group for group, role in roles.items() if role in moderated),
+        restrictions,
+    )
+    member._knowledge_viewer = result
+    return result
+
+
+def hide_denied(queryset, seen: policies.Viewer):
+    """The queryset of pages without those under a restriction the viewer does not pass."""
+    if not seen.is_member:
+        return queryset.none()
+    denied = policies.denied_paths(seen)
+    if not denied:
+        return queryset
+    hidden = Q()
+    for path in denied:
+        hidden |= Q(path__startswith=path)
+    return queryset.exclude(hidden)
+
+
+def visible_pages(member, queryset=None):
+    """Live knowledge pages (articles, notes, episodes) the member may see, newest first."""
+    queryset = KnowledgePage.objects.live() if queryset is None else queryset
+    return hide_denied(queryset, viewer(member)).order_by("-date", "-pk")
+
+
+def visible_sections(member, home=None):
+    queryset = SectionPage.objects.live()
+    if home is not None:
+        queryset = queryset.child_of(home)
+    return hide_denied(queryset, viewer(member)).select_related("group", "work_field")
+
+
+def breadcrumbs(page) -> list:
+    """The page's ancestors from the knowledge home down (1 query)."""
+    return list(page.get_ancestors().filter(depth__gte=2).specific(defer=True))
+
+
+def restricted_groups(member, page) -> list[Group]:
+    """The groups whose members alone see this page, for the badge above it."""
+    ids = policies.restricted_to(viewer(member), page.path)
+    return list(Group.objects.filter(pk__in=ids).order_by("name")) if ids else []
+
+
+def related_pages(member, page, limit: int = 5) -> list[KnowledgePage]:
+    """Other visible pages sharing the most tags with ``page``, newest first among equals."""
+    tag_ids = [tag.pk for tag in page.tags.all()]
+    if not tag_ids:
+        return []
+    shared = (
+        visible_pages(member)
+        .filter(tagged_items__tag_id__in=tag_ids)
+        .exclude(pk=page.pk)
+        .annotate(shared=Count("tagged_items"))
+        .order_by("-shared", "-date", "-pk")
+    )
+    return list(shared[:limit])
+
+
+def section_pages(member, section, kind: str = ""):
+    queryset = visible_pages(member).child_of(section)
+    return queryset.filter(kind=kind) if kind else queryset
+
+
+def people(page) -> list:
+    return list(page.people.select_related("member"))
+
+
+def readable_topics(member, article) -> list:
+    """The article's related topics that the member may read."""
+    from groups.selectors import visible_topics
+
+    ids = [link.topic_id for link in article.related_topics.all()]
+    if not ids:
+        return []
+    return list(visible_topics(member).filter(pk__in=ids).select_related("group"))

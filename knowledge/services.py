@@ -1,0 +1,28 @@
+"""Every write of the knowledge base that is not an editor's form in /cms/."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from wagtail.models import Collection, Locale, Page, Site
+
+from knowledge.models import KnowledgeHomePage
+
+
+@transaction.atomic
+def ensure_home() -> KnowledgeHomePage:
+    """The knowledge home at /knowledge/ and Wagtail's tree, site, locale and root collection
+    under it: made by the migrations, and made again here after a test flushed them."""
+    home = KnowledgeHomePage.objects.first()
+    if home is not None:
+        return home
+    Locale.objects.get_or_create(language_code="ja")
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+    home = root.add_child(instance=KnowledgeHomePage(
+        title=_("ナレッジ"), slug="knowledge",
+        intro=_("勉強会の記録、業務ノウハウ、ライブ配信のアーカイブ。"),
+    ))  # fmt: skip
+    Site.objects.all().delete()
+    Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True,
+                        site_name="オンライン市役所")  # fmt: skip
+    return home

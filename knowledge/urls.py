@@ -1,0 +1,21 @@
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail import views as wagtail_views
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from knowledge import media, views
+
+# The reader's own pages; everything else under /knowledge/ is a Wagtail page.
+reader_patterns = [
+    path("", wagtail_views.serve, {"path": ""}, name="index"),
+    path("-/tags/<str:slug>/", views.tag, name="tag"),
+]
+
+urlpatterns = [
+    path("cms/", include(wagtailadmin_urls)),
+    path("media/<path:name>", media.serve, name="knowledge_media"),
+    path("knowledge/", include((reader_patterns, "knowledge"))),
+    path("knowledge/documents/", include(wagtaildocs_urls)),
+    path("knowledge/", include(wagtail_urls)),
+]

@@ -1,0 +1,54 @@
+"""Where Wagtail asks the project: every page and document it serves, and every page list of the
+editor, goes through knowledge.policies (topic-group restrictions) before it is shown."""
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.models import ReferenceIndex
+from wagtail.signals import page_published
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from knowledge import files, policies, selectors
+from knowledge.models import Recording
+
+
+@hooks.register("before_serve_page", order=-10)
+def members_of_restricting_groups_only(page, request, serve_args, serve_kwargs):
+    if not policies.can_view_page(selectors.viewer(request.user), page):
+        raise Http404
+
+
+@hooks.register("before_serve_document", order=-10)
+def documents_of_visible_pages_only(document, request):
+    if not files.may_view(request.user, document, document.uploaded_by_user_id):
+        raise Http404
+
+
+@hooks.register("construct_explorer_page_queryset")
+def hide_restricted_in_explorer(parent_page, pages, request):
+    return selectors.hide_denied(pages, selectors.viewer(request.user))
+
+
+@hooks.register("construct_page_chooser_queryset")
+def hide_restricted_in_chooser(pages, request):
+    return selectors.hide_denied(pages, selectors.viewer(request.user))
+
+
+class RecordingViewSet(SnippetViewSet):
+    model = Recording
+    icon = "media"
+    menu_label = _("録画・録音")
+    list_display = ["title", "content_type", "uploaded_at"]
+
+
+register_snippet(RecordingViewSet)
+
+
+def refresh_references(sender, instance, **kwargs):
+    """Right away rather than in the background: the files a page shows are readable as soon
+    as it is published (knowledge.files)."""
+    ReferenceIndex.create_or_update_for_object(instance)
+
+
+page_published.connect(refresh_references, dispatch_uid="knowledge.refresh_references")
