@@ -6,3 +6,10 @@ class KnowledgeConfig(AppConfig):
     name = "knowledge"
     verbose_name = _("ナレッジ")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from knowledge import home, moderation, notifications
+
+        notifications.register()
+        moderation.register()
+        home.register()
