@@ -98,7 +98,7 @@ def import_file(path: Path) -> Outcome:
         return Outcome(path.name, FAILED, list(messages))
     except DatabaseError as error:
         return Outcome(path.name, FAILED, [_("保存できませんでした: %(e)s") % {"e": error}])
-    return Outcome(path.name, status, notes)
+    return Outcome(path.name, status, notes if status != UNCHANGED else [])
 
 
 def store(doc: Doc, notes: list[str]) -> str:
