@@ -263,6 +263,11 @@ def _check_topic(doc: Doc, group: Group, notes: list[str]) -> None:
         raise ValidationError(_("トピックの本文が長すぎます(20000文字まで)。"))
     if not doc.body.strip():
         raise ValidationError(_("トピックの本文がありません。"))
+    if group.status != Group.Status.ACTIVE:
+        raise ValidationError(
+            _("グループ「%(name)s」は活動中ではないため、トピックを置けません。")
+            % {"name": group.name}
+        )
     is_open = group.kind == Group.Kind.OPEN
     if doc.visibility == "group" and is_open:
         raise ValidationError(

@@ -316,3 +316,11 @@ def test_copying_a_file_under_another_name_makes_a_second_page(tmp_path):
     shutil.copy(tmp_path / "a.md", tmp_path / "b.md")
     out, _err = run(tmp_path)
     assert "作成 2件" in out and KnowledgePage.objects.count() == 2
+
+
+def test_a_topic_for_a_group_still_under_review_is_refused(tmp_path):
+    Group.objects.create(slug="dx", name="自治体DX", description="d", kind="closed",
+                         status="proposed", proposed_by=MemberFactory())  # fmt: skip
+    write(tmp_path, "q", kind="topic", group="dx")
+    _out, err, _error = run_failing(tmp_path)
+    assert "q.md: グループ「自治体DX」は活動中ではないため、トピックを置けません。" in err
