@@ -324,3 +324,15 @@ def test_a_topic_for_a_group_still_under_review_is_refused(tmp_path):
     write(tmp_path, "q", kind="topic", group="dx")
     _out, err, _error = run_failing(tmp_path)
     assert "q.md: グループ「自治体DX」は活動中ではないため、トピックを置けません。" in err
+
+
+def test_a_group_only_topic_is_read_by_the_groups_members_alone(tmp_path):
+    write(tmp_path, "q", kind="topic", group="music-circle", visibility="group",
+          body="ヒミツノレンシュウバ")  # fmt: skip
+    run(tmp_path)
+    topic = Topic.objects.get()
+    url = f"/groups/{topic.group.slug}/t/{topic.pk}/"
+    outsider, insider = MemberFactory(), MemberFactory()
+    MembershipFactory(group=topic.group, member=insider)
+    assert "ヒミツノレンシュウバ" not in client_for(outsider).get(url, follow=True).text
+    assert "ヒミツノレンシュウバ" in client_for(insider).get(url, follow=True).text
