@@ -48,7 +48,6 @@ INSTALLED_APPS = [
     "members",
     "groups",
     "groups.chat",
-    "knowledge",
     # Wagtail (the knowledge base's pages and its editor at /cms/)
     "wagtail.contrib.typed_table_block",
     "wagtail.sites",
@@ -61,6 +60,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "knowledge",  # after taggit: its admin module takes taggit's Tag out of the Django admin
 ]
 
 MIDDLEWARE = [
