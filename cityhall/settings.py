@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    "django.contrib.postgres",  # Wagtail's search on PostgreSQL needs it (postgres.E005)
     "channels",
     "cityhall.apps.TasksConfig",  # django_tasks_db, named in Japanese in the admin
     "allauth",
