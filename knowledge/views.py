@@ -20,10 +20,10 @@ _ERA_MONTH_DAY = re.compile(r"\d+月\d+日$")
 
 
 def _listing(request, pages, template: str, context: dict):
-    if not pages.exists():
+    listing = reading.paged(request, pages)
+    if not listing.paginator.count:
         raise Http404(_("該当するページはありません。"))
-    context["pages"] = reading.paged(request, pages)
-    return render(request, template, context)
+    return render(request, template, {**context, "pages": listing})
 
 
 def tag(request, slug: str):
