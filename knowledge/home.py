@@ -25,5 +25,5 @@ def _section_of(page, sections):
 
 def register() -> None:
     home_panels.register(
-        home_panels.HomePanel("knowledge.new", 35, "knowledge/home/new_pages.html", new_pages)
+        home_panels.HomePanel("knowledge.new", 45, "knowledge/home/new_pages.html", new_pages)
     )
