@@ -1,5 +1,8 @@
 """What the knowledge pages show a reader: each page type's get_context asks here, and every
-list comes from knowledge.selectors, already filtered for the reader."""
+list comes from knowledge.selectors, already filtered for the reader. Each page costs a fixed
+number of queries however many pages there are (tests/knowledge/test_reading.py)."""
+
+from datetime import date
 
 from django.core.paginator import Paginator
 
@@ -8,13 +11,55 @@ from knowledge import selectors
 from knowledge.models import KnowledgePage
 
 PAGE_SIZE = 20
+HOME_RECENT = 10
+HOME_TAGS = 30
+HOME_MONTHS = 12
+
+
+def paged(request, queryset):
+    """One page of cards; a page number that is not a number is the first page, one past the
+    end the last (Paginator.get_page)."""
+    number = int_param(request.GET.get("page"), default=1, minimum=1)
+    return Paginator(selectors.listed(queryset), PAGE_SIZE).get_page(number)
+
+
+def breadcrumbs(page) -> list:
+    """The page's ancestors from the knowledge home down. Wagtail's routing has already read
+    them and left each on its child (``_cached_parent_obj``): no query when served, one
+    otherwise (selectors.breadcrumbs)."""
+    chain, current = [], page
+    while current.depth > 2:
+        current = getattr(current, "_cached_parent_obj", None)
+        if current is None:
+            return selectors.breadcrumbs(page)
+        chain.append(current)
+    return chain[::-1]
+
+
+def months_of(rows) -> list[dict]:
+    """(year, month, count) rows as the archive links show them (a date for the month's name,
+    which the date filter writes in the reader's language)."""
+    return [{"year": year, "month": month, "count": count, "day": date(year, month, 1)}
+            for year, month, count in rows]  # fmt: skip
 
 
 def home(request, page) -> dict:
     member = request.user
+    months: dict[tuple[int, int], int] = {}
+    kinds: dict[str, int] = {}
+    for year, month, kind, count in selectors.archive_counts(member):
+        months[year, month] = months.get((year, month), 0) + count
+        kinds[kind] = kinds.get(kind, 0) + count
+    rows = [(year, month, count) for (year, month), count in months.items()]
     return {
         "sections": list(selectors.visible_sections(member, page)),
-        "recent": list(selectors.visible_pages(member)[:10]),
+        "recent": list(selectors.listed(selectors.visible_pages(member))[:HOME_RECENT]),
+        "tags": selectors.visible_tags(member, HOME_TAGS),
+        "kinds": [
+            (value, label, kinds.get(value, 0)) for value, label in KnowledgePage.Kind.choices
+        ],  # fmt: skip
+        "months": months_of(rows[:HOME_MONTHS]),
+        "years": sorted({year for year, _month in months}, reverse=True),
     }
 
 
@@ -22,23 +67,27 @@ def section(request, page) -> dict:
     kind = request.GET.get("kind", "")
     if kind not in KnowledgePage.Kind.values:
         kind = ""
-    pages = Paginator(selectors.section_pages(request.user, page, kind), PAGE_SIZE)
     return {
         "kind": kind,
         "kinds": KnowledgePage.Kind.choices,
-        "pages": pages.get_page(int_param(request.GET.get("page"), default=1, minimum=1)),
-        "breadcrumbs": selectors.breadcrumbs(page),
+        "pages": paged(request, selectors.section_pages(request.user, page, kind)),
+        "breadcrumbs": breadcrumbs(page),
+        "restricted_groups": selectors.restricted_groups(request.user, page),
     }
 
 
 def detail(request, page) -> dict:
     member = request.user
+    tags = selectors.page_tags(page)
     context = {
-        "breadcrumbs": selectors.breadcrumbs(page),
+        "breadcrumbs": breadcrumbs(page),
         "restricted_groups": selectors.restricted_groups(member, page),
-        "related": selectors.related_pages(member, page),
+        "related": selectors.related_pages(member, page, tags=tags),
         "people": selectors.people(page),
+        "tags": tags,
     }
     if page.kind == KnowledgePage.Kind.ARTICLE:
         context["topics"] = selectors.readable_topics(member, page)
+    if page.kind == KnowledgePage.Kind.BROADCAST:
+        context["chapters"] = selectors.chapters(page)
     return context

@@ -2,10 +2,11 @@
 viewer may not see (knowledge.policies) and already load what the templates need."""
 
 from django.db.models import Count, Q
+from django.db.models.functions import ExtractMonth, ExtractYear
 
 from groups.models import Group, Membership
 from knowledge import policies
-from knowledge.models import KnowledgePage, PageGroupRestriction, SectionPage
+from knowledge.models import KnowledgePage, KnowledgePageTag, PageGroupRestriction, SectionPage
 
 
 def viewer(member) -> policies.Viewer:
@@ -71,9 +72,10 @@ def restricted_groups(member, page) -> list[Group]:
     return list(Group.objects.filter(pk__in=ids).order_by("name")) if ids else []
 
 
-def related_pages(member, page, limit: int = 5) -> list[KnowledgePage]:
-    """Other visible pages sharing the most tags with ``page``, newest first among equals."""
-    tag_ids = [tag.pk for tag in page.tags.all()]
+def related_pages(member, page, limit: int = 5, tags=None) -> list[KnowledgePage]:
+    """Other visible pages sharing the most tags with ``page``, newest first among equals
+    (``tags``: the page's tags when already read)."""
+    tag_ids = [tag.pk for tag in (page.tags.all() if tags is None else tags)]
     if not tag_ids:
         return []
     shared = (
@@ -83,7 +85,7 @@ def related_pages(member, page, limit: int = 5) -> list[KnowledgePage]:
         .annotate(shared=Count("tagged_items"))
         .order_by("-shared", "-date", "-pk")
     )
-    return list(shared[:limit])
+    return list(listed(shared)[:limit])
 
 
 def section_pages(member, section, kind: str = ""):
@@ -103,3 +105,100 @@ def readable_topics(member, article) -> list:
     if not ids:
         return []
     return list(visible_topics(member).filter(pk__in=ids).select_related("group"))
+
+
+# --- the reader's listings, archives, tags and feeds (knowledge/reading.py, views.py, feeds.py)
+
+# A listing shows the title, kind, date, summary and tags: the body stays in the database.
+LISTING_DEFERRED = ("body",)
+
+
+def listed(queryset):
+    """A queryset of pages ready for a list of cards: no body, tags in one more query."""
+    return queryset.defer(*LISTING_DEFERRED).prefetch_related("tags")
+
+
+def kind_pages(member, kind: str):
+    return visible_pages(member).filter(kind=kind)
+
+
+def archive_pages(member, year: int, month: int | None = None):
+    queryset = visible_pages(member).filter(date__year=year)
+    return queryset.filter(date__month=month) if month else queryset
+
+
+def month_counts(member, year: int | None = None) -> list[tuple[int, int, int]]:
+    """(year, month, visible pages) for every month that has any, newest first (1 query)."""
+    queryset = visible_pages(member)
+    if year is not None:
+        queryset = queryset.filter(date__year=year)
+    rows = (
+        queryset.order_by()
+        .annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
+        .values_list("year", "month")
+        .annotate(count=Count("pk"))
+        .order_by("-year", "-month")
+    )
+    return list(rows)
+
+
+def archive_counts(member) -> list[tuple[int, int, str, int]]:
+    """(year, month, kind, visible pages), newest first: the home's month and kind links from
+    one query."""
+    rows = (
+        visible_pages(member)
+        .order_by()
+        .annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
+        .values_list("year", "month", "kind")
+        .annotate(count=Count("pk"))
+        .order_by("-year", "-month", "kind")
+    )
+    return list(rows)
+
+
+def visible_tags(member, limit: int | None = None) -> list[dict]:
+    """The tags on pages the member may see, each with how many of those pages carry it, most
+    used first; a tag only restricted pages carry is not among them (1 query)."""
+    rows = (
+        KnowledgePageTag.objects.filter(content_object__in=visible_pages(member).order_by())
+        .values("tag__name", "tag__slug")
+        .annotate(count=Count("content_object", distinct=True))
+        .order_by("-count", "tag__name")
+    )
+    tags = [{"name": row["tag__name"], "slug": row["tag__slug"], "count": row["count"]}
+            for row in (rows[:limit] if limit else rows)]  # fmt: skip
+    return tags
+
+
+def page_tags(page) -> list:
+    """The page's tags, read once for the header."""
+    return list(page.tags.all())
+
+
+def chapters(page) -> list:
+    return list(page.chapters.all())
+
+
+def sections_for(member):
+    """Visible sections of the member's fields of work or of the groups they belong to."""
+    seen = viewer(member)
+    return hide_denied(
+        SectionPage.objects.live().filter(
+            Q(work_field__in=member.work_fields.all()) | Q(group_id__in=seen.group_ids)
+        ),
+        seen,
+    )
+
+
+def new_in_my_sections(member, limit: int = 5) -> tuple[list, list]:
+    """(the member's sections, the newest visible pages in them): 2 queries after the viewer."""
+    if not getattr(member, "is_authenticated", False):
+        return [], []
+    sections = list(sections_for(member).only("pk", "title", "path", "url_path"))
+    if not sections:
+        return [], []
+    under = Q()
+    for section in sections:
+        under |= Q(path__startswith=section.path)
+    pages = visible_pages(member).filter(under).defer(*LISTING_DEFERRED)
+    return sections, list(pages[:limit])

@@ -4,12 +4,17 @@ from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from knowledge import media, views
+from knowledge import feeds, media, views
 
 # The reader's own pages; everything else under /knowledge/ is a Wagtail page.
 reader_patterns = [
     path("", wagtail_views.serve, {"path": ""}, name="index"),
     path("-/tags/<str:slug>/", views.tag, name="tag"),
+    path("-/kind/<str:kind>/", views.kind, name="kind"),
+    path("-/archive/<int:year>/", views.archive_year, name="archive_year"),
+    path("-/archive/<int:year>/<int:month>/", views.archive_month, name="archive_month"),
+    path("-/feed/", feeds.feed, name="feed"),
+    path("-/feed/<str:slug>/", feeds.section_feed, name="section_feed"),
 ]
 
 urlpatterns = [

@@ -1,20 +1,77 @@
-from django.core.paginator import Paginator
+"""The reader's pages that are not Wagtail pages: a tag, a kind, a year and a month. Each lists
+only what the reader may see (knowledge.selectors) and is a 404 when that is nothing, so a tag or
+a month that only restricted pages have looks like one that does not exist."""
+
+import re
+from datetime import date
+
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from taggit.models import Tag
 
-from cityhall.params import int_param
-from knowledge import selectors
-from knowledge.reading import PAGE_SIZE
+from cityhall.templatetags.cityhall import wareki
+from knowledge import reading, selectors
+from knowledge.models import KnowledgePage
+
+FIRST_YEAR, LAST_YEAR = 1900, 9999
+_ERA_DAY = re.compile(r"\d+日$")
+_ERA_MONTH_DAY = re.compile(r"\d+月\d+日$")
+
+
+def _listing(request, pages, template: str, context: dict):
+    listing = reading.paged(request, pages)
+    if not listing.paginator.count:
+        raise Http404(_("該当するページはありません。"))
+    return render(request, template, {**context, "pages": listing})
 
 
 def tag(request, slug: str):
     """Visible pages with this tag; a tag only restricted pages carry is a 404 like any other."""
     found = Tag.objects.filter(slug=slug).first()
-    pages = selectors.visible_pages(request.user).filter(tagged_items__tag=found) if found else None
-    if pages is None or not pages.exists():
-        raise Http404
-    listing = Paginator(pages, PAGE_SIZE).get_page(
-        int_param(request.GET.get("page"), default=1, minimum=1)
-    )
-    return render(request, "knowledge/tag.html", {"tag": found, "pages": listing})
+    if found is None:
+        raise Http404(_("このタグはありません。"))
+    pages = selectors.visible_pages(request.user).filter(tagged_items__tag=found)
+    return _listing(request, pages, "knowledge/tag.html", {"tag": found})
+
+
+def kind(request, kind: str):
+    if kind not in KnowledgePage.Kind.values:
+        raise Http404(_("この種類はありません。"))
+    pages = selectors.kind_pages(request.user, kind)
+    label = KnowledgePage.Kind(kind).label
+    return _listing(request, pages, "knowledge/kind.html", {"kind": kind, "label": label})
+
+
+def _year(year: int) -> int:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Http404(_("年は%(first)d〜%(last)dで指定してください。")
+                      % {"first": FIRST_YEAR, "last": LAST_YEAR})  # fmt: skip
+    return year
+
+
+def archive_year(request, year: int):
+    """The year's pages, with how many each month has (visible pages only)."""
+    pages = selectors.archive_pages(request.user, _year(year))
+    months = selectors.month_counts(request.user, year)
+    context = {"year": year, "months": reading.months_of(months), "era": era_label(year)}
+    return _listing(request, pages, "knowledge/archive.html", context)
+
+
+def archive_month(request, year: int, month: int):
+    if not 1 <= month <= 12:
+        raise Http404(_("月は1〜12で指定してください。"))
+    pages = selectors.archive_pages(request.user, _year(year), month)
+    context = {"year": year, "month": month, "day": date(year, month, 1),
+               "era": era_label(year, month)}  # fmt: skip
+    return _listing(request, pages, "knowledge/archive.html", context)
+
+
+def era_label(year: int, month: int | None = None) -> str:
+    """「令和6年」 for a year (「平成31年・令和元年」 for one with two eras), 「令和6年6月」 for a
+    month: the 和暦 the Japanese archive headers show beside the Western year."""
+    if month is not None:
+        return _ERA_DAY.sub("", wareki(date(year, month, 1)))
+    first = _ERA_MONTH_DAY.sub("", wareki(date(year, 1, 1)))
+    last = _ERA_MONTH_DAY.sub("", wareki(date(year, 12, 31)))
+    return first if first == last else f"{first}・{last}"
