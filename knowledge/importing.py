@@ -38,8 +38,8 @@ GROUP_NAMES = {
     "sdgs": "SDGs", "dx": "自治体DX", "transfer": "異動・引継ぎ",
     "parenting-salon": "子育てサロン", "music-circle": "音楽サークル",
     # the demo groups' slugs (groups/demo.py), which knowledge/demo/docs use
-    "zaisei": "財政", "saiken": "債権回収", "vaccine": "ワクチン接種体制", "kosodate": "子育てサロン",
-    "music": "音楽サークル",
+    "zaisei": "財政", "saiken": "債権回収", "vaccine": "ワクチン接種体制",
+    "kosodate": "子育てサロン", "music": "音楽サークル",
 }  # fmt: skip
 NEW_GROUP_KIND = Group.Kind.CLOSED
 SYSTEM_EMAIL = "knowledge-import@system.invalid"

@@ -19,9 +19,11 @@ DEMO_GROUPS = {
     "parenting-salon": "kosodate", "music-circle": "music",
 }  # fmt: skip
 MEMBERS_ONLY_TOPICS = {"pub-013": "saiken-staff", "pub-045": "music-players"}
-CLOSED_ROOMS = [
-    ("saiken-staff", "saiken", "債権回収 担当者ルーム", "滞納整理の担当者だけで相談する部屋です。"),
-    ("music-players", "music", "音楽サークル 演奏メンバー", "演奏会に出るメンバーの打ち合わせ用です。"),
+CLOSED_ROOMS = [  # (slug, the open group beside it, name, description)
+    ("saiken-staff", "saiken", "債権回収 担当者ルーム",
+     "滞納整理の担当者だけで相談する部屋です。"),
+    ("music-players", "music", "音楽サークル 演奏メンバー",
+     "演奏会に出るメンバーの打ち合わせ用です。"),
 ]  # fmt: skip
 
 
