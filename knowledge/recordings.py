@@ -134,7 +134,9 @@ def start(member, *, title: str, name: str, size) -> Upload:
 
 def _too_big() -> str:
     limit = settings.RECORDING_MAX_BYTES
-    size = f"{limit / 2**30:g}GB" if limit >= 2**30 else f"{limit / 2**20:g}MB"
+    unit, name = next((u, n) for u, n in ((2**30, "GB"), (2**20, "MB"), (2**10, "KB"), (1, "B"))
+                      if limit >= u)  # fmt: skip
+    size = f"{limit / unit:.3g}{name}"
     return _("ファイルが大きすぎます。%(size)s以下にしてください。") % {"size": size}
 
 
