@@ -233,7 +233,9 @@ def _locked(upload: Upload):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:
-            raise UploadError(_("同じアップロードを別の画面で送信中です。"), "busy", 409) from error
+            message = _("同じアップロードを別の画面で送信中です。")
+            received = os.fstat(handle.fileno()).st_size
+            raise UploadError(message, "busy", 409, received=received) from error
         yield handle
     finally:
         handle.close()
@@ -276,7 +278,11 @@ def sniff_file(path: Path) -> tuple[str, str] | None:
 
 def finish(upload: Upload) -> Upload:
     """The whole file, checked again, moved under recordings/ and made a Recording."""
-    found = sniff_file(_part(upload.id))
+    try:
+        found = sniff_file(_part(upload.id))
+    except FileNotFoundError as error:  # dropped meanwhile (cancelled, or a fourth upload)
+        raise UploadError(_("アップロードが見つかりません。最初からやり直してください。"),
+                          "not_found", 404) from error  # fmt: skip
     if found is None:
         discard(upload)
         raise UploadError(_not_media(), "not_media", 415)

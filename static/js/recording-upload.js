@@ -113,8 +113,11 @@ function setup(form) {
         show(offset, file.size);
         if (answer.done) return answer;
       } else if (response.status === 409 && typeof answer.received === "number") {
-        offset = answer.received; // the server has more (or less) than we thought: go on from there
+        // The server has more (or less) than we thought, or another tab is sending: go on from
+        // where the server is.
+        offset = answer.received;
         if (++failures > RETRIES) throw new Error(answer.message || form.dataset.textFailed);
+        if (answer.error === "busy") await new Promise((resolve) => setTimeout(resolve, 1000 * failures));
       } else if (response.status >= 500 && ++failures <= RETRIES) {
         await new Promise((resolve) => setTimeout(resolve, 1000 * failures));
         offset = (await where(url)).received;

@@ -1,6 +1,7 @@
 """A recording uploaded in chunks: each chunk must start where the file ends, the type comes
 from the content, and the finished file is a Recording its uploader can play."""
 
+import fcntl
 import io
 import os
 import time
@@ -108,6 +109,20 @@ def test_repeated_and_out_of_order_chunks_are_refused_and_the_upload_goes_on(upl
     status = uploader.get(f"{START}/{upload_id}", **JSON).json()  # e.g. after a reload
     assert status["received"] == CHUNK and not status["done"]
     send_all(uploader, upload_id, data, start=status["received"])
+    assert Path(Recording.objects.get().file.path).read_bytes() == data
+
+
+def test_a_chunk_arriving_while_another_is_being_written_is_told_to_wait(uploader, media):
+    """Two tabs (or two server processes) at the same upload: the second is refused, and
+    nothing it sent is written."""
+    data = wav_bytes(0.5)
+    upload = begin(uploader, data)
+    with open(media / "tmp" / "recordings" / f"{upload['id']}.part", "rb") as busy:
+        fcntl.flock(busy, fcntl.LOCK_EX)
+        refused = send(uploader, upload["id"], 0, data[:CHUNK])
+    assert refused.status_code == 409 and refused.json()["error"] == "busy"
+    assert refused.json()["received"] == 0
+    send_all(uploader, upload["id"], data)
     assert Path(Recording.objects.get().file.path).read_bytes() == data
 
 
