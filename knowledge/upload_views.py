@@ -38,6 +38,8 @@ def _bad(message: str, status: int = 400) -> JsonResponse:
 @require_POST
 def start(request):
     """{"title", "name", "size"} → the new upload's id and where it stands (201)."""
+    if request.content_type != "application/json":  # a form's body is already read
+        return _bad(_("送られた内容が読み取れません。"))
     try:
         data = json.loads(request.body)
     except ValueError:
@@ -71,6 +73,8 @@ def upload(request, upload_id: str):
 
 
 def _chunk(request, found):
+    if request.content_type != "application/octet-stream":
+        return _bad(_("送られた内容が読み取れません。"))
     try:
         offset = int(request.GET.get("offset", ""))
         length = int(request.META.get("CONTENT_LENGTH") or 0)

@@ -188,6 +188,18 @@ def test_not_json_is_a_clear_error(uploader, media):
     assert response.status_code == 400 and response.json()["error"] == "invalid"
 
 
+def test_a_form_instead_of_json_or_bytes_is_a_clear_error(uploader, media):
+    started = uploader.post(START, {"title": "録画", "size": 10}, **JSON)  # multipart
+    assert started.status_code == 400 and "読み取れません" in started.json()["message"]
+    upload = begin(uploader, wav_bytes(0.1))
+    chunk = uploader.post(f"{START}/{upload['id']}?offset=0", {"data": "RIFF"}, **JSON)
+    assert chunk.status_code == 400 and "読み取れません" in chunk.json()["message"]
+    odd = uploader.post(f"{START}/{upload['id']}?offset=abc", b"RIFF",
+                        content_type="application/octet-stream", **JSON)  # fmt: skip
+    assert odd.status_code == 400 and "送信位置" in odd.json()["message"]
+    assert uploader.get(f"{START}/{upload['id']}", **JSON).json()["received"] == 0
+
+
 def test_another_member_cannot_see_continue_or_cancel_an_upload(uploader, media):
     data = wav_bytes(0.2)
     upload = begin(uploader, data)
