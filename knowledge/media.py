@@ -22,35 +22,36 @@ INLINE_DOCUMENTS = {"application/pdf", "text/plain"}
 
 
 def owner_of(name: str):
-    """(object the file belongs to, its uploader's id) or (None, None)."""
+    """(object the file belongs to, its uploader's id, the file) or (None, None, None). A
+    rendition belongs to its image, but it is the rendition's own file that is served."""
     Image = get_image_model()
     if name.startswith("recordings/"):
         item = Recording.objects.filter(file=name).first()
-        return item, item and item.uploaded_by_id
+        return item, item and item.uploaded_by_id, item and item.file
     if name.startswith("original_images/"):
         image = Image.objects.filter(file=name).first()
-        return image, image and image.uploaded_by_user_id
+        return image, image and image.uploaded_by_user_id, image and image.file
     if name.startswith("images/"):
         rendition = (
             Image.get_rendition_model().objects.filter(file=name).select_related("image").first()
         )
         image = rendition and rendition.image
-        return image, image and image.uploaded_by_user_id
+        return image, image and image.uploaded_by_user_id, rendition and rendition.file
     if name.startswith("documents/"):
         document = get_document_model().objects.filter(file=name).first()
-        return document, document and document.uploaded_by_user_id
-    return None, None
+        return document, document and document.uploaded_by_user_id, document and document.file
+    return None, None, None
 
 
 @require_safe
 def serve(request, name: str):
     if ".." in name.split("/") or "\\" in name:
         raise Http404
-    obj, uploader = owner_of(name)
+    obj, uploader, stored = owner_of(name)
     if obj is None or not files.may_view(request.user, obj, uploader):
         raise Http404
     content_type = getattr(obj, "content_type", "") or mimetypes.guess_type(name)[0]
-    response = ranged_file_response(request, obj.file.path,
+    response = ranged_file_response(request, stored.path,
                                     content_type or "application/octet-stream")  # fmt: skip
     if name.startswith("documents/") and content_type not in INLINE_DOCUMENTS:
         response["Content-Disposition"] = content_disposition_header(True, obj.filename)
