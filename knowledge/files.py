@@ -4,6 +4,8 @@ refreshes its entries when it is published (knowledge.wagtail_hooks), so a file 
 moment the page that shows it is."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import IntegerField
+from django.db.models.functions import Cast
 from wagtail.models import Page, ReferenceIndex
 
 from knowledge import policies, selectors
@@ -12,11 +14,17 @@ from knowledge import policies, selectors
 def pages_using(obj) -> list[str]:
     """Tree paths of the pages whose content refers to ``obj``."""
     page_type = ContentType.objects.get_for_model(Page)
-    page_ids = ReferenceIndex.objects.filter(
-        to_content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
-        to_object_id=str(obj.pk),
-        base_content_type=page_type,
-    ).values("object_id")
+    # object_id is text (any model's key): cast it for PostgreSQL, which compares no integer
+    # with a varchar.
+    page_ids = (
+        ReferenceIndex.objects.filter(
+            to_content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
+            to_object_id=str(obj.pk),
+            base_content_type=page_type,
+        )
+        .annotate(page_id=Cast("object_id", output_field=IntegerField()))
+        .values("page_id")
+    )
     return list(Page.objects.filter(pk__in=page_ids).values_list("path", flat=True))
 
 

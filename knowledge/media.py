@@ -7,7 +7,7 @@ import os
 import re
 
 from django.http import FileResponse, Http404, HttpResponse
-from django.utils.http import http_date
+from django.utils.http import content_disposition_header, http_date
 from django.views.decorators.http import require_safe
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -17,43 +17,51 @@ from knowledge.models import Recording
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 256 * 1024
+# Documents a browser shows itself rather than saving (as Wagtail's own serve view does).
+INLINE_DOCUMENTS = {"application/pdf", "text/plain"}
 
 
 def owner_of(name: str):
-    """(object the file belongs to, its uploader's id) or (None, None)."""
+    """(object the file belongs to, its uploader's id, the file) or (None, None, None). A
+    rendition belongs to its image, but it is the rendition's own file that is served."""
     Image = get_image_model()
     if name.startswith("recordings/"):
         item = Recording.objects.filter(file=name).first()
-        return item, item and item.uploaded_by_id
+        return item, item and item.uploaded_by_id, item and item.file
     if name.startswith("original_images/"):
         image = Image.objects.filter(file=name).first()
-        return image, image and image.uploaded_by_user_id
+        return image, image and image.uploaded_by_user_id, image and image.file
     if name.startswith("images/"):
         rendition = (
             Image.get_rendition_model().objects.filter(file=name).select_related("image").first()
         )
         image = rendition and rendition.image
-        return image, image and image.uploaded_by_user_id
+        return image, image and image.uploaded_by_user_id, rendition and rendition.file
     if name.startswith("documents/"):
         document = get_document_model().objects.filter(file=name).first()
-        return document, document and document.uploaded_by_user_id
-    return None, None
+        return document, document and document.uploaded_by_user_id, document and document.file
+    return None, None, None
 
 
 @require_safe
 def serve(request, name: str):
-    if ".." in name.split("/"):
+    if ".." in name.split("/") or "\\" in name:
         raise Http404
-    obj, uploader = owner_of(name)
+    obj, uploader, stored = owner_of(name)
     if obj is None or not files.may_view(request.user, obj, uploader):
         raise Http404
     content_type = getattr(obj, "content_type", "") or mimetypes.guess_type(name)[0]
-    return ranged_file_response(request, obj.file.path, content_type or "application/octet-stream")
+    response = ranged_file_response(request, stored.path,
+                                    content_type or "application/octet-stream")  # fmt: skip
+    if name.startswith("documents/") and content_type not in INLINE_DOCUMENTS:
+        response["Content-Disposition"] = content_disposition_header(True, obj.filename)
+    return response
 
 
 def ranged_file_response(request, path: str, content_type: str) -> HttpResponse:
     """The file, whole (200) or the one byte range asked for (206); 416 for a range past its
-    end. Several ranges in one request get the whole file, as RFC 9110 allows."""
+    end. Several ranges in one request get the whole file, as RFC 9110 allows. HEAD gets the
+    same headers and no body."""
     try:
         size = os.path.getsize(path)
         handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
@@ -65,14 +73,18 @@ def ranged_file_response(request, path: str, content_type: str) -> HttpResponse:
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return response
-    if start is None:
+    status, length = (200, size) if start is None else (206, end - start + 1)
+    if request.method == "HEAD":
+        handle.close()
+        response = HttpResponse(status=status, content_type=content_type)
+    elif start is None:
         response = FileResponse(handle, content_type=content_type)
     else:
         handle.seek(start)
-        response = FileResponse(_limited(handle, end - start + 1), status=206,
-                                content_type=content_type)  # fmt: skip
+        response = FileResponse(_limited(handle, length), status=206, content_type=content_type)
+    if status == 206:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
-        response["Content-Length"] = str(end - start + 1)
+    response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, max-age=3600"
     response["Last-Modified"] = http_date(os.path.getmtime(path))
@@ -80,8 +92,8 @@ def ranged_file_response(request, path: str, content_type: str) -> HttpResponse:
 
 
 def _byte_range(header: str, size: int) -> tuple[int | None, int | None]:
-    """(start, end) of a satisfiable single range; (None, None) for none or one we ignore;
-    (None, size) for an unsatisfiable one."""
+    """(start, end) of a satisfiable single range; (None, None) for none or one we ignore
+    (malformed, several, or last before first); (None, size) for an unsatisfiable one."""
     match = _RANGE.match(header.strip())
     if not match:
         return None, None
@@ -90,13 +102,15 @@ def _byte_range(header: str, size: int) -> tuple[int | None, int | None]:
         return None, None
     if not first:
         length = int(last)
-        if length == 0:
+        if length == 0 or size == 0:
             return None, size
         return max(size - length, 0), size - 1
     start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start >= size or (last and int(last) < start):
+    if last and int(last) < start:
+        return None, None
+    if start >= size:
         return None, size
+    end = min(int(last), size - 1) if last else size - 1
     return start, end
 
 

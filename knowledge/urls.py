@@ -21,6 +21,7 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("media/<path:name>", media.serve, name="knowledge_media"),
     path("knowledge/", include((reader_patterns, "knowledge"))),
+    path("knowledge/-/recordings/", include("knowledge.upload_urls")),
     path("knowledge/documents/", include(wagtaildocs_urls)),
     path("knowledge/", include(wagtail_urls)),
 ]
