@@ -2,6 +2,7 @@
 list comes from knowledge.selectors, already filtered for the reader."""
 
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 
 from cityhall.params import int_param
 from knowledge import selectors
@@ -33,6 +34,8 @@ def section(request, page) -> dict:
 
 def detail(request, page) -> dict:
     member = request.user
+    # The tags are read three times (related pages, and twice by _page_header.html): once here.
+    prefetch_related_objects([page], "tags")
     context = {
         "breadcrumbs": selectors.breadcrumbs(page),
         "restricted_groups": selectors.restricted_groups(member, page),
