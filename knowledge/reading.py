@@ -15,7 +15,8 @@ def home(request, page) -> dict:
     member = request.user
     return {
         "sections": list(selectors.visible_sections(member, page)),
-        "recent": list(selectors.visible_pages(member)[:10]),
+        # Cards: the bodies (StreamField JSON) would be sorted with 10,000 rows for nothing.
+        "recent": list(selectors.visible_pages(member).defer("body")[:10]),
     }
 
 
@@ -23,7 +24,8 @@ def section(request, page) -> dict:
     kind = request.GET.get("kind", "")
     if kind not in KnowledgePage.Kind.values:
         kind = ""
-    pages = Paginator(selectors.section_pages(request.user, page, kind), PAGE_SIZE)
+    listing = selectors.section_pages(request.user, page, kind).defer("body")  # cards only
+    pages = Paginator(listing, PAGE_SIZE)
     return {
         "kind": kind,
         "kinds": KnowledgePage.Kind.choices,

@@ -88,6 +88,7 @@ def related_pages(member, page, limit: int = 5) -> list[KnowledgePage]:
         visible_pages(member)
         .filter(tagged_items__tag_id__in=tag_ids)
         .exclude(pk=page.pk)
+        .defer("body")  # cards only; SQLite groups and sorts by every selected column
         .annotate(shared=Count("tagged_items"))
         .order_by("-shared", "-date", "-pk")
     )
