@@ -336,3 +336,20 @@ class Recording(models.Model):
     @property
     def is_video(self) -> bool:
         return self.content_type.startswith("video/")
+
+
+class ImportedTopic(models.Model):
+    """A topic that import_knowledge made from a file (kind: topic): the same file, the same
+    topic. (Pages keep their file's key in KnowledgePage.import_key.)"""
+
+    key = models.CharField(_("取り込み元"), max_length=255, unique=True)
+    topic = models.OneToOneField(
+        "groups.Topic", on_delete=models.CASCADE, related_name="import_record"
+    )
+
+    class Meta:
+        verbose_name = _("取り込んだトピック")
+        verbose_name_plural = _("取り込んだトピック")
+
+    def __str__(self):
+        return self.key

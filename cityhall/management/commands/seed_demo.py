@@ -7,6 +7,7 @@ from django.db import transaction
 
 from groups import demo as groups_demo
 from groups.chat import demo as chat_demo
+from knowledge import demo as knowledge_demo
 from members import services
 from members.demo import LOGINS, MEMBERS
 from members.models import Organization, User, WorkField
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         self.stdout.write(f"demo members: {len(MEMBERS)} ({created} new)")
         self.stdout.write(f"demo groups: {groups_demo.seed()} new")
         self.stdout.write(f"demo chat messages: {chat_demo.seed()} new")
+        self.stdout.write(f"demo knowledge: {knowledge_demo.seed().summary}")
         if settings.DEBUG:
             self.stdout.write(f"\nデモ用ログイン (パスワード: {settings.DEMO_PASSWORD})")
             for email, role in LOGINS:
