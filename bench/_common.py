@@ -71,16 +71,17 @@ def daphne(asgi_app: str, ready_path: str):
 
 
 def timed_requests(http: httpx.Client, path: str, count: int, warmup: int) -> dict:
-    """``warmup`` untimed GETs, then ``count`` timed ones, one after another."""
+    """``warmup`` untimed GETs, then ``count`` timed ones, one after another; with the size of
+    the last response's body."""
     for _ in range(warmup):
         get_ok(http, path)
     latencies = []
     started = time.perf_counter()
     for _ in range(count):
         before = time.perf_counter()
-        get_ok(http, path)
+        response = get_ok(http, path)
         latencies.append(time.perf_counter() - before)
-    return summary(latencies, time.perf_counter() - started)
+    return {**summary(latencies, time.perf_counter() - started), "bytes": len(response.content)}
 
 
 def get_ok(http: httpx.Client, path: str) -> httpx.Response:

@@ -1,8 +1,9 @@
 """Page latency over real HTTP: one daphne process on 127.0.0.1, a signed-in verified member,
-the home page, a member's profile and the profile edit page, against a bare Django view
-measured in the same run (see bench/README.md).
+the home page, a member's profile, the profile edit page and the knowledge base (home, a
+section, an article) with 10,000 knowledge pages, against a bare Django view measured in the
+same run (see bench/README.md).
 
-    .venv/bin/python bench/pages.py [--requests 300] [--warmup 30]
+    .venv/bin/python bench/pages.py [--requests 300] [--warmup 30] [--knowledge-pages 10000]
 
 Prints a table, then one JSON object with the same figures as the very last line."""
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import _common  # noqa: E402
+from bench import _common, _knowledge  # noqa: E402
 
 VIEWER_EMAIL = "bench-viewer@city.kobe.lg.jp"
 COLLEAGUE_EMAIL = "bench-colleague@city.kobe.lg.jp"
@@ -23,17 +24,25 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 COLUMNS = [
     ("page", "page"), ("path", "path"), ("p50 ms", "p50_ms"), ("p95 ms", "p95_ms"),
     ("p99 ms", "p99_ms"), ("req/s", "requests_per_second"), ("queries", "queries"),
-    ("p50 / bare", "p50_ratio_to_bare"),
+    ("bytes", "bytes"), ("p50 / bare", "p50_ratio_to_bare"), ("target", "target"),
 ]  # fmt: skip
+# The knowledge base's issue: each page's p50 within 5× the bare view's, at most 12 queries.
+KNOWLEDGE_TARGETS = {"p50_ratio_to_bare": 5, "queries": 12}
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=30, help="untimed requests per page first")
+    parser.add_argument(
+        "--knowledge-pages", type=int, default=10_000,
+        help="knowledge pages in the database (0: no knowledge pages measured)",
+    )  # fmt: skip
     args = parser.parse_args()
     if not 1 <= args.requests <= 100_000 or not 0 <= args.warmup <= 10_000:
         parser.error("--requests must be 1..100000 and --warmup 0..10000")
+    if args.knowledge_pages != 0 and not 100 <= args.knowledge_pages <= 1_000_000:
+        parser.error("--knowledge-pages must be 0 or 100..1000000")
     return args
 
 
@@ -77,15 +86,22 @@ def create_members(password: str) -> tuple:
     return viewer, colleague
 
 
-def pages(colleague_id: int) -> list[tuple[str, str]]:
+def pages(colleague_id: int, knowledge=None) -> list[tuple[str, str]]:
     from bench._asgi import BARE_PATH
 
-    return [
+    targets = [
         ("bare Django view", BARE_PATH),
         ("home", "/"),
         ("member profile", f"/members/{colleague_id}/"),
         ("profile edit", "/profile/"),
     ]
+    if knowledge is not None:
+        targets += [
+            ("knowledge home", knowledge.home_path),
+            ("knowledge section", knowledge.section_path),
+            ("knowledge article", knowledge.article_path),
+        ]
+    return targets
 
 
 def count_queries(viewer, path: str) -> int:
@@ -150,6 +166,16 @@ def add_ratios(rows: list[dict]) -> None:
         row["p50_ratio_to_bare"] = round(row["p50_ms"] / bare, 2)
 
 
+def judge(rows: list[dict]) -> None:
+    """pass/FAIL against KNOWLEDGE_TARGETS for the knowledge pages; empty for the others."""
+    for row in rows:
+        if not row["page"].startswith("knowledge"):
+            row["target"] = ""
+            continue
+        failed = [key for key, limit in KNOWLEDGE_TARGETS.items() if row[key] > limit]
+        row["target"] = "FAIL " + ", ".join(failed) if failed else "pass"
+
+
 def main() -> None:
     args = parse_args()
     database_given = bool(os.environ.get("DATABASE_URL"))
@@ -160,7 +186,16 @@ def main() -> None:
 
     password = secrets.token_urlsafe(16)
     viewer, colleague = create_members(password)
-    targets = pages(colleague.pk)
+    knowledge = None
+    if args.knowledge_pages:
+        knowledge = _knowledge.ensure(viewer, colleague, args.knowledge_pages)
+        print(
+            f"knowledge base: {knowledge.pages} pages, {knowledge.restricted} group restrictions, "
+            f"{'built' if knowledge.built else 'kept from an earlier run, checked'} in "
+            f"{knowledge.seconds} s",
+            flush=True,
+        )
+    targets = pages(colleague.pk, knowledge)
     queries = {path: count_queries(viewer, path) for _, path in targets}
     with _common.daphne("bench._asgi:application", ready_path=targets[0][1]) as base_url:
         cookie = log_in(base_url, VIEWER_EMAIL, password)
@@ -168,17 +203,25 @@ def main() -> None:
     for row in rows:
         row["queries"] = queries[row["path"]]
     add_ratios(rows)
+    judge(rows)
     cores = os.cpu_count()
     title = (
         f"Pages over HTTP: 1 daphne process on 127.0.0.1, one client, requests one after "
         f"another; {args.requests} timed after {args.warmup} warm-up per page; "
-        f"{connection.vendor}, DEBUG={settings.DEBUG}, {cores} cores"
+        f"{connection.vendor}, DEBUG={settings.DEBUG}, {cores} cores, load average "
+        f"{os.getloadavg()[0]:.2f} at the end; knowledge targets: p50 ≤ "
+        f"{KNOWLEDGE_TARGETS['p50_ratio_to_bare']}× bare, ≤ {KNOWLEDGE_TARGETS['queries']} queries"
     )
     _common.print_table(title, COLUMNS, rows)
     _common.print_json_line({
         "bench": "pages", "cores": cores, "requests": args.requests, "warmup": args.warmup,
         "database": connection.vendor, "database_given": database_given,
         "debug": settings.DEBUG, "baseline": targets[0][1], "pages": rows,
+        "knowledge": knowledge and {
+            "pages": knowledge.pages, "restrictions": knowledge.restricted,
+            "seconds": knowledge.seconds, "built": knowledge.built,
+        },
+        "knowledge_targets": KNOWLEDGE_TARGETS, "load_average": os.getloadavg(),
     })  # fmt: skip
 
 

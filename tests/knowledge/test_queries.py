@@ -1,0 +1,79 @@
+"""The knowledge pages cost the same number of SQL queries whatever the size of the knowledge
+base: the home, a section listing and an article, counted exactly with the site's navigation.
+
+The default cache is a per-process memory cache here, as Redis is outside the database in
+production: with the development database cache, Wagtail's site root paths would add one
+query to each page, in tests only."""
+
+import pytest
+
+from groups.models import Group
+from knowledge.models import ArticlePage, PagePerson
+from tests.factories import GroupFactory
+from tests.groups.conftest import client_for
+from tests.knowledge.conftest import add_page
+
+pytestmark = pytest.mark.django_db
+
+# session, member, Wagtail's site, membership and restrictions (knowledge.selectors.viewer),
+# Wagtail's own view restrictions (ancestors' alias_of, PageViewRestriction) and the site's
+# navigation (moderation count, chat unread, notifications)
+COMMON = 10
+# route: the knowledge home, then one child lookup per level and the specific page
+HOME = COMMON + 1 + 2  # sections, 10 recent pages
+SECTION = COMMON + 3 + 3  # paginator count, 20 pages, breadcrumbs
+ARTICLE = COMMON + 4 + 6  # breadcrumbs, tags, related pages, people, related topics' ids
+
+
+@pytest.fixture(autouse=True)
+def _cache_in_memory(settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+
+
+def grow(world, count: int) -> None:
+    """``count`` more pages: most open, some for the viewer's group, some for a group the viewer
+    is not in, sharing tags with the open article so they are its related pages."""
+    other = GroupFactory(slug="other", name="よその研究会", kind=Group.Kind.CLOSED)
+    for number in range(count):
+        groups = [world.group] if number % 5 == 1 else [other] if number % 5 == 2 else []
+        page = ArticlePage(
+            title=f"滞納整理の手順 その{number}", slug=f"step-{number}",
+            summary="差押えまでの流れ", body=[("text", "催告書を送る")],
+        )  # fmt: skip
+        page.tags.add("滞納整理", f"手順{number}")
+        add_page(world.section if number % 2 else world.secret_section, page, groups=groups)
+
+
+@pytest.fixture
+def article(world):
+    page = world.open_page
+    page.tags.add("滞納整理", "予算")
+    page.people.add(PagePerson(role=PagePerson.Role.OWNER, member=world.insider))
+    page.save_revision().publish()
+    return page
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_pages_cost_a_fixed_number_of_queries(world, article, count, django_assert_num_queries):
+    grow(world, count)
+    reader = client_for(world.insider)
+    for url, expected in (("/knowledge/", HOME), (world.section.url, SECTION),
+                          (article.url, ARTICLE)):  # fmt: skip
+        reader.get(url)  # per-process caches warm, as on a running site
+        with django_assert_num_queries(expected):
+            page = reader.get(url)
+        assert page.status_code == 200
+        assert "よその研究会" not in page.text
+    assert "滞納整理の手順" in page.text  # the article's related pages
+    assert "/knowledge/-/tags/" in page.text
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_listing_shows_a_page_of_what_the_reader_may_see(world, count):
+    grow(world, count)
+    listing = client_for(world.insider).get(world.section.url).text
+    visible = [n for n in range(count) if n % 2 and n % 5 != 2]
+    assert listing.count("滞納整理の手順") == min(len(visible), 20)
