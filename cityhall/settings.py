@@ -78,6 +78,9 @@ MIDDLEWARE = [
     "cityhall.ratelimits.RateLimitedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # /cms/ (Wagtail's editor): the members' gate on its login-free views, the editor's
+    # permissions from topic groups, its own frame and style rules (knowledge/cms.py).
+    "knowledge.cms.CmsMiddleware",
 ]
 
 ROOT_URLCONF = "cityhall.urls"

@@ -1,0 +1,109 @@
+"""The editor at /cms/ behind the site's gate. Wagtail marks its login, password reset, sprite
+and translation views login-free and keeps a login form of its own; here every /cms/ address
+needs a verified member like the rest of the site (anonymous visitors go to allauth's login),
+Wagtail's login hands a signed-in member on and its password reset does not exist. On the way
+in, the member's Wagtail permissions are brought up to date (knowledge.editors), and no page
+address under /cms/ opens a page the member may not see (its restriction groups), whatever
+Wagtail's permissions on the section above it say."""
+
+from django.conf import settings
+from django.http import Http404, HttpResponseRedirect
+from django.utils.cache import add_never_cache_headers
+from django.utils.csp import CSP
+from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
+from wagtail.admin.auth import require_admin_access
+from wagtail.admin.views.pages.search import SearchView
+from wagtail.admin.viewsets.pages import base_page_viewset
+from wagtail.models import Page
+from wagtail.permission_policies.pages import PagePermissionPolicy
+
+from cityhall import policies
+from cityhall.middleware import MembersOnlyMiddleware, suspended_response
+from knowledge import editors, selectors
+
+PREFIX = "/cms/"
+PAGE_KWARGS = ("page_id", "parent_page_id")
+SEARCH_VIEWS = {"wagtailadmin_pages:search": False, "wagtailadmin_pages:search_results": True}
+# The editor previews pages in an iframe of its own and its widgets set inline styles.
+CMS_CSP = {
+    **settings.SECURE_CSP,
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "frame-ancestors": [CSP.SELF],
+}
+
+
+class CmsMiddleware(MembersOnlyMiddleware):
+    """Only for /cms/ addresses; placed after MembersOnlyMiddleware, which has already turned
+    away everyone but members from the views Wagtail does not mark login-free."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.path.startswith(PREFIX):
+            return None
+        if not policies.is_verified_member(request.user):
+            if request.user.is_active and policies.is_suspended(request.user):
+                return suspended_response(request)
+            return self.handle_no_permission(request, view_func)
+        view_name = request.resolver_match.view_name if request.resolver_match else ""
+        if view_name == "wagtailadmin_login":
+            return _onward(request)
+        if view_name.startswith("wagtailadmin_password_reset"):
+            raise Http404
+        editors.sync(request.user)
+        _only_visible_pages(request, view_kwargs)
+        if view_name in SEARCH_VIEWS:
+            return _search(SEARCH_VIEWS[view_name])(request, *view_args, **view_kwargs)
+        return None
+
+    def process_response(self, request, response):
+        if request.path.startswith(PREFIX):
+            response["X-Frame-Options"] = "SAMEORIGIN"
+            response._csp_config = CMS_CSP
+            add_never_cache_headers(response)
+        return response
+
+
+def _onward(request):
+    """Wagtail's login page for a signed-in member: on to where they were going."""
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = PREFIX
+    return HttpResponseRedirect(target)
+
+
+def _only_visible_pages(request, view_kwargs) -> None:
+    """A page (or the parent of a new page) the member may not see is not found (1 query)."""
+    ids = [view_kwargs[key] for key in PAGE_KWARGS if key in view_kwargs]
+    if not ids:
+        return
+    seen = selectors.viewer(request.user)
+    for path in Page.objects.filter(pk__in=ids).values_list("path", flat=True):
+        if not selectors.policies.can_view_path(seen, path):
+            raise Http404
+
+
+class _VisiblePolicy(PagePermissionPolicy):
+    """Wagtail's page permissions, without the pages under a restriction the member does not
+    pass (the search lists every page the member has a permission on or under)."""
+
+    def explorable_instances(self, user, *args, **kwargs):
+        pages = super().explorable_instances(user, *args, **kwargs)
+        return selectors.hide_denied(pages, selectors.viewer(user))
+
+
+class VisibleSearchView(SearchView):
+    @cached_property
+    def permission_policy(self):
+        return _VisiblePolicy()
+
+
+_search_views = {}
+
+
+def _search(results_only: bool):
+    if results_only not in _search_views:
+        view = base_page_viewset.construct_view(VisibleSearchView, results_only=results_only)
+        _search_views[results_only] = require_admin_access(view)
+    return _search_views[results_only]
