@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "wagtail.users",
     "wagtail.documents",
     "wagtail.images",
+    "wagtail.snippets",  # the recordings (knowledge.Recording) are a snippet
     "wagtail.search",
     "wagtail.admin",
     "wagtail",

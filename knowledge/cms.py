@@ -10,13 +10,8 @@ from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.utils.cache import add_never_cache_headers
 from django.utils.csp import CSP
-from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
-from wagtail.admin.auth import require_admin_access
-from wagtail.admin.views.pages.search import SearchView
-from wagtail.admin.viewsets.pages import base_page_viewset
 from wagtail.models import Page
-from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from cityhall import policies
 from cityhall.middleware import MembersOnlyMiddleware, suspended_response
@@ -24,7 +19,6 @@ from knowledge import editors, selectors
 
 PREFIX = "/cms/"
 PAGE_KWARGS = ("page_id", "parent_page_id")
-SEARCH_VIEWS = {"wagtailadmin_pages:search": False, "wagtailadmin_pages:search_results": True}
 # The editor previews pages in an iframe of its own and its widgets set inline styles.
 CMS_CSP = {
     **settings.SECURE_CSP,
@@ -51,8 +45,6 @@ class CmsMiddleware(MembersOnlyMiddleware):
             raise Http404
         editors.sync(request.user)
         _only_visible_pages(request, view_kwargs)
-        if view_name in SEARCH_VIEWS:
-            return _search(SEARCH_VIEWS[view_name])(request, *view_args, **view_kwargs)
         return None
 
     def process_response(self, request, response):
@@ -75,35 +67,13 @@ def _onward(request):
 
 def _only_visible_pages(request, view_kwargs) -> None:
     """A page (or the parent of a new page) the member may not see is not found (1 query)."""
-    ids = [view_kwargs[key] for key in PAGE_KWARGS if key in view_kwargs]
+    keys = PAGE_KWARGS
+    if "pages" in getattr(request.resolver_match, "namespace", ""):
+        keys = (*keys, "pk")  # the revisions comparison and the editor's API name it so
+    ids = [view_kwargs[key] for key in keys if str(view_kwargs.get(key, "")).isdigit()]
     if not ids:
         return
     seen = selectors.viewer(request.user)
     for path in Page.objects.filter(pk__in=ids).values_list("path", flat=True):
         if not selectors.policies.can_view_path(seen, path):
             raise Http404
-
-
-class _VisiblePolicy(PagePermissionPolicy):
-    """Wagtail's page permissions, without the pages under a restriction the member does not
-    pass (the search lists every page the member has a permission on or under)."""
-
-    def explorable_instances(self, user, *args, **kwargs):
-        pages = super().explorable_instances(user, *args, **kwargs)
-        return selectors.hide_denied(pages, selectors.viewer(user))
-
-
-class VisibleSearchView(SearchView):
-    @cached_property
-    def permission_policy(self):
-        return _VisiblePolicy()
-
-
-_search_views = {}
-
-
-def _search(results_only: bool):
-    if results_only not in _search_views:
-        view = base_page_viewset.construct_view(VisibleSearchView, results_only=results_only)
-        _search_views[results_only] = require_admin_access(view)
-    return _search_views[results_only]

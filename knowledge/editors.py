@@ -27,7 +27,8 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from cityhall.policies import is_verified_member
+from cityhall.policies import is_site_moderator, is_verified_member
+from groups.selectors import moderation_counts
 from knowledge import policies, selectors
 from knowledge.models import SectionPage
 
@@ -99,14 +100,13 @@ def _set_up(section: Section) -> dict[str, AuthGroup]:
                 group=group, page_id=section.pk, permission=_permission("wagtailcore", codename)
             )
         made[group.name] = group
-    editors, reviewers = made[group_name(section.pk, EDITORS)], made[group_name(section.pk, REVIEWERS)]
     collection = Collection.get_first_root_node().add_child(name=section.title)
-    for group in (editors, reviewers):
+    for group in made.values():
         for app_label, codename in FILE_PERMISSIONS:
             GroupCollectionPermission.objects.get_or_create(
                 group=group, collection=collection, permission=_permission(app_label, codename)
             )
-    _workflow(section, reviewers)
+    _workflow(section, made[group_name(section.pk, REVIEWERS)])
     return made
 
 
@@ -153,17 +153,13 @@ def sync(member) -> None:
             member.__dict__.pop(cached, None)
 
 
-def reviewers_of(section_id: int):
-    """The members who approve in a section (its reviewers auth group)."""
-    return get_user_model().objects.filter(groups__name=group_name(section_id, REVIEWERS), is_active=True)
-
-
 def waiting_for(member) -> int | None:
     """Pages waiting in a workflow for a task the member may approve; None when the member
-    reviews no section (1 query)."""
-    found = member.groups.filter(
-        name__startswith=PREFIX, name__endswith=f"-{REVIEWERS}"
-    ).aggregate(
+    reviews no section. 1 query, and none for a member who moderates nothing (what groups'
+    queues already asked, groups.selectors.moderation_counts, says so)."""
+    if not is_site_moderator(member) and not moderation_counts(member).moderates:
+        return None
+    found = member.groups.filter(name__startswith=PREFIX, name__endswith=f"-{REVIEWERS}").aggregate(
         sections=Count("pk", distinct=True),
         waiting=Count(
             "groupapprovaltask__task_states__workflow_state",
@@ -172,3 +168,25 @@ def waiting_for(member) -> int | None:
         ),
     )
     return found["waiting"] if found["sections"] else None
+
+
+def membership_changed(sender, instance, **kwargs):
+    """A member joined, left or changed role in a topic group: their Wagtail groups follow once
+    the change is committed (they follow anyway the next time the member opens /cms/)."""
+    member_id = instance.member_id
+    transaction.on_commit(lambda: _sync_by_id(member_id))
+
+
+def _sync_by_id(member_id: int) -> None:
+    member = get_user_model().objects.filter(pk=member_id).first()
+    if member is not None:
+        sync(member)
+
+
+def connect() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from groups.models import Membership
+
+    post_save.connect(membership_changed, sender=Membership, dispatch_uid="knowledge.editors")
+    post_delete.connect(membership_changed, sender=Membership, dispatch_uid="knowledge.editors")

@@ -4,13 +4,34 @@ editor, goes through knowledge.policies (topic-group restrictions) before it is 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.models import ReferenceIndex
-from wagtail.signals import page_published
+from wagtail.models import Page, ReferenceIndex, TaskState, WorkflowState
+from wagtail.permission_policies.pages import PagePermissionPolicy
+from wagtail.permissions import register_permission_policy
+from wagtail.signals import (
+    page_published,
+    task_submitted,
+    workflow_approved,
+    workflow_rejected,
+    workflow_submitted,
+)
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from knowledge import files, policies, selectors
 from knowledge.models import Recording
+
+
+class VisiblePagePolicy(PagePermissionPolicy):
+    """Wagtail's page permissions, without the pages under a restriction the member does not
+    pass: the editor's search, its page API (the sidebar explorer) and its listings show what
+    the member has a permission on or under, and a field section holds pages of one group."""
+
+    def explorable_instances(self, user, *args, **kwargs):
+        pages = super().explorable_instances(user, *args, **kwargs)
+        return selectors.hide_denied(pages, selectors.viewer(user))
+
+
+register_permission_policy(Page, VisiblePagePolicy(Page))
 
 
 @hooks.register("before_serve_page", order=-10)
@@ -52,3 +73,18 @@ def refresh_references(sender, instance, **kwargs):
 
 
 page_published.connect(refresh_references, dispatch_uid="knowledge.refresh_references")
+
+
+def _without_wagtails_workflow_mail() -> None:
+    """Members hear of reviews through the site's notifications (knowledge.notifications, with
+    their mail preferences); Wagtail's own workflow mails would tell them twice."""
+    for signal, sender, uid in [
+        (task_submitted, TaskState, "group_approval_task_submitted_email_notification"),
+        (workflow_submitted, WorkflowState, "workflow_state_submitted_email_notification"),
+        (workflow_rejected, WorkflowState, "workflow_state_rejected_email_notification"),
+        (workflow_approved, WorkflowState, "workflow_state_approved_email_notification"),
+    ]:
+        signal.disconnect(sender=sender, dispatch_uid=uid)
+
+
+_without_wagtails_workflow_mail()
