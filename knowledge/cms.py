@@ -15,7 +15,7 @@ from wagtail.models import Page
 
 from cityhall import policies
 from cityhall.middleware import MembersOnlyMiddleware, suspended_response
-from knowledge import editors, selectors
+from knowledge import editors, notifications, selectors
 
 PREFIX = "/cms/"
 PAGE_KWARGS = ("page_id", "parent_page_id")
@@ -30,6 +30,10 @@ CMS_CSP = {
 class CmsMiddleware(MembersOnlyMiddleware):
     """Only for /cms/ addresses; placed after MembersOnlyMiddleware, which has already turned
     away everyone but members from the views Wagtail does not mark login-free."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        notifications.without_wagtails_workflow_mail()
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not request.path.startswith(PREFIX):

@@ -8,8 +8,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from wagtail.models import Page
-from wagtail.signals import task_submitted, workflow_approved, workflow_rejected
+from wagtail.models import Page, TaskState, WorkflowState
+from wagtail.signals import (
+    task_submitted,
+    workflow_approved,
+    workflow_rejected,
+    workflow_submitted,
+)
 
 from cityhall import notifications
 from cityhall.notifications import NotificationKind
@@ -149,3 +154,16 @@ def _tell_author(workflow_state, user, event: str, url) -> None:
         url=url(page),
         subject=Page(pk=page.pk, path=page.path),
     )
+
+
+def without_wagtails_workflow_mail() -> None:
+    """Members hear of reviews through the site's notifications (above, with their mail
+    preferences); Wagtail's own workflow mails would tell them twice. Called once the site is
+    loaded (knowledge.cms.CmsMiddleware), after wagtail.admin connected them."""
+    for signal, sender, uid in [
+        (task_submitted, TaskState, "group_approval_task_submitted_email_notification"),
+        (workflow_submitted, WorkflowState, "workflow_state_submitted_email_notification"),
+        (workflow_rejected, WorkflowState, "workflow_state_rejected_email_notification"),
+        (workflow_approved, WorkflowState, "workflow_state_approved_email_notification"),
+    ]:
+        signal.disconnect(sender=sender, dispatch_uid=uid)

@@ -4,16 +4,10 @@ editor, goes through knowledge.policies (topic-group restrictions) before it is 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.models import Page, ReferenceIndex, TaskState, WorkflowState
+from wagtail.models import Page, ReferenceIndex
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import register_permission_policy
-from wagtail.signals import (
-    page_published,
-    task_submitted,
-    workflow_approved,
-    workflow_rejected,
-    workflow_submitted,
-)
+from wagtail.signals import page_published
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -73,18 +67,3 @@ def refresh_references(sender, instance, **kwargs):
 
 
 page_published.connect(refresh_references, dispatch_uid="knowledge.refresh_references")
-
-
-def _without_wagtails_workflow_mail() -> None:
-    """Members hear of reviews through the site's notifications (knowledge.notifications, with
-    their mail preferences); Wagtail's own workflow mails would tell them twice."""
-    for signal, sender, uid in [
-        (task_submitted, TaskState, "group_approval_task_submitted_email_notification"),
-        (workflow_submitted, WorkflowState, "workflow_state_submitted_email_notification"),
-        (workflow_rejected, WorkflowState, "workflow_state_rejected_email_notification"),
-        (workflow_approved, WorkflowState, "workflow_state_approved_email_notification"),
-    ]:
-        signal.disconnect(sender=sender, dispatch_uid=uid)
-
-
-_without_wagtails_workflow_mail()

@@ -120,9 +120,12 @@ def test_a_member_writes_only_in_the_sections_of_their_groups(world):
     assert insider.get(_add_url(other_section)).status_code in {302, 403}
     outsider = client_for(world.outsider)
     assert outsider.get(_add_url(world.secret_section)).status_code == 404
-    assert outsider.get(
-        reverse("wagtailadmin_pages:edit", args=[world.page_in_secret_section.pk])
-    ).status_code == 404
+    assert (
+        outsider.get(
+            reverse("wagtailadmin_pages:edit", args=[world.page_in_secret_section.pk])
+        ).status_code
+        == 404
+    )
 
 
 @pytest.fixture
