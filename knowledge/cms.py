@@ -18,6 +18,7 @@ from cityhall.middleware import MembersOnlyMiddleware, suspended_response
 from knowledge import editors, notifications, selectors
 
 PREFIX = "/cms/"
+LOGIN_VIEWS = {"wagtailadmin_login", "wagtailcore_login"}
 PAGE_KWARGS = ("page_id", "parent_page_id")
 # The editor previews pages in an iframe of its own and its widgets set inline styles.
 CMS_CSP = {
@@ -28,28 +29,34 @@ CMS_CSP = {
 
 
 class CmsMiddleware(MembersOnlyMiddleware):
-    """Only for /cms/ addresses; placed after MembersOnlyMiddleware, which has already turned
-    away everyone but members from the views Wagtail does not mark login-free."""
+    """For /cms/ addresses and Wagtail's login forms; placed after MembersOnlyMiddleware, which
+    has already turned away everyone but members from the views not marked login-free."""
 
     def __init__(self, get_response):
         super().__init__(get_response)
         notifications.without_wagtails_workflow_mail()
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        view_name = request.resolver_match.view_name if request.resolver_match else ""
+        if view_name in LOGIN_VIEWS:
+            return self._turned_away(request, view_func) or _onward(request)
         if not request.path.startswith(PREFIX):
             return None
-        if not policies.is_verified_member(request.user):
-            if request.user.is_active and policies.is_suspended(request.user):
-                return suspended_response(request)
-            return self.handle_no_permission(request, view_func)
-        view_name = request.resolver_match.view_name if request.resolver_match else ""
-        if view_name == "wagtailadmin_login":
-            return _onward(request)
+        if turned_away := self._turned_away(request, view_func):
+            return turned_away
         if view_name.startswith("wagtailadmin_password_reset"):
             raise Http404
         editors.sync(request.user)
         _only_visible_pages(request, view_kwargs)
         return None
+
+    def _turned_away(self, request, view_func):
+        """What the site answers anyone but a verified member (as MembersOnlyMiddleware)."""
+        if policies.is_verified_member(request.user):
+            return None
+        if request.user.is_active and policies.is_suspended(request.user):
+            return suspended_response(request)
+        return self.handle_no_permission(request, view_func)
 
     def process_response(self, request, response):
         if request.path.startswith(PREFIX):
@@ -60,7 +67,8 @@ class CmsMiddleware(MembersOnlyMiddleware):
 
 
 def _onward(request):
-    """Wagtail's login page for a signed-in member: on to where they were going."""
+    """Wagtail's login forms (the editor's, and the one for pages restricted to signed-in
+    users) for a signed-in member: on to where they were going."""
     target = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
