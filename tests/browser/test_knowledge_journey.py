@@ -61,7 +61,7 @@ def test_a_draft_is_reviewed_and_published(new_context, login, section_id):
     body.get_by_role("button", name=re.compile("挿入|Insert")).first.click()
     author.get_by_role("option", name="文章").click()
     body.locator("textarea").first.fill(TEXT)
-    author.locator("footer .w-dropdown-button button[aria-label]").click()
+    author.get_by_role("button", name="他のアクション").click()
     author.locator("button[name=action-submit]").click()
     expect(author.locator(".messages")).to_contain_text(TITLE)
 
