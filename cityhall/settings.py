@@ -48,7 +48,6 @@ INSTALLED_APPS = [
     "members",
     "groups",
     "groups.chat",
-    "knowledge",
     # Wagtail (the knowledge base's pages and its editor at /cms/)
     "wagtail.contrib.typed_table_block",
     "wagtail.sites",
@@ -62,6 +61,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "knowledge",  # after taggit: its admin module takes taggit's Tag out of the Django admin
 ]
 
 MIDDLEWARE = [
@@ -324,8 +324,10 @@ WAGTAIL_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("ja", "日本語"), ("en", "English")]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
-WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "csv", "txt", "zip"]
-WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# Read by content, as post attachments are (knowledge.forms.DocumentForm, groups.attachments).
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "doc", "xls", "ppt", "csv"]
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "knowledge.forms.DocumentForm"
+WAGTAILDOCS_MAX_UPLOAD_SIZE = ATTACHMENT_MAX_BYTES
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]

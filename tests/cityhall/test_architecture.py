@@ -46,7 +46,7 @@ def test_imports_follow_the_arrows():
 )
 def test_a_reversed_arrow_is_caught(tmp_path, module, line, broken):
     """The same contracts on a copy of the code with one import added the wrong way."""
-    for package in ["cityhall", "members", "groups", "search"]:
+    for package in ["cityhall", "members", "groups", "knowledge", "search"]:
         subprocess.run(["cp", "-r", str(ROOT / package), str(tmp_path / package)], check=True)
     (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
     target = tmp_path / module

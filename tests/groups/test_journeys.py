@@ -152,7 +152,7 @@ def test_flag_hide_and_log(group, owner):
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [("", "このフィールドは必須です"), ("あ" * 20_001, "20000")],
+    [("", "この項目は必須です"), ("あ" * 20_001, "20000")],
 )
 def test_bad_topic_input_gets_a_japanese_error_and_no_record(group, owner, body, message):
     response = client_for(owner).post(

@@ -61,7 +61,7 @@ def _topic_url(topic) -> str:
         ({"files": [SimpleUploadedFile("big.pdf", PDF + b"0" * 2**20)]}, "1MB以下"),
         ({"files": [SimpleUploadedFile(f"{n}.pdf", PDF) for n in range(6)]}, "5つまで"),
         ({"body": "あ" * 20_001}, "20000"),
-        ({"body": ""}, "このフィールドは必須です"),
+        ({"body": ""}, "この項目は必須です"),
     ],
     ids=["type", "size", "count", "length", "empty"],
 )

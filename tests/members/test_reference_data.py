@@ -17,7 +17,7 @@ def test_a_flushed_directory_comes_back_whole_in_a_few_queries(
     assert len(reference_rows[Organization]) > 1700
     call_command("flush", interactive=False, verbosity=0)  # what the test's teardown does
     assert not Organization.objects.exists()
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(90):  # 40 for the rows, ~35 for Wagtail's tree
         restore_reference_rows(reference_rows)
     for model, rows in reference_rows.items():
         assert list(model.objects.order_by("pk").values()) == rows, model

@@ -96,7 +96,7 @@ def test_a_suspension_without_a_reason_or_with_an_odd_period_is_refused_and_noth
     browser = _client(moderator)
     response = _suspend(browser, member, reason="")
     assert response.status_code == 400
-    assert "このフィールドは必須です" in response.content.decode()
+    assert "この項目は必須です" in response.content.decode()
     response = _suspend(browser, member, days="²")
     assert response.status_code == 400
     assert "正しく選択してください" in response.content.decode()
