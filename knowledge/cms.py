@@ -20,9 +20,14 @@ from knowledge import editors, notifications, selectors
 PREFIX = "/cms/"
 LOGIN_VIEWS = {"wagtailadmin_login", "wagtailcore_login"}
 PAGE_KWARGS = ("page_id", "parent_page_id")
-# The editor previews pages in an iframe of its own and its widgets set inline styles.
+# The editor's own rules, measured in Chromium (tests/browser/test_knowledge_journey.py): it
+# previews pages in an iframe of its own (frame-ancestors, X-Frame-Options SAMEORIGIN), its date
+# pickers and panels start from inline scripts without a nonce (a nonce would make browsers
+# ignore 'unsafe-inline'), and its widgets set inline styles. Everything else stays strict:
+# no other origin for anything, no plugins, forms post to the site only.
 CMS_CSP = {
     **settings.SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
     "frame-ancestors": [CSP.SELF],
 }

@@ -1,7 +1,8 @@
 """A member writes a how-to in their group's section in /cms/ and sends it for review; the
 group's moderator approves it from the editor's dashboard; a third member reads it under the
 section at /knowledge/<section>/. The editor (StreamField, preview) runs under the site's CSP,
-relaxed for /cms/ only (knowledge/cms.py): no CSP violation is reported on the way."""
+relaxed for /cms/ only (knowledge/cms.py): the preview shows the draft in its iframe and no
+CSP violation is reported on the way."""
 
 import re
 import subprocess
@@ -61,6 +62,9 @@ def test_a_draft_is_reviewed_and_published(new_context, login, section_id):
     body.get_by_role("button", name=re.compile("挿入|Insert")).first.click()
     author.get_by_role("option", name="文章").click()
     body.locator("textarea").first.fill(TEXT)
+    author.locator("[data-side-panel-toggle=preview]").click()  # the preview, in an iframe
+    preview = author.frame_locator("#w-preview-iframe")
+    expect(preview.locator("body")).to_contain_text(TEXT, timeout=15_000)
     author.get_by_role("button", name="他のアクション").click()
     author.locator("button[name=action-submit]").click()
     expect(author.locator(".messages")).to_contain_text(TITLE)
