@@ -66,6 +66,9 @@ class CmsMiddleware(MembersOnlyMiddleware):
     def process_response(self, request, response):
         if request.path.startswith(PREFIX):
             response["X-Frame-Options"] = "SAMEORIGIN"
+            # A preview is the page rendered through the whole middleware chain at the page's
+            # own address (Wagtail's make_preview_request): its strict headers are replaced.
+            response.headers.pop(CSP.HEADER_ENFORCE, None)
             response._csp_config = CMS_CSP
             add_never_cache_headers(response)
         return response
