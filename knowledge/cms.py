@@ -68,7 +68,7 @@ class CmsMiddleware(MembersOnlyMiddleware):
             response["X-Frame-Options"] = "SAMEORIGIN"
             # A preview is the page rendered through the whole middleware chain at the page's
             # own address (Wagtail's make_preview_request): its strict headers are replaced.
-            response.headers.pop(CSP.HEADER_ENFORCE, None)
+            response.headers.pop(str(CSP.HEADER_ENFORCE), None)
             response._csp_config = CMS_CSP
             add_never_cache_headers(response)
         return response
