@@ -81,4 +81,4 @@ def test_a_draft_is_reviewed_and_published(new_context, login, section_id):
     reader.goto("/knowledge/saiken/")
     reader.get_by_role("link", name=TITLE).click()
     expect(reader.locator("main")).to_contain_text(TEXT)
-    assert violations == []
+    assert violations == [], "\n".join(violations)
