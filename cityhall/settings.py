@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "wagtail.users",
     "wagtail.documents",
     "wagtail.images",
+    "wagtail.snippets",  # the recordings (knowledge.Recording) are a snippet
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
@@ -79,6 +80,9 @@ MIDDLEWARE = [
     "cityhall.ratelimits.RateLimitedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # /cms/ (Wagtail's editor): the members' gate on its login-free views, the editor's
+    # permissions from topic groups, its own frame and style rules (knowledge/cms.py).
+    "knowledge.cms.CmsMiddleware",
 ]
 
 ROOT_URLCONF = "cityhall.urls"
@@ -329,6 +333,7 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no third-party images in /cms/ (CSP img-src 'self')
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False

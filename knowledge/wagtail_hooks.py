@@ -4,13 +4,28 @@ editor, goes through knowledge.policies (topic-group restrictions) before it is 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.models import ReferenceIndex
+from wagtail.models import Page, ReferenceIndex
+from wagtail.permission_policies.pages import PagePermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.signals import page_published
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from knowledge import files, policies, selectors
 from knowledge.models import Recording
+
+
+class VisiblePagePolicy(PagePermissionPolicy):
+    """Wagtail's page permissions, without the pages under a restriction the member does not
+    pass: the editor's search, its page API (the sidebar explorer) and its listings show what
+    the member has a permission on or under, and a field section holds pages of one group."""
+
+    def explorable_instances(self, user, *args, **kwargs):
+        pages = super().explorable_instances(user, *args, **kwargs)
+        return selectors.hide_denied(pages, selectors.viewer(user))
+
+
+register_permission_policy(Page, VisiblePagePolicy(Page))
 
 
 @hooks.register("before_serve_page", order=-10)

@@ -44,11 +44,19 @@ SECRET_EMAIL = "secret.hanako@city.kobe.lg.jp"
 
 
 def _concrete(route: str, object_id: int) -> str:
+    # Regular-expression routes (Wagtail's) first: a group becomes a value it matches.
+    route = re.sub(r"\(\?P<\w+>([^)]*)\)", lambda m: _sample(m.group(1), object_id), route)
+    route = re.sub(r"\((\\d\+|\.\*)\)", lambda m: _sample(m.group(1), object_id), route)
+    route = re.sub(r"\(\(\?:[^)]*\)\*\)", "", route)  # any number of slugs: none
     route = re.sub(r"<(?:int|id):\w+>", str(object_id), route)
     route = re.sub(r"<path:\w+>", f"{object_id}/change", route)
     route = re.sub(r"<(?:\w+:)?\w+>", "x", route)
-    route = re.sub(r"\(\?P<\w+>([^)]*)\)", lambda m: m.group(1).split("|")[0], route)
     return "/" + route.replace("^", "").replace("$", "").replace("\\", "")
+
+
+def _sample(pattern: str, object_id: int) -> str:
+    first = pattern.split("|")[0]
+    return str(object_id) if first == r"\d+" else "x" if first == ".*" else first
 
 
 def _walk(patterns, prefix=""):

@@ -1,0 +1,99 @@
+"""The editor at /cms/ behind the site's gate. Wagtail marks its login, password reset, sprite
+and translation views login-free and keeps a login form of its own; here every /cms/ address
+needs a verified member like the rest of the site (anonymous visitors go to allauth's login),
+Wagtail's login hands a signed-in member on and its password reset does not exist. On the way
+in, the member's Wagtail permissions are brought up to date (knowledge.editors), and no page
+address under /cms/ opens a page the member may not see (its restriction groups), whatever
+Wagtail's permissions on the section above it say."""
+
+from django.conf import settings
+from django.http import Http404, HttpResponseRedirect
+from django.utils.cache import add_never_cache_headers
+from django.utils.csp import CSP
+from django.utils.http import url_has_allowed_host_and_scheme
+from wagtail.models import Page
+
+from cityhall import policies
+from cityhall.middleware import MembersOnlyMiddleware, suspended_response
+from knowledge import editors, notifications, selectors
+
+PREFIX = "/cms/"
+LOGIN_VIEWS = {"wagtailadmin_login", "wagtailcore_login"}
+PAGE_KWARGS = ("page_id", "parent_page_id")
+# The editor's own rules, measured in Chromium (tests/browser/test_knowledge_journey.py): it
+# previews pages in an iframe of its own (frame-ancestors, X-Frame-Options SAMEORIGIN), its date
+# pickers and panels start from inline scripts without a nonce (a nonce would make browsers
+# ignore 'unsafe-inline'), and its widgets set inline styles. Everything else stays strict:
+# no other origin for anything, no plugins, forms post to the site only.
+CMS_CSP = {
+    **settings.SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "frame-ancestors": [CSP.SELF],
+}
+
+
+class CmsMiddleware(MembersOnlyMiddleware):
+    """For /cms/ addresses and Wagtail's login forms; placed after MembersOnlyMiddleware, which
+    has already turned away everyone but members from the views not marked login-free."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        notifications.without_wagtails_workflow_mail()
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        view_name = request.resolver_match.view_name if request.resolver_match else ""
+        if view_name in LOGIN_VIEWS:
+            return self._turned_away(request, view_func) or _onward(request)
+        if not request.path.startswith(PREFIX):
+            return None
+        if turned_away := self._turned_away(request, view_func):
+            return turned_away
+        if view_name.startswith("wagtailadmin_password_reset"):
+            raise Http404
+        editors.sync(request.user)
+        _only_visible_pages(request, view_kwargs)
+        return None
+
+    def _turned_away(self, request, view_func):
+        """What the site answers anyone but a verified member (as MembersOnlyMiddleware)."""
+        if policies.is_verified_member(request.user):
+            return None
+        if request.user.is_active and policies.is_suspended(request.user):
+            return suspended_response(request)
+        return self.handle_no_permission(request, view_func)
+
+    def process_response(self, request, response):
+        if request.path.startswith(PREFIX):
+            response["X-Frame-Options"] = "SAMEORIGIN"
+            # A preview is the page rendered through the whole middleware chain at the page's
+            # own address (Wagtail's make_preview_request): its strict headers are replaced.
+            response.headers.pop(str(CSP.HEADER_ENFORCE), None)
+            response._csp_config = CMS_CSP
+            add_never_cache_headers(response)
+        return response
+
+
+def _onward(request):
+    """Wagtail's login forms (the editor's, and the one for pages restricted to signed-in
+    users) for a signed-in member: on to where they were going."""
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = PREFIX
+    return HttpResponseRedirect(target)
+
+
+def _only_visible_pages(request, view_kwargs) -> None:
+    """A page (or the parent of a new page) the member may not see is not found (1 query)."""
+    keys = PAGE_KWARGS
+    if "pages" in getattr(request.resolver_match, "namespace", ""):
+        keys = (*keys, "pk")  # the revisions comparison and the editor's API name it so
+    ids = [view_kwargs[key] for key in keys if str(view_kwargs.get(key, "")).isdigit()]
+    if not ids:
+        return
+    seen = selectors.viewer(request.user)
+    for path in Page.objects.filter(pk__in=ids).values_list("path", flat=True):
+        if not selectors.policies.can_view_path(seen, path):
+            raise Http404
