@@ -6,18 +6,26 @@ in, the member's Wagtail permissions are brought up to date (knowledge.editors),
 address under /cms/ opens a page the member may not see (its restriction groups), whatever
 Wagtail's permissions on the section above it say."""
 
+import logging
+
 from django.conf import settings
-from django.http import Http404, HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.csp import CSP
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from cityhall import policies
-from cityhall.middleware import MembersOnlyMiddleware, suspended_response
+from cityhall.middleware import MembersOnlyMiddleware, suspended_response, wants_json
+from cityhall.params import int_param
 from knowledge import editors, notifications, selectors
 
+logger = logging.getLogger(__name__)
 PREFIX = "/cms/"
+ODD_INPUT_ERRORS = (ValueError, TypeError, KeyError, OverflowError, ValidationError)
 LOGIN_VIEWS = {"wagtailadmin_login", "wagtailcore_login"}
 PAGE_KWARGS = ("page_id", "parent_page_id")
 # The editor's own rules, measured in Chromium (tests/browser/test_knowledge_journey.py): it
@@ -63,6 +71,18 @@ class CmsMiddleware(MembersOnlyMiddleware):
             return suspended_response(request)
         return self.handle_no_permission(request, view_func)
 
+    def process_exception(self, request, exception):
+        """Wagtail's own editor views trip over odd input here and there (a chooser given
+        「²」 for an id, a multiple-upload form without its fields): a 400 that says so, never
+        a server error page. Logged, so the cause can still be found and reported upstream."""
+        if not request.path.startswith(PREFIX) or not isinstance(exception, ODD_INPUT_ERRORS):
+            return None
+        logger.warning("Wagtail refused odd input at %s", request.path, exc_info=exception)
+        reason = _("送信された内容を読み取れませんでした。入力を確かめて、もう一度お試しください。")
+        if wants_json(request):
+            return JsonResponse({"error": "bad_request", "message": reason}, status=400)
+        return render(request, "400.html", {"reason": reason}, status=400)
+
     def process_response(self, request, response):
         if request.path.startswith(PREFIX):
             response["X-Frame-Options"] = "SAMEORIGIN"
@@ -90,7 +110,10 @@ def _only_visible_pages(request, view_kwargs) -> None:
     keys = PAGE_KWARGS
     if "pages" in getattr(request.resolver_match, "namespace", ""):
         keys = (*keys, "pk")  # the revisions comparison and the editor's API name it so
-    ids = [view_kwargs[key] for key in keys if str(view_kwargs.get(key, "")).isdigit()]
+    numbers = [str(view_kwargs[key]) for key in keys if str(view_kwargs.get(key, "")).isdigit()]
+    ids = [int_param(number) for number in numbers]
+    if None in ids:
+        raise Http404  # beyond any id a table holds
     if not ids:
         return
     seen = selectors.viewer(request.user)

@@ -11,8 +11,8 @@ reader_patterns = [
     path("", wagtail_views.serve, {"path": ""}, name="index"),
     path("-/tags/<str:slug>/", views.tag, name="tag"),
     path("-/kind/<str:kind>/", views.kind, name="kind"),
-    path("-/archive/<int:year>/", views.archive_year, name="archive_year"),
-    path("-/archive/<int:year>/<int:month>/", views.archive_month, name="archive_month"),
+    path("-/archive/<id:year>/", views.archive_year, name="archive_year"),
+    path("-/archive/<id:year>/<id:month>/", views.archive_month, name="archive_month"),
     path("-/feed/", feeds.feed, name="feed"),
     path("-/feed/<str:slug>/", feeds.section_feed, name="section_feed"),
 ]

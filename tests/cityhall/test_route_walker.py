@@ -27,10 +27,13 @@ from cityhall.websocket import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
 from groups import services as group_services
 from groups.chat import services as chat_services
 from groups.models import Attachment, Membership
+from knowledge.models import ArticlePage, SectionPage
+from knowledge.services import ensure_home
 from members import services as member_services
 from tests.cityhall.test_websocket import ORIGIN, _session_cookie
 from tests.factories import MemberFactory
 from tests.groups.conftest import make_group
+from tests.knowledge.conftest import add_page
 
 PUBLIC = {
     "healthz", "set_language", "account_login", "account_logout", "account_signup",
@@ -240,8 +243,19 @@ def world(db, settings, tmp_path):
         "name": attachment.original_name, "handle": other.handle, "slug": group.slug,
         "app_label": "members", "url": "x", "ban_id": ban.pk, "flag_id": chat_flag.pk,
         "membership_id": Membership.objects.get(group=group, member=other).pk,
+        **_knowledge_ids(group),
     }  # fmt: skip
     return me, ids
+
+
+def _knowledge_ids(group) -> dict:
+    """A section of the group with an article in it, for the knowledge and /cms/ routes."""
+    section = add_page(ensure_home(), SectionPage(title="ファズ", slug="fuzz", group=group))
+    page = add_page(section, ArticlePage(title="記事", slug="kiji", date=date(2024, 6, 1)))
+    page.tags.add("ファズ")
+    page.save_revision().publish()
+    return {"page_id": page.pk, "parent_page_id": section.pk, "year": 2024, "month": 6,
+            "kind": "article", "upload_id": "0" * 32}  # fmt: skip
 
 
 ODD_PATH_PARAMS = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -255,10 +269,10 @@ def _path(route: str, ids: dict, odd: str | None = None) -> str:
         kind, name = match.groups()
         if odd is not None and kind in {"int", "id", "path", "str", None}:
             return _url_quote(odd)
-        return _url_quote(str(ids[name]))
+        return _url_quote(str(ids.get(name, 1)))  # Wagtail's ids: 1 is its root page
 
     route = ODD_PATH_PARAMS.sub(fill, route)
-    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(ids[m.group(1)]), route)
+    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(ids.get(m.group(1), 1)), route)
     return "/" + route.replace("^", "").replace("$", "")
 
 
@@ -292,9 +306,14 @@ def _server_errors(client, route: str, name: str, ids: dict) -> list:
 # The admin's pages are the same code for every model: the member's (the largest form) and
 # the organization's (an autocomplete field) stand for all of them.
 ADMIN_FUZZED = ("admin/members/user/", "admin/members/organization/", "admin/login/")
+# Wagtail's editor (about 190 routes of Wagtail's own code): the page editor, the image and
+# document libraries and the recordings snippet stand for it.
+CMS_FUZZED = ("cms/pages/<int:page_id>/edit/", "cms/pages/add/", "cms/documents/",
+              "cms/images/", "cms/snippets/knowledge/recording/")  # fmt: skip
 FUZZED_ROUTES = [
     (route, name) for route, name in ROUTES
-    if not route.startswith("admin/") or route.startswith(ADMIN_FUZZED) or route == "admin/"
+    if not route.startswith(("admin/", "cms/")) or route.startswith(ADMIN_FUZZED + CMS_FUZZED)
+    or route in ("admin/", "cms/")
 ]  # fmt: skip
 MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
 # /healthz answers 503 by design when a part (the task worker, say) is down.
