@@ -9,17 +9,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageViewRestriction
 
 from knowledge.blocks import BodyBlock, MaterialsBlock, QuestionsBlock
 
 MEMBER = settings.AUTH_USER_MODEL
+HOME_URL_PATH = "/knowledge/"  # the knowledge home's url_path, also its address
 RESTRICTION_PANEL = InlinePanel(
     "group_restrictions",
     heading=_("公開範囲(空欄なら会員全員)"),
@@ -27,7 +29,33 @@ RESTRICTION_PANEL = InlinePanel(
 )
 
 
-class KnowledgeHomePage(Page):
+class ServedPage(Page):
+    """What knowledge.serving needs of every knowledge page type."""
+
+    wagtail_restricted = None  # paths under Wagtail's privacy setting, set by knowledge.serving
+
+    class Meta:
+        abstract = True
+
+    def get_url(self, request=None, current_site=None):
+        """The page's address without asking for the site: the knowledge home (url_path
+        /knowledge/, a slug it keeps) is the one site's root and is served at /knowledge/, so
+        a page's address is its url_path (Wagtail's way asks the database for the site on
+        each request)."""
+        if self.url_path.startswith(HOME_URL_PATH):
+            return iri_to_uri(self.url_path)
+        return super().get_url(request, current_site)
+
+    def get_view_restrictions(self):
+        """Wagtail's own view restrictions on this page and its ancestors, asked of the
+        database only when one of those paths has any."""
+        paths = self.wagtail_restricted
+        if paths is not None and not any(self.path.startswith(path) for path in paths):
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
+
+class KnowledgeHomePage(ServedPage):
     intro = models.TextField(_("紹介文"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -39,13 +67,18 @@ class KnowledgeHomePage(Page):
     class Meta:
         verbose_name = _("ナレッジのトップ")
 
+    def clean(self):
+        super().clean()
+        if self.slug != HOME_URL_PATH.strip("/"):  # pages are found by url_path (serving)
+            raise ValidationError({"slug": _("ナレッジのトップのURL名は変えられません。")})
+
     def get_context(self, request, *args, **kwargs):
         from knowledge import reading
 
         return {**super().get_context(request, *args, **kwargs), **reading.home(request, self)}
 
 
-class SectionPage(Page):
+class SectionPage(ServedPage):
     """A field (財政, 債権回収 …) or a topic group; its moderators review what is written here."""
 
     group = models.ForeignKey(
@@ -82,7 +115,7 @@ class SectionPage(Page):
         return {**super().get_context(request, *args, **kwargs), **reading.section(request, self)}
 
 
-class KnowledgePage(Page):
+class KnowledgePage(ServedPage):
     """What every article, session notes page and broadcast episode has; listings, archives and
     tags read this table alone."""
 

@@ -18,6 +18,9 @@ class Viewer:
     group_ids: frozenset = frozenset()
     moderated_group_ids: frozenset = frozenset()
     restrictions: dict = field(default_factory=dict)
+    # Paths of pages with one of Wagtail's own view restrictions (its privacy setting), which
+    # Wagtail checks as well when a page under them is served.
+    wagtail_restricted: frozenset = frozenset()
 
     @property
     def is_member(self) -> bool:

@@ -1,8 +1,9 @@
 """Every read of the knowledge base for a viewer: querysets that already leave out what the
 viewer may not see (knowledge.policies) and already load what the templates need."""
 
-from django.db.models import Count, Q
+from django.db.models import BigIntegerField, CharField, Count, Q, Value
 from django.db.models.functions import ExtractMonth, ExtractYear, Left
+from wagtail.models import PageViewRestriction
 
 from groups.models import Group, Membership
 from knowledge import policies
@@ -10,38 +11,68 @@ from knowledge.models import KnowledgePage, KnowledgePageTag, PageGroupRestricti
 
 
 def viewer(member) -> policies.Viewer:
-    """The member as the knowledge base sees them, loaded once per request (2 queries)."""
+    """The member as the knowledge base sees them, loaded once per request in one query: their
+    roles in active groups, every topic-group restriction and every path Wagtail's own privacy
+    setting restricts."""
     cached = getattr(member, "_knowledge_viewer", None)
     if cached is not None:
         return cached
     if not getattr(member, "is_authenticated", False):
         return policies.Viewer(member)
-    roles = dict(
-        Membership.objects.filter(member=member, group__status=Group.Status.ACTIVE).values_list(
-            "group_id", "role"
-        )
-    )
-    moderated = {Membership.Role.OWNER, Membership.Role.MODERATOR}
+    roles: dict[int, str] = {}
     restrictions: dict[str, set[int]] = {}
-    for path, group_id in PageGroupRestriction.objects.values_list("page__path", "group_id"):
-        restrictions.setdefault(path, set()).add(group_id)
+    wagtail_restricted = set()
+    for kind, path, group_id, role in _viewer_rows(member):
+        if kind == "role":
+            roles[group_id] = role
+        elif kind == "group":
+            restrictions.setdefault(path, set()).add(group_id)
+        else:
+            wagtail_restricted.add(path)
+    moderated = {Membership.Role.OWNER, Membership.Role.MODERATOR}
     result = policies.Viewer(
         member,
         frozenset(roles),
         frozenset(group for group, role in roles.items() if role in moderated),
         restrictions,
+        frozenset(wagtail_restricted),
     )
     member._knowledge_viewer = result
     return result
 
 
-def hide_denied(queryset, seen: policies.Viewer):
-    """The queryset of pages without those under a restriction the viewer does not pass."""
+def _viewer_rows(member):
+    """(kind, page path, group id, role) rows: the member's roles, the topic-group restrictions
+    and Wagtail's view restrictions, as one UNION ALL."""
+    blank_path, no_group = Value("", CharField()), Value(None, BigIntegerField())
+    roles = (
+        Membership.objects.filter(member=member, group__status=Group.Status.ACTIVE)
+        .annotate(kind=Value("role", CharField()), page_path=blank_path)
+        .values_list("kind", "page_path", "group_id", "role")
+    )
+    restrictions = PageGroupRestriction.objects.annotate(
+        kind=Value("group", CharField()), no_role=Value("", CharField())
+    ).values_list("kind", "page__path", "group_id", "no_role")
+    wagtails = PageViewRestriction.objects.annotate(
+        kind=Value("wagtail", CharField()), no_group=no_group, no_role=Value("", CharField())
+    ).values_list("kind", "page__path", "no_group", "no_role")
+    return roles.union(restrictions, wagtails, all=True)
+
+
+def hide_denied(queryset, seen: policies.Viewer, *, searchable: bool = False):
+    """The queryset of pages without those under a restriction the viewer does not pass.
+    ``searchable``: as plain path filters that Wagtail's search backend can apply too (the
+    editor's search)."""
     if not seen.is_member:
         return queryset.none()
     denied = policies.denied_paths(seen)
     if not denied:
         return queryset
+    if searchable:
+        hidden = Q()
+        for path in denied:
+            hidden |= Q(path__startswith=path)
+        return queryset.exclude(hidden)
     # One IN per path length (tree depth) on the path's prefix of that length, not one LIKE
     # per denied page: with 10,000 pages and 90 restricted ones the LIKEs made every listing
     # scan cost 90 comparisons a row (bench/pages.py: the knowledge home 4× slower).

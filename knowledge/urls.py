@@ -1,14 +1,13 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
-from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from knowledge import feeds, media, views
+from knowledge import feeds, media, serving, views
 
 # The reader's own pages; everything else under /knowledge/ is a Wagtail page.
 reader_patterns = [
-    path("", wagtail_views.serve, {"path": ""}, name="index"),
+    path("", serving.serve, name="index"),
     path("-/tags/<str:slug>/", views.tag, name="tag"),
     path("-/kind/<str:kind>/", views.kind, name="kind"),
     path("-/archive/<id:year>/", views.archive_year, name="archive_year"),
@@ -23,5 +22,7 @@ urlpatterns = [
     path("knowledge/", include((reader_patterns, "knowledge"))),
     path("knowledge/-/recordings/", include("knowledge.upload_urls")),
     path("knowledge/documents/", include(wagtaildocs_urls)),
+    # Pages: knowledge.serving answers; Wagtail's patterns stay for its URLs and _util views.
+    re_path(r"^knowledge/((?:[\w\-]+/)*)$", serving.serve),
     path("knowledge/", include(wagtail_urls)),
 ]

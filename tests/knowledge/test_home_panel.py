@@ -87,9 +87,9 @@ def test_the_panel_costs_the_same_queries_however_much_there_is(
     for number in range(3):
         _article(sections["finance"], f"記事{number}")
     fresh = User.objects.get(pk=reader.pk)
-    # The viewer (2), whether the member is verified (asked once per request), the sections,
+    # The viewer (1), whether the member is verified (asked once per request), the sections,
     # the pages.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert home.new_pages(fresh) is not None
     client = client_for(reader)
     client.get("/")

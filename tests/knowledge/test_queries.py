@@ -15,14 +15,13 @@ from tests.knowledge.conftest import add_page
 
 pytestmark = pytest.mark.django_db
 
-# session, member, Wagtail's site, membership and restrictions (knowledge.selectors.viewer),
-# Wagtail's own view restrictions (ancestors' alias_of, PageViewRestriction) and the site's
-# navigation (moderation count, chat unread, notifications)
-COMMON = 10
-# route: the knowledge home, then one child lookup per level and the specific page
-HOME = COMMON + 1 + 2  # sections, 10 recent pages
-SECTION = COMMON + 3 + 3  # paginator count, 20 pages, breadcrumbs
-ARTICLE = COMMON + 4 + 6  # breadcrumbs, tags, related pages, people, related topics' ids
+# session, member, the page with its ancestors (knowledge.serving), the viewer (memberships,
+# restrictions and Wagtail's own view restrictions in one UNION) and the site's navigation
+# (moderation count, chat unread, notifications)
+COMMON = 7
+HOME = COMMON + 5  # archive counts, sections, 10 recent pages and their tags, the tag list
+SECTION = COMMON + 3  # paginator count, 20 pages, their tags
+ARTICLE = COMMON + 5  # tags, related pages and their tags, people, related topics' ids
 
 
 @pytest.fixture(autouse=True)
