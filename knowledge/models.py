@@ -176,8 +176,12 @@ class ArticlePage(KnowledgePage):
     def needs_review(self) -> bool:
         """Not reviewed for 12 months: laws and practice change."""
         reviewed = self.last_reviewed or self.date
-        today = timezone.localdate()
-        return reviewed <= today.replace(year=today.year - 1) if reviewed else False
+        return reviewed <= a_year_before(timezone.localdate()) if reviewed else False
+
+
+def a_year_before(day: date) -> date:
+    """The same day a year earlier; 28 February for 29 February."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28 if day.month == 2 else day.day))
 
 
 class SessionNotesPage(KnowledgePage):

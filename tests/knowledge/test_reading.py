@@ -20,6 +20,7 @@ from knowledge.models import (
     PagePerson,
     SectionPage,
     SessionNotesPage,
+    a_year_before,
 )
 from knowledge.reading import PAGE_SIZE
 from knowledge.services import ensure_home
@@ -161,12 +162,19 @@ def test_a_page_header_shows_the_date_in_wareki_in_japanese_only(section, reader
     assert "June 2024" in archive and "令和" not in archive
 
 
+@pytest.mark.parametrize(
+    "day, before", [(date(2028, 2, 29), date(2027, 2, 28)), (date(2026, 12, 2), date(2025, 12, 2))]
+)
+def test_a_year_before_a_leap_day_is_the_28th(day, before):
+    assert a_year_before(day) == before
+
+
 @pytest.mark.parametrize(("days_ago_past_a_year", "warned"), [(0, True), (-1, False)])
 def test_an_article_not_reviewed_for_a_year_warns_the_reader(
     section, reader, days_ago_past_a_year, warned
 ):
     today = timezone.localdate()
-    reviewed = today.replace(year=today.year - 1) - timedelta(days=days_ago_past_a_year)
+    reviewed = a_year_before(today) - timedelta(days=days_ago_past_a_year)
     page = article(section, "差押えの手順", date(2020, 1, 1), last_reviewed=reviewed)
     text = client_for(reader).get(page.url).text
     assert "最終確認日" in text and f"{reviewed.year}年{reviewed.month}月{reviewed.day}日" in text
