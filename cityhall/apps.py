@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.urls import register_converter
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db import apps as tasks_apps
 
+from cityhall import statistics
 from cityhall.converters import IdConverter
 
 
@@ -13,6 +15,7 @@ class CityhallConfig(AppConfig):
     def ready(self):
         # Before any app's urls.py or routing.py is imported: they use <id:...>.
         register_converter(IdConverter, "id")
+        post_migrate.connect(statistics.refresh, sender=self, dispatch_uid="cityhall.statistics")
 
 
 class TasksConfig(tasks_apps.TasksAppConfig):

@@ -8,8 +8,9 @@ class KnowledgeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from knowledge import home, moderation, notifications
+        from knowledge import home, moderation, notifications, tallies
 
         notifications.register()
         moderation.register()
         home.register()
+        tallies.connect()

@@ -2,6 +2,9 @@
 Text is Markdown, rendered by the site's one renderer and sanitiser (cityhall.markdown), so an
 imported Markdown file and its export stay the same text."""
 
+import hashlib
+
+from django.core.cache import caches
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
@@ -15,7 +18,18 @@ from cityhall.markdown import render
 
 class MarkdownBlock(blocks.TextBlock):
     def render_basic(self, value, context=None):
-        return mark_safe(render(value).html)  # noqa: S308 - sanitised by cityhall.markdown
+        return mark_safe(markdown_html(value))  # noqa: S308 - sanitised by cityhall.markdown
+
+
+def markdown_html(source: str) -> str:
+    """The HTML depends on the text alone: kept per process under the text's digest."""
+    key = "kb-md:" + hashlib.blake2b((source or "").encode(), digest_size=20).hexdigest()
+    cache = caches["fragments"]
+    html = cache.get(key)
+    if html is None:
+        html = render(source).html
+        cache.set(key, html)
+    return html
 
     class Meta:
         icon = "pilcrow"

@@ -390,3 +390,19 @@ class ImportedTopic(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class ContentVersion(models.Model):
+    """A random token that every change to knowledge pages, their tags and their restrictions
+    replaces, inside the change's own transaction (knowledge.tallies): counts kept under an
+    older token are never read again. Random, not a counter, so that a rolled-back change's
+    token never comes back for different content."""
+
+    value = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("ナレッジの版")
+        verbose_name_plural = _("ナレッジの版")
+
+    def __str__(self):
+        return self.value

@@ -5,6 +5,7 @@ groups, so every serve path (pages, listings, documents, images, renditions, rec
 asks these functions. Pure: the viewer carries what was loaded (knowledge.selectors.viewer)."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from cityhall.policies import is_site_moderator, is_verified_member
 
@@ -21,37 +22,39 @@ class Viewer:
     # Paths of pages with one of Wagtail's own view restrictions (its privacy setting), which
     # Wagtail checks as well when a page under them is served.
     wagtail_restricted: frozenset = frozenset()
+    # The content version (knowledge.tallies) read with all this.
+    version: str = ""
 
-    @property
+    @cached_property
     def is_member(self) -> bool:
         return is_verified_member(self.member)
 
-    @property
+    @cached_property
     def sees_everything(self) -> bool:
         return is_site_moderator(self.member)
+
+    @cached_property
+    def denied_paths(self) -> tuple[str, ...]:
+        """Tree paths of restricted pages this viewer may not see; everything under them is
+        hidden too. The shortest paths only (a denied page's descendants need no entry)."""
+        denied = sorted(path for path, groups in self.restrictions.items()
+                        if not _passes(self, groups))  # fmt: skip
+        kept: list[str] = []
+        for path in denied:
+            if not kept or not path.startswith(kept[-1]):
+                kept.append(path)
+        return tuple(kept)
 
 
 def _passes(viewer: Viewer, groups) -> bool:
     return viewer.sees_everything or not viewer.group_ids.isdisjoint(groups)
 
 
-def denied_paths(viewer: Viewer) -> list[str]:
-    """Tree paths of restricted pages the viewer may not see; everything under them is hidden
-    too. The shortest paths only (a denied page's descendants need no entry of their own)."""
-    denied = sorted(path for path, groups in viewer.restrictions.items()
-                    if not _passes(viewer, groups))  # fmt: skip
-    kept: list[str] = []
-    for path in denied:
-        if not kept or not path.startswith(kept[-1]):
-            kept.append(path)
-    return kept
-
-
 def can_view_path(viewer: Viewer, path: str) -> bool:
     """Whether the viewer may see the page at this tree path (Page.path)."""
     if not viewer.is_member:
         return False
-    return not any(path.startswith(denied) for denied in denied_paths(viewer))
+    return not any(path.startswith(denied) for denied in viewer.denied_paths)
 
 
 def can_view_page(viewer: Viewer, page) -> bool:

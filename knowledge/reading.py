@@ -5,9 +5,10 @@ number of queries however many pages there are (tests/knowledge/test_reading.py)
 from datetime import date
 
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 from cityhall.params import int_param
-from knowledge import selectors
+from knowledge import selectors, tallies
 from knowledge.models import KnowledgePage
 
 PAGE_SIZE = 20
@@ -16,11 +17,24 @@ HOME_TAGS = 30
 HOME_MONTHS = 12
 
 
+class KeptCountPaginator(Paginator):
+    """Counts the listing once per content version (knowledge.tallies), not on every page."""
+
+    def __init__(self, object_list, per_page, version: str):
+        super().__init__(object_list, per_page)
+        self.version = version
+
+    @cached_property
+    def count(self) -> int:
+        return tallies.count(self.version, self.object_list)
+
+
 def paged(request, queryset):
     """One page of cards; a page number that is not a number is the first page, one past the
     end the last (Paginator.get_page)."""
     number = int_param(request.GET.get("page"), default=1, minimum=1)
-    return Paginator(selectors.listed(queryset), PAGE_SIZE).get_page(number)
+    version = selectors.viewer(request.user).version
+    return KeptCountPaginator(selectors.listed(queryset), PAGE_SIZE, version).get_page(number)
 
 
 def breadcrumbs(page) -> list:
@@ -52,7 +66,8 @@ def home(request, page) -> dict:
         kinds[kind] = kinds.get(kind, 0) + count
     rows = [(year, month, count) for (year, month), count in months.items()]
     return {
-        "sections": list(selectors.visible_sections(member, page)),
+        # in tree order, sorted here: ORDER BY path (treebeard's default) walks every page
+        "sections": sorted(selectors.visible_sections(member), key=lambda section: section.path),
         "recent": list(selectors.listed(selectors.visible_pages(member))[:HOME_RECENT]),
         "tags": selectors.visible_tags(member, HOME_TAGS),
         "kinds": [

@@ -48,8 +48,9 @@ def _chain(path: str) -> list:
     url_paths = [
         HOME_PATH + "".join(f"{part}/" for part in parts[:n]) for n in range(len(parts) + 1)
     ]
+    slugs = {HOME_PATH.strip("/"), *parts}  # through the slug index: url_path has none
     rows = (
-        Page.objects.filter(url_path__in=url_paths)
+        Page.objects.filter(slug__in=slugs, url_path__in=url_paths)
         .select_related(*("__".join(links) for links in SPECIFIC))
         .order_by("depth")
     )

@@ -6,6 +6,7 @@ production: with the development database cache, Wagtail's site root paths would
 query to each page, in tests only."""
 
 import pytest
+from django.core.cache import caches
 
 from groups.models import Group
 from knowledge.models import ArticlePage, PagePerson
@@ -19,9 +20,11 @@ pytestmark = pytest.mark.django_db
 # restrictions and Wagtail's own view restrictions in one UNION) and the site's navigation
 # (moderation count, chat unread, notifications)
 COMMON = 7
-HOME = COMMON + 5  # archive counts, sections, 10 recent pages and their tags, the tag list
-SECTION = COMMON + 3  # paginator count, 20 pages, their tags
-ARTICLE = COMMON + 5  # tags, related pages and their tags, people, related topics' ids
+# (cold, warm): the archive counts, the tag list and the paginator count are kept per process
+# under the content version (knowledge.tallies), so a second reader of the same content skips them
+HOME = (COMMON + 5, COMMON + 3)  # archive counts, sections, 10 recent pages, their tags, tags
+SECTION = (COMMON + 3, COMMON + 2)  # paginator count, 20 pages, their tags
+ARTICLE = (COMMON + 5, COMMON + 5)  # tags, related pages and their tags, people, related topics
 
 
 @pytest.fixture(autouse=True)
@@ -59,10 +62,13 @@ def article(world):
 def test_pages_cost_a_fixed_number_of_queries(world, article, count, django_assert_num_queries):
     grow(world, count)
     reader = client_for(world.insider)
-    for url, expected in (("/knowledge/", HOME), (world.section.url, SECTION),
-                          (article.url, ARTICLE)):  # fmt: skip
-        reader.get(url)  # per-process caches warm, as on a running site
-        with django_assert_num_queries(expected):
+    for url, (cold, warm) in (("/knowledge/", HOME), (world.section.url, SECTION),
+                              (article.url, ARTICLE)):  # fmt: skip
+        caches["fragments"].clear()
+        reader.get("/")  # the site's own per-process caches warm, as on a running site
+        with django_assert_num_queries(cold):
+            reader.get(url)
+        with django_assert_num_queries(warm):
             page = reader.get(url)
         assert page.status_code == 200
         assert "よその研究会" not in page.text

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from cityhall import statistics
 from knowledge import importing
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         if not folder.is_dir():
             raise CommandError(_("フォルダ「%(folder)s」が見つかりません。") % {"folder": folder})
         report = importing.import_folder(folder, progress=self._bar)
+        statistics.refresh()
         for outcome in report.outcomes:
             self._report_line(outcome)
         self.stdout.write(report.summary)

@@ -1,0 +1,60 @@
+"""Counts over the whole knowledge base (a listing's length, the archive's months, the tags),
+kept in each process's fragment cache. A count is kept under its query's own SQL and parameters,
+which list every page the viewer may not see (knowledge.selectors.hide_denied), and under the
+content version (models.ContentVersion), which any change to a page, its tags or a restriction
+replaces in the change's own transaction. So a count is reused only for a query that hides the same
+pages from the same content: never stale, never another member's."""
+
+import hashlib
+import uuid
+
+from django.core.cache import caches
+from django.db.models.signals import post_delete, post_save
+from wagtail.models import Page, PageViewRestriction
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from knowledge.models import ContentVersion, KnowledgePageTag, PageGroupRestriction
+
+CACHE = "fragments"
+
+
+def rows(version: str, queryset) -> list:
+    """``list(queryset)`` at this content version, computed once per process."""
+    return _kept(version, "rows", queryset, lambda: list(queryset))
+
+
+def count(version: str, queryset) -> int:
+    return _kept(version, "count", queryset, queryset.count)
+
+
+def _kept(version: str, what: str, queryset, compute):
+    sql, params = queryset.query.sql_with_params()
+    digest = hashlib.blake2b(f"{sql}\x00{params!r}".encode(), digest_size=20).hexdigest()
+    key = f"knowledge:{what}:{version}:{digest}"
+    cache = caches[CACHE]
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found)
+    return found
+
+
+def new_version(**kwargs) -> None:
+    """Any change the counts depend on: a new version, in the same transaction as the change."""
+    value = uuid.uuid4().hex
+    if not ContentVersion.objects.filter(pk=1).update(value=value):
+        ContentVersion.objects.update_or_create(pk=1, defaults={"value": value})
+
+
+def page_changed(sender, instance, **kwargs) -> None:
+    if isinstance(instance, Page):
+        new_version()
+
+
+def connect() -> None:
+    for signal in (post_save, post_delete):
+        signal.connect(page_changed, dispatch_uid="knowledge.tallies.page")
+        for model in (KnowledgePageTag, PageGroupRestriction, PageViewRestriction):
+            signal.connect(new_version, sender=model, dispatch_uid=f"knowledge.tallies.{model}")
+    for signal in (page_published, page_unpublished, post_page_move):
+        signal.connect(new_version, dispatch_uid="knowledge.tallies")

@@ -1,0 +1,93 @@
+"""The knowledge base's counts (tags, months, kinds, a listing's length) are kept per process
+under the content version and the viewer's hidden pages (knowledge.tallies): a change shows at
+once, a rolled-back change leaves nothing behind, and one member's counts never reach another."""
+
+from datetime import date
+
+import pytest
+from django.db import transaction
+
+from knowledge import selectors
+from knowledge.models import ArticlePage, PageGroupRestriction
+from tests.groups.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def tag_counts(member) -> dict:
+    return {tag["name"]: tag["count"] for tag in selectors.visible_tags(member)}
+
+
+def month_total(member) -> int:
+    return sum(count for _year, _month, _kind, count in selectors.archive_counts(member))
+
+
+def fresh(member):
+    """The member as a new request sees them (the viewer is read once per request)."""
+    member.__dict__.pop("_knowledge_viewer", None)
+    return member
+
+
+def tagged(world, slug: str, tag: str = "予算", **fields) -> ArticlePage:
+    page = ArticlePage(title=f"記事 {slug}", slug=slug, date=date(2026, 4, 1), **fields)
+    world.section.add_child(instance=page)
+    page.tags.add(tag)
+    page.save_revision().publish()
+    return page
+
+
+def test_a_published_page_counts_at_once(world):
+    before = tag_counts(fresh(world.outsider)).get("予算", 0), month_total(world.outsider)
+    tagged(world, "new")
+    after = tag_counts(fresh(world.outsider)).get("予算", 0), month_total(world.outsider)
+    assert after == (before[0] + 1, before[1] + 1)
+
+
+def test_unpublished_and_deleted_pages_stop_counting(world):
+    page = tagged(world, "gone")
+    counted = month_total(fresh(world.outsider))
+    page.unpublish()
+    assert month_total(fresh(world.outsider)) == counted - 1
+    page.save_revision().publish()
+    assert month_total(fresh(world.outsider)) == counted
+    page.delete()
+    assert month_total(fresh(world.outsider)) == counted - 1
+
+
+def test_a_new_restriction_hides_the_page_from_the_counts_at_once(world):
+    page = tagged(world, "later-secret", tag="内部")
+    assert tag_counts(fresh(world.outsider)).get("内部") == 1
+    PageGroupRestriction.objects.create(page=page, group=world.group)
+    assert "内部" not in tag_counts(fresh(world.outsider))
+    assert tag_counts(fresh(world.insider))["内部"] == 1
+
+
+def test_one_members_counts_never_reach_another(world):
+    tagged(world, "insider-only", tag="内部")
+    PageGroupRestriction.objects.create(page=ArticlePage.objects.get(slug="insider-only"),
+                                        group=world.group)  # fmt: skip
+    insider_total = month_total(fresh(world.insider))  # kept first, for the insider
+    assert month_total(fresh(world.outsider)) == insider_total - 3  # memo, year, insider-only
+    assert "内部" not in tag_counts(fresh(world.outsider))
+
+
+def test_a_rolled_back_change_leaves_no_counts_behind(world):
+    counted = month_total(fresh(world.outsider))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        tagged(world, "never")
+        assert month_total(fresh(world.outsider)) == counted + 1  # kept under its version
+        raise RuntimeError
+    assert month_total(fresh(world.outsider)) == counted
+    tagged(world, "other", tag="別")  # a new version, never the rolled-back one
+    assert month_total(fresh(world.outsider)) == counted + 1
+    assert "予算" not in tag_counts(fresh(world.outsider))
+
+
+def test_a_sections_page_count_follows_new_pages(world):
+    client = client_for(world.outsider)
+    first = client.get(world.section.url)
+    assert first.context["pages"].paginator.count == 1  # the open page; the memo is hidden
+    tagged(world, "second")
+    second = client.get(world.section.url)
+    assert second.context["pages"].paginator.count == 2
+    assert "記事 second" in second.content.decode()
