@@ -18,6 +18,13 @@ from knowledge.models import ContentVersion, KnowledgePageTag, PageGroupRestrict
 CACHE = "fragments"
 
 
+def key(seen) -> str:
+    """What a reader's knowledge fragments depend on besides the page and the language: the
+    content version and the pages hidden from this reader (``{% cache %}`` in the templates)."""
+    hidden = hashlib.blake2b("\n".join(seen.denied_paths).encode(), digest_size=20).hexdigest()
+    return f"{seen.version}:{hidden}"
+
+
 def rows(version: str, queryset) -> list:
     """``list(queryset)`` at this content version, computed once per process."""
     return _kept(version, "rows", queryset, lambda: list(queryset))

@@ -7,7 +7,6 @@ from django.db import connection
 
 from cityhall import statistics
 from knowledge import selectors
-from tests.knowledge.conftest import add_page
 from tests.knowledge.test_tallies import tagged
 
 pytestmark = [

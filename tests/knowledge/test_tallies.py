@@ -91,3 +91,44 @@ def test_a_sections_page_count_follows_new_pages(world):
     second = client.get(world.section.url)
     assert second.context["pages"].paginator.count == 2
     assert "記事 second" in second.content.decode()
+
+
+def test_a_kept_fragment_never_shows_one_members_pages_to_another(world):
+    tagged(world, "insider-tagged", tag="サロン限定")
+    PageGroupRestriction.objects.create(page=ArticlePage.objects.get(slug="insider-tagged"),
+                                        group=world.group)  # fmt: skip
+    urls = ["/knowledge/", world.section.url, world.open_page.url]
+    for url in urls:  # kept first for the insider
+        assert client_for(world.insider).get(url).status_code == 200
+    assert "サロン限定" in client_for(world.insider).get("/knowledge/").text
+    for url in urls:
+        page = client_for(world.outsider).get(url).text
+        assert (
+            "サロン限定" not in page
+            and "サロンの内部メモ" not in page
+            and "記事 insider" not in page
+        )
+
+
+def test_kept_fragments_show_a_new_page_at_once(world):
+    world.open_page.tags.add("予算")
+    world.open_page.save_revision().publish()
+    reader = client_for(world.outsider)
+    for url in ("/knowledge/", world.section.url, world.open_page.url):
+        assert "記事 fresh" not in reader.get(url).text
+    tagged(world, "fresh")
+    assert "記事 fresh" in reader.get("/knowledge/").text
+    assert "記事 fresh" in reader.get(world.section.url).text
+    assert "記事 fresh" in reader.get(world.open_page.url).text  # a related page: 予算
+
+
+def test_a_kept_listing_is_kept_per_query_string_and_language(world):
+    for number in range(25):
+        tagged(world, f"many-{number}")
+    reader = client_for(world.outsider)
+    poisoned = reader.get(world.section.url + "?page=2&note=injected").text
+    assert "note=injected" in poisoned  # the pager keeps the reader's own query
+    assert "injected" not in reader.get(world.section.url + "?page=2").text
+    reader.cookies["django_language"] = "en"
+    english = reader.get("/knowledge/").text
+    assert "Apr" in english or "April" in english
