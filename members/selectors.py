@@ -99,11 +99,22 @@ def members_by_handles(handles) -> QuerySet[User]:
     return verified_members().filter(Q(handle__in=handles) | Exists(former))
 
 
+# Accounts the site itself acts as (e.g. knowledge/importing.py's importer) have an address on
+# the reserved .invalid domain (RFC 2606): nobody can sign in as them, and they are not people
+# to find or mention.
+SYSTEM_EMAIL_SUFFIX = ".invalid"
+
+
+def people() -> QuerySet[User]:
+    """Verified members who are people: the directory and @mentions list these."""
+    return verified_members().exclude(email__endswith=SYSTEM_EMAIL_SUFFIX)
+
+
 def member_directory(viewer, *, q="", organization=None, work_field=None, former=True):
     """Members ``viewer`` may find, searched only in what each member lets others see."""
     if not policies.is_verified_member(viewer):
         return User.objects.none()
-    members = verified_members()
+    members = people()
     if organization is not None:
         members = members.filter(organization=organization)
     if work_field is not None:
@@ -141,7 +152,7 @@ def mention_candidates(viewer, q: str, *, first_ids=None) -> list[User]:
     if not policies.is_verified_member(viewer):
         return []
     key = text.normalize(q.lstrip("@＠"))
-    members = verified_members().exclude(pk=viewer.pk)
+    members = people().exclude(pk=viewer.pk)
     if key:
         members = members.filter(search_name__contains=key)
     elif first_ids is None:

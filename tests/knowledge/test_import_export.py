@@ -13,13 +13,15 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
+from django.urls import reverse
 
 from groups.models import Group, Membership, Post, Topic
-from knowledge import markdown_files
+from knowledge import importing, markdown_files
 from knowledge.demo import DEMO_GROUPS, DOCS, MEMBERS_ONLY_TOPICS
 from knowledge.importing import SYSTEM_EMAIL
 from knowledge.models import ImportedTopic, KnowledgePage, PageGroupRestriction, SectionPage
 from members.models import User
+from members.selectors import mention_candidates
 from tests.factories import MemberFactory, MembershipFactory
 from tests.groups.conftest import client_for
 
@@ -336,3 +338,12 @@ def test_a_group_only_topic_is_read_by_the_groups_members_alone(tmp_path):
     MembershipFactory(group=topic.group, member=insider)
     assert "ヒミツノレンシュウバ" not in client_for(outsider).get(url, follow=True).text
     assert "ヒミツノレンシュウバ" in client_for(insider).get(url, follow=True).text
+
+
+def test_the_importers_own_account_is_not_a_person_to_find_or_mention(member_client, member):
+    importing.system_member()
+    for query in ({}, {"q": "ナレッジ"}):
+        directory = member_client.get(reverse("members:directory"), query)
+        assert directory.status_code == 200
+        assert "ナレッジ取り込み" not in directory.text
+    assert mention_candidates(member, "ナレッジ") == []
