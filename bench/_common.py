@@ -84,6 +84,24 @@ def timed_requests(http: httpx.Client, path: str, count: int, warmup: int) -> di
     return {**summary(latencies, time.perf_counter() - started), "bytes": len(response.content)}
 
 
+def interleaved_requests(http: httpx.Client, paths: list[str], count: int, warmup: int):
+    """Like timed_requests for several pages at once, taking turns: each round GETs every page
+    once, so that a machine that gets busier or quieter during the run weighs on every page and
+    on the baseline alike. One figures dict per path, in order."""
+    for _ in range(warmup):
+        for path in paths:
+            get_ok(http, path)
+    latencies: list[list[float]] = [[] for _ in paths]
+    sizes = [0] * len(paths)
+    for _ in range(count):
+        for index, path in enumerate(paths):
+            before = time.perf_counter()
+            sizes[index] = len(get_ok(http, path).content)
+            latencies[index].append(time.perf_counter() - before)
+    return [{**summary(times, sum(times)), "bytes": size}
+            for times, size in zip(latencies, sizes, strict=True)]  # fmt: skip
+
+
 def get_ok(http: httpx.Client, path: str) -> httpx.Response:
     response = http.get(path)
     if response.status_code != 200:

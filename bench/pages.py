@@ -154,8 +154,9 @@ def measure(base_url: str, cookie: str, targets, args) -> list[dict]:
     with httpx.Client(
         base_url=base_url, headers=headers, follow_redirects=False, timeout=30
     ) as http:
-        for name, path in targets:
-            figures = _common.timed_requests(http, path, args.requests, args.warmup)
+        paths = [path for _name, path in targets]
+        every = _common.interleaved_requests(http, paths, args.requests, args.warmup)
+        for (name, path), figures in zip(targets, every, strict=True):
             rows.append({"page": name, "path": path, **figures})
     return rows
 
@@ -207,7 +208,8 @@ def main() -> None:
     cores = os.cpu_count()
     title = (
         f"Pages over HTTP: 1 daphne process on 127.0.0.1, one client, requests one after "
-        f"another; {args.requests} timed after {args.warmup} warm-up per page; "
+        f"another, the pages taking turns; {args.requests} timed after {args.warmup} warm-up "
+        f"per page; "
         f"{connection.vendor}, DEBUG={settings.DEBUG}, {cores} cores, load average "
         f"{os.getloadavg()[0]:.2f} at the end; knowledge targets: p50 ≤ "
         f"{KNOWLEDGE_TARGETS['p50_ratio_to_bare']}× bare, ≤ {KNOWLEDGE_TARGETS['queries']} queries"

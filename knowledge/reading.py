@@ -97,12 +97,16 @@ def section(request, page) -> dict:
 
 
 def detail(request, page) -> dict:
+    """A page's header and body are kept per content version (their ``{% cache %}`` blocks):
+    the tags and the restriction's groups are read only when they are not."""
     member = request.user
-    tags = selectors.page_tags(page)
+    seen = selectors.viewer(member)
+    tags = SimpleLazyObject(lambda: selectors.page_tags(page))
     context = {
         "breadcrumbs": breadcrumbs(page),
-        "restricted_groups": selectors.restricted_groups(member, page),
-        "kb_key": tallies.key(selectors.viewer(member)),
+        "restricted_groups": SimpleLazyObject(lambda: selectors.restricted_groups(member, page)),
+        "kb_version": seen.version,
+        "kb_key": tallies.key(seen),
         "related": SimpleLazyObject(lambda: selectors.related_pages(member, page, tags=tags)),
         "people": selectors.people(page),
         "tags": tags,

@@ -1,9 +1,9 @@
-"""Counts over the whole knowledge base (a listing's length, the archive's months, the tags),
-kept in each process's fragment cache. A count is kept under its query's own SQL and parameters,
-which list every page the viewer may not see (knowledge.selectors.hide_denied), and under the
-content version (models.ContentVersion), which any change to a page, its tags or a restriction
-replaces in the change's own transaction. So a count is reused only for a query that hides the same
-pages from the same content: never stale, never another member's."""
+"""Counts and fragments of the knowledge base kept in each process's fragment cache: a
+listing's ids, the archive's months, the tags (under their query's own SQL and parameters, which
+list every page the viewer may not see) and the templates' {% cache %} blocks (under key()). All
+are kept under the content version (models.ContentVersion), which any change to a page, its
+tags, a restriction or a group replaces in the change's own transaction. So nothing kept is
+read again after a change, nor by a reader from whom other pages are hidden."""
 
 import hashlib
 import uuid
@@ -13,6 +13,7 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from groups.models import Group
 from knowledge.models import ContentVersion, KnowledgePageTag, PageGroupRestriction
 
 CACHE = "fragments"
@@ -61,7 +62,8 @@ def page_changed(sender, instance, **kwargs) -> None:
 def connect() -> None:
     for signal in (post_save, post_delete):
         signal.connect(page_changed, dispatch_uid="knowledge.tallies.page")
-        for model in (KnowledgePageTag, PageGroupRestriction, PageViewRestriction):
+        # a group's name shows in the restriction badge of the pages kept per version
+        for model in (KnowledgePageTag, PageGroupRestriction, PageViewRestriction, Group):
             signal.connect(new_version, sender=model, dispatch_uid=f"knowledge.tallies.{model}")
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(new_version, dispatch_uid="knowledge.tallies")

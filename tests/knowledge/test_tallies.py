@@ -10,6 +10,7 @@ from django.db import transaction
 from knowledge import selectors
 from knowledge.models import ArticlePage, PageGroupRestriction
 from tests.groups.conftest import client_for
+from tests.knowledge.conftest import SECRET as SECRET_WORD
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +133,18 @@ def test_a_kept_listing_is_kept_per_query_string_and_language(world):
     reader.cookies["django_language"] = "en"
     english = reader.get("/knowledge/").text
     assert "Apr" in english or "April" in english
+
+
+def test_a_kept_page_shows_its_new_text_and_its_groups_new_name_at_once(world):
+    reader = client_for(world.insider)
+    assert SECRET_WORD in reader.get(world.secret_page.url).text
+    page = ArticlePage.objects.get(pk=world.secret_page.pk)
+    page.title, page.summary = "サロンの内部メモ(改訂)", "改訂した要約"
+    page.body = [("text", "改訂した本文")]
+    page.save_revision().publish()
+    world.group.name = "子育てサロン(新)"
+    world.group.save()
+    shown = reader.get(world.secret_page.url).text
+    assert "サロンの内部メモ(改訂)" in shown and "改訂した本文" in shown
+    assert SECRET_WORD not in shown
+    assert "子育てサロン(新)" in shown  # the restriction's badge
