@@ -1,15 +1,16 @@
 """Serves the knowledge pages under /knowledge/ in place of Wagtail's serve view, with the same
 hooks, in fewer queries: one query finds the page and its ancestors by their url_path, each as
-its own page type, where Wagtail's routing asks for the site, its root page, and then each
-level's child and its specific row in turn. Wagtail's own view restrictions (its privacy
-setting) are asked only for pages under one (knowledge.selectors.viewer lists their paths)."""
+its own page type (kept per content version, knowledge.tallies), where Wagtail's routing asks
+for the site, its root page, and then each level's child and its specific row in turn.
+Wagtail's own view restrictions (its privacy setting) are asked only for pages under one
+(knowledge.selectors.viewer lists their paths)."""
 
 from django.http import Http404, HttpResponse
 from wagtail import hooks
 from wagtail.models import Page
 from wagtail.url_routing import RouteResult
 
-from knowledge import selectors
+from knowledge import selectors, tallies
 from knowledge.models import HOME_URL_PATH as HOME_PATH
 
 # Page types, most specific first, reached from a Page row by its one-to-one links.
@@ -21,12 +22,13 @@ SPECIFIC = (
 
 
 def serve(request, path: str = ""):
-    chain = _chain(path)
+    seen = selectors.viewer(request.user)
+    chain = tallies.kept(seen.version, "chain", path, lambda: _chain(path))
     page = chain[-1] if chain else None
     if page is None or page.url_path != HOME_PATH + path or not page.live:
         raise Http404
     request._wagtail_route_for_request = RouteResult(page)
-    page.wagtail_restricted = selectors.viewer(request.user).wagtail_restricted
+    page.wagtail_restricted = seen.wagtail_restricted
     for hook in hooks.get_hooks("before_serve_page"):
         result = hook(page, request, (), {})
         if isinstance(result, HttpResponse):

@@ -37,7 +37,12 @@ def count(version: str, queryset) -> int:
 
 def _kept(version: str, what: str, queryset, compute):
     sql, params = queryset.query.sql_with_params()
-    digest = hashlib.blake2b(f"{sql}\x00{params!r}".encode(), digest_size=20).hexdigest()
+    return kept(version, what, f"{sql}\x00{params!r}", compute)
+
+
+def kept(version: str, what: str, name: str, compute):
+    """``compute()`` once per process for this content version and ``name``."""
+    digest = hashlib.blake2b(name.encode(), digest_size=20).hexdigest()
     key = f"knowledge:{what}:{version}:{digest}"
     cache = caches[CACHE]
     found = cache.get(key)
