@@ -88,6 +88,7 @@ def section(request, page) -> dict:
         "kind": kind,
         "kinds": KnowledgePage.Kind.choices,
         "kb_key": tallies.key(selectors.viewer(request.user)),
+        "kb_version": selectors.viewer(request.user).version,
         "pages": SimpleLazyObject(lambda: paged(request, pages)),
         # the pager's links repeat the whole query string: the fragment is kept per query
         "kb_query": request.GET.urlencode(),

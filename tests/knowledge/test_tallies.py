@@ -148,3 +148,15 @@ def test_a_kept_page_shows_its_new_text_and_its_groups_new_name_at_once(world):
     assert "サロンの内部メモ(改訂)" in shown and "改訂した本文" in shown
     assert SECRET_WORD not in shown
     assert "子育てサロン(新)" in shown  # the restriction's badge
+
+
+def test_a_sections_start_here_text_shows_its_edit_at_once(world):
+    reader = client_for(world.outsider)
+    section = world.section.specific
+    section.start_here = [("text", "最初の版")]
+    section.save_revision().publish()
+    assert "最初の版" in reader.get(world.section.url).text
+    section.start_here = [("text", "二つ目の版")]
+    section.save_revision().publish()
+    shown = reader.get(world.section.url).text
+    assert "二つ目の版" in shown and "最初の版" not in shown
