@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.apps import apps
 from django.core.management.color import no_style
@@ -55,7 +57,7 @@ def channel_layer(request, settings):
     if request.param == "memory":
         settings.CHANNEL_LAYERS = {"default": {"BACKEND": "cityhall.layers.InMemoryChannelLayer"}}
     else:
-        url = settings.REDIS_URL or "redis://127.0.0.1:6379/2"
+        url = settings.REDIS_URL or os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/2")
         settings.CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",

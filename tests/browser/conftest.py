@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.live_servers import Daphne, Worker, fresh_database_url, stop_all
+from tests.support.live_servers import VAR_DIR, Daphne, Worker, fresh_database_url, stop_all
 
 ROOT = Path(__file__).resolve().parents[2]
-BROWSER_VAR = ROOT / "var" / "browser"
-SCREENSHOTS = ROOT / "var" / "screenshots"
+BROWSER_VAR = VAR_DIR / "browser"
+SCREENSHOTS = VAR_DIR / "screenshots"
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -27,7 +27,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
 ROOT = Path(__file__).resolve().parents[2]
-VAR_DIR = ROOT / "var"
+# Logs and SQLite files of the live processes; TEST_VAR_DIR keeps two runs at once apart.
+VAR_DIR = Path(os.environ.get("TEST_VAR_DIR") or ROOT / "var").resolve()
 HOST = "127.0.0.1"
 STARTUP_SECONDS = 180  # importing the site takes over a minute on a busy machine
 

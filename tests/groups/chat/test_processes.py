@@ -4,8 +4,8 @@ and the faults the protocol is built for (a server killed mid-conversation, Redi
 The module prepares its own database in a subprocess (``var/chatprocs/db.sqlite3``, or
 ``<name>_chatprocs`` when DATABASE_URL is PostgreSQL) and never touches pytest-django's test
 database; the clients are tests.support.live_servers.ChatClient, which bench/chat.py uses
-too. Whatever the run's REDIS_URL, the servers use Redis database 9 on the same Redis server
-(flushed first), and a private redis-server for the restart."""
+too. Whatever the run's REDIS_URL, the servers use Redis database 9 (or TEST_PROCESSES_REDIS_DB)
+on the same Redis server (flushed first), and a private redis-server for the restart."""
 
 import asyncio
 import os
@@ -32,7 +32,8 @@ from tests.support.live_servers import (
 )
 
 LOGS = VAR_DIR / "chatprocs"
-REDIS_DB = 9  # not 1 (the suite's REDIS_URL) nor 2 (tests/groups/chat/conftest.py)
+# Not 1 (the suite's REDIS_URL) nor 2 (tests/conftest.py); .ci/run gives each suite its own.
+REDIS_DB = int(os.environ.get("TEST_PROCESSES_REDIS_DB", "9"))
 CLIENTS = 6  # 3 on each server
 SETTINGS = {
     "CHAT_HEAD_CHECK_SECONDS": "0.5",
