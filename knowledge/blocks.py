@@ -16,11 +16,6 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 from cityhall.markdown import render
 
 
-class MarkdownBlock(blocks.TextBlock):
-    def render_basic(self, value, context=None):
-        return mark_safe(markdown_html(value))  # noqa: S308 - sanitised by cityhall.markdown
-
-
 def markdown_html(source: str) -> str:
     """The HTML depends on the text alone: kept per process under the text's digest."""
     key = "kb-md:" + hashlib.blake2b((source or "").encode(), digest_size=20).hexdigest()
@@ -30,6 +25,11 @@ def markdown_html(source: str) -> str:
         html = render(source).html
         cache.set(key, html)
     return html
+
+
+class MarkdownBlock(blocks.TextBlock):
+    def render_basic(self, value, context=None):
+        return mark_safe(markdown_html(value))  # noqa: S308 - sanitised by cityhall.markdown
 
     class Meta:
         icon = "pilcrow"
