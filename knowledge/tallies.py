@@ -31,10 +31,6 @@ def rows(version: str, queryset) -> list:
     return _kept(version, "rows", queryset, lambda: list(queryset))
 
 
-def count(version: str, queryset) -> int:
-    return _kept(version, "count", queryset, queryset.count)
-
-
 def _kept(version: str, what: str, queryset, compute):
     sql, params = queryset.query.sql_with_params()
     return kept(version, what, f"{sql}\x00{params!r}", compute)
