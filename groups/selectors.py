@@ -316,11 +316,16 @@ class ModerationCounts:
 
 def moderation_counts(viewer) -> ModerationCounts:
     """What waits for ``viewer`` in groups, in one query however many groups and items there
-    are. Remembered on ``viewer`` (its moderation queues share it on every page)."""
+    are, and one more for those who moderate. Remembered on ``viewer`` (its moderation queues
+    share it on every page). Most members moderate nothing: they get a short query, since
+    compiling the counting one costs Django more than running it (about 2 ms a page)."""
     cached = getattr(viewer, "_group_moderation_counts", None)
     if cached is not None:
         return cached
     site = is_site_moderator(viewer)
+    if not site and not _moderated(viewer).exists():
+        viewer._group_moderation_counts = ModerationCounts(False, 0, 0, 0)
+        return viewer._group_moderation_counts
     proposals = Group.objects.filter(status=Group.Status.PROPOSED) if site else Group.objects.none()
     row = User.objects.filter(pk=viewer.pk).values(
         moderates=Exists(_moderated(viewer)),

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Prefetch
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -237,26 +237,31 @@ def open_flags(viewer, group: Group | None = None):
 
 def unread_by_group(viewer) -> dict[int, int]:
     """{group id: chat messages ``viewer`` has not read} in the rooms of their groups: others'
-    messages after their read marker, sent since they joined, deleted ones left out. One query."""
+    messages after their read marker, sent since they joined, deleted ones left out. One query,
+    written out: it runs on every page (the navigation's count), and Django took three times
+    longer to compile it than the database to answer it."""
     if not is_verified_member(viewer):
         return {}
-    last_read = RoomRead.objects.filter(room=OuterRef("room"), member=viewer).values(
-        "last_read_seq"
-    )[:1]
-    rows = (
-        Message.objects.filter(
-            room__group__memberships__member=viewer,
-            room__group__memberships__joined_at__lte=F("created_at"),
-            room__group__chat_enabled=True,
-            room__group__status=Group.Status.ACTIVE,
-            deleted_at__isnull=True,
-        )
-        .exclude(author=viewer)
-        .filter(seq__gt=Coalesce(Subquery(last_read), Value(0)))
-        .values("room__group")
-        .annotate(unread=Count("pk"))
-    )
-    return {row["room__group"]: row["unread"] for row in rows}
+    with connection.cursor() as cursor:
+        cursor.execute(_UNREAD_SQL, [viewer.pk, viewer.pk, Group.Status.ACTIVE, viewer.pk])
+        return dict(cursor.fetchall())
+
+
+_UNREAD_SQL = f"""
+    SELECT room.group_id, COUNT(*)
+    FROM {Message._meta.db_table} message
+    JOIN {Room._meta.db_table} room ON room.id = message.room_id
+    JOIN {Group._meta.db_table} grp ON grp.id = room.group_id
+    JOIN {Membership._meta.db_table} membership
+        ON membership.group_id = grp.id AND membership.member_id = %s
+    LEFT JOIN {RoomRead._meta.db_table} marker
+        ON marker.room_id = room.id AND marker.member_id = %s
+    WHERE grp.chat_enabled AND grp.status = %s
+        AND membership.joined_at <= message.created_at
+        AND message.deleted_at IS NULL AND message.author_id <> %s
+        AND message.seq > COALESCE(marker.last_read_seq, 0)
+    GROUP BY room.group_id
+"""
 
 
 def unread_total(viewer) -> int:

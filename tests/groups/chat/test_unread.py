@@ -70,6 +70,14 @@ def test_outsiders_and_rooms_switched_off_count_nothing(room, owner, reader):
     assert selectors.unread_by_group(reader) == {}
 
 
+def test_a_group_no_longer_active_counts_nothing(room, owner, reader):
+    _send(room, owner, "審査に戻る前の話")
+    assert selectors.unread_by_group(reader) == {room.group_id: 1}
+    room.group.status = room.group.Status.DECLINED
+    room.group.save()
+    assert selectors.unread_by_group(reader) == {}
+
+
 def test_the_count_shows_on_the_group_page_the_directory_and_the_nav(room, owner, reader):
     _send(room, owner, "一", "二")
     client = client_for(reader)
