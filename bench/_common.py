@@ -70,24 +70,10 @@ def daphne(asgi_app: str, ready_path: str):
         server.stop()
 
 
-def timed_requests(http: httpx.Client, path: str, count: int, warmup: int) -> dict:
-    """``warmup`` untimed GETs, then ``count`` timed ones, one after another; with the size of
-    the last response's body."""
-    for _ in range(warmup):
-        get_ok(http, path)
-    latencies = []
-    started = time.perf_counter()
-    for _ in range(count):
-        before = time.perf_counter()
-        response = get_ok(http, path)
-        latencies.append(time.perf_counter() - before)
-    return {**summary(latencies, time.perf_counter() - started), "bytes": len(response.content)}
-
-
 def interleaved_requests(http: httpx.Client, paths: list[str], count: int, warmup: int):
-    """Like timed_requests for several pages at once, taking turns: each round GETs every page
-    once, so that a machine that gets busier or quieter during the run weighs on every page and
-    on the baseline alike. One figures dict per path, in order."""
+    """``warmup`` untimed rounds, then ``count`` timed ones; each round GETs every page once,
+    so that a machine that gets busier or quieter during the run weighs on every page and on
+    the baseline alike. One figures dict per path, in order (with the last body's size)."""
     for _ in range(warmup):
         for path in paths:
             get_ok(http, path)

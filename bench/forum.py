@@ -604,9 +604,12 @@ def measure(base_url: str, cookie: str, paths: dict[str, str], args) -> list[dic
     with httpx.Client(
         base_url=base_url, headers=headers, follow_redirects=False, timeout=30
     ) as http:
-        for key, name in (("bare", "bare Django view"), ("list", "group topic list"),
-                          ("topic", "topic page (50 posts)")):  # fmt: skip
-            figures = _common.timed_requests(http, paths[key], args.requests, args.warmup)
+        pages = (("bare", "bare Django view"), ("list", "group topic list"),
+                 ("topic", "topic page (50 posts)"))  # fmt: skip
+        every = _common.interleaved_requests(
+            http, [paths[key] for key, _name in pages], args.requests, args.warmup
+        )
+        for (key, name), figures in zip(pages, every, strict=True):
             rows.append({"request": name, "path": paths[key], "key": key, **figures})
         figures = timed_replies(
             http, base_url, paths["topic"], paths["reply"], args.replies, args.reply_warmup

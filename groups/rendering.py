@@ -3,12 +3,11 @@ same values (with the language and time zone) are its key in the per-process fra
 So a fragment is never stale and nothing is invalidated when a post, its author or its
 reactions change: changed values are simply a new key."""
 
-import hashlib
-
-from django.core.cache import caches
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+
+from cityhall import fragments
 
 from .models import Post, Reaction
 
@@ -26,7 +25,7 @@ def posts_html(posts: list[Post], *, slug: str, accepted_post_id, can_accept: bo
         value["can_flag"] = post.author_id != viewer_id  # nobody reports their own post
     where = (translation.get_language(), timezone.get_current_timezone_name())
     keys = [cache_key(where, value) for value in values]
-    cache = caches["fragments"]
+    cache = fragments.cache()
     found = cache.get_many(keys)
     rendered = {}
     for key, value in zip(keys, values, strict=True):
@@ -86,5 +85,4 @@ def post_values(
 
 
 def cache_key(where: tuple, values: dict) -> str:
-    digest = hashlib.blake2b(repr((where, values)).encode(), digest_size=20).hexdigest()
-    return f"post:{digest}"
+    return f"post:{fragments.digest(repr((where, values)))}"

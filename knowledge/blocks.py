@@ -2,9 +2,6 @@
 Text is Markdown, rendered by the site's one renderer and sanitiser (cityhall.markdown), so an
 imported Markdown file and its export stay the same text."""
 
-import hashlib
-
-from django.core.cache import caches
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
@@ -13,18 +10,13 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from cityhall import fragments
 from cityhall.markdown import render
 
 
 def markdown_html(source: str) -> str:
     """The HTML depends on the text alone: kept per process under the text's digest."""
-    key = "kb-md:" + hashlib.blake2b((source or "").encode(), digest_size=20).hexdigest()
-    cache = caches["fragments"]
-    html = cache.get(key)
-    if html is None:
-        html = render(source).html
-        cache.set(key, html)
-    return html
+    return fragments.kept("kb-md:" + fragments.digest(source or ""), lambda: render(source).html)
 
 
 class MarkdownBlock(blocks.TextBlock):

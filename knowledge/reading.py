@@ -84,11 +84,12 @@ def section(request, page) -> dict:
     if kind not in KnowledgePage.Kind.values:
         kind = ""
     pages = selectors.section_pages(request.user, page, kind)
+    seen = selectors.viewer(request.user)
     return {
         "kind": kind,
         "kinds": KnowledgePage.Kind.choices,
-        "kb_key": tallies.key(selectors.viewer(request.user)),
-        "kb_version": selectors.viewer(request.user).version,
+        "kb_key": tallies.key(seen),
+        "kb_version": seen.version,
         "pages": SimpleLazyObject(lambda: paged(request, pages)),
         # the pager's links repeat the whole query string: the fragment is kept per query
         "kb_query": request.GET.urlencode(),

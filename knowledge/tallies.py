@@ -5,25 +5,20 @@ are kept under the content version (models.ContentVersion), which any change to 
 tags, a restriction or a group replaces in the change's own transaction. So nothing kept is
 read again after a change, nor by a reader from whom other pages are hidden."""
 
-import hashlib
-import uuid
-
-from django.core.cache import caches
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from cityhall import fragments
 from groups.models import Group
-from knowledge.models import ContentVersion, KnowledgePageTag, PageGroupRestriction
-
-CACHE = "fragments"
+from knowledge import services
+from knowledge.models import KnowledgePageTag, PageGroupRestriction
 
 
 def key(seen) -> str:
     """What a reader's knowledge fragments depend on besides the page and the language: the
     content version and the pages hidden from this reader (``{% cache %}`` in the templates)."""
-    hidden = hashlib.blake2b("\n".join(seen.denied_paths).encode(), digest_size=20).hexdigest()
-    return f"{seen.version}:{hidden}"
+    return f"{seen.version}:{fragments.digest(chr(10).join(seen.denied_paths))}"
 
 
 def rows(version: str, queryset) -> list:
@@ -38,21 +33,12 @@ def _kept(version: str, what: str, queryset, compute):
 
 def kept(version: str, what: str, name: str, compute):
     """``compute()`` once per process for this content version and ``name``."""
-    digest = hashlib.blake2b(name.encode(), digest_size=20).hexdigest()
-    key = f"knowledge:{what}:{version}:{digest}"
-    cache = caches[CACHE]
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found)
-    return found
+    return fragments.kept(f"knowledge:{what}:{version}:{fragments.digest(name)}", compute)
 
 
 def new_version(**kwargs) -> None:
     """Any change the counts depend on: a new version, in the same transaction as the change."""
-    value = uuid.uuid4().hex
-    if not ContentVersion.objects.filter(pk=1).update(value=value):
-        ContentVersion.objects.update_or_create(pk=1, defaults={"value": value})
+    services.content_version_replace()
 
 
 def page_changed(sender, instance, **kwargs) -> None:

@@ -120,22 +120,18 @@ def test_moderation_counts_cost_the_same_however_many_groups(owner, moderator, p
     assert _queries(client, path) == few
 
 
-def test_moderation_counts_are_two_queries_for_a_moderator(
-    owner, moderator, django_assert_num_queries
-):
+def test_moderation_counts_are_one_query(owner, moderator, django_assert_num_queries):
     for number in range(3):
         _busy_group(owner, moderator, number)
     member = _fresh(moderator)
     member._verified_member = True
-    # whether they moderate, then groups' three queues in one query; the knowledge base's
-    # review queue asks one more of members who moderate something (editors.waiting_for)
-    with django_assert_num_queries(3):
+    # groups' three queues share one query; the knowledge base's review queue asks one more
+    # of members who moderate something (knowledge.editors.waiting_for)
+    with django_assert_num_queries(2):
         assert [item.count for item in moderation.waiting(member)] == [3, 3]
 
 
-def test_a_member_who_moderates_nothing_costs_one_query(
-    owner, moderator, django_assert_num_queries
-):
+def test_a_member_who_moderates_nothing_has_no_queue(owner, moderator, django_assert_num_queries):
     for number in range(3):
         _busy_group(owner, moderator, number)
     member = _fresh(MemberFactory())
@@ -148,10 +144,10 @@ def test_overview_page_query_count(owner, moderator, django_assert_num_queries):
     for number in range(3):
         _busy_group(owner, moderator, number)
     client = client_for(moderator)
-    # session, member, the moderation counts (whether they moderate, then one), the unread count (its notifications, and
+    # session, member, the moderation counts (one), the unread count (its notifications, and
     # whether their posts are still visible: posts, members, memberships), unread chat (one),
     # the knowledge base's pages awaiting review (one)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         client.get(reverse("moderation"))
 
 
