@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "members",
     "groups",
     "groups.chat",
+    "events",
     # Wagtail (the knowledge base's pages and its editor at /cms/)
     "wagtail.contrib.typed_table_block",
     "wagtail.sites",
@@ -181,6 +182,9 @@ RATE_LIMITS = {
     "moderation": "60 per minute",  # a moderator's actions on members, topics, posts, flags
     "profile": "30 per 10 minutes",  # profile, department history, notification settings
     "handle": "10 per day",  # tries of a new @handle ("taken" tells a handle was used)
+    "event_register": "20 per minute; 200 per day",  # registrations and cancellations
+    "event_organize": "30 per 10 minutes",  # new series, their changes, moves, cancellations
+    "event_message": "5 per hour; 20 per day",  # messages to all registrants (mail)
 }
 RATE_LIMIT_STORAGE = REDIS_URL or "memory://"
 
