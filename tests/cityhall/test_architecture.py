@@ -39,6 +39,7 @@ def test_imports_follow_the_arrows():
     [
         ("cityhall/policies.py", "import members.selectors", "cityhall's base modules"),
         ("members/selectors.py", "import groups.models", "Apps build on the apps below"),
+        ("events/selectors.py", "import knowledge.models", "Apps build on the apps below"),
         ("groups/services.py", "import groups.chat.models", "Chat builds on groups"),
         ("search/backends.py", "import members.models", "search sits beneath"),
         ("cityhall/realtime.py", "import cityhall.views", "Only cityhall's top"),
@@ -46,7 +47,7 @@ def test_imports_follow_the_arrows():
 )
 def test_a_reversed_arrow_is_caught(tmp_path, module, line, broken):
     """The same contracts on a copy of the code with one import added the wrong way."""
-    for package in ["cityhall", "members", "groups", "knowledge", "search"]:
+    for package in ["cityhall", "members", "groups", "events", "knowledge", "search"]:
         subprocess.run(["cp", "-r", str(ROOT / package), str(tmp_path / package)], check=True)
     (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
     target = tmp_path / module
