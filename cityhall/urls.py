@@ -31,5 +31,6 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("groups.urls")),
     path("", include("groups.chat.urls")),
+    path("", include("events.urls")),
     path("", include("knowledge.urls")),
 ]

@@ -1,0 +1,96 @@
+"""Every read of events for a viewer: occurrences of the series in groups they may read (a
+fixed number of queries however many there are), their own registrations, registrant lists."""
+
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from events.models import Occurrence, Registration, Series
+from groups.selectors import readable_groups
+
+Status = Registration.Status
+ACTIVE = (Status.CONFIRMED, Status.WAITLISTED, Status.LOTTERY)
+
+
+def visible_occurrences(member):
+    """Occurrences of series in groups ``member`` may read (events.policies.can_see)."""
+    return Occurrence.objects.filter(series__group__in=readable_groups(member))
+
+
+def with_my_registration(occurrences, member):
+    mine = Registration.objects.filter(occurrence=OuterRef("pk"), member=member)
+    return occurrences.annotate(
+        my_status=mine.values("status")[:1],
+        my_position=mine.values("position")[:1],
+    )
+
+
+def occurrence_list(member, *, when="upcoming", group=None, field=None, day=None):
+    """Occurrences for the events page: upcoming (soonest first) or past (latest first), by
+    group slug, field of work id and day, with the series and group and the member's status."""
+    now = timezone.now()
+    found = visible_occurrences(member).select_related("series__group")
+    if day is not None:
+        start = timezone.make_aware(datetime.combine(day, time.min))
+        found = found.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
+    elif when == "past":
+        found = found.filter(ends_at__lte=now).order_by("-starts_at", "-pk")
+    else:
+        found = found.filter(ends_at__gt=now)
+    if group:
+        found = found.filter(series__group__slug=group)
+    if field:
+        found = found.filter(series__work_fields=field)
+    return with_my_registration(found, member)
+
+
+def month_occurrences(member, first_day, last_day):
+    """The calendar view's occurrences from ``first_day`` through ``last_day`` (JST dates)."""
+    start = timezone.make_aware(datetime.combine(first_day, time.min))
+    end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min))
+    found = visible_occurrences(member).filter(starts_at__gte=start, starts_at__lt=end)
+    return with_my_registration(found.select_related("series__group"), member)
+
+
+def my_upcoming(member, limit: int = 5):
+    """The member's next occurrences they registered for (any active status)."""
+    return (
+        Registration.objects.filter(
+            member=member, status__in=ACTIVE, occurrence__ends_at__gt=timezone.now(),
+            occurrence__status=Occurrence.Status.SCHEDULED,
+            occurrence__series__group__in=readable_groups(member),
+        )
+        .select_related("occurrence__series__group")
+        .order_by("occurrence__starts_at")[:limit]
+    )  # fmt: skip
+
+
+def counts(occurrence) -> dict:
+    """{status: registrations} of one occurrence."""
+    rows = occurrence.registrations.values("status").annotate(n=Count("pk"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def registrants(occurrence):
+    """Everyone who registered (cancelled ones last), in arrival order, for the organizers."""
+    return occurrence.registrations.select_related("member__organization").order_by("position")
+
+
+def questions(series):
+    return list(series.questions.all())
+
+
+def series_occurrences(series):
+    return series.occurrences.annotate(
+        confirmed=Count("registrations", filter=Q(registrations__status=Status.CONFIRMED)),
+        attended=Count("registrations", filter=Q(registrations__attended=True)),
+    ).order_by("starts_at")
+
+
+def organized_by(member):
+    return Series.objects.filter(organizers=member).select_related("group")
+
+
+def has_registration(member):
+    return Exists(Registration.objects.filter(member=member, status__in=ACTIVE))

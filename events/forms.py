@@ -1,0 +1,128 @@
+"""Forms of events, with Japanese errors: registration answers, the series an organizer sets
+up, moving an occurrence, a message to registrants."""
+
+from datetime import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cityhall.forms import IdsChoiceField
+from events.models import Question, Series
+from members.models import WorkField
+
+
+def answers_form(questions: list[Question], data=None) -> forms.Form:
+    """A form with one field per question (named by the question's id)."""
+    form = forms.Form(data)
+    for question in questions:
+        name = str(question.pk)
+        if question.kind == Question.Kind.CHOICE:
+            choices = [("", "---------"), *[(c, c) for c in question.choice_list]]
+            field = forms.ChoiceField(
+                label=question.label, choices=choices, required=question.required
+            )
+        else:
+            field = forms.CharField(
+                label=question.label,
+                required=question.required,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        form.fields[name] = field
+    return form
+
+
+class SeriesForm(forms.ModelForm):
+    REPEAT = [("", _("繰り返さない")), ("DAILY", _("毎日")), ("WEEKLY", _("毎週")),
+              ("BIWEEKLY", _("隔週")), ("MONTHLY", _("毎月"))]  # fmt: skip
+
+    date = forms.DateField(label=_("初回の日付"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(
+        label=_("開始時刻"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    repeat = forms.ChoiceField(label=_("繰り返し"), choices=REPEAT, required=False)
+    work_fields = IdsChoiceField(
+        label=_("分野"), queryset=WorkField.objects.all(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    capacity = forms.IntegerField(label=_("定員"), min_value=1, max_value=10_000, initial=100)
+    duration_minutes = forms.IntegerField(label=_("所要時間(分)"), min_value=5,
+                                          max_value=24 * 60, initial=90)  # fmt: skip
+    lottery_hours_before = forms.IntegerField(label=_("抽選の締切(開始の何時間前)"), min_value=1,
+                                              max_value=30 * 24, initial=48)  # fmt: skip
+
+    class Meta:
+        model = Series
+        fields = [
+            "title",
+            "description",
+            "kind",
+            "format",
+            "work_fields",
+            "venue",
+            "meeting_url",
+            "capacity",
+            "mode",
+            "lottery_hours_before",
+            "duration_minutes",
+            "repeat_until",
+        ]
+        widgets = {
+            "repeat_until": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        day, at = cleaned.get("date"), cleaned.get("start_time")
+        if day and at:
+            start = timezone.make_aware(datetime.combine(day, at))
+            cleaned["first_start"] = start
+            until = cleaned.get("repeat_until")
+            if until and until < day:
+                self.add_error("repeat_until", _("繰り返しの終了日は初回より後にしてください。"))
+        cleaned["rule"] = self.rule(cleaned.get("repeat", ""), day)
+        return cleaned
+
+    @staticmethod
+    def rule(repeat: str, day) -> str:
+        if not repeat or day is None:
+            return ""
+        if repeat == "BIWEEKLY":
+            return "FREQ=WEEKLY;INTERVAL=2"
+        return f"FREQ={repeat}"
+
+    def service_fields(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "work_fields"}
+        data.update(first_start=self.cleaned_data["first_start"], rule=self.cleaned_data["rule"])
+        return data
+
+
+class QuestionForm(forms.Form):
+    label = forms.CharField(label=_("質問"), max_length=200, required=False)
+    kind = forms.ChoiceField(label=_("形式"), choices=Question.Kind.choices, required=False)
+    choices = forms.CharField(
+        label=_("選択肢(1行に1つ)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    required = forms.BooleanField(label=_("必須"), required=False)
+
+
+class MoveForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("開始"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("終了"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if start and end and end <= start:
+            self.add_error("ends_at", _("終了は開始より後にしてください。"))
+        return cleaned
+
+
+class MessageForm(forms.Form):
+    subject = forms.CharField(label=_("件名"), max_length=100)
+    body = forms.CharField(label=_("本文"), max_length=5000, widget=forms.Textarea)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from events import organizer_views, views
+
+app_name = "events"
+
+urlpatterns = [
+    path("events/", views.index, name="index"),
+    path("events/<id:occurrence_id>/", views.occurrence, name="occurrence"),
+    path("events/<id:occurrence_id>/register", views.register, name="register"),
+    path("events/<id:occurrence_id>/cancel", views.cancel, name="cancel"),
+    # --- the occurrence's chat (events/chat_views.py) ---
+    # --- calendars and exports (events/export_views.py) ---
+    # --- organizers (events/organizer_views.py) ---
+    path("events/new/", organizer_views.series_new, name="series_new"),
+    path("events/<id:occurrence_id>/manage/", organizer_views.manage, name="manage"),
+    path(
+        "events/<id:occurrence_id>/manage/do", organizer_views.manage_action, name="manage_action"
+    ),
+]

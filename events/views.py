@@ -1,0 +1,146 @@
+"""The members' pages of events: the list (upcoming, past, by group, field and day, or as a
+month calendar), an occurrence, registering and cancelling."""
+
+import calendar
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cityhall import ratelimits
+from cityhall.params import int_param
+from events import access, forms, selectors, services
+from events.models import Registration
+from groups.selectors import readable_groups
+from members.models import WorkField
+
+PER_PAGE = 30
+
+
+def _month(value: str) -> date:
+    """「2026-12」 as its first day; this month for anything else."""
+    today = timezone.localdate()
+    year, _sep, month = (value or "").partition("-")
+    year = int_param(year, default=today.year, minimum=2000, maximum=2100)
+    month = int_param(month, default=today.month, minimum=1, maximum=12)
+    return date(year, month, 1)
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def index(request):
+    params = request.GET
+    when = "past" if params.get("when") == "past" else "upcoming"
+    group = (params.get("group") or "")[:60]
+    field = int_param(params.get("field"), default=None, minimum=1)
+    filters = {"when": when, "group": group, "field": field, "day": _day(params.get("day"))}
+    context = {
+        **filters,
+        "groups": readable_groups(request.user).order_by("name").only("slug", "name"),
+        "fields": WorkField.objects.all(),
+        "my_next": selectors.my_upcoming(request.user),
+    }
+    if params.get("view") == "calendar":
+        return render(request, "events/calendar.html", {**context, **_calendar(request, params)})
+    found = selectors.occurrence_list(request.user, **filters)
+    page = Paginator(found, PER_PAGE).get_page(int_param(params.get("page"), default=1, minimum=1))
+    return render(request, "events/index.html", {**context, "page": page})
+
+
+def _calendar(request, params) -> dict:
+    first = _month(params.get("month"))
+    last = date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
+    by_day: dict[date, list] = {}
+    for occurrence in selectors.month_occurrences(request.user, first, last):
+        by_day.setdefault(timezone.localdate(occurrence.starts_at), []).append(occurrence)
+    weeks = calendar.Calendar(firstweekday=6).monthdatescalendar(first.year, first.month)
+    previous = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return {
+        "month": first,
+        "weeks": [
+            [(day, day.month == first.month, by_day.get(day, [])) for day in week] for week in weeks
+        ],  # fmt: skip
+        "previous": previous.strftime("%Y-%m"),
+        "following": following.strftime("%Y-%m"),
+        "today": timezone.localdate(),
+    }
+
+
+def occurrence(request, occurrence_id: int):
+    found = access.occurrence_for(request.user, occurrence_id)
+    return render(request, "events/occurrence.html", _occurrence_context(request, found))
+
+
+def _occurrence_context(request, found, form=None) -> dict:
+    questions = selectors.questions(found.series)
+    registration = found.registration
+    place = None
+    if registration is not None and registration.status == Registration.Status.WAITLISTED:
+        place = services.waitlist_place(registration)
+    return {
+        "access": found,
+        "occurrence": found.occurrence,
+        "series": found.series,
+        "registration": registration if registration and registration.is_active else None,
+        "waitlist_place": place,
+        "counts": selectors.counts(found.occurrence),
+        "form": form or forms.answers_form(questions),
+        "may_register": found.may_register(request.user),
+        "meeting_details": found.sees_meeting_details(request.user),
+        "may_manage": found.may_manage(request.user),
+        "may_enter_room": found.may_enter_room(request.user),
+        "now": timezone.now(),
+    }
+
+
+@require_POST
+def register(request, occurrence_id: int):
+    found = access.occurrence_for(request.user, occurrence_id)
+    form = forms.answers_form(selectors.questions(found.series), request.POST)
+    if not form.is_valid():
+        context = _occurrence_context(request, found, form)
+        return render(request, "events/occurrence.html", context, status=400)
+    try:
+        registration, created = services.registration_create(
+            member=request.user, occurrence=found.occurrence, answers=form.cleaned_data
+        )
+    except ratelimits.RateLimited:
+        raise
+    except PermissionDenied as denied:
+        messages.error(request, str(denied))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        if created:
+            messages.success(request, _status_message(registration))
+    return redirect("events:occurrence", occurrence_id)
+
+
+def _status_message(registration) -> str:
+    if registration.status == Registration.Status.CONFIRMED:
+        return _("参加が確定しました。")
+    if registration.status == Registration.Status.WAITLISTED:
+        return _("満席のため補欠として受け付けました(補欠 %(place)s 番目)。") % {
+            "place": services.waitlist_place(registration)
+        }
+    return _("抽選に申し込みました。結果は締切後にお知らせします。")
+
+
+@require_POST
+def cancel(request, occurrence_id: int):
+    found = access.occurrence_for(request.user, occurrence_id)
+    if services.registration_cancel(member=request.user, occurrence=found.occurrence):
+        messages.success(request, _("申込を取り消しました。"))
+    return redirect("events:occurrence", occurrence_id)
