@@ -8,6 +8,12 @@ class EventsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from events import notifications
+        from cityhall import periodic
+        from events import home, notifications, selectors, tasks
+        from events.models import Occurrence
+        from members import notification_subjects
 
         notifications.register()
+        home.register_panels()
+        notification_subjects.register(Occurrence, selectors.occurrences_seen)
+        periodic.register(periodic.PeriodicTask("events.tick", 60, tasks.events_tick))

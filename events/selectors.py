@@ -94,3 +94,45 @@ def organized_by(member):
 
 def has_registration(member):
     return Exists(Registration.objects.filter(member=member, status__in=ACTIVE))
+
+
+def occurrences_seen(pairs) -> set[tuple[int, int]]:
+    """The (member id, occurrence id) pairs where the member may still see the occurrence
+    (policies.can_see): for the notifications about it."""
+    from events import policies
+    from groups.selectors import members_in_groups
+
+    occurrences = Occurrence.objects.select_related("series__group").in_bulk(
+        {occurrence for _m, occurrence in pairs}
+    )
+    group_of = {pk: occurrence.series.group_id for pk, occurrence in occurrences.items()}
+    members, memberships = members_in_groups(pairs, group_of)
+    return {
+        (member_id, pk) for member_id, pk in pairs
+        if member_id in members and pk in occurrences
+        and policies.can_see(members[member_id], occurrences[pk].series,
+                             memberships.get((member_id, group_of[pk])))
+    }  # fmt: skip
+
+
+ATTENDANCE_DAYS = 14
+
+
+def attendance_to_record(member):
+    """Occurrences the member organizes that ended in the last two weeks with confirmed
+    registrants and no attendance recorded yet (the organizers' moderation queue)."""
+    now = timezone.now()
+    recorded = Registration.objects.filter(occurrence=OuterRef("pk"), attended__isnull=False)
+    return Occurrence.objects.filter(
+        series__organizers=member, status=Occurrence.Status.SCHEDULED,
+        ends_at__lte=now, ends_at__gt=now - timedelta(days=ATTENDANCE_DAYS),
+        confirmed_count__gt=0,
+    ).exclude(Exists(recorded))  # fmt: skip
+
+
+def organized_upcoming(member, limit: int = 5):
+    return (
+        Occurrence.objects.filter(series__organizers=member, ends_at__gt=timezone.now(),
+                                  status=Occurrence.Status.SCHEDULED)
+        .select_related("series").order_by("starts_at")[:limit]
+    )  # fmt: skip

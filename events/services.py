@@ -118,7 +118,11 @@ def _params(occurrence: Occurrence, event: str, **more) -> dict:
 def _tell(members, occurrence: Occurrence, kind: str, event: str, **more) -> None:
     url = reverse("events:occurrence", args=[occurrence.pk])
     notifications_create(
-        recipients=list(members), kind=kind, params=_params(occurrence, event, **more), url=url
+        recipients=list(members),
+        kind=kind,
+        params=_params(occurrence, event, **more),
+        url=url,
+        subject=occurrence,
     )
 
 
@@ -382,31 +386,39 @@ def attendance_mark(*, actor, occurrence: Occurrence, attended_ids) -> int:
 
 # --- reminders ------------------------------------------------------------------------------
 
-REMINDERS = {"day": ("reminded_day_before_at", timedelta(days=1)),
-             "hour": ("reminded_hour_before_at", timedelta(hours=1))}  # fmt: skip
+REMINDERS = [  # (which, field, sent when the start is within this, and not within the next)
+    ("hour", "reminded_hour_before_at", timedelta(hours=1), timedelta(0)),
+    ("day", "reminded_day_before_at", timedelta(days=1), timedelta(hours=1)),
+]
 
 
 def reminders_send(*, now=None) -> int:
-    """Remind every confirmed registrant whose session starts within a day (and within an
-    hour): each registrant once per reminder, however often this runs or restarts. Each
-    reminder is marked and its notification written in one transaction."""
+    """Remind every confirmed registrant the day before (within 24 hours of the start) and an
+    hour before: each registrant once per reminder, however often this runs, at once or after a
+    restart (each reminder is marked and its notification written in one transaction). Someone
+    confirmed within the last hour gets the hour's reminder only."""
     now = now or timezone.now()
     sent = 0
-    for which, (field, ahead) in REMINDERS.items():
+    for which, field, within, not_within in REMINDERS:
         due = Registration.objects.filter(
             status=Status.CONFIRMED, occurrence__status=Occurrence.Status.SCHEDULED,
-            occurrence__starts_at__gt=now, occurrence__starts_at__lte=now + ahead,
+            occurrence__starts_at__gt=now + not_within, occurrence__starts_at__lte=now + within,
             **{f"{field}__isnull": True},
         ).values_list("pk", flat=True)  # fmt: skip
         for pk in list(due):
-            sent += _remind(pk, field, which, now)
+            sent += _remind(pk, which, field, now)
     return sent
 
 
 @transaction.atomic
-def _remind(pk: int, field: str, which: str, now) -> int:
-    if not Registration.objects.filter(pk=pk, **{f"{field}__isnull": True}).update(**{field: now}):
-        return 0  # another worker took it
+def _remind(pk: int, which: str, field: str, now) -> int:
+    claimed = Registration.objects.filter(pk=pk, **{f"{field}__isnull": True})
+    if not claimed.update(**{field: now}):
+        return 0  # another run took it
+    if which == "hour":
+        Registration.objects.filter(pk=pk, reminded_day_before_at__isnull=True).update(
+            reminded_day_before_at=now
+        )
     registration = Registration.objects.select_related("member", "occurrence__series").get(pk=pk)
     _tell([registration.member], registration.occurrence, REMINDER, which)
     return 1

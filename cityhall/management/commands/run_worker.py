@@ -3,13 +3,17 @@ import threading
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
 
+from cityhall import periodic
 from cityhall.health import record_worker_heartbeat
 
 HEARTBEAT_SECONDS = 15
 
 
 class Command(DBWorkerCommand):
-    help = "Run the background-task worker (django-tasks-db) and report a heartbeat to /healthz."
+    help = (
+        "Run the background-task worker (django-tasks-db), report a heartbeat to /healthz and "
+        "enqueue the periodic tasks the apps registered (cityhall.periodic)."
+    )
 
     def handle(self, *args, **options):
         stop = threading.Event()
@@ -25,6 +29,7 @@ class Command(DBWorkerCommand):
         while True:
             try:
                 record_worker_heartbeat()
+                periodic.enqueue_due()
             finally:
                 close_old_connections()
             if stop.wait(HEARTBEAT_SECONDS):
