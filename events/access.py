@@ -4,6 +4,7 @@ Views, the calendar and the chat ask these; ids leak nothing."""
 
 from dataclasses import dataclass
 
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404
 
 from events import policies
@@ -15,7 +16,7 @@ from groups.models import Membership
 class SeriesAccess:
     series: Series
     membership: Membership | None
-    organizer_ids: frozenset
+    organizer_ids: frozenset  # the series' organizers (for an occurrence: the member, or none)
 
     def may_manage(self, member) -> bool:
         return policies.can_manage(member, self.series, self.membership, self.organizer_ids)
@@ -50,6 +51,13 @@ def _organizer_ids(series: Series) -> frozenset:
     return frozenset(series.organizers.values_list("pk", flat=True))
 
 
+def _organizes(member):
+    """Whether ``member`` organizes the row's series, as an annotation (no query of its own)."""
+    return Exists(
+        Series.organizers.through.objects.filter(series=OuterRef("series"), user=member.pk)
+    )
+
+
 def series_for(member, series_id: int) -> SeriesAccess:
     series = Series.objects.select_related("group").filter(pk=series_id).first()
     if series is None:
@@ -68,17 +76,26 @@ def managed_series_for(member, series_id: int) -> SeriesAccess:
 
 
 def occurrence_for(member, occurrence_id: int) -> OccurrenceAccess:
-    occurrence = Occurrence.objects.select_related("series__group").filter(pk=occurrence_id).first()
+    if not getattr(member, "is_authenticated", False):
+        raise Http404
+    waiting = Registration.objects.filter(
+        occurrence=OuterRef("pk"), status=Registration.Status.WAITLISTED
+    )
+    waitlisted = waiting.values("occurrence").annotate(n=Count("pk")).values("n")
+    occurrence = (
+        Occurrence.objects.select_related("series__group")
+        .annotate(organizes=_organizes(member), waitlisted_count=Subquery(waitlisted))
+        .filter(pk=occurrence_id).first()
+    )  # fmt: skip
     if occurrence is None:
         raise Http404
     series = occurrence.series
     membership = _membership(member, series)
     if not policies.can_see(member, series, membership):
         raise Http404
-    registration = None
-    if getattr(member, "is_authenticated", False):
-        registration = Registration.objects.filter(occurrence=occurrence, member=member).first()
-    return OccurrenceAccess(series, membership, _organizer_ids(series), occurrence, registration)
+    registration = Registration.objects.filter(occurrence=occurrence, member=member).first()
+    organizers = frozenset([member.pk]) if occurrence.organizes else frozenset()
+    return OccurrenceAccess(series, membership, organizers, occurrence, registration)
 
 
 def managed_occurrence_for(member, occurrence_id: int) -> OccurrenceAccess:

@@ -79,12 +79,16 @@ def manage(request, occurrence_id: int):
 
 def _manage_context(found, **extra) -> dict:
     occurrence = found.occurrence
+    questions = selectors.questions(found.series)
+    registrants = list(selectors.registrants(occurrence))
+    for registration in registrants:
+        registration.answer_list = [registration.answers.get(str(q.pk), "") for q in questions]
     return {
         "access": found,
         "occurrence": occurrence,
         "series": found.series,
-        "questions": selectors.questions(found.series),
-        "registrants": selectors.registrants(occurrence),
+        "questions": questions,
+        "registrants": registrants,
         "counts": selectors.counts(occurrence),
         "move_form": forms.MoveForm(
             initial={"starts_at": occurrence.starts_at, "ends_at": occurrence.ends_at}

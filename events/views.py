@@ -6,7 +6,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,8 +52,14 @@ def index(request):
     if params.get("view") == "calendar":
         return render(request, "events/calendar.html", {**context, **_calendar(request, params)})
     found = selectors.occurrence_list(request.user, **filters)
-    page = Paginator(found, PER_PAGE).get_page(int_param(params.get("page"), default=1, minimum=1))
-    return render(request, "events/index.html", {**context, "page": page})
+    number = int_param(params.get("page"), default=1, minimum=1, maximum=10_000)
+    rows = list(found[(number - 1) * PER_PAGE : number * PER_PAGE + 1])
+    query = params.copy()
+    query.pop("page", None)
+    return render(request, "events/index.html", {
+        **context, "rows": rows[:PER_PAGE], "number": number, "query": query.urlencode(),
+        "has_next": len(rows) > PER_PAGE,
+    })  # fmt: skip
 
 
 def _calendar(request, params) -> dict:
@@ -94,7 +99,6 @@ def _occurrence_context(request, found, form=None) -> dict:
         "series": found.series,
         "registration": registration if registration and registration.is_active else None,
         "waitlist_place": place,
-        "counts": selectors.counts(found.occurrence),
         "form": form or forms.answers_form(questions),
         "may_register": found.may_register(request.user),
         "meeting_details": found.sees_meeting_details(request.user),

@@ -1,0 +1,215 @@
+"""The events pages as members use them: the list, filters and month calendar, an occurrence
+with its meeting details for confirmed registrants only, registering with answers, the home
+panel, and the organizers' pages; what a closed group holds leaks by no route."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from events import services
+from events.models import Registration, Series
+from groups.models import Membership
+from tests.events.conftest import first_occurrence, make_series
+from tests.factories import GroupFactory, MemberFactory
+from tests.groups.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+MEETING = "https://meet.example.lg.jp/vaccine-weekly"
+
+
+@pytest.fixture
+def online(organizer, vaccine_group):
+    occurrence = first_occurrence(make_series(
+        organizer, vaccine_group, capacity=1, meeting_url=MEETING, venue="神戸市役所 1号館",
+        questions=[{"label": "聞きたいこと", "kind": "text", "required": True}],
+    ))  # fmt: skip
+    return occurrence
+
+
+def _page(client, occurrence) -> str:
+    response = client.get(reverse("events:occurrence", args=[occurrence.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _answer(occurrence, text="予約システムの選び方"):
+    return {str(occurrence.series.questions.get().pk): text}
+
+
+def test_the_meeting_url_is_for_confirmed_registrants_and_organizers(online, organizer):
+    confirmed, waiting, reader = MemberFactory(), MemberFactory(), MemberFactory()
+    for member in (confirmed, waiting):
+        services.registration_create(member=member, occurrence=online, answers=_answer(online))
+    assert MEETING in _page(client_for(confirmed), online)
+    assert MEETING in _page(client_for(organizer), online)
+    waiting_page = _page(client_for(waiting), online)
+    assert MEETING not in waiting_page and "神戸市役所 1号館" not in waiting_page
+    assert "補欠 1 番目" in waiting_page
+    assert MEETING not in _page(client_for(reader), online)
+    assert "参加が確定した方にだけ表示されます" in _page(client_for(reader), online)
+
+
+def test_registering_through_the_page_with_a_missing_answer(online):
+    member = MemberFactory()
+    client = client_for(member)
+    url = reverse("events:register", args=[online.pk])
+    refused = client.post(url, {})
+    assert refused.status_code == 400
+    assert "この項目は必須です" in refused.content.decode()
+    assert not Registration.objects.exists()
+    done = client.post(url, _answer(online), follow=True)
+    assert "参加が確定しました" in done.content.decode()
+    assert 'data-status="confirmed"' in done.content.decode()
+    client.post(reverse("events:cancel", args=[online.pk]))
+    assert Registration.objects.get().status == Registration.Status.CANCELLED
+
+
+def test_the_list_filters_and_the_calendar(organizer, vaccine_group):
+    finance = GroupFactory(owner=organizer, slug="zaisei", name="財政")
+    make_series(organizer, vaccine_group)
+    other = make_series(organizer, finance, days=10)
+    other.title = "予算編成 勉強会"
+    other.save()
+    client = client_for(MemberFactory())
+    everything = client.get(reverse("events:index")).content.decode()
+    assert "ワクチン接種体制 情報交換会" in everything and "予算編成 勉強会" in everything
+    only = client.get(reverse("events:index"), {"group": "zaisei"}).content.decode()
+    assert "予算編成 勉強会" in only and "ワクチン接種体制 情報交換会" not in only
+    day = timezone.localdate(first_occurrence(other).starts_at)
+    on_day = client.get(reverse("events:index"), {"day": day.isoformat()}).content.decode()
+    assert "予算編成 勉強会" in on_day and "ワクチン接種体制 情報交換会" not in on_day
+    month = client.get(
+        reverse("events:index"), {"view": "calendar", "month": day.strftime("%Y-%m")}
+    )
+    assert "予算編成 勉強会" in month.content.decode()
+    for odd in ("２０２６-12", "9999999999-99", "2026-13", "2026-02-30"):
+        assert client.get(reverse("events:index"), {"view": "calendar", "month": odd,
+                                                    "day": odd}).status_code == 200  # fmt: skip
+    assert client.get(reverse("events:index"), {"day": "\x00"}).status_code == 400
+
+
+def test_a_closed_groups_event_leaks_by_no_route(organizer):
+    closed = GroupFactory(owner=organizer, kind="closed", slug="naibu", name="内部監査")
+    occurrence = first_occurrence(make_series(organizer, closed, meeting_url=MEETING))
+    insider = MemberFactory()
+    Membership.objects.create(group=closed, member=insider)
+    services.registration_create(member=insider, occurrence=occurrence)
+    outsider = client_for(MemberFactory())
+    assert "ワクチン接種体制" not in outsider.get(reverse("events:index")).content.decode()
+    day = timezone.localdate(occurrence.starts_at).strftime("%Y-%m")
+    calendar = outsider.get(reverse("events:index"), {"view": "calendar", "month": day})
+    assert "ワクチン接種体制" not in calendar.content.decode()
+    for name in ("events:occurrence", "events:manage"):
+        assert outsider.get(reverse(name, args=[occurrence.pk])).status_code == 404
+    assert outsider.post(reverse("events:register", args=[occurrence.pk])).status_code == 404
+    assert "ワクチン接種体制" in client_for(insider).get(reverse("home")).content.decode()
+    Membership.objects.filter(member=insider).delete()
+    assert "ワクチン接種体制" not in client_for(insider).get(reverse("home")).content.decode()
+
+
+def test_the_home_panel_shows_my_next_sessions(online):
+    member = MemberFactory()
+    services.registration_create(member=member, occurrence=online, answers=_answer(online))
+    home = client_for(member).get(reverse("home")).content.decode()
+    assert "次の参加予定" in home and "参加予定" in home
+
+
+def test_pages_cost_the_same_queries_with_more_events(organizer, vaccine_group,
+                                                     django_assert_max_num_queries):  # fmt: skip
+    member = MemberFactory()
+    client = client_for(member)
+    series = make_series(organizer, vaccine_group, rule="FREQ=WEEKLY", capacity=5)
+    occurrence = first_occurrence(series)
+    services.registration_create(member=member, occurrence=occurrence)
+
+    def counted(url):
+        client.get(url)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    urls = [reverse("events:index"), reverse("events:occurrence", args=[occurrence.pk]),
+            reverse("events:index") + "?view=calendar"]  # fmt: skip
+    few = [counted(url) for url in urls]
+    for number in range(3):
+        make_series(organizer, vaccine_group, rule="FREQ=DAILY", days=number + 1)
+    for _ in range(5):
+        services.registration_create(member=MemberFactory(), occurrence=occurrence)
+    many = [counted(url) for url in urls]
+    assert many == few
+    assert max(many) <= 12
+
+
+# --- organizers ------------------------------------------------------------------------------
+
+
+def test_organizers_see_registrants_with_answers_others_get_404(online, organizer):
+    member = MemberFactory(display_name="予約 次郎")
+    services.registration_create(member=member, occurrence=online, answers=_answer(online))
+    page = client_for(organizer).get(reverse("events:manage", args=[online.pk]))
+    assert "予約 次郎" in page.content.decode() and "予約システムの選び方" in page.content.decode()
+    assert client_for(member).get(reverse("events:manage", args=[online.pk])).status_code == 404
+    action = reverse("events:manage_action", args=[online.pk])
+    assert client_for(member).post(action, {"action": "cancel"}).status_code == 404
+    online.refresh_from_db()
+    assert online.status == "scheduled"
+
+
+def test_organizer_actions(online, organizer, run_tasks, committing):
+    first, second = MemberFactory(), MemberFactory()
+    for member in (first, second):
+        services.registration_create(member=member, occurrence=online, answers=_answer(online))
+    client = client_for(organizer)
+    action = reverse("events:manage_action", args=[online.pk])
+    client.post(action, {"action": "capacity", "capacity": "2"})
+    assert Registration.objects.get(member=second).status == Registration.Status.CONFIRMED
+    refused = client.post(action, {"action": "capacity", "capacity": "1"}, follow=True)
+    assert "より少なくはできません" in refused.content.decode()
+    registration = Registration.objects.get(member=first)
+    client.post(action, {"action": "check_in", "registration": str(registration.pk)})
+    registration.refresh_from_db()
+    assert registration.checked_in_at and registration.attended
+    client.post(action, {"action": "attendance", "attended": [str(registration.pk)]})
+    assert Registration.objects.get(member=second).attended is False
+    bad_move = client.post(action, {"action": "move", "starts_at": "2020-01-01T10:00",
+                                    "ends_at": "2020-01-01T09:00"}, follow=True)  # fmt: skip
+    assert "終了は開始より後にしてください" in bad_move.content.decode()
+    with committing():
+        client.post(action, {"action": "message", "subject": "資料のご案内",
+                             "body": "当日の資料を共有します。"})  # fmt: skip
+    run_tasks()
+    sent = [m for m in mail.outbox if "資料のご案内" in m.subject]
+    assert sorted(m.to[0] for m in sent) == sorted([first.email, second.email])
+    for odd in ({"action": "nope"}, {"action": "check_in", "registration": "²"},
+                {"action": "capacity", "capacity": "99999999999999999999"}):  # fmt: skip
+        assert client.post(action, odd).status_code in (302, 404)
+
+
+def test_a_member_sets_up_a_weekly_series_with_a_question(organizer, vaccine_group):
+    client = client_for(organizer)
+    day = timezone.localdate() + timedelta(days=7)
+    data = {
+        "group": "vaccine", "title": "接種会場運営の情報交換会", "description": "毎週土曜です。",
+        "kind": "session", "format": "online", "capacity": "200", "mode": "first_come",
+        "lottery_hours_before": "48", "duration_minutes": "90", "date": day.isoformat(),
+        "start_time": "10:00", "repeat": "WEEKLY",
+        "q-TOTAL_FORMS": "3", "q-INITIAL_FORMS": "0", "q-MIN_NUM_FORMS": "0",
+        "q-MAX_NUM_FORMS": "10", "q-0-label": "自治体の規模", "q-0-kind": "choice",
+        "q-0-choices": "政令市\n中核市", "q-0-required": "on",
+    }  # fmt: skip
+    bad = client.post(reverse("events:series_new"), {**data, "capacity": "0",
+                                                      "date": "2020-01-01"})  # fmt: skip
+    assert bad.status_code == 400 and not Series.objects.exists()
+    response = client.post(reverse("events:series_new"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    series = Series.objects.get()
+    assert series.rule == "FREQ=WEEKLY" and series.questions.get().required
+    first = series.occurrences.order_by("starts_at").first()
+    assert timezone.localtime(first.starts_at).strftime("%H:%M") == "10:00"
+    assert client_for(MemberFactory()).get(reverse("events:series_new")).status_code == 200
