@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from events import demo as events_demo
 from groups import demo as groups_demo
 from groups.chat import demo as chat_demo
 from knowledge import demo as knowledge_demo
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         self.stdout.write(f"demo members: {len(MEMBERS)} ({created} new)")
         self.stdout.write(f"demo groups: {groups_demo.seed()} new")
         self.stdout.write(f"demo chat messages: {chat_demo.seed()} new")
+        self.stdout.write(f"demo events: {events_demo.seed()} new series")
         self.stdout.write(f"demo knowledge: {knowledge_demo.seed().summary}")
         if settings.DEBUG:
             self.stdout.write(f"\nデモ用ログイン (パスワード: {settings.DEMO_PASSWORD})")
