@@ -34,7 +34,7 @@ VACCINE_QUESTIONS = [
 SERIES = [
     {
         "group": "vaccine", "title": WEEKLY_TITLE, "kind": "session", "format": "online",
-        "capacity": 200, "rule": "FREQ=WEEKLY;BYDAY=SA", "duration_minutes": 90,
+        "capacity": 200, "rule": "FREQ=WEEKLY", "duration_minutes": 90,
         "start": lambda: _next(5, time(10)), "fields": ["ワクチン接種", "保健・医療"],
         "meeting_url": "https://meet.example.lg.jp/vaccine-weekly",
         "description": "毎週土曜の朝、接種会場の運営や予約システム、医師会との調整について"

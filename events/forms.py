@@ -34,8 +34,11 @@ def answers_form(questions: list[Question], data=None) -> forms.Form:
 
 
 class SeriesForm(forms.ModelForm):
-    REPEAT = [("", _("繰り返さない")), ("DAILY", _("毎日")), ("WEEKLY", _("毎週")),
-              ("BIWEEKLY", _("隔週")), ("MONTHLY", _("毎月"))]  # fmt: skip
+    RULES = {"DAILY": "FREQ=DAILY", "WEEKDAYS": "FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR",
+             "WEEKLY": "FREQ=WEEKLY", "BIWEEKLY": "FREQ=WEEKLY;INTERVAL=2",
+             "MONTHLY": "FREQ=MONTHLY"}  # fmt: skip
+    REPEAT = [("", _("繰り返さない")), ("DAILY", _("毎日")), ("WEEKDAYS", _("平日の毎日")),
+              ("WEEKLY", _("毎週")), ("BIWEEKLY", _("隔週")), ("MONTHLY", _("毎月"))]  # fmt: skip
 
     date = forms.DateField(label=_("初回の日付"), widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(
@@ -84,13 +87,21 @@ class SeriesForm(forms.ModelForm):
         cleaned["rule"] = self.rule(cleaned.get("repeat", ""), day)
         return cleaned
 
-    @staticmethod
-    def rule(repeat: str, day) -> str:
-        if not repeat or day is None:
-            return ""
-        if repeat == "BIWEEKLY":
-            return "FREQ=WEEKLY;INTERVAL=2"
-        return f"FREQ={repeat}"
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        series = self.instance
+        if series.pk:
+            start = timezone.localtime(series.first_start)
+            self.initial.update(date=start.date(), start_time=start.time())
+            known = {rule: key for key, rule in self.RULES.items()}
+            if series.rule and series.rule not in known:
+                self.fields["repeat"].choices = [("KEEP", series.rule), *self.REPEAT]
+            self.initial["repeat"] = known.get(series.rule, "KEEP" if series.rule else "")
+
+    def rule(self, repeat: str, day) -> str:
+        if repeat == "KEEP":
+            return self.instance.rule
+        return self.RULES.get(repeat, "") if day is not None else ""
 
     def service_fields(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "work_fields"}

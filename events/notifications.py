@@ -53,7 +53,8 @@ KINDS = [
         key=ORGANIZER_MESSAGE,
         label=_("運営者からのお知らせ"),
         wording=_("「%(title)s」の運営者からのお知らせ: %(subject)s"),
-        email_by_default=True,
+        # the message itself goes by mail to every registrant (services.registrants_message)
+        configurable=False,
         order=40,
     ),
 ]

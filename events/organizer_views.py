@@ -72,6 +72,32 @@ def _create(member, group, form, questions):
     return series
 
 
+@require_http_methods(["GET", "POST"])
+def series_edit(request, series_id: int):
+    found = access.managed_series_for(request.user, series_id)
+    form = forms.SeriesForm(request.POST or None, instance=found.series)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _update(request.user, found.series, form)
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, _("シリーズを変更しました。申込のある回はそのままです。"))
+            return redirect("events:series_edit", series_id)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "events/series_edit.html", {
+        "form": form, "series": found.series,
+        "occurrences": selectors.series_occurrences(found.series),
+    }, status=status)  # fmt: skip
+
+
+def _update(member, series, form):
+    ratelimits.hit("event_organize", member)
+    with transaction.atomic():
+        services.series_update(actor=member, series=series, **form.service_fields())
+        series.work_fields.set(form.cleaned_data["work_fields"])
+
+
 def manage(request, occurrence_id: int):
     found = access.managed_occurrence_for(request.user, occurrence_id)
     return render(request, "events/manage.html", _manage_context(found))

@@ -74,6 +74,7 @@ def series_create(*, author, group, questions=(), **fields) -> Series:
 def series_update(*, actor, series: Series, **fields) -> Series:
     """Change a series. Occurrences that have registrations keep their time, capacity and
     registrations; the others follow the new rule (added, moved or removed)."""
+    _require_manager(actor, series)
     for name, value in fields.items():
         setattr(series, name, value)
     starts = _check_series(series, new=False)
@@ -259,6 +260,7 @@ def waitlist_place(registration: Registration) -> int:
 def registration_cancel(*, member, occurrence: Occurrence) -> Registration | None:
     """Cancel ``member``'s registration; a seat they free goes to the first on the waitlist,
     exactly once (the occurrence row stays locked until the promotion is written)."""
+    ratelimits.hit("event_register", member)
     locked = Occurrence.objects.select_for_update().select_related("series").get(pk=occurrence.pk)
     found = Registration.objects.filter(occurrence=locked, member=member, status__in=ACTIVE).first()
     if found is None:

@@ -13,6 +13,7 @@ urlpatterns = [
     # --- calendars and exports (events/export_views.py) ---
     # --- organizers (events/organizer_views.py) ---
     path("events/new/", organizer_views.series_new, name="series_new"),
+    path("events/series/<id:series_id>/edit/", organizer_views.series_edit, name="series_edit"),
     path("events/<id:occurrence_id>/manage/", organizer_views.manage, name="manage"),
     path(
         "events/<id:occurrence_id>/manage/do", organizer_views.manage_action, name="manage_action"

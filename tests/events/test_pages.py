@@ -213,3 +213,27 @@ def test_a_member_sets_up_a_weekly_series_with_a_question(organizer, vaccine_gro
     first = series.occurrences.order_by("starts_at").first()
     assert timezone.localtime(first.starts_at).strftime("%H:%M") == "10:00"
     assert client_for(MemberFactory()).get(reverse("events:series_new")).status_code == 200
+
+
+def test_editing_the_series_through_its_page_keeps_registrations(organizer, vaccine_group):
+    series = make_series(organizer, vaccine_group, rule="FREQ=WEEKLY", capacity=5)
+    kept = first_occurrence(series)
+    services.registration_create(member=MemberFactory(), occurrence=kept)
+    url = reverse("events:series_edit", args=[series.pk])
+    assert client_for(MemberFactory()).get(url).status_code == 404
+    client = client_for(organizer)
+    form = client.get(url).context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    start = form.initial["start_time"].strftime("%H:%M")
+    data.update(repeat="BIWEEKLY", capacity="40", title="隔週の情報交換会", start_time=start,
+                date=form.initial["date"].isoformat(), work_fields=[])  # fmt: skip
+    data.pop("questions", None)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    series.refresh_from_db()
+    assert series.rule == "FREQ=WEEKLY;INTERVAL=2" and series.title == "隔週の情報交換会"
+    assert Registration.objects.get(occurrence=kept).status == Registration.Status.CONFIRMED
+    kept.refresh_from_db()
+    assert kept.capacity == 5
+    bad = client.post(url, {**data, "duration_minutes": "0"})
+    assert bad.status_code == 400
