@@ -74,9 +74,9 @@ def test_the_check_finds_a_hard_coded_format():
         (
             "en",
             {
-                "DATETIME_FORMAT": "Dec 2, 2026, 10:00",
+                "DATETIME_FORMAT": "Wed, Dec 2, 2026, 10:00",
                 "DATE_FORMAT": "Dec 2, 2026",
-                "SHORT_DATETIME_FORMAT": "Dec 2, 10:00",
+                "SHORT_DATETIME_FORMAT": "Wed, Dec 2, 10:00",
             },
         ),
     ],
