@@ -171,7 +171,6 @@ class Registration(models.Model):
         CONFIRMED = "confirmed", _("参加予定")
         WAITLISTED = "waitlisted", _("補欠")
         LOTTERY = "lottery", _("抽選待ち")
-        NOT_DRAWN = "not_drawn", _("落選")
         CANCELLED = "cancelled", _("キャンセル")
 
     occurrence = models.ForeignKey(

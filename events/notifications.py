@@ -23,7 +23,10 @@ KINDS = [
             "lottery": _("「%(title)s」(%(when)s)の抽選に申し込みました。"),
             "promoted": _("「%(title)s」(%(when)s)に空きが出たため、参加が確定しました。"),
             "won": _("「%(title)s」(%(when)s)の抽選に当選しました。参加が確定しました。"),
-            "lost": _("「%(title)s」(%(when)s)の抽選は落選でした。"),
+            "lost": _(
+                "「%(title)s」(%(when)s)の抽選の結果、補欠%(place)s番目になりました。"
+                "キャンセルが出ると繰り上がります。"
+            ),
             "cancelled": _("「%(title)s」(%(when)s)の申込を取り消しました。"),
         },
         email_by_default=True,

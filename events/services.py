@@ -319,39 +319,47 @@ def occurrence_capacity_set(*, actor, occurrence: Occurrence, capacity: int) -> 
 # --- the lottery ----------------------------------------------------------------------------
 
 
+def lottery_order(entries: list[int], seed: str) -> list[int]:
+    """The entries' positions in drawn order: a uniform shuffle, the same for the same seed
+    (anyone holding the seed and the list can check the draw)."""
+    drawn = sorted(entries)
+    random.Random(hashlib.sha256(seed.encode()).digest()).shuffle(drawn)
+    return drawn
+
+
 def lottery_winners(entries: list[int], seats: int, seed: str) -> list[int]:
-    """The drawn positions: a uniform sample from the entries' positions, the same for the same
-    seed (anyone holding the seed and the list can check the draw)."""
-    ordered = sorted(entries)
-    if len(ordered) <= seats:
-        return ordered
-    generator = random.Random(hashlib.sha256(seed.encode()).digest())
-    return sorted(generator.sample(ordered, seats))
+    return sorted(lottery_order(entries, seed)[:seats])
 
 
 @transaction.atomic
 def lottery_draw(*, occurrence: Occurrence, seed: str = "") -> list[Registration]:
-    """Draw once, after the lottery closed: winners confirmed, the others not drawn, everyone
-    told. Drawing again does nothing."""
+    """Draw once, after the lottery closed: the first drawn get the seats, the others join the
+    waitlist in drawn order (a cancellation promotes them), everyone is told. Drawing again
+    does nothing."""
     locked = Occurrence.objects.select_for_update().select_related("series").get(pk=occurrence.pk)
     if not locked.is_lottery or locked.lottery_drawn_at or locked.is_cancelled:
         return []
     if locked.lottery_closes_at > timezone.now():
         raise ValidationError(_("抽選の締切前です。"))
-    entries = list(locked.registrations.filter(status=Status.LOTTERY).select_related("member"))
+    entered = locked.registrations.filter(status=Status.LOTTERY).select_related("member")
+    entries = {registration.position: registration for registration in entered}
     seed = seed or secrets.token_hex(16)
     seats = max(locked.capacity - locked.confirmed_count, 0)
-    won = set(lottery_winners([r.position for r in entries], seats, seed))
-    winners = [r for r in entries if r.position in won]
-    losers = [r for r in entries if r.position not in won]
+    order = [entries[position] for position in lottery_order(list(entries), seed)]
+    winners, losers = order[:seats], order[seats:]
     Registration.objects.filter(pk__in=[r.pk for r in winners]).update(status=Status.CONFIRMED)
-    Registration.objects.filter(pk__in=[r.pk for r in losers]).update(status=Status.NOT_DRAWN)
+    for place, registration in enumerate(losers, start=1):
+        registration.status = Status.WAITLISTED
+        registration.position = locked.last_position + place
+        registration.save(update_fields=["status", "position"])
     Occurrence.objects.filter(pk=locked.pk).update(
         lottery_drawn_at=timezone.now(), lottery_seed=seed,
         confirmed_count=F("confirmed_count") + len(winners),
+        last_position=locked.last_position + len(losers),
     )  # fmt: skip
     _tell([r.member for r in winners], locked, REGISTRATION, "won")
-    _tell([r.member for r in losers], locked, REGISTRATION, "lost")
+    for place, registration in enumerate(losers, start=1):
+        _tell([registration.member], locked, REGISTRATION, "lost", place=place)
     return winners
 
 

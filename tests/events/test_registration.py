@@ -160,11 +160,16 @@ def test_lottery_entries_wait_then_exactly_capacity_win(organizer, vaccine_group
         services.registration_create(member=MemberFactory(), occurrence=occurrence)
     winners = services.lottery_draw(occurrence=occurrence, seed="令和8年12月")
     assert len(winners) == 2
-    assert sorted(_statuses(occurrence)) == sorted([Status.CONFIRMED] * 2 + [Status.NOT_DRAWN] * 3)
+    assert sorted(_statuses(occurrence)) == sorted([Status.CONFIRMED] * 2 + [Status.WAITLISTED] * 3)
     assert services.lottery_draw(occurrence=occurrence) == []  # drawn once
     told = Notification.objects.filter(kind=REGISTRATION, params__event__in=["won", "lost"])
     assert told.count() == 5
     assert {n.recipient_id for n in told} == {r.member_id for r in entries}
+    waiting = occurrence.registrations.filter(status=Status.WAITLISTED).order_by("position")
+    places = {n.recipient_id: n.params["place"] for n in told.filter(params__event="lost")}
+    assert [places[r.member_id] for r in waiting] == [1, 2, 3]  # in drawn order
+    services.registration_cancel(member=winners[0].member, occurrence=occurrence)
+    assert occurrence.registrations.get(member=waiting[0].member).status == Status.CONFIRMED
 
 
 def test_the_draw_is_reproducible_from_its_seed_and_uniform():
