@@ -24,6 +24,19 @@ def _errors(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+SERVICE_FIELDS = {"first_start": "date", "rule": "repeat"}  # the service's names, the form's
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    """The service's refusal shown beside the form's own fields."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.message_dict.items():
+        field = SERVICE_FIELDS.get(name, name)
+        form.add_error(field if field in form.fields else None, errors)
+
+
 def _my_groups(member):
     return Group.objects.filter(memberships__member=member, status=Group.Status.ACTIVE).order_by(
         "name"
@@ -46,7 +59,7 @@ def series_new(request):
         except PermissionDenied as denied:
             form.add_error(None, str(denied))
         except ValidationError as error:
-            _errors(request, error)
+            _form_errors(form, error)
         else:
             messages.success(request, _("イベントを作成しました。"))
             return redirect("events:occurrence", series.occurrences.first().pk)
@@ -80,7 +93,7 @@ def series_edit(request, series_id: int):
         try:
             _update(request.user, found.series, form)
         except ValidationError as error:
-            _errors(request, error)
+            _form_errors(form, error)
         else:
             messages.success(request, _("シリーズを変更しました。申込のある回はそのままです。"))
             return redirect("events:series_edit", series_id)

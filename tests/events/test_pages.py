@@ -203,9 +203,11 @@ def test_a_member_sets_up_a_weekly_series_with_a_question(organizer, vaccine_gro
         "q-MAX_NUM_FORMS": "10", "q-0-label": "自治体の規模", "q-0-kind": "choice",
         "q-0-choices": "政令市\n中核市", "q-0-required": "on",
     }  # fmt: skip
-    bad = client.post(reverse("events:series_new"), {**data, "capacity": "0",
-                                                      "date": "2020-01-01"})  # fmt: skip
+    bad = client.post(reverse("events:series_new"), {**data, "capacity": "0"})
     assert bad.status_code == 400 and not Series.objects.exists()
+    past = client.post(reverse("events:series_new"), {**data, "date": "2020-01-01"})
+    assert past.status_code == 400 and not Series.objects.exists()
+    assert "初回の開始は今より後にしてください。" in past.context["form"].errors["date"]
     response = client.post(reverse("events:series_new"), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     series = Series.objects.get()
