@@ -262,6 +262,8 @@ def registration_cancel(*, member, occurrence: Occurrence) -> Registration | Non
     exactly once (the occurrence row stays locked until the promotion is written)."""
     ratelimits.hit("event_register", member)
     locked = Occurrence.objects.select_for_update().select_related("series").get(pk=occurrence.pk)
+    if locked.ends_at <= timezone.now():
+        raise ValidationError(_("この回は終了しました。"))
     found = Registration.objects.filter(occurrence=locked, member=member, status__in=ACTIVE).first()
     if found is None:
         return None

@@ -145,6 +145,12 @@ def _status_message(registration) -> str:
 @require_POST
 def cancel(request, occurrence_id: int):
     found = access.occurrence_for(request.user, occurrence_id)
-    if services.registration_cancel(member=request.user, occurrence=found.occurrence):
-        messages.success(request, _("申込を取り消しました。"))
+    try:
+        cancelled = services.registration_cancel(member=request.user, occurrence=found.occurrence)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        if cancelled:
+            messages.success(request, _("申込を取り消しました。"))
     return redirect("events:occurrence", occurrence_id)
