@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cityhall import ratelimits
 from cityhall.params import int_param
-from events import access, forms, selectors, services
+from events import access, extensions, forms, selectors, services
 from events.models import Registration
 from groups.selectors import readable_groups
 from members.models import WorkField
@@ -54,7 +54,9 @@ def index(request):
         return render(request, "events/calendar.html", {**context, **_calendar(request, params)})
     found = selectors.occurrence_list(request.user, **filters)
     page = Paginator(found, PER_PAGE).get_page(int_param(params.get("page"), default=1, minimum=1))
-    return render(request, "events/index.html", {**context, "page": page})
+    rows = list(page)  # read once: the rows' links are asked for all of them at once
+    links = extensions.links(request.user, rows)
+    return render(request, "events/index.html", {**context, "page": page, "links": links})
 
 
 def _calendar(request, params) -> dict:
@@ -88,6 +90,8 @@ def _occurrence_context(request, found, form=None) -> dict:
     place = None
     if registration is not None and registration.status == Registration.Status.WAITLISTED:
         place = services.waitlist_place(registration)
+    may_manage = found.may_manage(request.user)
+    actions = extensions.organizer_actions(request.user, found.occurrence) if may_manage else []
     return {
         "access": found,
         "occurrence": found.occurrence,
@@ -98,7 +102,9 @@ def _occurrence_context(request, found, form=None) -> dict:
         "form": form or forms.answers_form(questions),
         "may_register": found.may_register(request.user),
         "meeting_details": found.sees_meeting_details(request.user),
-        "may_manage": found.may_manage(request.user),
+        "may_manage": may_manage,
+        "organizer_actions": actions,
+        "links": extensions.links(request.user, [found.occurrence]).get(found.occurrence.pk, []),
         "may_enter_room": found.may_enter_room(request.user),
         "now": timezone.now(),
     }
