@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
+from wagtail.models import Page
 
 from events import policies as event_policies
 from events import selectors as event_selectors
@@ -26,6 +27,7 @@ from knowledge.models import (
     OccurrenceNotes,
     PageGroupRestriction,
     PagePerson,
+    SectionPage,
     SessionNotesPage,
 )
 from knowledge.services import free_slug, section_for_group
@@ -57,7 +59,7 @@ def session_notes_draft(*, actor, occurrence: Occurrence) -> KnowledgePage:
         raise ValidationError(_("中止になった回の記録は作れません。"))
     if not notes_due(locked):
         raise ValidationError(_("記録は終了後に作れます。"))
-    section = section_for_group(series.group)
+    section = _locked(section_for_group(series.group))
     if not policies.can_write_in_section(selectors.viewer(actor), section):
         raise PermissionDenied(_("このグループのメンバーだけが記録を書けます。"))
     page = _draft(locked, series, organizers, actor)
@@ -69,6 +71,13 @@ def session_notes_draft(*, actor, occurrence: Occurrence) -> KnowledgePage:
     log(instance=page, action="wagtail.create", user=actor)
     OccurrenceNotes.objects.create(occurrence=locked, page=page, created_by=actor)
     return page
+
+
+def _locked(section: SectionPage) -> SectionPage:
+    """The section, read again under its row's lock: pages added under it at once would be
+    given the same place in the tree (treebeard numbers a new child from the last one)."""
+    list(Page.objects.select_for_update().filter(pk=section.pk).values_list("pk"))
+    return SectionPage.objects.get(pk=section.pk)
 
 
 def _require_organizer(actor, series: Series, organizers: list) -> None:

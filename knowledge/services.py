@@ -40,10 +40,16 @@ def content_version_replace() -> None:
         ContentVersion.objects.update_or_create(pk=1, defaults={"value": value})
 
 
+@transaction.atomic
 def section_for_group(group: Group) -> SectionPage:
     """The group's section under the knowledge home, made (and published) the first time: by
     the importer and for an event's notes. A secret group's section is for its members alone
-    (its title is the group's name, which nobody else may know)."""
+    (its title is the group's name, which nobody else may know). Made once: the group's row is
+    locked while it is made (two notes of the group's events started at once)."""
+    section = SectionPage.objects.filter(group=group).order_by("path").first()
+    if section is not None:
+        return section
+    list(Group.objects.select_for_update().filter(pk=group.pk).values_list("pk"))
     section = SectionPage.objects.filter(group=group).order_by("path").first()
     if section is not None:
         return section

@@ -5,6 +5,7 @@ Once published, the occurrence and the past-sessions list link to it, for those 
 it alone. events imports nothing of this: knowledge registers it (events.extensions)."""
 
 from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -28,6 +29,7 @@ from knowledge.models import (
 )
 from tests.factories import GroupFactory, MemberFactory, MembershipFactory
 from tests.groups.conftest import client_for
+from tests.groups.test_concurrency import together
 
 pytestmark = pytest.mark.django_db
 
@@ -413,3 +415,35 @@ def test_the_past_list_costs_the_same_queries_however_many_rows(
     _past_list(reader)
     with django_assert_num_queries(queries):
         assert _past_list(reader).count("記録(ナレッジ)") == 7
+
+
+# --- at the same moment -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_at_once_make_one_page_and_one_section(organizer, co_organizer, vaccine_group):
+    """Two organizers, the same occurrence, and two occurrences of the same group, at once (real
+    threads and connections: the occurrence's row, and the group's while its section is made,
+    are locked on PostgreSQL; SQLite queues the writes)."""
+    first = held(make_series(organizer, vaccine_group).occurrences.get())
+    second = held(make_series(organizer, vaccine_group, title="別の会").occurrences.get())
+    Series.objects.get(pk=first.series_id).organizers.add(co_organizer)
+
+    made = together([
+        partial(from_events.session_notes_draft, actor=organizer, occurrence=first),
+        partial(from_events.session_notes_draft, actor=co_organizer, occurrence=first),
+        partial(from_events.session_notes_draft, actor=organizer, occurrence=second),
+    ])  # fmt: skip
+
+    assert not [result for result in made if isinstance(result, Exception)], made
+    assert made[0].pk == made[1].pk != made[2].pk
+    assert OccurrenceNotes.objects.count() == 2
+    assert SectionPage.objects.filter(group=vaccine_group).count() == 1
+    # the section there: pages of three occurrences at once each get their place under it
+    more = [held(make_series(organizer, vaccine_group, title=f"第{n}回").occurrences.get())
+            for n in range(3)]  # fmt: skip
+    made = together([partial(from_events.session_notes_draft, actor=organizer, occurrence=o)
+                     for o in more])  # fmt: skip
+    assert not [result for result in made if isinstance(result, Exception)], made
+    section = SectionPage.objects.get(group=vaccine_group)
+    assert section.get_children().count() == 5 == section.numchild
