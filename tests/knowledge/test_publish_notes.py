@@ -4,6 +4,8 @@ occurrence's chat, and opens it in the editor; the same button opens the same dr
 Once published, the occurrence and the past-sessions list link to it, for those who may see
 it alone. events imports nothing of this: knowledge registers it (events.extensions)."""
 
+import html
+import json
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -131,9 +133,12 @@ def chat(occurrence, organizer, co_organizer):
 def test_a_session_becomes_a_draft_filled_from_the_series_and_the_chat(
     occurrence, chat, organizer, co_organizer, vaccine_group
 ):
-    page = from_events.session_notes_draft(actor=organizer, occurrence=occurrence)
+    made = from_events.session_notes_draft(actor=organizer, occurrence=occurrence)
 
-    assert isinstance(page, SessionNotesPage)
+    page = SessionNotesPage.objects.get(pk=made.pk)  # as stored
+    assert list(page.get_latest_revision_as_object().questions.raw_data) == list(
+        page.questions.raw_data
+    )
     assert page.title == f"{TITLE} 2025年12月5日"
     assert str(page.date) == "2025-12-05"
     assert page.series == TITLE
@@ -165,6 +170,10 @@ def test_a_session_becomes_a_draft_filled_from_the_series_and_the_chat(
     assert "こんばんは、よろしくお願いします。" in transcript
     assert "質問 三郎さんの #1 への返信" in transcript
     assert "(削除されたメッセージ)" in transcript and "消した質問" not in transcript
+    # the editor opens on it as it is
+    editor = client_for(organizer).get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+    assert editor.status_code == 200
+    assert json.dumps("予約枠はどう配分していますか？") in html.unescape(editor.content.decode())
 
 
 def test_the_draft_is_a_draft_owned_by_the_organizer(occurrence, organizer, vaccine_group):
