@@ -6,6 +6,7 @@ it alone. events imports nothing of this: knowledge registers it (events.extensi
 
 import html
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -349,6 +350,31 @@ def test_the_button_is_for_the_organizers_once_it_has_ended(series, organizer, v
     assert action in client_for(organizer).get(url).content.decode()
     assert "ナレッジに記録を残す" in client_for(organizer).get(url).content.decode()
     assert action not in client_for(member).get(url).content.decode()
+
+
+@pytest.fixture
+def other_action():
+    """An organizer's action registered the way another app would, taken away after the test."""
+    action = extensions.register(extensions.OrganizerAction(
+        key="test.survey", label="アンケートを送る", url_name="events:manage", order=10,
+    ))  # fmt: skip
+    yield action
+    extensions.unregister(extensions.OrganizerAction, action.key)
+
+
+def test_events_shows_what_the_apps_registered(occurrence, organizer, other_action):
+    keys = [action.key for action in extensions.registered(extensions.OrganizerAction)]
+    assert keys == ["test.survey", "knowledge.notes"]  # by order
+    again = extensions.register(replace(other_action, label="アンケートを送り直す", order=200))
+    assert extensions.registered(extensions.OrganizerAction)[-1] == again  # replaced, new order
+    assert len(extensions.registered(extensions.OrganizerAction)) == 2
+    assert [links.key for links in extensions.registered(extensions.OccurrenceLinks)] == [
+        "knowledge.notes"
+    ]
+
+    page = client_for(organizer).get(reverse("events:occurrence", args=[occurrence.pk]))
+    text = page.content.decode()
+    assert text.index("ナレッジに記録を残す") < text.index("アンケートを送り直す")
 
 
 def _published(occurrence, organizer, *, groups=(), title=None):
