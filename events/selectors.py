@@ -7,6 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from events.models import Occurrence, Registration, Series
+from groups.chat.models import Message
 from groups.selectors import readable_groups
 
 Status = Registration.Status
@@ -136,3 +137,16 @@ def organized_upcoming(member, limit: int = 5):
                                   status=Occurrence.Status.SCHEDULED)
         .select_related("series").order_by("starts_at")[:limit]
     )  # fmt: skip
+
+
+def chat_messages(occurrence):
+    """The occurrence's chat, oldest first, deleted messages included (they keep their place),
+    with each author, their organization and the message each one answers (1 query; none
+    before the room is opened)."""
+    if occurrence.room_id is None:
+        return Message.objects.none()
+    return (
+        Message.objects.filter(room_id=occurrence.room_id)
+        .select_related("author__organization")
+        .order_by("seq")
+    )

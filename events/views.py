@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cityhall import ratelimits
 from cityhall.params import int_param
-from events import access, forms, selectors, services
+from events import access, extensions, forms, selectors, services
 from events.models import Registration
 from groups.selectors import readable_groups
 from members.models import WorkField
@@ -54,11 +54,14 @@ def index(request):
     found = selectors.occurrence_list(request.user, **filters)
     number = int_param(params.get("page"), default=1, minimum=1, maximum=10_000)
     rows = list(found[(number - 1) * PER_PAGE : number * PER_PAGE + 1])
+    has_next = len(rows) > PER_PAGE
+    rows = rows[:PER_PAGE]
+    links = extensions.links(request.user, rows)  # asked for all the rows at once
     query = params.copy()
     query.pop("page", None)
     return render(request, "events/index.html", {
-        **context, "rows": rows[:PER_PAGE], "number": number, "query": query.urlencode(),
-        "has_next": len(rows) > PER_PAGE,
+        **context, "rows": rows, "number": number, "query": query.urlencode(),
+        "has_next": has_next, "links": links,
     })  # fmt: skip
 
 
@@ -93,6 +96,8 @@ def _occurrence_context(request, found, form=None) -> dict:
     place = None
     if registration is not None and registration.status == Registration.Status.WAITLISTED:
         place = services.waitlist_place(registration)
+    may_manage = found.may_manage(request.user)
+    actions = extensions.organizer_actions(request.user, found.occurrence) if may_manage else []
     return {
         "access": found,
         "occurrence": found.occurrence,
@@ -102,7 +107,9 @@ def _occurrence_context(request, found, form=None) -> dict:
         "form": form or forms.answers_form(questions),
         "may_register": found.may_register(request.user),
         "meeting_details": found.sees_meeting_details(request.user),
-        "may_manage": found.may_manage(request.user),
+        "may_manage": may_manage,
+        "organizer_actions": actions,
+        "links": extensions.links(request.user, [found.occurrence]).get(found.occurrence.pk, []),
         "may_enter_room": found.may_enter_room(request.user),
         "now": timezone.now(),
     }

@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from groups import services as group_services
@@ -28,7 +27,7 @@ from knowledge.models import (
     SectionPage,
     SessionNotesPage,
 )
-from knowledge.services import ensure_home
+from knowledge.services import ensure_home, free_slug, section_for_group
 from members.models import User
 
 CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
@@ -163,7 +162,7 @@ def _group(slug: str, notes: list[str]) -> Group:
 
 
 def _store_page(doc: Doc, group: Group) -> str:
-    section = _section(group)
+    section = section_for_group(group)
     page = KnowledgePage.objects.filter(import_key=doc.key).first()
     if page is None:
         _create_page(section, doc, group)
@@ -179,20 +178,8 @@ def _store_page(doc: Doc, group: Group) -> str:
     return UPDATED
 
 
-def _section(group: Group) -> SectionPage:
-    """The group's section under the knowledge home, made (and published) the first time."""
-    section = SectionPage.objects.filter(group=group).order_by("path").first()
-    if section is not None:
-        return section
-    home = ensure_home()
-    section = SectionPage(title=group.name, slug=_free_slug(home, group.slug), group=group)
-    home.add_child(instance=section)
-    section.save_revision().publish()
-    return section
-
-
 def _create_page(section: SectionPage, doc: Doc, group: Group) -> KnowledgePage:
-    page = PAGE_CLASSES[doc.kind](slug=_free_slug(section, doc.title, doc.key), import_key=doc.key)
+    page = PAGE_CLASSES[doc.kind](slug=free_slug(section, doc.title, doc.key), import_key=doc.key)
     _fill(page, doc)
     section.add_child(instance=page)
     _restrict(page, group, doc.visibility)
@@ -211,19 +198,6 @@ def _fill(page: KnowledgePage, doc: Doc) -> None:
 def _moment(day) -> datetime:
     """A file's date as a moment: 9 o'clock that morning, local time."""
     return timezone.make_aware(datetime.combine(day, time(9)))
-
-
-def _free_slug(parent, title: str, fallback: str = "page") -> str:
-    """The title's slug, with -2, -3 … if a sibling has it: two files with the same title both
-    go in."""
-    base = slugify(title, allow_unicode=True)[:80].strip("-") or slugify(fallback) or "page"
-    taken = set(parent.get_children().filter(slug__startswith=base)
-                .values_list("slug", flat=True))  # fmt: skip
-    slug, number = base, 1
-    while slug in taken:
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
 
 
 def _restrict(page: KnowledgePage, group: Group, visibility: str) -> None:

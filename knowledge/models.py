@@ -392,6 +392,29 @@ class ImportedTopic(models.Model):
         return self.key
 
 
+class OccurrenceNotes(models.Model):
+    """The page an event's organizer started from one occurrence (knowledge.from_events): the
+    same occurrence opens the same page again. Goes with the occurrence or the page."""
+
+    occurrence = models.OneToOneField(
+        "events.Occurrence", verbose_name=_("開催回"), on_delete=models.CASCADE, related_name="+"
+    )
+    page = models.OneToOneField(
+        KnowledgePage, verbose_name=_("ページ"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        MEMBER, verbose_name=_("作成者"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("作成日時"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("開催回の記録")
+        verbose_name_plural = _("開催回の記録")
+
+    def __str__(self):
+        return f"{self.occurrence_id} → {self.page_id}"
+
+
 class ContentVersion(models.Model):
     """A random token that every change to knowledge pages, their tags and their restrictions
     replaces, inside the change's own transaction (knowledge.tallies): counts kept under an

@@ -13,6 +13,7 @@ from knowledge.models import (
     ContentVersion,
     KnowledgePage,
     KnowledgePageTag,
+    OccurrenceNotes,
     PageGroupRestriction,
     SectionPage,
 )
@@ -126,6 +127,27 @@ def visible_sections(member):
     KnowledgeHomePage.max_count): no path filter, so the few section rows lead the query."""
     queryset = live(SectionPage.objects.all())
     return hide_denied(queryset, viewer(member)).select_related("group", "work_field").order_by()
+
+
+def occurrence_notes(member, occurrence_ids) -> dict[int, KnowledgePage]:
+    """{occurrence id: its published page} for the pages made from these occurrences
+    (knowledge.from_events) that the member may see: 1 query, and the viewer's when there is
+    any such page. A page the member may not see is not there: neither its title nor its
+    address is told."""
+    ids = list(occurrence_ids)
+    if not ids:
+        return {}
+    made = list(
+        OccurrenceNotes.objects.filter(occurrence_id__in=ids)
+        .exclude(page__live=False)  # selectors.live: NOT live = false
+        .select_related("page")
+        .defer("page__body")
+    )
+    if not made:
+        return {}
+    seen = viewer(member)
+    return {notes.occurrence_id: notes.page for notes in made
+            if policies.can_view_page(seen, notes.page)}  # fmt: skip
 
 
 def breadcrumbs(page) -> list:

@@ -3,10 +3,12 @@
 import uuid
 
 from django.db import transaction
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.models import Collection, Locale, Page, Site
 
-from knowledge.models import ContentVersion, KnowledgeHomePage
+from groups.models import Group
+from knowledge.models import ContentVersion, KnowledgeHomePage, PageGroupRestriction, SectionPage
 
 
 @transaction.atomic
@@ -36,3 +38,38 @@ def content_version_replace() -> None:
     value = uuid.uuid4().hex
     if not ContentVersion.objects.filter(pk=1).update(value=value):
         ContentVersion.objects.update_or_create(pk=1, defaults={"value": value})
+
+
+@transaction.atomic
+def section_for_group(group: Group) -> SectionPage:
+    """The group's section under the knowledge home, made (and published) the first time: by
+    the importer and for an event's notes. A secret group's section is for its members alone
+    (its title is the group's name, which nobody else may know). Made once: the group's row is
+    locked while it is made (two notes of the group's events started at once)."""
+    section = SectionPage.objects.filter(group=group).order_by("path").first()
+    if section is not None:
+        return section
+    list(Group.objects.select_for_update().filter(pk=group.pk).values_list("pk"))
+    section = SectionPage.objects.filter(group=group).order_by("path").first()
+    if section is not None:
+        return section
+    home = ensure_home()
+    section = SectionPage(title=group.name, slug=free_slug(home, group.slug), group=group)
+    home.add_child(instance=section)
+    if group.kind == Group.Kind.SECRET:
+        PageGroupRestriction.objects.create(page=section, group=group)
+    section.save_revision().publish()
+    return section
+
+
+def free_slug(parent, title: str, fallback: str = "page") -> str:
+    """The title's slug, with -2, -3 … if a sibling has it: two pages with the same title both
+    go in."""
+    base = slugify(title, allow_unicode=True)[:80].strip("-") or slugify(fallback) or "page"
+    taken = set(parent.get_children().filter(slug__startswith=base)
+                .values_list("slug", flat=True))  # fmt: skip
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug

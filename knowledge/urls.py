@@ -14,6 +14,8 @@ reader_patterns = [
     path("-/archive/<id:year>/<id:month>/", views.archive_month, name="archive_month"),
     path("-/feed/", feeds.feed, name="feed"),
     path("-/feed/<str:slug>/", feeds.section_feed, name="section_feed"),
+    # An event organizer's 「ナレッジに記録を残す」 (knowledge.from_events)
+    path("-/from-event/<id:occurrence_id>/", views.from_event, name="from_event"),
 ]
 
 urlpatterns = [

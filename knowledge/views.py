@@ -1,17 +1,22 @@
 """The reader's pages that are not Wagtail pages: a tag, a kind, a year and a month. Each lists
 only what the reader may see (knowledge.selectors) and is a 404 when that is nothing, so a tag or
-a month that only restricted pages have looks like one that does not exist."""
+a month that only restricted pages have looks like one that does not exist. And an event
+organizer's way into the editor for an occurrence's notes."""
 
 import re
 from datetime import date
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
 from cityhall.templatetags.cityhall import wareki
-from knowledge import reading, selectors
+from events import access as event_access
+from knowledge import from_events, reading, selectors
 from knowledge.models import KnowledgePage
 
 FIRST_YEAR, LAST_YEAR = 1900, 9999
@@ -75,3 +80,21 @@ def era_label(year: int, month: int | None = None) -> str:
     first = _ERA_MONTH_DAY.sub("", wareki(date(year, 1, 1)))
     last = _ERA_MONTH_DAY.sub("", wareki(date(year, 12, 31)))
     return first if first == last else f"{first}・{last}"
+
+
+@require_POST
+def from_event(request, occurrence_id: int):
+    """「ナレッジに記録を残す」: the occurrence's page in the editor, a draft made the first time
+    (knowledge.from_events). The same 404 as the organizers' pages for anyone who does not
+    manage the occurrence."""
+    found = event_access.managed_occurrence_for(request.user, occurrence_id)
+    try:
+        page = from_events.session_notes_draft(actor=request.user, occurrence=found.occurrence)
+    except PermissionDenied as denied:
+        messages.error(request, str(denied))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return redirect("events:occurrence", occurrence_id)

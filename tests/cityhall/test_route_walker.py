@@ -5,7 +5,7 @@ later apps are covered automatically."""
 import io
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,11 +19,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.forms import BaseForm
 from django.urls import URLResolver, get_resolver
+from django.utils import timezone
 from PIL import Image
 
 from cityhall.asgi import application
 from cityhall.routing import websocket_urlpatterns
 from cityhall.websocket import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
+from events import services as event_services
+from events.models import Occurrence
 from groups import services as group_services
 from groups.chat import services as chat_services
 from groups.models import Attachment, Membership
@@ -243,7 +246,7 @@ def world(db, settings, tmp_path):
         "name": attachment.original_name, "handle": other.handle, "slug": group.slug,
         "app_label": "members", "url": "x", "ban_id": ban.pk, "flag_id": chat_flag.pk,
         "membership_id": Membership.objects.get(group=group, member=other).pk,
-        **_knowledge_ids(group),
+        **_knowledge_ids(group), **_event_ids(me, group),
     }  # fmt: skip
     return me, ids
 
@@ -256,6 +259,20 @@ def _knowledge_ids(group) -> dict:
     page.save_revision().publish()
     return {"page_id": page.pk, "parent_page_id": section.pk, "year": 2024, "month": 6,
             "kind": "article", "upload_id": "0" * 32}  # fmt: skip
+
+
+def _event_ids(member, group) -> dict:
+    """A series of the group that the member organizes, its occurrence already held, for the
+    events routes and its notes in the knowledge base."""
+    series = event_services.series_create(
+        author=member, group=group, title="ファズ", first_start=timezone.now() + timedelta(days=1)
+    )
+    occurrence = series.occurrences.get()
+    held = timezone.now() - timedelta(days=1)
+    Occurrence.objects.filter(pk=occurrence.pk).update(
+        rule_start=held, starts_at=held, ends_at=held + timedelta(hours=1)
+    )
+    return {"occurrence_id": occurrence.pk}
 
 
 ODD_PATH_PARAMS = re.compile(r"<(?:(\w+):)?(\w+)>")
