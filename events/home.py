@@ -14,8 +14,7 @@ def my_next(member) -> dict | None:
 
 
 def organizing(member) -> dict | None:
-    upcoming = list(selectors.organized_upcoming(member))
-    unrecorded = list(selectors.attendance_to_record(member).select_related("series")[:5])
+    upcoming, unrecorded = selectors.organizing(member)
     if not upcoming and not unrecorded:
         return None
     return {"upcoming": upcoming, "unrecorded": unrecorded}

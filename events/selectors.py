@@ -119,24 +119,23 @@ def occurrences_seen(pairs) -> set[tuple[int, int]]:
 ATTENDANCE_DAYS = 14
 
 
-def attendance_to_record(member):
-    """Occurrences the member organizes that ended in the last two weeks with confirmed
-    registrants and no attendance recorded yet (the organizers' moderation queue)."""
+def organizing(member, limit: int = 5) -> tuple[list, list]:
+    """(next occurrences the member organizes, those that ended in the last two weeks with
+    confirmed registrants and no attendance recorded): one query."""
     now = timezone.now()
     recorded = Registration.objects.filter(occurrence=OuterRef("pk"), attended__isnull=False)
-    return Occurrence.objects.filter(
-        series__organizers=member, status=Occurrence.Status.SCHEDULED,
-        ends_at__lte=now, ends_at__gt=now - timedelta(days=ATTENDANCE_DAYS),
-        confirmed_count__gt=0,
-    ).exclude(Exists(recorded))  # fmt: skip
-
-
-def organized_upcoming(member, limit: int = 5):
-    return (
-        Occurrence.objects.filter(series__organizers=member, ends_at__gt=timezone.now(),
-                                  status=Occurrence.Status.SCHEDULED)
-        .select_related("series").order_by("starts_at")[:limit]
+    rows = (
+        Occurrence.objects.filter(series__organizers=member, status=Occurrence.Status.SCHEDULED,
+                                  ends_at__gt=now - timedelta(days=ATTENDANCE_DAYS))
+        .annotate(recorded=Exists(recorded)).select_related("series").order_by("starts_at")
     )  # fmt: skip
+    upcoming, unrecorded = [], []
+    for occurrence in rows[: limit * 20]:
+        if occurrence.ends_at > now:
+            upcoming.append(occurrence)
+        elif occurrence.confirmed_count and not occurrence.recorded:
+            unrecorded.append(occurrence)
+    return upcoming[:limit], unrecorded[:limit]
 
 
 def chat_messages(occurrence):
