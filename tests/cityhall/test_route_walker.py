@@ -5,7 +5,7 @@ later apps are covered automatically."""
 import io
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,11 +19,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.forms import BaseForm
 from django.urls import URLResolver, get_resolver
+from django.utils import timezone
 from PIL import Image
 
 from cityhall.asgi import application
 from cityhall.routing import websocket_urlpatterns
 from cityhall.websocket import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
+from events import services as event_services
 from groups import services as group_services
 from groups.chat import services as chat_services
 from groups.models import Attachment, Membership
@@ -41,6 +43,7 @@ PUBLIC = {
     "account_confirm_login_code", "account_confirm_password_reset_code",
     "account_complete_password_reset", "account_password_reset_completed",
     "favicon", "signup_organizations",
+    "calendar_feed",  # calendar apps fetch it without a session: the token is the key
 }  # fmt: skip
 SECRET_NAME = "秘密 花子"
 SECRET_EMAIL = "secret.hanako@city.kobe.lg.jp"
@@ -154,7 +157,8 @@ ODD_VALUES = {
     "empty": "",
 }
 QUERY_NAMES = {"page", "n", "seq", "before", "after", "q", "next", "changes"}
-SOURCES = [Path(apps.get_app_config(label).path) for label in ("cityhall", "members", "groups")]
+FUZZED_APPS = ("cityhall", "members", "groups", "events")
+SOURCES = [Path(apps.get_app_config(label).path) for label in FUZZED_APPS]
 FILE_NAMES = {"files", "avatar"}
 
 
@@ -176,7 +180,7 @@ def _names_in_source() -> set[str]:
         for source in folder.rglob("*.py"):
             names.update(pattern.findall(source.read_text(encoding="utf-8")))
     for form_class in _subclasses(BaseForm):
-        if form_class.__module__.split(".")[0] in {"cityhall", "members", "groups"}:
+        if form_class.__module__.split(".")[0] in FUZZED_APPS:
             names.update(form_class.base_fields)
     for model in admin.site._registry:
         names.update(field.name for field in model._meta.concrete_fields)
@@ -243,9 +247,27 @@ def world(db, settings, tmp_path):
         "name": attachment.original_name, "handle": other.handle, "slug": group.slug,
         "app_label": "members", "url": "x", "ban_id": ban.pk, "flag_id": chat_flag.pk,
         "membership_id": Membership.objects.get(group=group, member=other).pk,
-        **_knowledge_ids(group),
+        **_knowledge_ids(group), **_event_ids(me, other, group),
     }  # fmt: skip
     return me, ids
+
+
+def _event_ids(me, other, group) -> dict:
+    """A series in the group with a question, both members registered, and my calendar feed."""
+    start = timezone.now() + timedelta(days=3)
+    series = event_services.series_create(
+        author=me, group=group, title="ファズ勉強会", first_start=start,
+        meeting_url="https://meet.example.jp/fuzz",
+        questions=[{"label": "質問", "kind": "text", "choices": "", "required": False}],
+    )  # fmt: skip
+    occurrence = series.occurrences.get()
+    question = series.questions.get()
+    for member in (me, other):
+        event_services.registration_create(
+            member=member, occurrence=occurrence, answers={str(question.pk): "=1+1"}
+        )
+    token = event_services.calendar_token_for(me).token
+    return {"occurrence_id": occurrence.pk, "series_id": series.pk, "token": token}
 
 
 def _knowledge_ids(group) -> dict:
