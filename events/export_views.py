@@ -1,11 +1,13 @@
 """Events taken off the site: an occurrence as an .ics file, each member's calendar feed (a
-secret URL that calendar apps fetch without signing in) and its settings page."""
+secret URL that calendar apps fetch without signing in) and its settings page, and an
+occurrence's notice to print."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -61,3 +63,14 @@ def calendar_settings(request):
     return render(
         request, "events/calendar_settings.html", {"feed_url": feed_url, "webcal_url": webcal_url}
     )
+
+
+def notice(request, occurrence_id: int):
+    found = access.occurrence_for(request.user, occurrence_id)
+    occurrence = found.occurrence
+    return render(request, "events/notice.html", {
+        "occurrence": occurrence, "series": found.series,
+        "same_day": timezone.localdate(occurrence.starts_at)
+        == timezone.localdate(occurrence.ends_at),
+        "page_url": calendar.absolute(reverse("events:occurrence", args=[occurrence.pk])),
+    })  # fmt: skip

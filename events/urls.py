@@ -12,6 +12,7 @@ urlpatterns = [
     # --- the occurrence's chat (events/chat_views.py) ---
     # --- calendars and exports (events/export_views.py) ---
     path("events/<id:occurrence_id>/event.ics", export_views.occurrence_ics, name="occurrence_ics"),
+    path("events/<id:occurrence_id>/notice/", export_views.notice, name="notice"),
     path("events/calendar/", export_views.calendar_settings, name="calendar_settings"),
     path("events/calendar/<str:token>.ics", export_views.calendar_feed, name="calendar_feed"),
     # --- organizers (events/organizer_views.py) ---
