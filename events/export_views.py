@@ -1,6 +1,6 @@
 """Events taken off the site: an occurrence as an .ics file, each member's calendar feed (a
 secret URL that calendar apps fetch without signing in) and its settings page, an occurrence's
-notice to print, and for the organizers the registrants as CSV."""
+notice to print, and for the organizers the registrants as CSV and a series' attendance."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -84,3 +84,12 @@ def registrants_csv(request, occurrence_id: int):
     day = timezone.localdate(found.occurrence.starts_at)
     return _download(body, "text/csv; charset=utf-8",
                      f"registrants-{occurrence_id}-{day:%Y%m%d}.csv")  # fmt: skip
+
+
+def attendance(request, series_id: int):
+    found = access.managed_series_for(request.user, series_id)
+    occurrences = list(selectors.series_occurrences(found.series))
+    return render(request, "events/attendance.html", {
+        "series": found.series, "occurrences": occurrences,
+        "chart": exports.attendance_chart(occurrences), "now": timezone.now(),
+    })  # fmt: skip

@@ -1,9 +1,12 @@
 """What organizers take away: an occurrence's registrants as CSV that Excel opens as it is
-(UTF-8 with a BOM, CRLF, no cell a spreadsheet would run as a formula)."""
+(UTF-8 with a BOM, CRLF, no cell a spreadsheet would run as a formula), and the attendance
+of a series as the geometry of a bar chart that its template draws in SVG."""
 
 import csv
 import io
+import math
 import re
+from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,3 +61,88 @@ def registrants_csv(registrations, questions, viewer) -> bytes:
     for registration in registrations:
         writer.writerow([cell(value) for value in _row(registration, questions, viewer)])
     return (BOM + out.getvalue()).encode("utf-8")
+
+
+# --- the attendance chart -------------------------------------------------------------------
+
+SLOT, BAR = 56, 20  # each occurrence's width, and each of its two bars'
+LEFT, RIGHT, TOP, PLOT, BELOW = 44, 12, 28, 200, 40  # margins and the plot's height
+MIN_WIDTH = 320
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: int
+    y: int
+    height: int
+    value: int
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str  # the day in Japan time, M/D
+    label_x: int
+    confirmed: Bar
+    attended: Bar | None  # None before the occurrence has started
+
+
+@dataclass(frozen=True)
+class Tick:
+    y: int
+    value: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    baseline: int
+    bar_width: int
+    columns: list[Column]
+    ticks: list[Tick]
+
+
+def _step(largest: int) -> int:
+    """1, 2 or 5 times a power of ten: at most five steps up to ``largest``."""
+    power = 10 ** max(0, math.floor(math.log10(max(largest, 1))) - 1)
+    while True:
+        for factor in (1, 2, 5):
+            if largest <= factor * power * 5:
+                return factor * power
+        power *= 10
+
+
+def attendance_chart(occurrences, *, now=None) -> Chart:
+    """Confirmed and attended bars for each occurrence that was not cancelled; ``occurrences``
+    carry the ``confirmed`` and ``attended`` counts (selectors.series_occurrences)."""
+    now = now or timezone.now()
+    shown = [o for o in occurrences if not o.is_cancelled]
+    largest = max([1] + [max(o.confirmed, o.attended) for o in shown])
+    step = _step(largest)
+    top_value = step * math.ceil(largest / step)
+    baseline = TOP + PLOT
+
+    def bar(x: int, value: int) -> Bar:
+        height = round(PLOT * value / top_value)
+        return Bar(x=x, y=baseline - height, height=height, value=value)
+
+    columns = []
+    for index, occurrence in enumerate(shown):
+        x = LEFT + index * SLOT + (SLOT - 2 * BAR) // 2
+        day = timezone.localtime(occurrence.starts_at)
+        started = occurrence.starts_at <= now
+        columns.append(Column(
+            label=f"{day.month}/{day.day}", label_x=LEFT + index * SLOT + SLOT // 2,
+            confirmed=bar(x, occurrence.confirmed),
+            attended=bar(x + BAR, occurrence.attended) if started else None,
+        ))  # fmt: skip
+    width = max(MIN_WIDTH, LEFT + len(shown) * SLOT + RIGHT)
+    ticks = [
+        Tick(y=baseline - round(PLOT * value / top_value), value=value)
+        for value in range(0, top_value + 1, step)
+    ]  # fmt: skip
+    return Chart(width=width, height=baseline + BELOW, left=LEFT, right=width - RIGHT, top=TOP,
+                 baseline=baseline, bar_width=BAR, columns=columns, ticks=ticks)  # fmt: skip

@@ -18,6 +18,7 @@ urlpatterns = [
         export_views.registrants_csv,
         name="registrants_csv",
     ),
+    path("events/series/<id:series_id>/attendance/", export_views.attendance, name="attendance"),
     path("events/calendar/", export_views.calendar_settings, name="calendar_settings"),
     path("events/calendar/<str:token>.ics", export_views.calendar_feed, name="calendar_feed"),
     # --- organizers (events/organizer_views.py) ---

@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 from django.template import Context, Template
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events import exports, services
-from events.models import Question, Registration
+from events.models import Occurrence, Question, Registration
 from groups.models import Group, Membership
 from tests.events.conftest import first_occurrence, make_series
 from tests.factories import GroupFactory, MemberFactory
@@ -203,9 +205,115 @@ def test_the_csv_asks_the_same_queries_however_many_registered(
         assert len(_csv(client, asked)[1]) == 14
 
 
-def test_the_manage_page_links_the_csv(organizer, asked):
+def test_the_manage_page_links_the_csv_and_the_chart(organizer, asked):
     page = _client(organizer).get(f"/events/{asked.pk}/manage/").content.decode()
     assert f'href="/events/{asked.pk}/registrants.csv"' in page
+    assert f'href="/events/series/{asked.series_id}/attendance/"' in page
+
+
+# --- the attendance chart -------------------------------------------------------------------
+
+
+def _weekly(organizer, group, weeks: int, *, capacity=5):
+    start = _saturday_at(10)
+    return services.series_create(
+        author=organizer, group=group, title="毎週の勉強会", first_start=start,
+        rule=f"FREQ=WEEKLY;COUNT={weeks}", capacity=capacity,
+    )  # fmt: skip
+
+
+def _held(organizer, occurrence, registrants: int, attended: int, weeks_ago: int):
+    """``registrants`` confirmed, then the session moved ``weeks_ago`` into the past with
+    ``attended`` of them marked present."""
+    for _ in range(registrants):
+        services.registration_create(member=MemberFactory(), occurrence=occurrence)
+    start = timezone.now().replace(hour=1, minute=0) - timedelta(weeks=weeks_ago)
+    Occurrence.objects.filter(pk=occurrence.pk).update(
+        starts_at=start, ends_at=start + timedelta(hours=1)
+    )
+    ids = occurrence.registrations.order_by("position").values_list("pk", flat=True)
+    services.attendance_mark(actor=organizer, occurrence=occurrence,
+                             attended_ids=list(ids[:attended]))  # fmt: skip
+
+
+def test_the_chart_draws_confirmed_and_attended_bars_with_a_table(organizer, vaccine_group):
+    series = _weekly(organizer, vaccine_group, 3)
+    first, second, third = series.occurrences.order_by("starts_at")
+    _held(organizer, first, 4, 3, weeks_ago=2)
+    _held(organizer, second, 2, 2, weeks_ago=1)
+    services.registration_create(member=MemberFactory(), occurrence=third)
+    page = _client(organizer).get(f"/events/series/{series.pk}/attendance/").content.decode()
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
+    assert re.findall(r'data-confirmed="(\d+)"', svg) == ["4", "2", "1"]
+    assert re.findall(r'data-attended="(\d+)"', svg) == ["3", "2"]  # the third is ahead
+    first.refresh_from_db()
+    day = timezone.localtime(first.starts_at)
+    assert f">{day.month}/{day.day}</text>" in svg
+    assert "<script" not in page[page.index("<main") : page.index("</main>")]
+    table = page[page.index("<table") : page.index("</table>")]
+    assert "75%" in table and "100%" in table and "開催予定" in table
+
+
+def test_the_chart_leaves_out_cancelled_occurrences_and_the_table_says_so(organizer, vaccine_group):
+    series = _weekly(organizer, vaccine_group, 2)
+    first, second = series.occurrences.order_by("starts_at")
+    services.occurrence_cancel(actor=organizer, occurrence=second)
+    page = _client(organizer).get(f"/events/series/{series.pk}/attendance/").content.decode()
+    assert len(re.findall(r"data-confirmed=", page)) == 1
+    assert "中止" in page[page.index("<table") :]
+
+
+def test_the_chart_geometry_in_japan_time():
+    class Row:
+        def __init__(self, starts_at, confirmed, attended, status="scheduled"):
+            self.starts_at, self.confirmed, self.attended = starts_at, confirmed, attended
+            self.is_cancelled = status == "cancelled"
+
+    utc = ZoneInfo("UTC")
+    now = datetime(2026, 12, 10, tzinfo=utc)
+    rows = [Row(datetime(2026, 12, 4, 23, 30, tzinfo=utc), 23, 20),  # 12/5 in Japan
+            Row(datetime(2026, 12, 5, 1, 0, tzinfo=utc), 9, 9, "cancelled"),
+            Row(datetime(2026, 12, 19, 1, 0, tzinfo=utc), 10, 0)]  # fmt: skip
+    chart = exports.attendance_chart(rows, now=now)
+    assert [column.label for column in chart.columns] == ["12/5", "12/19"]
+    assert [tick.value for tick in chart.ticks] == [0, 5, 10, 15, 20, 25]
+    first, ahead = chart.columns
+    assert first.confirmed.height == round(exports.PLOT * 23 / 25)
+    assert first.confirmed.y + first.confirmed.height == chart.baseline
+    assert first.attended.value == 20 and ahead.attended is None
+    assert exports.attendance_chart([], now=now).columns == []
+
+
+def test_the_chart_is_the_same_404_for_anyone_but_the_organizers(
+    organizer, vaccine_group, member, other_group_moderator
+):
+    series = _weekly(organizer, vaccine_group, 2)
+    for outsider in (member, other_group_moderator):
+        response = _client(outsider).get(f"/events/series/{series.pk}/attendance/")
+        assert response.status_code == 404
+    assert _client(member).get("/events/series/99999999999/attendance/").status_code == 404
+    huge = "/events/series/99999999999999999999999/attendance/"
+    assert _client(member).get(huge).status_code == 404
+
+
+def test_the_chart_asks_the_same_queries_however_many_occurrences(
+    organizer, vaccine_group, django_assert_num_queries
+):
+    client = _client(organizer)
+    small = _weekly(organizer, vaccine_group, 1)
+    _held(organizer, small.occurrences.get(), 2, 1, weeks_ago=1)
+    client.get(f"/events/series/{small.pk}/attendance/")
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/events/series/{small.pk}/attendance/")
+    chart_queries = [q["sql"] for q in few if '"events_' in q["sql"]]
+    assert len(chart_queries) == 3  # the series, its organizers, the occurrences with counts
+    large = _weekly(organizer, vaccine_group, 8)
+    for weeks_ago, occurrence in enumerate(large.occurrences.order_by("starts_at")[:5], 1):
+        _held(organizer, occurrence, 3, 2, weeks_ago=weeks_ago)
+    with django_assert_num_queries(len(few)):
+        page = client.get(f"/events/series/{large.pk}/attendance/").content.decode()
+    assert len(re.findall(r"data-confirmed=", page)) == 8
 
 
 # --- the notice -----------------------------------------------------------------------------
