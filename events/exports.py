@@ -107,7 +107,7 @@ class Chart:
 
 def _step(largest: int) -> int:
     """1, 2 or 5 times a power of ten: at most five steps up to ``largest``."""
-    power = 10 ** max(0, math.floor(math.log10(max(largest, 1))) - 1)
+    power = 1
     while True:
         for factor in (1, 2, 5):
             if largest <= factor * power * 5:
@@ -129,20 +129,19 @@ def attendance_chart(occurrences, *, now=None) -> Chart:
         height = round(PLOT * value / top_value)
         return Bar(x=x, y=baseline - height, height=height, value=value)
 
-    columns = []
-    for index, occurrence in enumerate(shown):
-        x = LEFT + index * SLOT + (SLOT - 2 * BAR) // 2
-        day = timezone.localtime(occurrence.starts_at)
-        started = occurrence.starts_at <= now
-        columns.append(Column(
-            label=f"{day.month}/{day.day}", label_x=LEFT + index * SLOT + SLOT // 2,
-            confirmed=bar(x, occurrence.confirmed),
-            attended=bar(x + BAR, occurrence.attended) if started else None,
-        ))  # fmt: skip
+    columns = [_column(index, occurrence, bar, now) for index, occurrence in enumerate(shown)]
+    ticks = [Tick(y=bar(0, value).y, value=value) for value in range(0, top_value + 1, step)]
     width = max(MIN_WIDTH, LEFT + len(shown) * SLOT + RIGHT)
-    ticks = [
-        Tick(y=baseline - round(PLOT * value / top_value), value=value)
-        for value in range(0, top_value + 1, step)
-    ]  # fmt: skip
     return Chart(width=width, height=baseline + BELOW, left=LEFT, right=width - RIGHT, top=TOP,
                  baseline=baseline, bar_width=BAR, columns=columns, ticks=ticks)  # fmt: skip
+
+
+def _column(index: int, occurrence, bar, now) -> Column:
+    left = LEFT + index * SLOT
+    x = left + (SLOT - 2 * BAR) // 2
+    day = timezone.localtime(occurrence.starts_at)
+    return Column(
+        label=f"{day.month}/{day.day}", label_x=left + SLOT // 2,
+        confirmed=bar(x, occurrence.confirmed),
+        attended=bar(x + BAR, occurrence.attended) if occurrence.starts_at <= now else None,
+    )  # fmt: skip

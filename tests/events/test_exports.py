@@ -283,6 +283,7 @@ def test_the_chart_geometry_in_japan_time():
     assert first.confirmed.y + first.confirmed.height == chart.baseline
     assert first.attended.value == 20 and ahead.attended is None
     assert exports.attendance_chart([], now=now).columns == []
+    assert [exports._step(n) for n in (1, 5, 7, 23, 100, 101, 4000)] == [1, 1, 2, 5, 20, 50, 1000]
 
 
 def test_the_chart_is_the_same_404_for_anyone_but_the_organizers(
