@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404
 
-from events import policies
-from events.models import Occurrence, Registration, Series
+from cityhall.policies import is_verified_member
+from events import policies, selectors
+from events.models import CalendarToken, Occurrence, Registration, Series
 from groups.models import Membership
+
+TOKEN_MAX_LENGTH = CalendarToken._meta.get_field("token").max_length
 
 
 @dataclass
@@ -114,3 +117,39 @@ def occurrence_for_room(member, room_id: int) -> OccurrenceAccess:
     if not found.may_enter_room(member):
         raise Http404
     return found
+
+
+def feed_member_for(token: str):
+    """The member whose calendar feed ``token`` opens: the same 404 for a token never made or
+    replaced since, and for a member who may not sign in now (suspended, deactivated, address
+    no longer verified)."""
+    found = None
+    if len(token) <= TOKEN_MAX_LENGTH:
+        found = CalendarToken.objects.select_related("member").filter(token=token).first()
+    if found is None or not is_verified_member(found.member):
+        raise Http404
+    return found.member
+
+
+def registered_occurrences(member) -> list[OccurrenceAccess]:
+    """Every occurrence ``member`` holds an active registration for and may still see, each as
+    that member sees it, soonest first: a fixed number of queries however many there are."""
+    registrations = list(selectors.calendar_registrations(member))
+    if not registrations:
+        return []
+    groups = {r.occurrence.series.group_id for r in registrations}
+    mine = Membership.objects.filter(member=member, group__in=groups)
+    memberships = {membership.group_id: membership for membership in mine}
+    organizers: dict[int, set] = {}
+    pairs = Series.organizers.through.objects.filter(
+        series__in={r.occurrence.series_id for r in registrations}
+    ).values_list("series_id", "user_id")
+    for series_id, member_id in pairs:
+        organizers.setdefault(series_id, set()).add(member_id)
+    return [
+        OccurrenceAccess(
+            r.occurrence.series, memberships.get(r.occurrence.series.group_id),
+            frozenset(organizers.get(r.occurrence.series_id, ())), r.occurrence, r,
+        )
+        for r in registrations
+    ]  # fmt: skip

@@ -67,6 +67,19 @@ def my_upcoming(member, limit: int = 5):
     )  # fmt: skip
 
 
+def calendar_registrations(member):
+    """The member's active registrations for occurrences they may still see (their group
+    left or closed to them: gone), with the occurrence, series and group, soonest first."""
+    return (
+        Registration.objects.filter(
+            member=member, status__in=ACTIVE,
+            occurrence__series__group__in=readable_groups(member),
+        )
+        .select_related("occurrence__series__group")
+        .order_by("occurrence__starts_at", "occurrence_id")
+    )  # fmt: skip
+
+
 def counts(occurrence) -> dict:
     """{status: registrations} of one occurrence."""
     rows = occurrence.registrations.values("status").annotate(n=Count("pk"))

@@ -44,6 +44,7 @@ PUBLIC = {
     "account_confirm_login_code", "account_confirm_password_reset_code",
     "account_complete_password_reset", "account_password_reset_completed",
     "favicon", "signup_organizations",
+    "calendar_feed",  # calendar apps fetch it without a session: the token is the key
 }  # fmt: skip
 SECRET_NAME = "秘密 花子"
 SECRET_EMAIL = "secret.hanako@city.kobe.lg.jp"
@@ -157,7 +158,8 @@ ODD_VALUES = {
     "empty": "",
 }
 QUERY_NAMES = {"page", "n", "seq", "before", "after", "q", "next", "changes"}
-SOURCES = [Path(apps.get_app_config(label).path) for label in ("cityhall", "members", "groups")]
+FUZZED_APPS = ("cityhall", "members", "groups", "events")
+SOURCES = [Path(apps.get_app_config(label).path) for label in FUZZED_APPS]
 FILE_NAMES = {"files", "avatar"}
 
 
@@ -179,7 +181,7 @@ def _names_in_source() -> set[str]:
         for source in folder.rglob("*.py"):
             names.update(pattern.findall(source.read_text(encoding="utf-8")))
     for form_class in _subclasses(BaseForm):
-        if form_class.__module__.split(".")[0] in {"cityhall", "members", "groups"}:
+        if form_class.__module__.split(".")[0] in FUZZED_APPS:
             names.update(form_class.base_fields)
     for model in admin.site._registry:
         names.update(field.name for field in model._meta.concrete_fields)
@@ -246,9 +248,32 @@ def world(db, settings, tmp_path):
         "name": attachment.original_name, "handle": other.handle, "slug": group.slug,
         "app_label": "members", "url": "x", "ban_id": ban.pk, "flag_id": chat_flag.pk,
         "membership_id": Membership.objects.get(group=group, member=other).pk,
-        **_knowledge_ids(group), **_event_ids(me, group),
+        **_knowledge_ids(group), **_event_ids(me, other, group),
     }  # fmt: skip
     return me, ids
+
+
+def _event_ids(me, other, group) -> dict:
+    """A series in the group with a question, both members registered, my calendar feed; its
+    occurrence already held (for the notes route)."""
+    start = timezone.now() + timedelta(days=3)
+    series = event_services.series_create(
+        author=me, group=group, title="ファズ勉強会", first_start=start,
+        meeting_url="https://meet.example.jp/fuzz",
+        questions=[{"label": "質問", "kind": "text", "choices": "", "required": False}],
+    )  # fmt: skip
+    occurrence = series.occurrences.get()
+    question = series.questions.get()
+    for member in (me, other):
+        event_services.registration_create(
+            member=member, occurrence=occurrence, answers={str(question.pk): "=1+1"}
+        )
+    token = event_services.calendar_token_for(me).token
+    held = timezone.now() - timedelta(days=1)  # over: its notes can be made in the knowledge base
+    Occurrence.objects.filter(pk=occurrence.pk).update(
+        rule_start=held, starts_at=held, ends_at=held + timedelta(hours=1)
+    )
+    return {"occurrence_id": occurrence.pk, "series_id": series.pk, "token": token}
 
 
 def _knowledge_ids(group) -> dict:
@@ -259,20 +284,6 @@ def _knowledge_ids(group) -> dict:
     page.save_revision().publish()
     return {"page_id": page.pk, "parent_page_id": section.pk, "year": 2024, "month": 6,
             "kind": "article", "upload_id": "0" * 32}  # fmt: skip
-
-
-def _event_ids(member, group) -> dict:
-    """A series of the group that the member organizes, its occurrence already held, for the
-    events routes and its notes in the knowledge base."""
-    series = event_services.series_create(
-        author=member, group=group, title="ファズ", first_start=timezone.now() + timedelta(days=1)
-    )
-    occurrence = series.occurrences.get()
-    held = timezone.now() - timedelta(days=1)
-    Occurrence.objects.filter(pk=occurrence.pk).update(
-        rule_start=held, starts_at=held, ends_at=held + timedelta(hours=1)
-    )
-    return {"occurrence_id": occurrence.pk}
 
 
 ODD_PATH_PARAMS = re.compile(r"<(?:(\w+):)?(\w+)>")
