@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from groups.chat.models import Room
 from groups.models import Group
@@ -25,7 +26,7 @@ class Series(models.Model):
 
     class Format(models.TextChoices):
         ONLINE = "online", _("オンライン")
-        IN_PERSON = "in_person", _("会場")
+        IN_PERSON = "in_person", pgettext_lazy("event format", "会場")
         HYBRID = "hybrid", _("ハイブリッド")
 
     class Mode(models.TextChoices):
@@ -171,7 +172,7 @@ class Registration(models.Model):
         CONFIRMED = "confirmed", _("参加予定")
         WAITLISTED = "waitlisted", _("補欠")
         LOTTERY = "lottery", _("抽選待ち")
-        CANCELLED = "cancelled", _("キャンセル")
+        CANCELLED = "cancelled", pgettext_lazy("registration status", "キャンセル")
 
     occurrence = models.ForeignKey(
         Occurrence, verbose_name=_("開催回"), on_delete=models.CASCADE,
