@@ -8,6 +8,7 @@ class EventsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from events import notifications
+        from events import chat, notifications
 
         notifications.register()
+        chat.register()

@@ -230,23 +230,16 @@ def room_switch(*, owner, group: Group, enabled: bool) -> None:
     group.chat_enabled = enabled
     group.save(update_fields=["chat_enabled"])
     group_services.log_action(group, owner, "chat_on" if enabled else "chat_off")
-    _room_access_changed(group)
-
-
-def _room_access_changed(group: Group) -> None:
-    """After commit, every socket in the group's chat room checks its access again (and
-    closes, 4403, when the chat is switched off)."""
-    event = {"type": "chat.access", "member": None}
     for room_id in Room.objects.filter(group=group).values_list("pk", flat=True):
-        realtime.publish_on_commit(room_channel_group(room_id), event)
+        room_access_changed(room_id=room_id)  # switched off: every socket closes, 4403
 
 
-def room_access_changed(*, room: Room, member=None) -> None:
+def room_access_changed(*, room_id: int, member=None) -> None:
     """After commit, the room's sockets (of ``member`` only, if given) check their access
     again, and close (4403) if it is gone: an app that owns rooms calls this when it takes
     someone's place in one away."""
     event = {"type": "chat.access", "member": member and member.pk}
-    realtime.publish_on_commit(room_channel_group(room.pk), event)
+    realtime.publish_on_commit(room_channel_group(room_id), event)
 
 
 def _require_moderator(member, room: Room):
