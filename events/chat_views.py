@@ -27,7 +27,8 @@ def _page(request, found: access.OccurrenceAccess) -> ChatPage:
         header="events/_chat_header.html", names=PAGES, args=(occurrence.pk,),
         file_name=f"event-{occurrence.pk}",
         context={"occurrence": occurrence, "series": found.series,
-                 "ended": occurrence.ends_at <= timezone.now()},
+                 "ended": occurrence.ends_at <= timezone.now(),
+                 "group": found.series.group},  # whose members @mentions suggest first
     )  # fmt: skip
 
 
