@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from cityhall.websocket import FORBIDDEN, UNAUTHENTICATED
 from events import services as event_services
@@ -102,6 +103,21 @@ def test_others_get_the_same_404_as_for_a_missing_room():
         if who not in IN:
             with pytest.raises(Http404):
                 chat_access.room_by_id(member, occurrence.room_id)
+
+
+@db
+def test_after_the_lottery_winners_stay_and_losers_are_out():
+    occurrence = make_occurrence(lottery=True, capacity=1)
+    entrants = [MemberFactory(), MemberFactory()]
+    for member in entrants:
+        register_for(member, occurrence)
+    occurrence.lottery_closes_at = timezone.now()
+    occurrence.save(update_fields=["lottery_closes_at"])
+    [won] = event_services.lottery_draw(occurrence=occurrence, seed="固定の種")
+    [lost] = [member for member in entrants if member.pk != won.member_id]
+    assert chat_access.room_by_id(won.member, occurrence.room_id)[1].send
+    with pytest.raises(Http404):
+        chat_access.room_by_id(lost, occurrence.room_id)
 
 
 @db
