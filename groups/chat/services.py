@@ -322,7 +322,9 @@ def _absent(room_id: int, members) -> list[int]:
 
 
 def _lock(room: Room) -> Room:
-    return Room.objects.select_for_update().select_related("group").get(pk=room.pk)
+    # Only the room's row: a room without a group has none to lock (PostgreSQL refuses FOR
+    # UPDATE on the nullable side of the outer join).
+    return Room.objects.select_for_update(of=("self",)).select_related("group").get(pk=room.pk)
 
 
 def _save_change(room: Room, message: Message) -> None:
