@@ -8,13 +8,12 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from events import access
-from events.access import OccurrenceAccess
 from groups.chat import owners
 
 KEY = "events"  # Room.owner_key of an occurrence's room
 
 
-def grant_for(member, found: OccurrenceAccess, now=None) -> owners.Grant:
+def grant_for(member, found: access.OccurrenceAccess, now=None) -> owners.Grant:
     """What ``member`` may do in the occurrence's room now; Http404 while they may not be
     there (not a registrant nor an organizer, or the room is not open yet)."""
     now = now or timezone.now()
@@ -28,7 +27,7 @@ def grant_for(member, found: OccurrenceAccess, now=None) -> owners.Grant:
     )  # fmt: skip
 
 
-def room_title(found: OccurrenceAccess) -> str:
+def room_title(found: access.OccurrenceAccess) -> str:
     when = formats.date_format(timezone.localtime(found.occurrence.starts_at), "DATETIME_FORMAT")
     return _("%(title)s(%(when)s)") % {"title": found.series.title, "when": when}
 

@@ -50,7 +50,7 @@ class ChatPage:
 
     def render(self, request, template: str, context: dict, status: int = 200):
         urls = {name: self.url(name) for name in ROOM_URLS}
-        return render(request, template, {**self.context, **context, "page": self,
+        return render(request, template, {**self.context, **context, "chat_page": self,
                                           "room": self.room, "urls": urls}, status=status)  # fmt: skip
 
 
