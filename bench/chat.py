@@ -271,7 +271,8 @@ async def conversation(servers: list[Daphne], prepared, slug: str, args, tag: st
                            / (time.monotonic() - begin))  # fmt: skip
         rss_end = [server.rss_kb() for server in servers]
         rss_peak = [server.peak_rss_kb() for server in servers]
-        database = await room_messages(servers[0].url, slug, prepared.members[0].cookie)
+        database = await room_messages(servers[0].url, prepared.messages_path(slug),
+                                       prepared.members[0].cookie)  # fmt: skip
     finally:
         gc.unfreeze()
         gc.enable()

@@ -40,6 +40,16 @@ class OccurrenceAccess(SeriesAccess):
             member, self.occurrence, self.membership, self.registration, self.organizer_ids
         )
 
+    def room_open_to(self, member, now) -> bool:
+        return policies.room_open_to(
+            member, self.occurrence, self.membership, self.registration, self.organizer_ids, now
+        )
+
+    def may_write_in_room(self, member, now) -> bool:
+        return policies.can_write_in_room(
+            member, self.occurrence, self.membership, self.registration, self.organizer_ids, now
+        )
+
     def may_register(self, member) -> bool:
         return policies.can_register(member, self.occurrence, self.membership)
 
@@ -81,15 +91,22 @@ def managed_series_for(member, series_id: int) -> SeriesAccess:
 def occurrence_for(member, occurrence_id: int) -> OccurrenceAccess:
     if not getattr(member, "is_authenticated", False):
         raise Http404
+    return _occurrence_access(member, _occurrences(member).filter(pk=occurrence_id).first())
+
+
+def _occurrences(member):
+    """Occurrences with their series, group and room, whether ``member`` organizes each and
+    how many wait on its waitlist (no query of their own)."""
     waiting = Registration.objects.filter(
         occurrence=OuterRef("pk"), status=Registration.Status.WAITLISTED
     )
     waitlisted = waiting.values("occurrence").annotate(n=Count("pk")).values("n")
-    occurrence = (
-        Occurrence.objects.select_related("series__group")
-        .annotate(organizes=_organizes(member), waitlisted_count=Subquery(waitlisted))
-        .filter(pk=occurrence_id).first()
-    )  # fmt: skip
+    return Occurrence.objects.select_related("series__group", "room").annotate(
+        organizes=_organizes(member), waitlisted_count=Subquery(waitlisted)
+    )
+
+
+def _occurrence_access(member, occurrence: Occurrence | None) -> OccurrenceAccess:
     if occurrence is None:
         raise Http404
     series = occurrence.series
@@ -110,10 +127,9 @@ def managed_occurrence_for(member, occurrence_id: int) -> OccurrenceAccess:
 
 def occurrence_for_room(member, room_id: int) -> OccurrenceAccess:
     """The occurrence whose chat room is ``room_id``, if ``member`` may enter that room."""
-    occurrence_id = Occurrence.objects.filter(room_id=room_id).values_list("pk", flat=True).first()
-    if occurrence_id is None:
+    if not getattr(member, "is_authenticated", False):
         raise Http404
-    found = occurrence_for(member, occurrence_id)
+    found = _occurrence_access(member, _occurrences(member).filter(room_id=room_id).first())
     if not found.may_enter_room(member):
         raise Http404
     return found

@@ -9,11 +9,12 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from cityhall import periodic
-        from events import home, notifications, selectors, tasks
+        from events import chat, home, notifications, selectors, tasks
         from events.models import Occurrence
         from members import notification_subjects
 
         notifications.register()
         home.register_panels()
+        chat.register()
         notification_subjects.register(Occurrence, selectors.occurrences_seen)
         periodic.register(periodic.PeriodicTask("events.tick", 60, tasks.events_tick))

@@ -2,8 +2,12 @@
 occurrence or series (with its group loaded), the member's Membership of that group (or None)
 and their Registration (or None)."""
 
+from datetime import timedelta
+
 from cityhall.policies import is_site_moderator, is_verified_member
 from groups import policies as group_policies
+
+ROOM_OPENS_BEFORE = timedelta(minutes=30)
 
 
 def can_see(member, series, membership) -> bool:
@@ -56,3 +60,26 @@ def can_enter_room(member, occurrence, membership, registration, organizer_ids) 
     if can_manage(member, occurrence.series, membership, organizer_ids):
         return True
     return registration is not None and registration.is_active
+
+
+def room_opens_at(occurrence):
+    return occurrence.starts_at - ROOM_OPENS_BEFORE
+
+
+def room_open_to(member, occurrence, membership, registration, organizer_ids, now) -> bool:
+    """In the occurrence's chat at ``now``: the organizers at any time; the registrants from
+    30 minutes before the start, and after the end still (to read it)."""
+    if not can_enter_room(member, occurrence, membership, registration, organizer_ids):
+        return False
+    if now >= room_opens_at(occurrence):
+        return True
+    return can_manage(member, occurrence.series, membership, organizer_ids)
+
+
+def can_write_in_room(member, occurrence, membership, registration, organizer_ids, now) -> bool:
+    """Write in the occurrence's chat: the organizers at any time; the registrants while it is
+    open, up to the end."""
+    if can_manage(member, occurrence.series, membership, organizer_ids):
+        return True
+    in_room = room_open_to(member, occurrence, membership, registration, organizer_ids, now)
+    return in_room and now < occurrence.ends_at

@@ -16,9 +16,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cityhall import markdown, ratelimits
-from events import policies, recurrence
+from events import chat, policies, recurrence
 from events.models import CalendarToken, Occurrence, Question, Registration, Series
 from events.notifications import CHANGE, ORGANIZER_MESSAGE, REGISTRATION, REMINDER
+from groups.chat import services as chat_services
 from groups.chat.models import Room
 from groups.models import Membership
 from members.services import email_enqueue, notifications_create
@@ -275,7 +276,17 @@ def registration_cancel(*, member, occurrence: Occurrence) -> Registration | Non
         locked.confirmed_count -= 1
         _promote(locked)
     _tell([member], locked, REGISTRATION, "cancelled")
+    _left_room(locked, [member])
     return found
+
+
+def _left_room(occurrence: Occurrence, members) -> None:
+    """After commit, the sockets of ``members`` in the occurrence's chat check again whether
+    they may be there (an organizer may; a registrant no longer is) and close if not."""
+    if occurrence.room_id is None:
+        return
+    for member in members:
+        chat_services.room_access_changed(room_id=occurrence.room_id, member=member)
 
 
 def _promote(occurrence: Occurrence) -> list[Registration]:
@@ -484,7 +495,7 @@ def room_for_occurrence(occurrence: Occurrence) -> Room:
     with transaction.atomic():
         locked = Occurrence.objects.select_for_update().get(pk=occurrence.pk)
         if locked.room_id is None:
-            locked.room = Room.objects.create(group=None)
+            locked.room = chat_services.room_create(owner_key=chat.KEY)
             locked.save(update_fields=["room"])
         occurrence.room = locked.room
     return occurrence.room

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import export_views, organizer_views, views
+from events import chat_views, export_views, organizer_views, views
 
 app_name = "events"
 
@@ -10,6 +10,25 @@ urlpatterns = [
     path("events/<id:occurrence_id>/register", views.register, name="register"),
     path("events/<id:occurrence_id>/cancel", views.cancel, name="cancel"),
     # --- the occurrence's chat (events/chat_views.py) ---
+    path("events/<id:occurrence_id>/chat/", chat_views.room, name="chat"),
+    path("events/<id:occurrence_id>/chat/messages", chat_views.messages_json, name="chat_messages"),
+    path(
+        "events/<id:occurrence_id>/chat/transcript.md",
+        chat_views.transcript,
+        name="chat_transcript",
+    ),
+    path("events/<id:occurrence_id>/chat/mutes/", chat_views.mutes, name="chat_mutes"),
+    path(
+        "events/<id:occurrence_id>/chat/mutes/<id:mute_id>/lift",
+        chat_views.mute_lift,
+        name="chat_mute_lift",
+    ),
+    path("events/<id:occurrence_id>/chat/flag", chat_views.flag, name="chat_flag"),
+    path(
+        "events/<id:occurrence_id>/chat/flags/<id:flag_id>/resolve",
+        chat_views.flag_resolve,
+        name="chat_flag_resolve",
+    ),
     # --- calendars and exports (events/export_views.py) ---
     path("events/<id:occurrence_id>/event.ics", export_views.occurrence_ics, name="occurrence_ics"),
     path("events/<id:occurrence_id>/notice/", export_views.notice, name="notice"),

@@ -1,11 +1,16 @@
-"""factory_boy factories: members, groups, topics and posts. Topics and posts are made by the
-services (so numbering, counters and read state are as the site makes them); what a test needs
-beyond that (hidden, locked, deleted) is set on the row afterwards."""
+"""factory_boy factories: members, groups, topics and posts, and event occurrences. Topics,
+posts and occurrences are made by the services (so numbering, counters and read state are as
+the site makes them); what a test needs beyond that (hidden, locked, deleted, an occurrence's
+time) is set on the row afterwards."""
+
+from datetime import timedelta
 
 import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
+from events import services as event_services
+from events.models import Occurrence, Series
 from groups import services as group_services
 from groups.models import Group, Membership, Post, Topic
 from members.models import Organization, User
@@ -129,3 +134,33 @@ class PostFactory(_MadeByService):
     @staticmethod
     def make(**kwargs):
         return group_services.post_create(**kwargs)
+
+
+def make_occurrence(*, group=None, organizer=None, starts_in=timedelta(minutes=10),
+                    minutes: int = 90, capacity: int = 100, lottery: bool = False,
+                    title: str = "データ活用勉強会") -> Occurrence:  # fmt: skip
+    """The one occurrence of a new series in ``group`` (a new open group unless given) made by
+    ``organizer`` (a new plain member of the group unless given), starting ``starts_in`` from
+    now (its chat room opens 30 minutes before), with its chat room. A lottery closes at the
+    start."""
+    group = group or GroupFactory()
+    if organizer is None:
+        organizer = MembershipFactory(group=group).member
+    mode = Series.Mode.LOTTERY if lottery else Series.Mode.FIRST_COME
+    series = event_services.series_create(
+        author=organizer, group=group, title=title, capacity=capacity, mode=mode,
+        first_start=timezone.now() + timedelta(days=3), duration_minutes=minutes,
+    )  # fmt: skip
+    starts_at = timezone.now() + starts_in
+    series.occurrences.update(
+        starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes),
+        lottery_closes_at=starts_at if lottery else None,
+    )  # fmt: skip
+    occurrence = series.occurrences.select_related("series__group").get()
+    event_services.room_for_occurrence(occurrence)
+    return occurrence
+
+
+def register(member, occurrence: Occurrence):
+    """``member``'s registration for ``occurrence``, as registering on its page makes it."""
+    return event_services.registration_create(member=member, occurrence=occurrence)[0]

@@ -13,18 +13,18 @@ from groups.models import Flag
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
-    list_display = ["group", "last_seq", "created_at", "chat_enabled"]
-    list_filter = ["group__chat_enabled"]
+    list_display = ["__str__", "last_seq", "created_at", "chat_enabled"]
+    list_filter = ["group__chat_enabled", "owner_key"]
     search_fields = ["group__name", "group__slug"]
     list_select_related = ["group"]
-    readonly_fields = ["group", "last_seq", "last_change", "created_at"]
+    readonly_fields = ["group", "owner_key", "last_seq", "last_change", "created_at"]
 
     def has_add_permission(self, request):
-        return False  # a room is made when its group's chat is first opened
+        return False  # a room is made when its group's chat (or its owner's page) first opens
 
     @admin.display(boolean=True, description=_("チャットを使う"))
     def chat_enabled(self, room):
-        return room.group.chat_enabled
+        return room.group.chat_enabled if room.group_id else None
 
 
 class DeletedMessageFilter(DeletedFilter):

@@ -317,8 +317,8 @@ class ChatConsumer(MemberSocket):
             await self.catch_up(since=event["since"])
 
     async def chat_access(self, event):
-        """The room's access changed (the chat was switched off, or a member left): whoever
-        may no longer be here is closed (MemberSocket.member_access)."""
+        """The room's access changed (the chat was switched off, a member left, a registrant
+        cancelled): whoever may no longer be here is closed (MemberSocket.member_access)."""
         if event.get("member") in (None, self.member.pk):
             await self.member_access(event)
 
@@ -334,6 +334,10 @@ class ChatConsumer(MemberSocket):
         if code == UNAUTHENTICATED:
             await self.error("signed_out", _("ログインが切れたため、チャットから切断されました。"
                                              "もう一度ログインしてください。"), content)  # fmt: skip
+        elif self.room.group_id is None:
+            await self.error(
+                "left", _("このルームに入れなくなったため、チャットから切断されました。")
+            )
         elif await database_sync_to_async(selectors.chat_enabled)(self.room.pk):
             await self.error(
                 "left", _("このグループのメンバーではなくなったため、チャットから切断されました。")

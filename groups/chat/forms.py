@@ -2,8 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from groups.chat import policies
-from groups.models import Membership
+from groups.chat import access, policies
 
 MUTE_MINUTES = [
     (10, pgettext_lazy("mute", "10分")),
@@ -24,22 +23,20 @@ class MuteForm(forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
 
-    def __init__(self, *args, room, moderator, moderator_membership, **kwargs):
+    def __init__(self, *args, room, moderator, moderator_standing, **kwargs):
         super().__init__(*args, **kwargs)
-        self.room, self.moderator, self.moderator_membership = room, moderator, moderator_membership
+        self.room, self.moderator, self.moderator_standing = room, moderator, moderator_standing
 
     def clean_member(self):
         handle = self.cleaned_data["member"].strip().lstrip("@＠").lower()
-        membership = (
-            Membership.objects.filter(group=self.room.group_id, member__handle=handle)
-            .select_related("member")
-            .first()
-        )
-        if membership is None:
-            raise forms.ValidationError(
-                _("このグループのメンバーに @%(handle)s はいません。") % {"handle": handle}
-            )
-        if not policies.may_mute(self.moderator, self.room, self.moderator_membership,
-                                 membership.member, membership):  # fmt: skip
+        member, standing = access.member_by_handle(self.room, handle)
+        if member is None:
+            if self.room.group_id is None:
+                missing = _("このルームに入れる会員に @%(handle)s はいません。")
+            else:
+                missing = _("このグループのメンバーに @%(handle)s はいません。")
+            raise forms.ValidationError(missing % {"handle": handle})
+        if not policies.may_mute(self.moderator, self.room, self.moderator_standing, member,
+                                 standing):  # fmt: skip
             raise forms.ValidationError(_("オーナーとモデレーターの発言は止められません。"))
-        return membership.member
+        return member

@@ -21,9 +21,14 @@ def room_channel_group(room_id: int) -> str:
 
 
 class Room(models.Model):
+    """A group's room, or a room without a group that an app claims (``owner_key``: the key of
+    its groups.chat.owners.RoomOwner, e.g. an event occurrence's room)."""
+
     group = models.OneToOneField(
-        Group, verbose_name=_("グループ"), on_delete=models.CASCADE, related_name="chat_room"
-    )
+        Group, verbose_name=_("グループ"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="chat_room",
+    )  # fmt: skip
+    owner_key = models.CharField(_("持ち主のアプリ"), max_length=40, blank=True)
     last_seq = models.PositiveBigIntegerField(_("最後のメッセージ番号"), default=0)
     last_change = models.PositiveBigIntegerField(_("最後の変更番号"), default=0)
     created_at = models.DateTimeField(_("作成日時"), default=timezone.now)
@@ -31,9 +36,16 @@ class Room(models.Model):
     class Meta:
         verbose_name = _("チャットルーム")
         verbose_name_plural = _("チャットルーム")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(group__isnull=False, owner_key="")
+                | Q(group__isnull=True) & ~Q(owner_key=""),
+                name="chat_room_group_or_owner",
+            )  # fmt: skip
+        ]
 
     def __str__(self):
-        return str(self.group)
+        return str(self.group) if self.group_id else f"{self.owner_key} #{self.pk}"
 
 
 class Message(models.Model):

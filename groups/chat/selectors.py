@@ -7,13 +7,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cityhall.policies import is_site_moderator, is_verified_member
 from groups import unread as group_unread
-from groups.chat import policies
+from groups.chat import access, policies
 from groups.chat.models import (
     Message,
     MessageFlag,
@@ -32,8 +32,9 @@ REPLAY_LIMIT = 500  # more missed messages than this: the client reloads history
 
 
 def enterable_rooms(viewer):
-    """Every room the viewer may enter (policies.can_enter): the rooms of the groups with chat
-    that they may read and belong to (site moderators: of every group they may read)."""
+    """Every group's room the viewer may enter (policies.can_enter): the rooms of the groups
+    with chat that they may read and belong to (site moderators: of every group they may read).
+    Rooms without a group are their owners' to list."""
     rooms = Room.objects.filter(group__chat_enabled=True, group__in=readable_groups(viewer))
     if not is_verified_member(viewer) or is_site_moderator(viewer):
         return rooms
@@ -131,7 +132,9 @@ def present_members(room_id: int) -> list[dict]:
 
 
 def chat_enabled(room_id: int) -> bool:
-    return Room.objects.filter(pk=room_id, group__chat_enabled=True).exists()
+    """Whether the room's chat is on: its group's switch (a room without a group has none)."""
+    switched_on = Q(group__chat_enabled=True) | Q(group__isnull=True)
+    return Room.objects.filter(switched_on, pk=room_id).exists()
 
 
 def active_mute(member, room_id: int) -> Mute | None:
@@ -189,10 +192,10 @@ def between(room_id: int, *, after: int, before: int | None) -> list:
     return list(messages.order_by("seq")[:REPLAY_LIMIT])
 
 
-def transcript_markdown(room: Room) -> str:
+def transcript_markdown(room: Room, title: str) -> str:
     """The whole room as Markdown, oldest first: who, when, which number, what it answers.
     A deleted message keeps its place as a note, so the numbers still follow on."""
-    lines = [_("# %(name)s チャット記録") % {"name": room.group.name}, ""]
+    lines = [_("# %(name)s チャット記録") % {"name": title}, ""]
     messages = Message.objects.filter(room=room).select_related("author", "reply_to__author")
     for message in messages.order_by("seq").iterator(chunk_size=1000):
         when = formats.date_format(timezone.localtime(message.created_at), "DATETIME_FORMAT")
@@ -207,24 +210,36 @@ def transcript_markdown(room: Room) -> str:
 
 def messages_seen(pairs) -> set[tuple[int, int]]:
     """The (member id, message id) pairs where the member may enter the message's room:
-    policies.can_enter (members.notification_subjects)."""
+    policies.can_enter (members.notification_subjects). Two queries for groups' rooms; a room
+    without a group asks its owner once per member and room."""
     messages = Message.objects.select_related("room__group").in_bulk({m for _member, m in pairs})
     group_of = {pk: message.room.group_id for pk, message in messages.items()}
     members, memberships = members_in_groups(pairs, group_of)
+    granted = {}
+
+    def standing(member_id, message):
+        if message.room.group_id is not None:
+            return memberships.get((member_id, message.room.group_id))
+        key = (member_id, message.room_id)
+        if key not in granted:
+            granted[key] = access.standing_of(members[member_id], message.room)
+        return granted[key]
+
     return {
         (member_id, message_id) for member_id, message_id in pairs
         if member_id in members and message_id in messages
         and policies.can_enter(members[member_id], messages[message_id].room,
-                               memberships.get((member_id, group_of[message_id])))
+                               standing(member_id, messages[message_id]))
     }  # fmt: skip
 
 
 def open_flags(viewer, group: Group | None = None):
-    """Open flags on chat messages in the groups the viewer moderates (one group, or all),
-    oldest first, with what the moderation page shows."""
-    flags = MessageFlag.objects.filter(status=Flag.Status.OPEN).select_related(
-        "message__room__group", "message__author", "flagger"
-    )
+    """Open flags on chat messages in the groups' rooms the viewer moderates (one group, or
+    all), oldest first, with what the moderation page shows. A room without a group has its
+    flags on its own page (room_flags)."""
+    flags = MessageFlag.objects.filter(
+        status=Flag.Status.OPEN, message__room__group__isnull=False
+    ).select_related("message__room__group", "message__author", "flagger")
     if group is not None:
         flags = flags.filter(message__room__group=group)
     if not is_site_moderator(viewer):
@@ -235,9 +250,16 @@ def open_flags(viewer, group: Group | None = None):
     return flags.order_by("created_at")
 
 
+def room_flags(room_id: int):
+    """Open flags on the messages of one room (its moderators' list), oldest first."""
+    flags = MessageFlag.objects.filter(status=Flag.Status.OPEN, message__room=room_id)
+    return flags.select_related("message__author", "flagger").order_by("created_at")
+
+
 def unread_by_group(viewer) -> dict[int, int]:
     """{group id: chat messages ``viewer`` has not read} in the rooms of their groups: others'
-    messages after their read marker, sent since they joined, deleted ones left out. One query,
+    messages after their read marker, sent since they joined, deleted ones left out. Rooms
+    without a group (an event occurrence's) are not counted. One query,
     written out: it runs on every page (the navigation's count), and Django took three times
     longer to compile it than the database to answer it."""
     if not is_verified_member(viewer):

@@ -14,6 +14,7 @@ from cityhall import markdown, ratelimits, realtime
 from groups import policies as group_policies
 from groups import services as group_services
 from groups.chat import policies, selectors
+from groups.chat.access import standing_of
 from groups.chat.models import (
     BODY_MAX,
     Message,
@@ -39,8 +40,12 @@ def room_for_group(group: Group) -> Room:
     return Room.objects.get_or_create(group=group)[0]
 
 
-def membership_of(member, room: Room) -> Membership | None:
-    return Membership.objects.filter(group=room.group_id, member=member).first()
+def room_create(*, owner_key: str) -> Room:
+    """A room without a group, for the app registered as ``owner_key`` (groups.chat.owners)."""
+    room = Room(owner_key=owner_key)
+    room.full_clean()
+    room.save()
+    return room
 
 
 def is_muted(member, room: Room) -> bool:
@@ -57,7 +62,7 @@ def message_send(*, author, room: Room, client_id: str, body: str, reply_to_seq=
     existing = Message.objects.filter(room=room, author=author, client_id=client_id).first()
     if existing is not None:
         return existing, False
-    _require_send(author, room)
+    standing = _require_send(author, room)
     ratelimits.hit("chat-send", author)
     rendered = markdown.render(body)
     reply_to = None
@@ -67,7 +72,7 @@ def message_send(*, author, room: Room, client_id: str, body: str, reply_to_seq=
     message = Message(room=room, seq=room.last_seq, author=author, client_id=client_id,
                       body=body, body_html=rendered.html, reply_to=reply_to)  # fmt: skip
     _save_change(room, message)
-    _notify_mentions(message, rendered.mentions)
+    _notify_mentions(message, rendered.mentions, standing)
     return message, True
 
 
@@ -77,8 +82,8 @@ def message_edit(*, editor, message: Message, body: str) -> Message:
     ratelimits.hit("chat-change", editor)
     room = _lock(message.room)
     message = Message.objects.select_for_update().get(pk=message.pk)
-    membership = membership_of(editor, room)
-    if not policies.can_edit(editor, message, membership, muted=is_muted(editor, room)):
+    standing = standing_of(editor, room)
+    if not policies.can_edit(editor, message, standing, muted=is_muted(editor, room)):
         raise PermissionDenied
     message.body = body
     message.body_html = markdown.render(body).html
@@ -93,8 +98,8 @@ def message_delete(*, actor, message: Message) -> Message:
     ratelimits.hit("chat-change", actor)
     room = _lock(message.room)
     message = Message.objects.select_for_update().get(pk=message.pk)
-    membership = membership_of(actor, room)
-    if not policies.can_delete(actor, message, membership, muted=is_muted(actor, room)):
+    standing = standing_of(actor, room)
+    if not policies.can_delete(actor, message, standing, muted=is_muted(actor, room)):
         raise PermissionDenied
     _tombstone(room, message, actor)
     return message
@@ -112,10 +117,10 @@ def _tombstone(room: Room, message: Message, actor) -> None:
 
 @transaction.atomic
 def message_flag_create(*, flagger, message: Message, reason: str, note: str = "") -> MessageFlag:
-    """Report a message to the group's moderators (not one's own)."""
+    """Report a message to the room's moderators (not one's own)."""
     ratelimits.hit("flag", flagger)
     message = Message.objects.select_related("room__group").get(pk=message.pk)
-    if not policies.can_flag(flagger, message, membership_of(flagger, message.room)):
+    if not policies.can_flag(flagger, message, standing_of(flagger, message.room)):
         raise PermissionDenied
     flag = MessageFlag(message=message, flagger=flagger, reason=reason, note=note.strip())
     flag.full_clean(exclude=["message", "flagger"])
@@ -139,8 +144,8 @@ def message_flag_resolve(*, moderator, flag: MessageFlag, delete_message: bool) 
         .get(pk=flag.pk)
     )
     room = flag.message.room
-    group = room.group
-    if not group_policies.can_moderate(moderator, group, membership_of(moderator, room)):
+    standing = standing_of(moderator, room)
+    if not policies.can_handle_flags(moderator, room, standing):
         raise PermissionDenied
     if flag.status != Flag.Status.OPEN:
         return
@@ -154,11 +159,10 @@ def message_flag_resolve(*, moderator, flag: MessageFlag, delete_message: bool) 
         message = Message.objects.select_for_update().get(pk=flag.message_id)
         if not message.is_deleted:
             _tombstone(room, message, moderator)
-        group_services.log_action(group, moderator, "delete_message", target_member=message.author,
-                                  reason=str(reason))  # fmt: skip
+        _log(room, standing, moderator, "delete_message", target_member=message.author,
+             reason=str(reason))  # fmt: skip
     else:
-        group_services.log_action(group, moderator, "dismiss_message_flags",
-                                  target_member=flag.message.author)  # fmt: skip
+        _log(room, standing, moderator, "dismiss_message_flags", target_member=flag.message.author)
 
 
 @transaction.atomic
@@ -168,7 +172,7 @@ def reaction_toggle(*, member, message: Message, kind: str) -> bool:
     ratelimits.hit("chat-change", member)
     room = _lock(message.room)
     message = Message.objects.select_for_update().get(pk=message.pk)
-    if message.is_deleted or not policies.can_enter(member, room, membership_of(member, room)):
+    if message.is_deleted or not policies.can_enter(member, room, standing_of(member, room)):
         raise PermissionDenied
     removed, _count = MessageReaction.objects.filter(
         message=message, member=member, kind=kind
@@ -183,15 +187,14 @@ def reaction_toggle(*, member, message: Message, kind: str) -> bool:
 def member_mute(*, moderator, room: Room, member, minutes: int, reason: str = "") -> Mute:
     ratelimits.hit("moderation", moderator)
     room = Room.objects.select_related("group").get(pk=room.pk)
-    _require_moderator(moderator, room)
-    _require_may_mute(moderator, room, member)
+    standing = _require_moderator(moderator, room)
+    _require_may_mute(moderator, standing, room, member)
     if not 1 <= minutes <= 60 * 24 * 30:
         raise ChatError(_("発言停止は1分から30日までです。"), code="invalid")
     until = timezone.now() + timedelta(minutes=minutes)
     mute = Mute.objects.create(room=room, member=member, until=until, muted_by=moderator,
                                reason=reason[:500])  # fmt: skip
-    group_services.log_action(room.group, moderator, "chat_mute", target_member=member,
-                              reason=reason)  # fmt: skip
+    _log(room, standing, moderator, "chat_mute", target_member=member, reason=reason)
     _announce_mute(room.pk, member.pk, until)
     return mute
 
@@ -200,10 +203,10 @@ def member_mute(*, moderator, room: Room, member, minutes: int, reason: str = ""
 def mute_lift(*, moderator, mute: Mute) -> None:
     ratelimits.hit("moderation", moderator)
     room = Room.objects.select_related("group").get(pk=mute.room_id)
-    _require_moderator(moderator, room)
-    _require_may_mute(moderator, room, mute.member, lifting=True)
+    standing = _require_moderator(moderator, room)
+    _require_may_mute(moderator, standing, room, mute.member, lifting=True)
     Mute.objects.filter(pk=mute.pk).update(until=timezone.now())
-    group_services.log_action(room.group, moderator, "chat_unmute", target_member=mute.member)
+    _log(room, standing, moderator, "chat_unmute", target_member=mute.member)
     if not is_muted(mute.member, room):
         _announce_mute(room.pk, mute.member_id, None)
 
@@ -227,30 +230,42 @@ def room_switch(*, owner, group: Group, enabled: bool) -> None:
     group.chat_enabled = enabled
     group.save(update_fields=["chat_enabled"])
     group_services.log_action(group, owner, "chat_on" if enabled else "chat_off")
-    _room_access_changed(group)
-
-
-def _room_access_changed(group: Group) -> None:
-    """After commit, every socket in the group's chat room checks its access again (and
-    closes, 4403, when the chat is switched off)."""
-    event = {"type": "chat.access", "member": None}
     for room_id in Room.objects.filter(group=group).values_list("pk", flat=True):
-        realtime.publish_on_commit(room_channel_group(room_id), event)
+        room_access_changed(room_id=room_id)  # switched off: every socket closes, 4403
 
 
-def _require_moderator(member, room: Room) -> None:
-    if not policies.can_moderate(member, room, membership_of(member, room)):
+def room_access_changed(*, room_id: int, member=None) -> None:
+    """After commit, the room's sockets (of ``member`` only, if given) check their access
+    again, and close (4403) if it is gone: an app that owns rooms calls this when it takes
+    someone's place in one away."""
+    event = {"type": "chat.access", "member": member and member.pk}
+    realtime.publish_on_commit(room_channel_group(room_id), event)
+
+
+def _require_moderator(member, room: Room):
+    """The moderator's standing in the room, or PermissionDenied."""
+    standing = standing_of(member, room)
+    if not policies.can_moderate(member, room, standing):
         raise PermissionDenied
+    return standing
 
 
-def _require_may_mute(moderator, room: Room, member, *, lifting: bool = False) -> None:
-    """Refuse unless ``moderator`` may mute ``member``; a mute outliving the member's
-    membership may still be lifted."""
-    target = membership_of(member, room)
+def _require_may_mute(moderator, standing, room: Room, member, *, lifting: bool = False) -> None:
+    """Refuse unless ``moderator`` may mute ``member``; a mute outliving the member's place in
+    the room may still be lifted."""
+    target = standing_of(member, room)
     if lifting and target is None:
         return
-    if not policies.may_mute(moderator, room, membership_of(moderator, room), member, target):
+    if not policies.may_mute(moderator, room, standing, member, target):
         raise ChatError(_("オーナーとモデレーターの発言は止められません。"), code="invalid")
+
+
+def _log(room: Room, standing, moderator, action: str, **details) -> None:
+    """A moderator's action, in the moderation log of the room's group (for a room without a
+    group, of the group its owner names, if any)."""
+    group = room.group if room.group_id else standing.group
+    if group is not None:
+        group_services.log_action(group, moderator, action, **details)
 
 
 def room_mark_read(*, member, room: Room, seq: int) -> None:
@@ -307,7 +322,9 @@ def _absent(room_id: int, members) -> list[int]:
 
 
 def _lock(room: Room) -> Room:
-    return Room.objects.select_for_update().select_related("group").get(pk=room.pk)
+    # Only the room's row: a room without a group has none to lock (PostgreSQL refuses FOR
+    # UPDATE on the nullable side of the outer join).
+    return Room.objects.select_for_update(of=("self",)).select_related("group").get(pk=room.pk)
 
 
 def _save_change(room: Room, message: Message) -> None:
@@ -322,14 +339,16 @@ def _save_change(room: Room, message: Message) -> None:
     realtime.publish_on_commit(room_channel_group(room.pk), event)
 
 
-def _require_send(author, room: Room) -> None:
-    membership = membership_of(author, room)
-    if not policies.can_enter(author, room, membership):
+def _require_send(author, room: Room):
+    """The author's standing in the room, if they may write there now."""
+    standing = standing_of(author, room)
+    if not policies.can_enter(author, room, standing):
         raise PermissionDenied
     if is_muted(author, room):
         raise ChatError(_("モデレーターにより発言を停止されています。"), code="muted")
-    if not policies.can_send(author, room, membership, muted=False):
+    if not policies.can_send(author, room, standing, muted=False):
         raise ChatError(_("このルームでは発言できません。"), code="forbidden")
+    return standing
 
 
 def _clean_body(body) -> str:
@@ -350,23 +369,39 @@ def _clean_client_id(client_id) -> str:
     return client_id
 
 
-def _notify_mentions(message: Message, handles) -> None:
+def _notify_mentions(message: Message, handles, standing) -> None:
+    """Tell the members named (``@handle``) who may enter the room; ``standing`` is the
+    author's (a room without a group takes its title and address from it)."""
     room = message.room
     members = member_selectors.known_verified(member_selectors.members_by_handles(handles))
-    memberships = {
-        row.member_id: row for row in Membership.objects.filter(group=room.group_id,
-                                                                member__in=members)
-    }  # fmt: skip
-    mentioned = [
-        member for member in members
-        if member.pk != message.author_id
-        and policies.can_enter(member, room, memberships.get(member.pk))
-    ]  # fmt: skip
-    url = f"{room_url(room)}?seq={message.seq}#m{message.seq}"
+    members = [member for member in members if member.pk != message.author_id]
+    if not members:
+        return
+    mentioned = [member for member, their in _standings(room, members)
+                 if policies.can_enter(member, room, their)]  # fmt: skip
+    url = f"{room_url(room, standing)}?seq={message.seq}#m{message.seq}"
     notifications_create(recipients=mentioned, kind=MENTION, url=url,
-                         params={"topic": str(room.group), "actor": message.author.display_name},
+                         params={"topic": room_title(room, standing),
+                                 "actor": message.author.display_name},
                          subject=message)  # fmt: skip
 
 
-def room_url(room: Room) -> str:
+def _standings(room: Room, members) -> list:
+    """[(member, standing)]: a group's memberships in one query; an owner's grants one by one
+    (a message names few people)."""
+    if room.group_id is None:
+        return [(member, standing_of(member, room)) for member in members]
+    rows = Membership.objects.filter(group=room.group_id, member__in=members)
+    memberships = {row.member_id: row for row in rows}
+    return [(member, memberships.get(member.pk)) for member in members]
+
+
+def room_url(room: Room, standing=None) -> str:
+    """The room's page: the group's chat, or the page its owner's Grant names."""
+    if room.group_id is None:
+        return standing.url
     return reverse("chat:room", args=[room.group.slug])
+
+
+def room_title(room: Room, standing=None) -> str:
+    return standing.title if room.group_id is None else str(room.group)

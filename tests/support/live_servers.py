@@ -115,7 +115,8 @@ def site_env(database_url: str, redis_url: str | None = None, **settings: str) -
 
 # Run in a child process (``python -c PREPARE <spec>``): migrate, then members with verified
 # addresses (no usable password: they never sign in by form), open groups with chat, their
-# rooms, and one signed-in session per member. The last line of output is JSON.
+# rooms, event occurrences under way with their rooms (the first member organizes, the next
+# ones are registered), and one signed-in session per member. The last line of output is JSON.
 PREPARE = r"""
 import json, sys
 import django
@@ -126,7 +127,11 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
+from datetime import timedelta
 from django.db import transaction
+from django.utils import timezone
+from events import services as event_services
+from events.models import Occurrence, Registration, Series
 from groups.chat import services
 from groups.models import Group, Membership
 from members.models import User
@@ -144,7 +149,7 @@ with transaction.atomic():
     EmailAddress.objects.bulk_create([
         EmailAddress(user=m, email=m.email, verified=True, primary=True) for m in members
     ], batch_size=500)
-    rooms = {}
+    rooms, paths = {}, {}
     for slug, count in spec["rooms"].items():
         group = Group.objects.create(
             slug=slug, name=f"チャット {slug}", description="プロセスをまたぐチャットの確認用",
@@ -156,6 +161,29 @@ with transaction.atomic():
             for n, m in enumerate(members[:count])
         ], batch_size=500)
         rooms[slug] = services.room_for_group(group).pk
+        paths[slug] = f"/groups/{slug}/chat/"
+    for slug, count in spec.get("events", {}).items():
+        group = Group.objects.create(
+            slug=slug, name=f"イベント {slug}", description="イベントのチャットの確認用",
+            kind=Group.Kind.OPEN, status=Group.Status.ACTIVE, proposed_by=members[0],
+        )
+        Membership.objects.create(group=group, member=members[0], role=Membership.Role.OWNER)
+        started = timezone.now() - timedelta(minutes=5)
+        series = Series.objects.create(group=group, title=f"勉強会 {slug}", first_start=started,
+                                       capacity=count, created_by=members[0])
+        series.organizers.add(members[0])
+        occurrence = Occurrence.objects.create(
+            series=series, rule_start=started, starts_at=started,
+            ends_at=started + timedelta(hours=3), capacity=count,
+            confirmed_count=count - 1, last_position=count - 1,
+        )
+        Registration.objects.bulk_create([
+            Registration(occurrence=occurrence, member=m, position=n + 1,
+                         status=Registration.Status.CONFIRMED)
+            for n, m in enumerate(members[1:count])
+        ], batch_size=500)
+        rooms[slug] = event_services.room_for_occurrence(occurrence).pk
+        paths[slug] = f"/events/{occurrence.pk}/chat/"
     cookies = []
     for member in members:
         session = SessionStore()
@@ -164,7 +192,7 @@ with transaction.atomic():
         session[HASH_SESSION_KEY] = member.get_session_auth_hash()
         session.save(must_create=True)
         cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
-print(json.dumps({"rooms": rooms, "members": [
+print(json.dumps({"rooms": rooms, "paths": paths, "members": [
     {"id": m.pk, "cookie": c} for m, c in zip(members, cookies, strict=True)
 ]}))
 """
@@ -181,13 +209,20 @@ class Prepared:
     database_url: str
     rooms: dict[str, int]  # slug -> room id
     members: list[Member]
+    paths: dict[str, str]  # slug -> the room's page: /groups/<slug>/chat/ or /events/<id>/chat/
+
+    def messages_path(self, slug: str) -> str:
+        return f"{self.paths[slug]}messages"
 
 
 def prepare_chat(database_url: str, *, members: int, rooms: dict[str, int],
+                 events: dict[str, int] | None = None,
                  timeout: float = 240) -> Prepared:  # fmt: skip
     """Migrate the (empty) database and create ``members`` members and, for each slug in
-    ``rooms``, an open group with chat whose members are the first ``rooms[slug]`` of them."""
-    spec = json.dumps({"members": members, "rooms": rooms})
+    ``rooms``, an open group with chat whose members are the first ``rooms[slug]`` of them;
+    for each slug in ``events``, an occurrence under way (its room open) in a group of that
+    slug, organized by the first member, the next ``events[slug] - 1`` registered."""
+    spec = json.dumps({"members": members, "rooms": rooms, "events": events or {}})
     done = subprocess.run(
         [sys.executable, "-c", PREPARE, spec], cwd=ROOT, env=site_env(database_url),
         capture_output=True, text=True, timeout=timeout,
@@ -196,7 +231,7 @@ def prepare_chat(database_url: str, *, members: int, rooms: dict[str, int],
         raise RuntimeError(f"preparing {database_url} failed:\n{done.stderr[-4000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return Prepared(
-        database_url=database_url, rooms=result["rooms"],
+        database_url=database_url, rooms=result["rooms"], paths=result["paths"],
         members=[Member(**member) for member in result["members"]],
     )  # fmt: skip
 
@@ -632,16 +667,16 @@ async def holds(predicate: Callable[[], bool], *, seconds: float, what: str,
         await asyncio.sleep(0.02)
 
 
-async def room_messages(base_url: str, slug: str, cookie: str) -> list[dict]:
-    """Every message of the room as the database has it, over HTTP, in seq order
-    (``GET /groups/<slug>/chat/messages?after=``, page by page)."""
+async def room_messages(base_url: str, path: str, cookie: str) -> list[dict]:
+    """Every message of the room as the database has it, over HTTP, in seq order (``GET
+    <path>?after=``, page by page; ``path``: Prepared.messages_path)."""
     found: list[dict] = []
     headers = {"Cookie": cookie, "Accept": "application/json"}
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30,
                                  trust_env=False) as http:  # fmt: skip
         while True:
             after = found[-1]["seq"] if found else 0
-            response = await http.get(f"/groups/{slug}/chat/messages", params={"after": after})
+            response = await http.get(path, params={"after": after})
             response.raise_for_status()
             page = response.json()["messages"]
             if not page:

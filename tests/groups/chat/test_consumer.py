@@ -11,28 +11,45 @@ from django.db import connection, transaction
 
 from cityhall.asgi import application
 from cityhall.websocket import FORBIDDEN, UNAUTHENTICATED
+from events.models import Occurrence
 from groups import services as group_services
 from groups.chat import services
 from groups.chat.models import Message, Room
 from groups.models import Membership
 from members.models import User
 from tests.cityhall.test_websocket import _session_cookie
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, make_occurrence, register
 from tests.groups.conftest import make_group
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("channel_layer")]
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 
 
-def _room(kind="open"):
+def _room(kind="open", of="group"):
+    """(moderator, group, room): a group's room and the group's owner, or (``of="occurrence"``)
+    the room of an occurrence in the group, open now, and its organizer (a plain member)."""
     owner = MemberFactory()
     group = make_group(owner, kind=kind, slug=f"chat-{kind}")
-    return owner, group, services.room_for_group(group)
+    if of == "group":
+        return owner, group, services.room_for_group(group)
+    occurrence = make_occurrence(group=group)
+    organizer = occurrence.series.organizers.get()
+    return organizer, group, Room.objects.get(pk=occurrence.room_id)
 
 
 def _member_of(group):
     member = MemberFactory()
     Membership.objects.create(group=group, member=member)
+    return member
+
+
+def _talker(room):
+    """A member who may talk in ``room``: a member of its group, or a confirmed registrant of
+    its occurrence."""
+    if room.group_id is not None:
+        return _member_of(room.group)
+    member = MemberFactory()
+    register(member, Occurrence.objects.select_related("series__group").get(room=room))
     return member
 
 
@@ -100,9 +117,9 @@ async def _messages(communicator, count, kind="message"):
     return found
 
 
-async def test_both_members_get_each_message_once_in_order_and_the_sender_an_ack():
-    owner, group, room = await sync_to_async(_room)()
-    other = await sync_to_async(_member_of)(group)
+async def test_both_members_get_each_message_once_in_order_and_the_sender_an_ack(room_kind):
+    owner, group, room = await sync_to_async(_room)(of=room_kind)
+    other = await sync_to_async(_talker)(room)
     first, second = await _connect(owner, room), await _connect(other, room)
     for communicator in (first, second):
         assert await _entered(communicator) == {"type": "ready", "seq": 0, "change": 0}
@@ -118,8 +135,8 @@ async def test_both_members_get_each_message_once_in_order_and_the_sender_an_ack
     await second.disconnect()
 
 
-async def test_a_resent_client_id_gets_the_same_ack_and_no_second_message():
-    owner, _group, room = await sync_to_async(_room)()
+async def test_a_resent_client_id_gets_the_same_ack_and_no_second_message(room_kind):
+    owner, _group, room = await sync_to_async(_room)(of=room_kind)
     client = await _connect(owner, room)
     await _entered(client)
     frame = {"type": "message", "client_id": "same-id", "body": "一度だけ"}
@@ -136,9 +153,9 @@ async def test_a_resent_client_id_gets_the_same_ack_and_no_second_message():
     await client.disconnect()
 
 
-async def test_reconnecting_client_gets_what_it_missed_once_in_order_then_live():
-    owner, group, room = await sync_to_async(_room)()
-    talker = await sync_to_async(_member_of)(group)
+async def test_reconnecting_client_gets_what_it_missed_once_in_order_then_live(room_kind):
+    owner, group, room = await sync_to_async(_room)(of=room_kind)
+    talker = await sync_to_async(_talker)(room)
     for number in range(1, 6):
         await sync_to_async(_send)(talker, room, f"c{number}", f"発言{number}")
     edited = await sync_to_async(lambda: room.messages.get(seq=2))()
@@ -157,10 +174,10 @@ async def test_reconnecting_client_gets_what_it_missed_once_in_order_then_live()
     await client.disconnect()
 
 
-async def test_a_lost_event_is_filled_in_from_the_database(settings):
+async def test_a_lost_event_is_filled_in_from_the_database(settings, room_kind):
     settings.CHAT_HEAD_CHECK_SECONDS = 0.3
-    owner, group, room = await sync_to_async(_room)()
-    talker = await sync_to_async(_member_of)(group)
+    owner, group, room = await sync_to_async(_room)(of=room_kind)
+    talker = await sync_to_async(_talker)(room)
     client = await _connect(owner, room)
     await _entered(client)
 
@@ -179,11 +196,11 @@ async def test_a_lost_event_is_filled_in_from_the_database(settings):
     await client.disconnect()
 
 
-async def test_too_many_missed_messages_ask_the_client_to_reload(settings):
+async def test_too_many_missed_messages_ask_the_client_to_reload(settings, room_kind):
     from groups.chat import selectors
 
-    owner, group, room = await sync_to_async(_room)()
-    talker = await sync_to_async(_member_of)(group)
+    owner, group, room = await sync_to_async(_room)(of=room_kind)
+    talker = await sync_to_async(_talker)(room)
     await sync_to_async(_send_many)(talker, room, selectors.REPLAY_LIMIT + 1)
     client = await _connect(owner, room, "after=0&changes=0")
     last = selectors.REPLAY_LIMIT + 1
@@ -219,8 +236,8 @@ async def test_bad_frames_get_an_error_frame_and_the_socket_stays_usable(frame, 
     await client.disconnect()
 
 
-async def test_the_eleventh_message_in_ten_seconds_gets_an_error_frame(rate_limits):
-    owner, _group, room = await sync_to_async(_room)()
+async def test_the_eleventh_message_in_ten_seconds_gets_an_error_frame(rate_limits, room_kind):
+    owner, _group, room = await sync_to_async(_room)(of=room_kind)
     client = await _connect(owner, room)
     await _entered(client)
     for number in range(11):
@@ -231,9 +248,9 @@ async def test_the_eleventh_message_in_ten_seconds_gets_an_error_frame(rate_limi
     await client.disconnect()
 
 
-async def test_muted_member_gets_an_error_frame():
-    owner, group, room = await sync_to_async(_room)()
-    talker = await sync_to_async(_member_of)(group)
+async def test_muted_member_gets_an_error_frame(room_kind):
+    owner, group, room = await sync_to_async(_room)(of=room_kind)
+    talker = await sync_to_async(_talker)(room)
     await sync_to_async(services.member_mute)(moderator=owner, room=room, member=talker, minutes=10)
     client = await _connect(talker, room)
     await _entered(client)
@@ -243,8 +260,8 @@ async def test_muted_member_gets_an_error_frame():
     await client.disconnect()
 
 
-async def test_anonymous_is_closed_with_4401_and_outsiders_with_4403():
-    _owner, _group, room = await sync_to_async(_room)("secret")
+async def test_anonymous_is_closed_with_4401_and_outsiders_with_4403(room_kind):
+    _owner, _group, room = await sync_to_async(_room)("secret", of=room_kind)
     anonymous = await _connect(None, room)
     assert await anonymous.receive_output() == {"type": "websocket.close", "code": UNAUTHENTICATED}
     outsider = await sync_to_async(MemberFactory)()
@@ -278,13 +295,13 @@ async def test_switching_the_chat_off_closes_every_socket_with_4403():
 
 
 async def test_a_layer_that_drops_events_over_capacity_still_delivers_all_in_order(
-    settings, channel_layer
+    settings, channel_layer, room_kind
 ):
     """The layer itself drops what does not fit (capacity 1), as Redis does under load."""
     settings.CHANNEL_LAYERS["default"].setdefault("CONFIG", {})["capacity"] = 1
     settings.CHAT_HEAD_CHECK_SECONDS = 0.3
-    owner, group, room = await sync_to_async(_room)()
-    talker = await sync_to_async(_member_of)(group)
+    owner, group, room = await sync_to_async(_room)(of=room_kind)
+    talker = await sync_to_async(_talker)(room)
     client = await _connect(owner, room)
     await _entered(client)
 
@@ -309,11 +326,11 @@ async def test_error_frames_speak_the_members_language():
     await client.disconnect()
 
 
-async def test_the_read_marker_follows_messages_that_came_after_connecting():
+async def test_the_read_marker_follows_messages_that_came_after_connecting(room_kind):
     from groups.chat.models import RoomRead
 
-    owner, group, room = await sync_to_async(_room)()
-    talker = await sync_to_async(_member_of)(group)
+    owner, group, room = await sync_to_async(_room)(of=room_kind)
+    talker = await sync_to_async(_talker)(room)
     client = await _connect(owner, room)
     await _entered(client)
     for number in range(1, 4):
@@ -327,9 +344,9 @@ async def test_the_read_marker_follows_messages_that_came_after_connecting():
     await client.disconnect()
 
 
-async def test_a_muted_member_is_told_at_once_and_again_when_it_is_lifted():
-    owner, group, room = await sync_to_async(_room)()
-    talker = await sync_to_async(_member_of)(group)
+async def test_a_muted_member_is_told_at_once_and_again_when_it_is_lifted(room_kind):
+    owner, group, room = await sync_to_async(_room)(of=room_kind)
+    talker = await sync_to_async(_talker)(room)
     client = await _connect(talker, room)
     await _entered(client)
     mute = await sync_to_async(services.member_mute)(
@@ -362,9 +379,9 @@ async def _close(communicator) -> tuple[int, list[dict]]:
     {"type": "react", "seq": 1, "kind": "like"},
     {"type": "delete", "seq": 1},
 ])  # fmt: skip
-async def test_a_frame_sent_after_logout_before_the_close_arrives_is_refused(frame):
-    owner, group, room = await sync_to_async(_room)()
-    talker = await sync_to_async(_member_of)(group)
+async def test_a_frame_sent_after_logout_before_the_close_arrives_is_refused(frame, room_kind):
+    owner, group, room = await sync_to_async(_room)(of=room_kind)
+    talker = await sync_to_async(_talker)(room)
     await sync_to_async(_send)(talker, room, "first", "ログイン中の発言")
     cookie = await sync_to_async(_session_cookie)(talker)
     client = WebsocketCommunicator(application, f"/ws/chat/{room.pk}/", headers=[ORIGIN, cookie])

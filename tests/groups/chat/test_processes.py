@@ -50,6 +50,8 @@ ROOMS = {
         "procs-sigterm",
     )
 }
+# The same conversations in an event occurrence's room (a room without a group).
+EVENTS = {"event-two": CLIENTS, "event-kill": CLIENTS}
 BODY = re.compile(r"<p>(\S+) の発言です</p>")
 END_SECONDS = 30
 
@@ -68,7 +70,7 @@ def _start(servers: list[Daphne], prepared: Prepared) -> None:
 
 def _wait_ready(server: Daphne, prepared: Prepared) -> None:
     slug = next(iter(prepared.rooms))
-    server.wait_ready(f"/groups/{slug}/chat/messages?after=0", prepared.members[0].cookie)
+    server.wait_ready(f"{prepared.messages_path(slug)}?after=0", prepared.members[0].cookie)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +79,7 @@ def prepared():
         log.unlink()
     url = fresh_database_url("chatprocs")
     try:
-        yield prepare_chat(url, members=CLIENTS, rooms=ROOMS)
+        yield prepare_chat(url, members=CLIENTS, rooms=ROOMS, events=EVENTS)
     finally:
         drop_database(url)
 
@@ -128,7 +130,8 @@ async def _end_state(clients, prepared, slug, sent: list[str], server: Daphne) -
         lambda: all(not c.pending and c.seq == total for c in clients), timeout=END_SECONDS,
         what=f"every client acked and holding all {total} messages", state=lambda: clients,
     )  # fmt: skip
-    database = await room_messages(server.url, slug, prepared.members[0].cookie)
+    database = await room_messages(server.url, prepared.messages_path(slug),
+                                   prepared.members[0].cookie)  # fmt: skip
     seqs = [message["seq"] for message in database]
     assert seqs == list(range(1, total + 1))
     made_by = [BODY.search(message["body_html"]).group(1) for message in database]
@@ -150,21 +153,23 @@ async def _closed(clients) -> None:
     await asyncio.gather(*(client.close() for client in clients))
 
 
-async def test_clients_of_two_processes_get_every_message_once_in_order(servers, prepared):
-    clients = await _connected(servers, prepared, "procs-two")
+@pytest.mark.parametrize("slug", ["procs-two", "event-two"])
+async def test_clients_of_two_processes_get_every_message_once_in_order(servers, prepared, slug):
+    clients = await _connected(servers, prepared, slug)
     sent: list[str] = []
     try:
         await asyncio.gather(*(_talk(client, 8, 0, sent) for client in clients))
-        await _end_state(clients, prepared, "procs-two", sent, servers[0])
+        await _end_state(clients, prepared, slug, sent, servers[0])
     finally:
         await _closed(clients)
     assert all(client.opens == 1 and client.gaps == 0 for client in clients)
 
 
-async def test_a_killed_process_loses_nothing_and_repeats_nothing(servers, prepared):
+@pytest.mark.parametrize("slug", ["procs-kill", "event-kill"])
+async def test_a_killed_process_loses_nothing_and_repeats_nothing(servers, prepared, slug):
     """kill -9 of server B while all six talk; B comes back on its port, its clients
     reconnect with their cursors and re-send what was not acked."""
-    clients = await _connected(servers, prepared, "procs-kill")
+    clients = await _connected(servers, prepared, slug)
     on_a, on_b = clients[0::2], clients[1::2]
     sent: list[str] = []
     # 6 × 30 messages over about 3 s: B is killed once 10 have arrived, with most of the
@@ -182,7 +187,7 @@ async def test_a_killed_process_loses_nothing_and_repeats_nothing(servers, prepa
         await wait_until(lambda: all(c.opens >= 2 for c in on_b), timeout=END_SECONDS,
                          what="B's clients reconnected", state=lambda: on_b)  # fmt: skip
         await asyncio.gather(*talking)
-        await _end_state(clients, prepared, "procs-kill", sent, servers[0])
+        await _end_state(clients, prepared, slug, sent, servers[0])
     finally:
         for task in talking:
             task.cancel()

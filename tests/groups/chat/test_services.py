@@ -112,7 +112,7 @@ def test_transcript_is_markdown_in_order_without_deleted_messages(room, talker):
     gone, _ = send(talker, room, "c-2", body="消す")
     send(talker, room, "c-3", body="三つ目")
     services.message_delete(actor=talker, message=gone)
-    text = selectors.transcript_markdown(Room.objects.select_related("group").get(pk=room.pk))
+    text = selectors.transcript_markdown(room, "債権回収")
     assert text.index("一つ目") < text.index("三つ目") and "消す" not in text
     assert text.startswith("# 債権回収 チャット記録") and "**発言 一郎**" in text
 
