@@ -34,7 +34,7 @@ ORGANIZER_EMAIL = "bench-events@city.kobe.lg.jp"
 GROUP_SLUG = "events-bench"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PREPARE_BATCH = 25  # clients opening their connection and reading the page at a time
-TIMEOUT = 300  # seconds a client waits for an answer: the rush queues behind one thread
+TIMEOUT = 300  # seconds a client waits for an answer: the rush queues for the row lock
 TARGETS = {"p99_ratio_to_bare_p50": 30, "errors": 0}
 COLUMNS = [
     ("request", "request"), ("at once", "at_once"), ("answered", "answered"),
@@ -565,7 +565,8 @@ def main() -> None:
     )
     for row in rows:
         if row["errors"]:
-            print(f"errors of {row['request']}: {row['error_kinds']}")
+            print(f"errors of {row['request']}: {row['error_kinds']} (the server's side: "
+                  f"var/bench/events-daphne-<n>.log)")  # fmt: skip
     _common.print_table(
         f"Outcome in the database: after the rush {outcome['confirmed']} confirmed and "
         f"{outcome['waitlisted']} waitlisted; after the cancellations {outcome['cancelled']} "
