@@ -179,8 +179,8 @@ def sessions_for(member_ids: list[int]) -> dict[int, str]:
 def count_queries(crowd: Crowd) -> dict[str, int]:
     """SQL queries of one registration and of one cancellation that promotes, in this process
     with the test client, on an occurrence of their own (2 seats): A registers (warm-up), B is
-    counted registering; C and D come on the waitlist; A cancels (warm-up, C promoted), B is
-    counted cancelling (D promoted)."""
+    counted registering (confirmed); C comes on the waitlist, D is counted coming on it; A
+    cancels (warm-up, C promoted), B is counted cancelling (D promoted)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
