@@ -51,12 +51,13 @@ def prepare_database() -> None:
 
 
 @contextlib.contextmanager
-def daphne(asgi_app: str, ready_path: str):
+def daphne(asgi_app: str, ready_path: str, log_name: str = "daphne.log"):
     """Run one daphne process (tests.support.live_servers.Daphne, the launcher the tests use
-    too) on a free 127.0.0.1 port with this process's environment; yields its base URL."""
+    too) on a free 127.0.0.1 port with this process's environment; yields its base URL. Its
+    output goes to var/bench/``log_name`` (several processes at once: a name each)."""
     from tests.support.live_servers import Daphne
 
-    log_path = BENCH_DIR / "daphne.log"
+    log_path = BENCH_DIR / log_name
     log_path.unlink(missing_ok=True)
     server = Daphne(dict(os.environ), log_path, app=asgi_app)
     try:

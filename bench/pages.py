@@ -1,9 +1,11 @@
 """Page latency over real HTTP: one daphne process on 127.0.0.1, a signed-in verified member,
-the home page, a member's profile, the profile edit page and the knowledge base (home, a
-section, an article) with 10,000 knowledge pages, against a bare Django view measured in the
-same run (see bench/README.md).
+the home page, a member's profile, the profile edit page, the knowledge base (home, a section,
+an article) with 10,000 knowledge pages and the events (the events page, an occurrence) with
+about 50 occurrences, against a bare Django view measured in the same run (see
+bench/README.md).
 
     .venv/bin/python bench/pages.py [--requests 300] [--warmup 30] [--knowledge-pages 10000]
+        [--no-events]
 
 Prints a table, then one JSON object with the same figures as the very last line."""
 
@@ -16,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import _common, _knowledge  # noqa: E402
+from bench import _common, _events, _knowledge  # noqa: E402
 
 VIEWER_EMAIL = "bench-viewer@city.kobe.lg.jp"
 COLLEAGUE_EMAIL = "bench-colleague@city.kobe.lg.jp"
@@ -28,6 +30,7 @@ COLUMNS = [
 ]  # fmt: skip
 # The knowledge base's issue: each page's p50 within 5× the bare view's, at most 12 queries.
 KNOWLEDGE_TARGETS = {"p50_ratio_to_bare": 5, "queries": 12}
+TARGETED = ("knowledge", "event")  # the rows judged against them (the events' issue: the same)
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,6 +40,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--knowledge-pages", type=int, default=10_000,
         help="knowledge pages in the database (0: no knowledge pages measured)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--events", action=argparse.BooleanOptionalAction, default=True,
+        help="the events page and an occurrence (bench/_events.py; --no-events leaves them out)",
     )  # fmt: skip
     args = parser.parse_args()
     if not 1 <= args.requests <= 100_000 or not 0 <= args.warmup <= 10_000:
@@ -86,7 +93,7 @@ def create_members(password: str) -> tuple:
     return viewer, colleague
 
 
-def pages(colleague_id: int, knowledge=None) -> list[tuple[str, str]]:
+def pages(colleague_id: int, knowledge=None, events=None) -> list[tuple[str, str]]:
     from bench._asgi import BARE_PATH
 
     targets = [
@@ -100,6 +107,11 @@ def pages(colleague_id: int, knowledge=None) -> list[tuple[str, str]]:
             ("knowledge home", knowledge.home_path),
             ("knowledge section", knowledge.section_path),
             ("knowledge article", knowledge.article_path),
+        ]
+    if events is not None:
+        targets += [
+            ("events page", events.index_path),
+            ("event occurrence", events.occurrence_path),
         ]
     return targets
 
@@ -168,9 +180,10 @@ def add_ratios(rows: list[dict]) -> None:
 
 
 def judge(rows: list[dict]) -> None:
-    """pass/FAIL against KNOWLEDGE_TARGETS for the knowledge pages; empty for the others."""
+    """pass/FAIL against KNOWLEDGE_TARGETS for the knowledge and events pages; empty for the
+    others."""
     for row in rows:
-        if not row["page"].startswith("knowledge"):
+        if not row["page"].startswith(TARGETED):
             row["target"] = ""
             continue
         failed = [key for key, limit in KNOWLEDGE_TARGETS.items() if row[key] > limit]
@@ -196,7 +209,15 @@ def main() -> None:
             f"{knowledge.seconds} s",
             flush=True,
         )
-    targets = pages(colleague.pk, knowledge)
+    events = None
+    if args.events:
+        events = _events.ensure(viewer, colleague)
+        print(
+            f"events: {events.series} series, {events.occurrences} occurrences, "
+            f"{events.registrations} registrations, made in {events.seconds} s",
+            flush=True,
+        )
+    targets = pages(colleague.pk, knowledge, events)
     queries = {path: count_queries(viewer, path) for _, path in targets}
     with _common.daphne("bench._asgi:application", ready_path=targets[0][1]) as base_url:
         cookie = log_in(base_url, VIEWER_EMAIL, password)
@@ -211,7 +232,7 @@ def main() -> None:
         f"another, the pages taking turns; {args.requests} timed after {args.warmup} warm-up "
         f"per page; "
         f"{connection.vendor}, DEBUG={settings.DEBUG}, {cores} cores, load average "
-        f"{os.getloadavg()[0]:.2f} at the end; knowledge targets: p50 ≤ "
+        f"{os.getloadavg()[0]:.2f} at the end; knowledge and events targets: p50 ≤ "
         f"{KNOWLEDGE_TARGETS['p50_ratio_to_bare']}× bare, ≤ {KNOWLEDGE_TARGETS['queries']} queries"
     )
     _common.print_table(title, COLUMNS, rows)
@@ -222,6 +243,10 @@ def main() -> None:
         "knowledge": knowledge and {
             "pages": knowledge.pages, "restrictions": knowledge.restricted,
             "seconds": knowledge.seconds, "built": knowledge.built,
+        },
+        "events": events and {
+            "series": events.series, "occurrences": events.occurrences,
+            "registrations": events.registrations, "seconds": events.seconds,
         },
         "knowledge_targets": KNOWLEDGE_TARGETS, "load_average": os.getloadavg(),
     })  # fmt: skip
