@@ -1,6 +1,5 @@
-"""A cancellation after the session has ended (found while writing tests/events/test_rush.py).
-Registering then is refused (「この回は終了しました。」) and the page no longer offers to cancel,
-but ``registration_cancel`` has no such check: a confirmed member who "cancels" a past session
+"""A cancellation after the session has ended is refused like a registration (found while
+writing tests/events/test_rush.py): otherwise a confirmed member who "cancels" a past session
 leaves its attendance list, and the first waitlisted member is promoted to a session that is
 over and told 「空きが出たため、参加が確定しました。」."""
 
@@ -20,11 +19,6 @@ from members.models import Notification
 from tests.factories import GroupFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
-
-BUG = (
-    "events.services.registration_cancel does not refuse an occurrence that has ended: the "
-    "seat is freed and the waitlist promoted to a past session"
-)
 
 
 @pytest.fixture
@@ -53,7 +47,6 @@ def test_registering_after_the_end_is_refused(ended):
         services.registration_create(member=MemberFactory(), occurrence=occurrence)
 
 
-@pytest.mark.xfail(strict=True, reason=BUG)
 def test_cancelling_after_the_end_promotes_nobody(ended):
     occurrence, confirmed, waiting = ended
     with contextlib.suppress(ValidationError):  # refusing it is one right answer
@@ -65,7 +58,6 @@ def test_cancelling_after_the_end_promotes_nobody(ended):
                                            params__event="promoted").exists()  # fmt: skip
 
 
-@pytest.mark.xfail(strict=True, reason=BUG)
 def test_the_cancel_button_is_gone_and_so_is_the_route(ended, client):
     occurrence, confirmed, waiting = ended
     client.force_login(confirmed)
