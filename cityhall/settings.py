@@ -117,6 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
+            # Writers queue for the file's lock: a rush for seats (bench/events.py) waits
+            # rather than failing with "database is locked" after Python's default 5 s.
+            "timeout": 30,
             # WAL with synchronous=NORMAL: a power cut may lose the last commits, never the file.
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }

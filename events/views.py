@@ -18,7 +18,7 @@ from events.models import Registration
 from groups.selectors import readable_groups
 from members.models import WorkField
 
-PER_PAGE = 30
+PER_PAGE = 20
 
 
 def _month(value: str) -> date:

@@ -239,3 +239,19 @@ def test_editing_the_series_through_its_page_keeps_registrations(organizer, vacc
     assert kept.capacity == 5
     bad = client.post(url, {**data, "duration_minutes": "0"})
     assert bad.status_code == 400
+
+
+def test_the_kept_rows_of_the_list_change_with_what_they_show(organizer, vaccine_group):
+    series = make_series(organizer, vaccine_group)
+    occurrence = first_occurrence(series)
+    member = MemberFactory()
+    client = client_for(member)
+    url = reverse("events:index")
+    assert 'data-status="confirmed"' not in client.get(url).content.decode()
+    services.registration_create(member=member, occurrence=occurrence)
+    assert 'data-status="confirmed"' in client.get(url).content.decode()
+    assert 'data-status="confirmed"' not in client_for(MemberFactory()).get(url).content.decode()
+    services.series_update(actor=organizer, series=series, title="名前を変えた会")
+    assert "名前を変えた会" in client.get(url).content.decode()
+    services.occurrence_cancel(actor=organizer, occurrence=occurrence)
+    assert "event-card--cancelled" in client.get(url).content.decode()
