@@ -39,19 +39,21 @@ def _day(value: str) -> date | None:
 
 def index(request):
     params = request.GET
-    when = "past" if params.get("when") == "past" else "upcoming"
+    when = params.get("when") if params.get("when") in ("past", "mine") else "upcoming"
     group = (params.get("group") or "")[:60]
     field = int_param(params.get("field"), default=None, minimum=1)
     filters = {"when": when, "group": group, "field": field, "day": _day(params.get("day"))}
+    groups = list(readable_groups(request.user).order_by("name").only("slug", "name"))
+    readable = [g.pk for g in groups]  # asked once, for the filter and every list below
     context = {
         **filters,
-        "groups": readable_groups(request.user).order_by("name").only("slug", "name"),
+        "groups": groups,
         "fields": WorkField.objects.all(),
-        "my_next": selectors.my_upcoming(request.user),
     }
     if params.get("view") == "calendar":
-        return render(request, "events/calendar.html", {**context, **_calendar(request, params)})
-    found = selectors.occurrence_list(request.user, **filters)
+        calendar_context = _calendar(request, params, readable)
+        return render(request, "events/calendar.html", {**context, **calendar_context})
+    found = selectors.occurrence_list(request.user, readable=readable, **filters)
     number = int_param(params.get("page"), default=1, minimum=1, maximum=10_000)
     rows = list(found[(number - 1) * PER_PAGE : number * PER_PAGE + 1])
     has_next = len(rows) > PER_PAGE
@@ -65,11 +67,11 @@ def index(request):
     })  # fmt: skip
 
 
-def _calendar(request, params) -> dict:
+def _calendar(request, params, readable) -> dict:
     first = _month(params.get("month"))
     last = date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
     by_day: dict[date, list] = {}
-    for occurrence in selectors.month_occurrences(request.user, first, last):
+    for occurrence in selectors.month_occurrences(request.user, first, last, readable):
         by_day.setdefault(timezone.localdate(occurrence.starts_at), []).append(occurrence)
     weeks = calendar.Calendar(firstweekday=6).monthdatescalendar(first.year, first.month)
     previous = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)

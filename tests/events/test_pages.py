@@ -255,3 +255,19 @@ def test_the_kept_rows_of_the_list_change_with_what_they_show(organizer, vaccine
     assert "名前を変えた会" in client.get(url).content.decode()
     services.occurrence_cancel(actor=organizer, occurrence=occurrence)
     assert "event-card--cancelled" in client.get(url).content.decode()
+
+
+def test_my_sessions_tab_lists_what_i_registered_for(organizer, vaccine_group):
+    mine = first_occurrence(make_series(organizer, vaccine_group))
+    other = make_series(organizer, vaccine_group, days=5)
+    other.title = "申し込んでいない会"
+    other.save()
+    member = MemberFactory()
+    services.registration_create(member=member, occurrence=mine)
+    client = client_for(member)
+    page = client.get(reverse("events:index"), {"when": "mine"}).content.decode()
+    assert "ワクチン接種体制 情報交換会" in page and "申し込んでいない会" not in page
+    assert 'name="when" value="mine"' in page  # the filters keep the tab
+    services.registration_cancel(member=member, occurrence=mine)
+    page = client.get(reverse("events:index"), {"when": "mine"}).content.decode()
+    assert "申し込んでいるイベントはありません。" in page
