@@ -93,8 +93,11 @@ def occurrence(request, occurrence_id: int):
 
 
 def _occurrence_context(request, found, form=None) -> dict:
-    questions = selectors.questions(found.series)
     registration = found.registration
+    registered = registration is not None and registration.is_active
+    may_register = found.may_register(request.user)
+    if form is None and may_register and not registered:  # the questions only for the form
+        form = forms.answers_form(selectors.questions(found.series))
     place = None
     if registration is not None and registration.status == Registration.Status.WAITLISTED:
         place = services.waitlist_place(registration)
@@ -104,10 +107,10 @@ def _occurrence_context(request, found, form=None) -> dict:
         "access": found,
         "occurrence": found.occurrence,
         "series": found.series,
-        "registration": registration if registration and registration.is_active else None,
+        "registration": registration if registered else None,
         "waitlist_place": place,
-        "form": form or forms.answers_form(questions),
-        "may_register": found.may_register(request.user),
+        "form": form,
+        "may_register": may_register,
         "meeting_details": found.sees_meeting_details(request.user),
         "may_manage": may_manage,
         "organizer_actions": actions,
