@@ -237,7 +237,7 @@ def _register(member, occurrence_id: int, answers: dict):
     found.registered_at, found.cancelled_at, found.promoted_at = now, None, None
     found.save()
     place = waitlist_place(found) if status == Status.WAITLISTED else None
-    _tell([member], occurrence, REGISTRATION, status, place=place or "")
+    _tell([member], occurrence, REGISTRATION, status, checked=True, place=place or "")
     return found, True
 
 
