@@ -207,7 +207,10 @@ def registration_create(*, member, occurrence: Occurrence, answers: dict | None 
     try:
         return _register(member, occurrence.pk, checked)
     except IntegrityError:  # the same member twice at once: the other request won
-        return Registration.objects.get(occurrence=occurrence, member=member), False
+        found = Registration.objects.filter(occurrence=occurrence, member=member).first()
+        if found is None:
+            raise
+        return found, False
 
 
 @transaction.atomic
