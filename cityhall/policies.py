@@ -23,6 +23,16 @@ def is_verified_member(user) -> bool:
     return cached
 
 
+# Accounts the site itself acts as (e.g. knowledge/importing.py's importer) have an address on
+# the reserved .invalid domain (RFC 2606): nobody can sign in as them, and they are not people
+# to find, mention or register for anything.
+SYSTEM_EMAIL_SUFFIX = ".invalid"
+
+
+def is_system_account(user) -> bool:
+    return getattr(user, "email", "").endswith(SYSTEM_EMAIL_SUFFIX)
+
+
 def is_suspended(user) -> bool:
     """Barred from the whole site by a site moderator, for now."""
     until = getattr(user, "suspended_until", None)

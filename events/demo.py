@@ -12,6 +12,7 @@ from events import services
 from events.models import Occurrence, Registration, Series
 from groups.models import Group
 from members.models import User, WorkField
+from members.selectors import people
 
 ORGANIZER = "demo-organizer@pref.kanagawa.lg.jp"
 DEMO_MEMBER = "demo-member@city.kobe.lg.jp"
@@ -86,8 +87,8 @@ def _registrations(series) -> None:
     """Most demo members registered for the next weekly session."""
     occurrence = series.occurrences.order_by("starts_at").first()
     size = series.questions.order_by("position").first()
-    others = User.objects.exclude(email__in=[ORGANIZER, DEMO_MEMBER])
-    members = [User.objects.get(email=DEMO_MEMBER), *others.exclude(email__endswith=".invalid")[:7]]
+    others = people().exclude(email__in=[ORGANIZER, DEMO_MEMBER])
+    members = [User.objects.get(email=DEMO_MEMBER), *others[:7]]
     for member in members:
         services.registration_create(member=member, occurrence=occurrence,
                                      answers={str(size.pk): "中核市"})  # fmt: skip
@@ -100,7 +101,7 @@ def _past_session(series) -> None:
         series=series, rule_start=start, starts_at=start, ends_at=start + timedelta(minutes=90),
         capacity=series.capacity,
     )  # fmt: skip
-    members = User.objects.exclude(email=ORGANIZER).exclude(email__endswith=".invalid")[:6]
+    members = people().exclude(email=ORGANIZER)[:6]
     Registration.objects.bulk_create([
         Registration(occurrence=past, member=member, status=Registration.Status.CONFIRMED,
                      position=number, registered_at=start - timedelta(days=3),

@@ -106,7 +106,6 @@ class Occurrence(models.Model):
         Room, verbose_name=_("チャットルーム"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="occurrence",
     )  # fmt: skip
-    reminders_scheduled_for = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("開催回")

@@ -4,7 +4,7 @@ and their Registration (or None)."""
 
 from datetime import timedelta
 
-from cityhall.policies import is_site_moderator, is_verified_member
+from cityhall.policies import is_site_moderator, is_system_account, is_verified_member
 from groups import policies as group_policies
 
 ROOM_OPENS_BEFORE = timedelta(minutes=30)
@@ -37,7 +37,7 @@ def can_register(member, occurrence, membership) -> bool:
     return (
         can_see(member, occurrence.series, membership)
         and not occurrence.is_cancelled
-        and not getattr(member, "email", "").endswith(".invalid")
+        and not is_system_account(member)
     )
 
 

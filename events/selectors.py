@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from events.models import Occurrence, Registration, Series
+from events.models import Occurrence, Registration
 from groups.chat.models import Message
 from groups.selectors import readable_groups
 
@@ -111,14 +111,6 @@ def series_occurrences(series):
         confirmed=Count("registrations", filter=Q(registrations__status=Status.CONFIRMED)),
         attended=Count("registrations", filter=Q(registrations__attended=True)),
     ).order_by("starts_at")
-
-
-def organized_by(member):
-    return Series.objects.filter(organizers=member).select_related("group")
-
-
-def has_registration(member):
-    return Exists(Registration.objects.filter(member=member, status__in=ACTIVE))
 
 
 def occurrences_seen(pairs) -> set[tuple[int, int]]:

@@ -99,10 +99,7 @@ def members_by_handles(handles) -> QuerySet[User]:
     return verified_members().filter(Q(handle__in=handles) | Exists(former))
 
 
-# Accounts the site itself acts as (e.g. knowledge/importing.py's importer) have an address on
-# the reserved .invalid domain (RFC 2606): nobody can sign in as them, and they are not people
-# to find or mention.
-SYSTEM_EMAIL_SUFFIX = ".invalid"
+SYSTEM_EMAIL_SUFFIX = policies.SYSTEM_EMAIL_SUFFIX
 
 
 def people() -> QuerySet[User]:
