@@ -8,7 +8,9 @@ import random
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -470,9 +472,6 @@ def registrants_message(*, actor, occurrence: Occurrence, subject: str, body: st
 
 
 def _organizer_mail(occurrence, member, subject, body, html):
-    from django.conf import settings
-    from django.core.mail import EmailMultiAlternatives
-
     message = EmailMultiAlternatives(
         f"[{occurrence.series.title}] {subject}", body, settings.DEFAULT_FROM_EMAIL, [member.email]
     )
