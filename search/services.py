@@ -1,0 +1,131 @@
+"""Searching for a member: the query parsed, the member's audience tokens asked of every
+provider (so results, counts, facets and snippets only ever come from what they may see), the
+backend asked, and each hit given a highlighted snippet."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from search import outbox, registry, text
+from search.backends import get_backend
+from search.documents import Hit, Query
+
+SNIPPET_CHARS = 120
+SCAN_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    kinds: tuple[str, ...] = ()
+    group_id: int | None = None
+    organization_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+    solved: bool = False
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class Result:
+    hit: Hit
+    title: SafeString
+    snippet: SafeString
+
+    @property
+    def kind_label(self) -> str:
+        provider = registry.provider(self.hit.kind)
+        return provider.label if provider else self.hit.kind
+
+
+@dataclass(frozen=True)
+class Results:
+    filters: Filters
+    results: list[Result]
+    total: int
+    facets: dict[str, list[tuple[object, str, int]]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.filters.per_page))
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def query_for(member, filters: Filters, *, facets: bool = True) -> Query:
+    return Query(
+        terms=tuple(text.parse(filters.q)),
+        tokens=registry.viewer_tokens(member),
+        kinds=filters.kinds,
+        group_id=filters.group_id,
+        organization_id=filters.organization_id,
+        since=_day_start(filters.since) if filters.since else None,
+        until=_day_start(filters.until + timedelta(days=1)) if filters.until else None,
+        solved=filters.solved,
+        hidden_keys=outbox.hidden_keys(),
+        sort=filters.sort,
+        offset=(filters.page - 1) * filters.per_page,
+        limit=filters.per_page,
+        facets=facets,
+    )
+
+
+def search(member, filters: Filters, *, facets: bool = True) -> Results:
+    query = query_for(member, filters, facets=facets)
+    if not query.terms or not query.tokens:
+        return Results(filters=filters, results=[], total=0, facets={})
+    page = get_backend().search(query)
+    wanted = {word for term in query.terms for spelling in term.spellings for word in spelling}
+    results = [Result(hit, highlight(hit.title, wanted), snippet(hit.body, wanted))
+               for hit in page.hits]  # fmt: skip
+    return Results(filters=filters, results=results, total=page.total,
+                   facets=_named_facets(page.facets))  # fmt: skip
+
+
+def _named_facets(facets: dict[str, dict]) -> dict[str, list[tuple[object, str, int]]]:
+    named = {}
+    for name, counts in facets.items():
+        if name == "kind":
+            labels = {p.kind: p.label for p in registry.providers()}
+        else:
+            labels = registry.facet_names(name, [k for k in counts if k is not None])
+        rows = [(key, str(labels.get(key, key)), count) for key, count in counts.items()
+                if key in labels]  # fmt: skip
+        named[name] = sorted(rows, key=lambda row: (-row[2], row[1]))
+    return named
+
+
+def _marked(source: str, spans: list[tuple[int, int]]) -> SafeString:
+    parts, last = [], 0
+    for start, end in spans:
+        if start < last:
+            continue
+        parts += [escape(source[last:start]), f"<mark>{escape(source[start:end])}</mark>"]
+        last = end
+    parts.append(escape(source[last:]))
+    return mark_safe("".join(parts))
+
+
+def highlight(source: str, wanted: set[str]) -> SafeString:
+    return _marked(source, text.surfaces(source, wanted))
+
+
+def snippet(body: str, wanted: set[str]) -> SafeString:
+    """About SNIPPET_CHARS characters of the body around its first matching word, with every
+    matching word marked; the opening of the body when no word matches in the part scanned."""
+    scanned = body[:SCAN_CHARS]
+    spans = text.surfaces(scanned, wanted)
+    start = max(0, spans[0][0] - SNIPPET_CHARS // 3) if spans else 0
+    end = start + SNIPPET_CHARS
+    window = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
+    marked = _marked(scanned[start:end], window)
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(body) else ""
+    return mark_safe(f"{prefix}{marked}{suffix}")
