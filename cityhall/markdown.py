@@ -1,10 +1,12 @@
 """The site's one Markdown renderer (markdown-it-py) and one sanitiser (nh3), used by posts, chat,
 events and profiles. Store the source, keep the rendered HTML beside it."""
 
+import html
 import re
 from dataclasses import dataclass, field
 
 import nh3
+from django.utils.html import strip_tags
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
@@ -96,3 +98,8 @@ def render(source: str) -> Rendered:
         filter_style_properties={"text-align"},
     )
     return Rendered(clean, list(dict.fromkeys(env.get("mentions", []))))
+
+
+def plain_text(source: str) -> str:
+    """Markdown as the words a reader sees (for search): rendered, tags dropped, entities read."""
+    return html.unescape(strip_tags(render(source).html))

@@ -8,10 +8,11 @@ class KnowledgeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from knowledge import event_extensions, home, moderation, notifications, tallies
+        from knowledge import event_extensions, home, moderation, notifications, search, tallies
 
         notifications.register()
         event_extensions.register()
         moderation.register()
         home.register()
         tallies.connect()
+        search.register()

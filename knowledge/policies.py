@@ -38,7 +38,7 @@ class Viewer:
         """Tree paths of restricted pages this viewer may not see; everything under them is
         hidden too. The shortest paths only (a denied page's descendants need no entry)."""
         denied = sorted(path for path, groups in self.restrictions.items()
-                        if not _passes(self, groups))  # fmt: skip
+                        if not passes(self, groups))  # fmt: skip
         kept: list[str] = []
         for path in denied:
             if not kept or not path.startswith(kept[-1]):
@@ -46,7 +46,7 @@ class Viewer:
         return tuple(kept)
 
 
-def _passes(viewer: Viewer, groups) -> bool:
+def passes(viewer: Viewer, groups) -> bool:
     return viewer.sees_everything or not viewer.group_ids.isdisjoint(groups)
 
 

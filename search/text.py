@@ -8,12 +8,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice, product
 
 from django.conf import settings
 from sudachipy import Dictionary, SplitMode
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
+MAX_SPELLINGS = 16
 # Parts of speech that carry no meaning of their own in a query or an index.
 _SKIPPED = {"助詞", "助動詞", "補助記号", "空白", "記号"}
 _UNSAFE = re.compile(r"['\"\\\s\x00-\x1f*^:(){}\[\]]")
@@ -83,18 +85,47 @@ class Term:
 
 
 def parse(query: str) -> list[Term]:
-    """A member's query as terms: split at white space, each term with its synonyms. At most
-    MAX_TERMS terms from the first MAX_QUERY_CHARS characters; terms without a word left out."""
+    """A member's query as terms: split at white space, each term with its spellings through the
+    synonyms. At most MAX_TERMS terms from the first MAX_QUERY_CHARS characters; terms without
+    a word left out."""
     terms = []
     for part in normalize(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS].split(" "):
-        spellings = []
-        for spelling in [part, *synonyms().get(part, ())]:
-            found = tuple(words(spelling))
-            if found and found not in spellings:
-                spellings.append(found)
+        spellings = _spellings(words(part))
         if spellings:
-            terms.append(Term(part, tuple(spellings)))
+            terms.append(Term(part, spellings))
     return terms[:MAX_TERMS]
+
+
+def _spellings(found: list[str]) -> tuple[tuple[str, ...], ...]:
+    """Every way to write these words with synonyms: the longest run of words that is a synonym
+    group's term is replaced by each other term of its group (未納者 → 未納 者 | 滞納 者). At
+    most MAX_SPELLINGS, the words as written first."""
+    slots: list[list[tuple[str, ...]]] = []
+    index, known = 0, synonym_words()
+    while index < len(found):
+        for end in range(len(found), index, -1):
+            run = tuple(found[index:end])
+            if run in known:
+                slots.append([run, *known[run]])
+                index = end
+                break
+        else:
+            slots.append([(found[index],)])
+            index += 1
+    spellings = (tuple(w for part in combo for w in part) for combo in product(*slots))
+    return tuple(islice(dict.fromkeys(spellings), MAX_SPELLINGS)) if slots else ()
+
+
+@cache
+def synonym_words() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The synonym list in words: {words of a term: words of each other term of its group}."""
+    known: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+    for term, others in synonyms().items():
+        key = tuple(words(term))
+        if key:
+            alternatives = [tuple(words(other)) for other in others]
+            known[key] = tuple(a for a in dict.fromkeys(alternatives) if a and a != key)
+    return known
 
 
 @cache
