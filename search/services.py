@@ -69,7 +69,7 @@ def query_for(member, filters: Filters, *, facets: bool = True) -> Query:
         since=_day_start(filters.since) if filters.since else None,
         until=_day_start(filters.until + timedelta(days=1)) if filters.until else None,
         solved=filters.solved,
-        hidden_keys=outbox.hidden_keys(),
+        hidden_keys=outbox.hidden_keys() if get_backend().needs_hidden_keys else (),
         sort=filters.sort,
         offset=(filters.page - 1) * filters.per_page,
         limit=filters.per_page,

@@ -52,6 +52,8 @@ def _tsvector(fields) -> str:
 
 class EmbeddedBackend:
     name = "embedded"
+    # Pending changes that may hide a document are read from the outbox table in the query.
+    needs_hidden_keys = False
 
     def health(self) -> dict:
         return {"ok": True, "backend": self.name, "documents": Entry.objects.count()}
@@ -133,45 +135,53 @@ class EmbeddedBackend:
 
     # --- reading -------------------------------------------------------------------------
     def search(self, query: Query) -> Page:
+        """Three queries: the page of hits with the total beside each row, the facet counts
+        (one UNION ALL), and the total again only for a page past the last hit."""
         if not query.terms or not query.tokens:
             return Page(hits=[], total=0, facets={name: {} for name in FACETS})
-        active = _state().active
         match_sql, match_params = _match(query)
-        where, params = _filters(query, active)
-        order = "e.date DESC, e.id DESC" if query.sort == "date" else "rank, e.date DESC"
-        columns = "e.key, e.kind, e.title, e.body, e.url, e.date, e.group_id, " \
-                  "e.organization_id, e.solved"  # fmt: skip
-        sql = (f"SELECT {columns}, {_rank()} AS rank FROM {_from()} WHERE {match_sql} AND "
-               f"{' AND '.join(where)} ORDER BY {order} LIMIT %s OFFSET %s")  # fmt: skip
+        where, params = _filters(query)
+        order = "date DESC, id DESC" if query.sort == "date" else "rank, date DESC"
+        sql = (f"SELECT *, COUNT(*) OVER () FROM (SELECT {_COLUMNS}, {_rank()} AS rank "
+               f"FROM {_from()} WHERE {match_sql} AND {where}) found "
+               f"ORDER BY {order} LIMIT %s OFFSET %s")  # fmt: skip
         rank_params = match_params if _postgres() else []
         with connection.cursor() as cursor:
             cursor.execute(sql, [*rank_params, *match_params, *params, query.limit, query.offset])
             rows = cursor.fetchall()
-            total = self._count(cursor, query, active, match_sql, match_params)
-            facets = self._facets(cursor, query, active, match_sql, match_params)
+            total = rows[0][-1] if rows else self._count(cursor, query, match_sql, match_params)
+            facets = self._facets(cursor, query, match_sql, match_params)
         return Page(hits=[_hit(row) for row in rows], total=total, facets=facets)
 
-    def _count(self, cursor, query, active, match_sql, match_params) -> int:
-        where, params = _filters(query, active)
-        cursor.execute(
-            f"SELECT COUNT(*) FROM {_from()} WHERE {match_sql} AND {' AND '.join(where)}",
-            [*match_params, *params],
-        )
+    def _count(self, cursor, query, match_sql, match_params) -> int:
+        if query.offset == 0:
+            return 0
+        where, params = _filters(query)
+        cursor.execute(f"SELECT COUNT(*) FROM {_from()} WHERE {match_sql} AND {where}",
+                       [*match_params, *params])  # fmt: skip
         return cursor.fetchone()[0]
 
-    def _facets(self, cursor, query, active, match_sql, match_params) -> dict[str, dict]:
-        facets: dict[str, dict] = {}
+    def _facets(self, cursor, query, match_sql, match_params) -> dict[str, dict]:
+        """Each facet's counts with the other filters applied but not its own, so that a
+        member can switch between its values."""
         if not query.facets:
-            return facets
+            return {}
+        parts, all_params = [], []
         for name in FACETS:
-            where, params = _filters(query, active, leave_out=name)
-            cursor.execute(
-                f"SELECT e.{name}, COUNT(*) FROM {_from()} WHERE {match_sql} AND "
-                f"{' AND '.join(where)} AND e.{name} IS NOT NULL GROUP BY e.{name}",
-                [*match_params, *params],
-            )
-            facets[name] = dict(cursor.fetchall())
+            where, params = _filters(query, leave_out=name)
+            parts.append(f"SELECT %s, CAST(e.{name} AS TEXT), COUNT(*) FROM {_from()} "
+                         f"WHERE {match_sql} AND {where} AND e.{name} IS NOT NULL "
+                         f"GROUP BY e.{name}")  # fmt: skip
+            all_params += [name, *match_params, *params]
+        cursor.execute(" UNION ALL ".join(parts), all_params)
+        facets: dict[str, dict] = {name: {} for name in FACETS}
+        for name, value, count in cursor.fetchall():
+            facets[name][value if name == "kind" else int(value)] = count
         return facets
+
+
+_COLUMNS = ("e.key, e.kind, e.title, e.body, e.url, e.date, e.group_id, e.organization_id, "
+            "e.solved, e.id")  # fmt: skip
 
 
 def _from() -> str:
@@ -199,9 +209,13 @@ def _match(query: Query) -> tuple[str, list]:
     return "search_fts MATCH %s", [" AND ".join(f"({t})" for t in terms)]
 
 
-def _filters(query: Query, active: int, leave_out: str = "") -> tuple[list[str], list]:
-    where = ["e.generation = %s"]
-    params: list = [active]
+def _filters(query: Query, leave_out: str = "") -> tuple[str, list]:
+    """The conditions besides the words, as SQL and parameters: the generation being read,
+    every audience slot held by the viewer, no pending change that may hide the document, and
+    the member's filters."""
+    state = IndexState._meta.db_table
+    where = [f"e.generation = COALESCE((SELECT MIN(active) FROM {state}), 1)"]
+    params: list = []
     tokens = sorted(query.tokens)
     marks = ",".join(["%s"] * len(tokens))
     for slot in range(AUDIENCE_SLOTS):
@@ -226,11 +240,11 @@ def _filters(query: Query, active: int, leave_out: str = "") -> tuple[list[str],
     if query.until:
         where.append("e.date < %s")
         params.append(query.until)
-    return where, params
+    return " AND ".join(where), params
 
 
 def _hit(row) -> Hit:
-    key, kind, title, body, url, date, group_id, organization_id, solved, _rank = row
+    key, kind, title, body, url, date, group_id, organization_id, solved = row[:9]
     if isinstance(date, str):
         date = parse_datetime(date)
     if timezone.is_naive(date):
