@@ -69,7 +69,7 @@ def query_for(member, filters: Filters, *, facets: bool = True) -> Query:
         since=_day_start(filters.since) if filters.since else None,
         until=_day_start(filters.until + timedelta(days=1)) if filters.until else None,
         solved=filters.solved,
-        hidden_keys=outbox.hidden_keys() if get_backend().needs_hidden_keys else (),
+        hidden_keys=outbox.hidden_keys() if _needs_hidden_keys() else (),
         sort=filters.sort,
         offset=(filters.page - 1) * filters.per_page,
         limit=filters.per_page,
@@ -129,3 +129,9 @@ def snippet(body: str, wanted: set[str]) -> SafeString:
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(body) else ""
     return mark_safe(f"{prefix}{marked}{suffix}")
+
+
+def _needs_hidden_keys() -> bool:
+    """Whether the backend must be told which documents a pending change may hide (the
+    embedded one reads the outbox in its own query)."""
+    return getattr(get_backend(), "needs_hidden_keys", True)
