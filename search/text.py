@@ -7,7 +7,7 @@ government synonyms at query time. Both backends index the same tokens."""
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import islice, product
 
 from django.conf import settings
@@ -38,15 +38,21 @@ def _clean(word: str) -> str:
     return _UNSAFE.sub("", word).strip()
 
 
+@lru_cache(maxsize=100_000)
+def _word(form: str) -> str:
+    return _clean(form.lower())
+
+
+def _content(morphemes):
+    for morpheme in morphemes:
+        if morpheme.part_of_speech()[0] not in _SKIPPED:
+            word = _word(morpheme.normalized_form())
+            if word:
+                yield morpheme, word
+
+
 def _words(text: str, mode: SplitMode) -> list[str]:
-    found = []
-    for morpheme in _tokenizer().tokenize(text, mode):
-        if morpheme.part_of_speech()[0] in _SKIPPED:
-            continue
-        word = _clean(normalize(morpheme.normalized_form()))
-        if word:
-            found.append(word)
-    return found
+    return [word for _, word in _content(_tokenizer().tokenize(text, mode))]
 
 
 def _chunks(text: str, size: int = 4000):
@@ -60,14 +66,25 @@ def _chunks(text: str, size: int = 4000):
 
 
 def tokens(text: str) -> list[str]:
-    """Index tokens of ``text``: the normalised words of the finest split (債権管理条例 →
-    債権 管理 条例) followed by the compounds of the coarsest one (単身赴任手当), in order."""
+    """Index tokens of ``text``, in order: each word of the coarsest split, preceded by its
+    parts in the finest split when it has several (単身赴任手当 → 単身 赴任 手当 単身赴任手当),
+    so that a query finds a part of a compound and the compound alike; each normalised, and
+    also as written when that differs."""
     found: list[str] = []
     for chunk in _chunks(normalize(text)):
-        fine = _words(chunk, SplitMode.A)
-        found += fine
-        found += [word for word in _words(chunk, SplitMode.C) if word not in fine]
+        for morpheme, word in _content(_tokenizer().tokenize(chunk, SplitMode.C)):
+            parts = morpheme.split(SplitMode.A)
+            for part, part_word in _content(parts) if len(parts) > 1 else ():
+                found += _as_written(part, part_word)
+            found += _as_written(morpheme, word)
     return found
+
+
+def _as_written(morpheme, word: str) -> list[str]:
+    """The normalised word, and the word as written where that differs: Sudachi reads 引継書's
+    書 as 書き in some sentences, while a query 引き継ぎ書 asks for 書."""
+    written = _word(morpheme.surface())
+    return [word, written] if written and written != word else [word]
 
 
 def words(text: str) -> list[str]:
