@@ -9,7 +9,10 @@ from knowledge.models import ArticlePage, PageGroupRestriction
 from search import outbox
 from search.services import Filters, search
 from tests.factories import MemberFactory
-from tests.knowledge.conftest import SECRET, add_page, world  # noqa: F401
+from tests.knowledge import conftest as knowledge
+from tests.knowledge.conftest import SECRET, add_page
+
+world = knowledge.world
 
 pytestmark = pytest.mark.django_db
 
