@@ -80,7 +80,8 @@ def test_a_stored_document_carries_the_words_the_slots_and_the_display_fields():
     assert stored["id"] == "topic-12"
     assert stored["key"] == "topic:12"
     assert (stored["title"], stored["body"]) == ("督促状の文例", "申込みは窓口で")
-    assert stored["title_words"].split()[:3] == ["督促", "状", "文例"]
+    assert stored["title_words"].split() == text.tokens("督促状の文例")
+    assert {"督促", "状", "督促状", "文例"} <= set(stored["title_words"].split())
     assert "申し込み" in stored["body_words"].split()  # SudachiPy's normalised form
     assert stored["tags_words"] == "税務"
     assert [stored[f"audience_{n}"] for n in range(4)] == [
