@@ -1,10 +1,12 @@
 """The site's one Markdown renderer (markdown-it-py) and one sanitiser (nh3), used by posts, chat,
 events and profiles. Store the source, keep the rendered HTML beside it."""
 
+import html
 import re
 from dataclasses import dataclass, field
 
 import nh3
+from django.utils.html import strip_tags
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
@@ -96,3 +98,13 @@ def render(source: str) -> Rendered:
         filter_style_properties={"text-align"},
     )
     return Rendered(clean, list(dict.fromkeys(env.get("mentions", []))))
+
+
+_BLOCK_END = re.compile(r"<(?:br|hr|/p|/li|/h[1-6]|/pre|/blockquote|/tr|/td|/th)\b[^>]*>")
+_BLANK_LINES = re.compile(r"\s*\n\s*")
+
+
+def plain_text(rendered_html: str) -> str:
+    """The words of rendered HTML as plain text, a line per block (search documents)."""
+    text = html.unescape(strip_tags(_BLOCK_END.sub("\n", rendered_html or "")))
+    return _BLANK_LINES.sub("\n", text).strip()
