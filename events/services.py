@@ -101,7 +101,7 @@ def series_update(*, actor, series: Series, **fields) -> Series:
                 lottery_closes_at=fresh.lottery_closes_at,
             )  # fmt: skip
     occurrences_extend(series, starts)
-    outbox.changed(series_key(series.pk))
+    outbox.changed(series_key(series.pk), hides="group" in fields)
     return series
 
 

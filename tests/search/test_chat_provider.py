@@ -170,6 +170,8 @@ def test_tokens_agree_with_who_may_enter_each_room(event_room):
     open_group = GroupFactory()
     rooms = [occurrence.room, later.room, chat.room_for_group(group),
              chat.room_for_group(open_group)]  # fmt: skip
+    for room, author in zip(rooms, [organizer, organizer, organizer, open_group.proposed_by]):
+        say(author, room, "よろしくお願いします")  # a room without messages needs no token
     members = [organizer, registrant, early, moderator, group.proposed_by, MemberFactory(),
                MemberFactory(is_site_moderator=True), open_group.proposed_by]  # fmt: skip
     for member in members:
@@ -203,3 +205,14 @@ def test_a_room_its_owner_no_longer_claims_is_left_out(event_room, indexed):
     assert ChatProvider().documents([message.pk])
     occurrence.series.delete()
     assert ChatProvider().documents([message.pk]) == {}
+
+
+def test_tokens_take_one_query_however_many_rooms(event_room, django_assert_num_queries):
+    occurrence, organizer = event_room
+    for _ in range(3):
+        group = MembershipFactory(member=organizer).group
+        say(organizer, chat.room_for_group(group), "こんにちは")
+    say(organizer, occurrence.room, "こんにちは")
+    with django_assert_num_queries(1):
+        tokens = list(ChatProvider().tokens(organizer))
+    assert len(tokens) == 4
