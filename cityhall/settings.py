@@ -195,7 +195,9 @@ RATE_LIMIT_STORAGE = REDIS_URL or "memory://"
 MEILISEARCH_URL = env.str("MEILISEARCH_URL", default="")
 MEILISEARCH_API_KEY = env.str("MEILISEARCH_API_KEY", default="")
 SEARCH_BACKEND = "meilisearch" if MEILISEARCH_URL else "embedded"
-SEARCH_SYNONYMS_FILE = env.str("SEARCH_SYNONYMS_FILE", default=str(BASE_DIR / "search" / "data" / "synonyms.tsv"))
+SEARCH_SYNONYMS_FILE = env.str(
+    "SEARCH_SYNONYMS_FILE", default=str(BASE_DIR / "search" / "data" / "synonyms.tsv")
+)
 MEILISEARCH_INDEX = env.str("MEILISEARCH_INDEX", default="cityhall")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
