@@ -223,12 +223,12 @@ def _filters(query: Query, active: int, leave_out: str = "") -> tuple[list[str],
     if query.solved:
         where.append("e.solved = %s")
         params.append(True)
-    if query.since:
+    if query.since:  # as the database keeps dates (SQLite: UTC text, compared as text)
         where.append("e.date >= %s")
-        params.append(query.since)
+        params.append(connection.ops.adapt_datetimefield_value(query.since))
     if query.until:
         where.append("e.date < %s")
-        params.append(query.until)
+        params.append(connection.ops.adapt_datetimefield_value(query.until))
     return where, params
 
 
