@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from search import services
 from search.forms import PER_PAGE, SearchForm
@@ -29,7 +29,7 @@ FACETS = [
 ]
 
 
-@require_GET
+@require_safe
 def index(request):
     form = SearchForm(request.GET or None)
     valid = not form.is_bound or form.is_valid()
@@ -47,7 +47,7 @@ def index(request):
     return render(request, "search/index.html", context)
 
 
-@require_GET
+@require_safe
 def suggest(request):
     """The header box's results as the member types: a few, no facets."""
     q = request.GET.get("q", "").strip()
@@ -60,7 +60,7 @@ def suggest(request):
     })  # fmt: skip
 
 
-@require_GET
+@require_safe
 def similar(request):
     """Topics like the title being written (any of its words), solved ones first."""
     title = request.GET.get("title", "").strip()
