@@ -2,7 +2,7 @@
 provider (so results, counts, facets and snippets only ever come from what they may see), the
 backend asked, and each hit given a highlighted snippet."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -51,6 +51,8 @@ class Results:
     results: list[Result]
     total: int
     facets: dict[str, list[tuple[object, str, int]]] = field(default_factory=dict)
+    # No document held every term, so these hold some of them (best first).
+    broadened: bool = False
 
     @property
     def pages(self) -> int:
@@ -86,12 +88,22 @@ def search(member, filters: Filters, *, facets: bool = True) -> Results:
     if not query.terms or not query.tokens:
         return Results(filters=filters, results=[], total=0, facets={})
     page = get_backend().search(query)
+    broadened = _broadens(query, page)
+    if broadened:
+        page = get_backend().search(replace(query, match="any"))
     wanted = {word for term in query.terms for spelling in term.spellings for word in spelling}
     facets = _named_facets(page.facets)
     groups = _group_names(page.hits, facets)
     results = [Result(hit, highlight(hit.title, wanted), snippet(hit.body, wanted),
                       groups.get(hit.group_id, "")) for hit in page.hits]  # fmt: skip
-    return Results(filters=filters, results=results, total=page.total, facets=facets)
+    return Results(filters=filters, results=results, total=page.total, facets=facets,
+                   broadened=broadened)  # fmt: skip
+
+
+def _broadens(query: Query, page) -> bool:
+    """Whether to look again for any of the terms: nothing held them all, on the first page of
+    a search of several terms, as Discourse and the big engines do rather than show nothing."""
+    return page.total == 0 and query.match == "all" and query.offset == 0 and len(query.terms) > 1
 
 
 def similar(member, title: str, *, kinds: tuple[str, ...] = (), limit: int = 5) -> list[Result]:

@@ -88,6 +88,7 @@ def _payload(filters: Filters, results: Results | None) -> dict:
     return {
         "query": filters.q, "total": results.total if results else 0, "page": filters.page,
         "pages": results.pages if results else 1,
+        "broadened": results.broadened if results else False,
         "results": [_result(r) for r in results.results] if results else [],
         "facets": {param: [{"value": value, "label": label, "count": count}
                            for value, label, count in facets.get(name, [])]

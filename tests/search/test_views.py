@@ -139,7 +139,7 @@ def test_the_page_uses_the_site_layout_and_the_header_box(searcher, corpus):
 
 def test_json_shape(searcher, corpus, world):
     data = payload(searcher.get("/search/", {"q": "督促状", "format": "json"}))
-    assert set(data) == {"query", "total", "page", "pages", "results", "facets"}
+    assert set(data) == {"query", "total", "page", "pages", "broadened", "results", "facets"}
     assert (data["query"], data["total"], data["page"], data["pages"]) == ("督促状", 4, 1, 1)
     first = next(r for r in data["results"] if r["url"] == "/topic/1/")
     assert first == {
@@ -342,3 +342,14 @@ def test_suggest_with_nothing_or_too_much(searcher, corpus):
     long = payload(searcher.get("/search/suggest", {"q": "督促 " * 500}))
     assert long["total"] == 5  # the first words count
     assert len(text.parse("督促 " * 500)) <= text.MAX_TERMS
+
+
+def test_nothing_with_every_word_shows_what_has_some_of_them(searcher, world, index):
+    index(document("topic:1", "督促状の文例", group=world.open_group))
+    response = searcher.get("/search/", {"q": "督促状 ドローン"})
+    assert "一部の言葉を含むもの" in response.text
+    assert response.context["results"].results[0].hit.key == "topic:1"
+    body = searcher.get("/search/", {"q": "督促状 ドローン", "format": "json"}).json()
+    assert (body["broadened"], body["total"]) == (True, 1)
+    exact = searcher.get("/search/", {"q": "督促状 文例", "format": "json"}).json()
+    assert exact["broadened"] is False
