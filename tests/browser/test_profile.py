@@ -27,7 +27,9 @@ def test_edit_profile_hide_a_field_and_see_it_as_others_do(page, new_context, lo
     form.get_by_role("button", name="保存する").click()
 
     expect(page).to_have_url(re.compile(r"/profile/$"))
-    expect(page.get_by_role("status")).to_contain_text("プロフィールを保存しました。")
+    expect(
+        page.get_by_role("status").filter(has_text="プロフィールを保存しました。")
+    ).to_be_visible()
     expect(form.get_by_label("局・部", exact=True)).to_have_value(department)
     expect(private.get_by_role("checkbox", name="所属部署")).to_be_checked()
 
