@@ -188,7 +188,9 @@ def _from() -> str:
     table = Entry._meta.db_table
     if _postgres():
         return f"{table} e"
-    return f"search_fts JOIN {table} e ON e.id = search_fts.rowid"
+    # CROSS JOIN: SQLite then reads the words first; left to choose, it walked every entry of
+    # the generation and asked the full-text index about each (100,000 entries: 16 s → 50 ms).
+    return f"search_fts CROSS JOIN {table} e ON e.id = search_fts.rowid"
 
 
 def _rank() -> str:
