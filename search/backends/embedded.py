@@ -141,10 +141,15 @@ class EmbeddedBackend:
             return Page(hits=[], total=0, facets={name: {} for name in FACETS})
         match_sql, match_params = _match(query)
         where, params = _filters(query)
-        order = "date DESC, id DESC" if query.sort == "date" else "rank, date DESC"
-        sql = (f"SELECT *, COUNT(*) OVER () FROM (SELECT {_COLUMNS}, {_rank()} AS rank "
-               f"FROM {_from()} WHERE {match_sql} AND {where}) found "
-               f"ORDER BY {order} LIMIT %s OFFSET %s")  # fmt: skip
+        order = "date DESC, id DESC" if query.sort == "date" else "rank, date DESC, id DESC"
+        again = ", ".join(f"found.{part}" for part in order.split(", "))
+        # Ranked and counted on the narrow columns; the texts read for the page's rows alone.
+        ranked = (f"SELECT *, COUNT(*) OVER () AS total FROM (SELECT e.id, e.date, "
+                  f"{_rank()} AS rank FROM {_from()} WHERE {match_sql} AND {where}) matched "
+                  f"ORDER BY {order} LIMIT %s OFFSET %s")  # fmt: skip
+        sql = (f"SELECT {_COLUMNS}, found.total FROM ({ranked}) found "
+               f"JOIN {Entry._meta.db_table} e ON e.id = found.id "
+               f"ORDER BY {again}")  # fmt: skip
         rank_params = match_params if _postgres() else []
         with connection.cursor() as cursor:
             cursor.execute(sql, [*rank_params, *match_params, *params, query.limit, query.offset])
@@ -163,17 +168,22 @@ class EmbeddedBackend:
 
     def _facets(self, cursor, query, match_sql, match_params) -> dict[str, dict]:
         """Each facet's counts with the other filters applied but not its own, so that a
-        member can switch between its values."""
+        member can switch between its values. The matching documents are read once (a
+        materialised CTE) and counted three ways."""
         if not query.facets:
             return {}
-        parts, all_params = [], []
+        where, params = _filters(query, leave_out=FACETS)
+        parts, part_params = [], []
         for name in FACETS:
-            where, params = _filters(query, leave_out=name)
-            parts.append(f"SELECT %s, CAST(e.{name} AS TEXT), COUNT(*) FROM {_from()} "
-                         f"WHERE {match_sql} AND {where} AND e.{name} IS NOT NULL "
-                         f"GROUP BY e.{name}")  # fmt: skip
-            all_params += [name, *match_params, *params]
-        cursor.execute(" UNION ALL ".join(parts), all_params)
+            others, others_params = _facet_filters(query, "found.", leave_out=name)
+            parts.append(f"SELECT %s, CAST(found.{name} AS TEXT), COUNT(*) FROM found WHERE "
+                         f"found.{name} IS NOT NULL{others} GROUP BY found.{name}")  # fmt: skip
+            part_params += [name, *others_params]
+        cursor.execute(
+            f"WITH found AS MATERIALIZED (SELECT e.kind, e.group_id, e.organization_id "
+            f"FROM {_from()} WHERE {match_sql} AND {where}) " + " UNION ALL ".join(parts),
+            [*match_params, *params, *part_params],
+        )
         facets: dict[str, dict] = {name: {} for name in FACETS}
         for name, value, count in cursor.fetchall():
             facets[name][value if name == "kind" else int(value)] = count
@@ -214,7 +224,22 @@ def _match(query: Query) -> tuple[str, list]:
     return "search_fts MATCH %s", [joiner.join(f"({t})" for t in terms)]
 
 
-def _filters(query: Query, leave_out: str = "") -> tuple[str, list]:
+def _facet_filters(query: Query, prefix: str, leave_out) -> tuple[str, list]:
+    """The member's kind, group and organization filters (those not in ``leave_out``), as
+    " AND ..." conditions on the columns under ``prefix``."""
+    sql, params = "", []
+    if query.kinds and "kind" not in leave_out:
+        sql += f" AND {prefix}kind IN ({','.join(['%s'] * len(query.kinds))})"
+        params += list(query.kinds)
+    for name in ("group_id", "organization_id"):
+        value = getattr(query, name)
+        if value is not None and name not in leave_out:
+            sql += f" AND {prefix}{name} = %s"
+            params.append(value)
+    return sql, params
+
+
+def _filters(query: Query, leave_out=()) -> tuple[str, list]:
     """The conditions besides the words, as SQL and parameters: the generation being read,
     every audience slot held by the viewer, no pending change that may hide the document, and
     the member's filters."""
@@ -228,14 +253,9 @@ def _filters(query: Query, leave_out: str = "") -> tuple[str, list]:
         params += tokens
     outbox = Outbox._meta.db_table
     where.append(f"NOT EXISTS (SELECT 1 FROM {outbox} o WHERE o.key = e.key AND o.hides)")
-    if query.kinds and leave_out != "kind":
-        where.append(f"e.kind IN ({','.join(['%s'] * len(query.kinds))})")
-        params += list(query.kinds)
-    for name in ("group_id", "organization_id"):
-        value = getattr(query, name)
-        if value is not None and leave_out != name:
-            where.append(f"e.{name} = %s")
-            params.append(value)
+    facets, facet_params = _facet_filters(query, "e.", leave_out)
+    where.append("TRUE" + facets)
+    params += facet_params
     if query.solved:
         where.append("e.solved = %s")
         params.append(True)
