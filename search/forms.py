@@ -1,6 +1,7 @@
 from datetime import date
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from cityhall.params import BIGINT_MAX
@@ -15,8 +16,17 @@ EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
 SORTS = [("relevance", _("関連度")), ("date", _("新しい順"))]
 
 
+def _formatted(message, **params) -> str:
+    """``message % params`` when shown, in the language of that request (formatting a lazy
+    message at import time would fix it in the default language)."""
+    return str(message) % params
+
+
+_lazy_formatted = lazy(_formatted, str)
+
+
 def _id_field(name):
-    message = _("%(name)sの指定が正しくありません。") % {"name": name}
+    message = _lazy_formatted(_("%(name)sの指定が正しくありません。"), name=name)
     return forms.IntegerField(
         required=False, min_value=1, max_value=BIGINT_MAX, widget=forms.HiddenInput,
         error_messages={key: message for key in ("invalid", "min_value", "max_value")},
@@ -32,9 +42,9 @@ def _date_field(label):
 
 
 def _number_field(name, maximum):
-    message = _("%(name)sは1から%(maximum)dまでの数で指定してください。") % {
-        "name": name, "maximum": maximum,
-    }  # fmt: skip
+    message = _lazy_formatted(
+        _("%(name)sは1から%(maximum)dまでの数で指定してください。"), name=name, maximum=maximum
+    )
     return forms.IntegerField(
         required=False, min_value=1, max_value=maximum, widget=forms.HiddenInput,
         error_messages={key: message for key in ("invalid", "min_value", "max_value")},

@@ -36,14 +36,14 @@ def index(request):
     as_json = request.GET.get("format") == "json"
     if not valid and as_json:
         errors = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
-        return JsonResponse({"errors": errors}, status=400)
+        return _json({"errors": errors}, status=400)
     filters = form.filters()
     results = services.search(request.user, filters) if valid and filters.q else None
     if as_json:
-        return JsonResponse(_payload(filters, results))
+        return _json(_payload(filters, results))
     context = {"form": form, "filters": filters, "results": results,
                "facets": _facets(filters, results), "pager": _pager(filters, results),
-               "chosen": _chosen(filters, results)}  # fmt: skip
+               "chosen": _chosen(filters, results), "unfiltered": _unfiltered(filters)}  # fmt: skip
     return render(request, "search/index.html", context)
 
 
@@ -53,7 +53,7 @@ def suggest(request):
     q = request.GET.get("q", "").strip()
     filters = Filters(q=q, per_page=SUGGESTIONS)
     results = services.search(request.user, filters, facets=False) if q else None
-    return JsonResponse({
+    return _json({
         "query": q, "total": results.total if results else 0,
         "results": [_result(r) for r in results.results] if results else [],
         "url": f"{reverse('search:index')}?{urlencode({'q': q})}",
@@ -67,10 +67,15 @@ def similar(request):
     found = []
     if len(title) >= SIMILAR_MIN_CHARS:
         found = services.similar(request.user, title, kinds=SIMILAR_KINDS, limit=SIMILAR)
-    return JsonResponse({"title": title, "results": [_result(r) for r in found]})
+    return _json({"title": title, "results": [_result(r) for r in found]})
 
 
 # --- JSON ---------------------------------------------------------------------------------
+
+
+def _json(data: dict, status: int = 200) -> JsonResponse:
+    """JSON with the Japanese as written (UTF-8), not as escape sequences."""
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 def _result(result: Result) -> dict:
@@ -154,11 +159,20 @@ def _chosen(filters: Filters, results: Results | None) -> list[dict]:
 
 
 def _pager(filters: Filters, results: Results | None) -> dict | None:
-    if not results or results.pages <= 1:
-        return None
+    """Links to the pages before and after; past the last page, "previous" is the last one."""
     page = filters.page
+    if not results or (results.pages <= 1 and page <= 1):
+        return None
+    previous = min(page - 1, results.pages)
     return {
         "number": page, "pages": results.pages,
-        "previous": query_string(replace(filters, page=page - 1)) if page > 1 else None,
+        "previous": query_string(replace(filters, page=previous)) if page > 1 else None,
         "next": query_string(replace(filters, page=page + 1)) if page < results.pages else None,
     }  # fmt: skip
+
+
+def _unfiltered(filters: Filters) -> str | None:
+    """The same words without any filter, when some filter is chosen: what to offer when the
+    filters leave nothing."""
+    plain = Filters(q=filters.q, sort=filters.sort, per_page=filters.per_page)
+    return query_string(plain) if replace(filters, page=1) != plain else None
