@@ -90,7 +90,7 @@ def search(member, filters: Filters, *, facets: bool = True) -> Results:
     page = get_backend().search(query)
     broadened = _broadens(query, page)
     if broadened:
-        page = get_backend().search(replace(query, match="any"))
+        page = get_backend().search(replace(query, match="any", terms=_worded(query.terms)))
     wanted = {word for term in query.terms for spelling in term.spellings for word in spelling}
     facets = _named_facets(page.facets)
     groups = _group_names(page.hits, facets)
@@ -103,7 +103,14 @@ def search(member, filters: Filters, *, facets: bool = True) -> Results:
 def _broadens(query: Query, page) -> bool:
     """Whether to look again for any of the terms: nothing held them all, on the first page of
     a search of several terms, as Discourse and the big engines do rather than show nothing."""
-    return page.total == 0 and query.match == "all" and query.offset == 0 and len(query.terms) > 1
+    return (page.total == 0 and query.match == "all" and query.offset == 0
+            and len(query.terms) > 1 and bool(_worded(query.terms)))  # fmt: skip
+
+
+def _worded(terms: tuple) -> tuple:
+    """The terms that are more than numbers: alone, 1 of 「1=1」 finds every dated text."""
+    words = lambda term: (word for spelling in term.spellings for word in spelling)  # noqa: E731
+    return tuple(term for term in terms if any(not word.isdigit() for word in words(term)))
 
 
 def similar(member, title: str, *, kinds: tuple[str, ...] = (), limit: int = 5) -> list[Result]:

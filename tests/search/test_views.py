@@ -353,3 +353,10 @@ def test_nothing_with_every_word_shows_what_has_some_of_them(searcher, world, in
     assert (body["broadened"], body["total"]) == (True, 1)
     exact = searcher.get("/search/", {"q": "督促状 文例", "format": "json"}).json()
     assert exact["broadened"] is False
+
+
+def test_a_broadened_search_leaves_numbers_out(searcher, world, index):
+    index(document("topic:1", "令和6年度の督促状", group=world.open_group),
+          document("topic:2", "1月の窓口", group=world.open_group))  # fmt: skip
+    body = searcher.get("/search/", {"q": "督促状 1=1", "format": "json"}).json()
+    assert (body["broadened"], [r["url"] for r in body["results"]]) == (True, ["/topic/1/"])
