@@ -109,8 +109,7 @@ def _broadens(query: Query, page) -> bool:
 
 def _worded(terms: tuple) -> tuple:
     """The terms that are more than numbers: alone, 1 of 「1=1」 finds every dated text."""
-    words = lambda term: (word for spelling in term.spellings for word in spelling)  # noqa: E731
-    return tuple(term for term in terms if any(not word.isdigit() for word in words(term)))
+    return tuple(t for t in terms if not all(w.isdigit() for s in t.spellings for w in s))
 
 
 def similar(member, title: str, *, kinds: tuple[str, ...] = (), limit: int = 5) -> list[Result]:
