@@ -44,9 +44,10 @@ def check_channel_layer() -> dict:
 
 
 def check_search() -> dict:
+    from search import outbox
     from search.backends import get_backend
 
-    return get_backend().health()
+    return {**get_backend().health(), "outbox": outbox.backlog()}
 
 
 def record_worker_heartbeat() -> None:

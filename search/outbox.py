@@ -71,3 +71,12 @@ def _write(keys: list[str]) -> None:
         documents += found.values()
         gone += [f"{kind}:{pk}" for pk in ids if pk not in found]
     get_backend().write(documents, gone)
+
+
+def backlog() -> dict:
+    """How many changes wait for the index, and how long the oldest has waited (seconds)."""
+    from django.utils import timezone
+
+    oldest = Outbox.objects.order_by("id").values_list("created", flat=True).first()
+    waited = None if oldest is None else round((timezone.now() - oldest).total_seconds(), 1)
+    return {"pending": Outbox.objects.count(), "oldest_seconds": waited}

@@ -160,3 +160,13 @@ def test_a_stale_form_gets_a_japanese_csrf_page(member, settings):
     response = client.post("/profile/", {"display_name": "x"})
     assert response.status_code == 403
     assert "もう一度お試しください" in response.content.decode()
+
+
+def test_healthz_reports_the_search_outbox_backlog(client, worker_heartbeat):
+    from search import outbox
+
+    outbox.changed("topic:1", "topic:2")
+    search = client.get("/healthz").json()["checks"]["search"]
+    assert search["backend"] == "embedded"
+    assert search["outbox"]["pending"] == 2
+    assert search["outbox"]["oldest_seconds"] >= 0
