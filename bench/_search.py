@@ -114,7 +114,7 @@ SENTENCES = (
     "{a}のマニュアルを共有フォルダに置きましたが、なかなか読まれません。",
     "近隣の市町村では、{a}を外部に委託しているそうです。",
     "{a}の予算は{n}万円ほどで、{b}の経費も含めています。",
-    "窓口で{a}を説明するときのチラシを作りました。",
+    "{a}を説明するときのチラシを作りました。",
     "{a}の運用を変えてから、{b}の件数が2割ほど減りました。",
     "議会で{a}について質問があり、答弁を準備しているところです。",
     "{a}の手引きの第{k}章を読むと分かりやすいと思います。",
@@ -307,7 +307,7 @@ def _write_chunk(site: Site, count: int, rng: random.Random) -> None:
         members = site.group_members[group["id"]]
         age = (rng.random() ** 1.6) * 365 * YEARS  # recent topics more common
         created = now - timedelta(days=age, seconds=rng.uniform(0, 86_400))
-        replies = min(12, int(rng.expovariate(1 / 0.8)))
+        replies = min(12, int(rng.expovariate(1 / 1.5)))
         times = [created] + sorted(
             created + timedelta(hours=rng.uniform(1, 24 * min(30, max(age, 1))))
             for _ in range(replies)

@@ -55,8 +55,11 @@ from bench import _common, _search, forum, pages  # noqa: E402
 VIEWER_EMAIL = "bench-search@city.kobe.lg.jp"
 TARGETS = {"p95_ratio_to_bare_p50": 5, "reindex_seconds_at_100000": 120, "growth": "sub-linear"}
 SERVICE_REPEATS = 20
+SERVICE_SECONDS = 10
+MIN_ROUNDS = 5
 QUERY_COLUMNS = [
-    ("query", "query"), ("format", "format"), ("hits", "hits"), ("p50 ms", "p50_ms"),
+    ("query", "query"), ("format", "format"), ("hits", "hits"), ("share %", "share"),
+    ("p50 ms", "p50_ms"),
     ("p95 ms", "p95_ms"), ("p99 ms", "p99_ms"), ("req/s", "requests_per_second"),
     ("queries", "queries"), ("bytes", "bytes"), ("service ms", "service_ms"),
     ("p50 / bare", "p50_ratio_to_bare"), ("p95 / bare p50", "p95_ratio_to_bare_p50"),
@@ -84,6 +87,10 @@ def parse_args() -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--requests", type=int, default=200, help="timed requests per query")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per query first")
+    parser.add_argument(
+        "--budget", type=float, default=900,
+        help="seconds of timed requests per size at most (then fewer rounds than --requests)",
+    )  # fmt: skip
     parser.add_argument("--drain", type=int, default=1000, help="changed documents drained")
     parser.add_argument("--seed", type=int, default=2024, help="random seed of the content")
     parser.add_argument(
@@ -147,13 +154,15 @@ def filters_of(params: dict):
 
 
 def service_ms(viewer, params: dict) -> tuple[float, int]:
-    """Median ms of search.services.search for this query (after one call), and its total."""
+    """Median ms of search.services.search for this query (after one call; SERVICE_REPEATS
+    calls, fewer when they take more than SERVICE_SECONDS), and its total."""
     from search.services import search
 
     filters = filters_of(params)
     results = search(viewer, filters)
     times = []
-    for _ in range(SERVICE_REPEATS):
+    deadline = time.monotonic() + SERVICE_SECONDS
+    while len(times) < SERVICE_REPEATS and (len(times) < 3 or time.monotonic() < deadline):
         before = time.perf_counter()
         search(viewer, filters)
         times.append(time.perf_counter() - before)
@@ -266,11 +275,11 @@ def measure_size(size: int, site, base_url: str, cookie: str, args) -> tuple[dic
         index_row["target"] = "-"
     print(f"reindexed {documents:,} documents in {reindex_seconds:.1f} s; drained {drained} in "
           f"{drain_seconds:.2f} s", file=sys.stderr, flush=True)  # fmt: skip
-    rows = measure_queries(site, base_url, cookie, args)
+    rows = measure_queries(site, base_url, cookie, args, documents)
     return index_row, rows
 
 
-def measure_queries(site, base_url: str, cookie: str, args) -> list[dict]:
+def measure_queries(site, base_url: str, cookie: str, args, documents: int) -> list[dict]:
     import httpx
 
     from bench._asgi import BARE_PATH
@@ -286,9 +295,7 @@ def measure_queries(site, base_url: str, cookie: str, args) -> list[dict]:
     headers = {"Cookie": cookie, "Accept-Language": "ja"}
     with httpx.Client(base_url=base_url, headers=headers, follow_redirects=False,
                       timeout=60) as http:  # fmt: skip
-        every = _common.interleaved_requests(
-            http, [path for _, _, path, _ in targets], args.requests, args.warmup
-        )
+        every = interleaved(http, [path for _, _, path, _ in targets], args)
     bare = every[0]["p50_ms"]
     rows = []
     for (name, kind, path, params), figures in zip(targets, every, strict=True):
@@ -296,6 +303,7 @@ def measure_queries(site, base_url: str, cookie: str, args) -> list[dict]:
         ms, hits = service[name] if params else (0.0, 0)
         rows.append({
             "query": name, "format": kind, "path": path, "hits": hits if params else "-",
+            "share": round(100 * hits / documents, 2) if params else "-",
             **figures, "queries": queries[path], "service_ms": ms if params else "-",
             "p50_ratio_to_bare": round(figures["p50_ms"] / bare, 2),
             "p95_ratio_to_bare_p50": ratio, "load_average_before": load,
@@ -303,6 +311,31 @@ def measure_queries(site, base_url: str, cookie: str, args) -> list[dict]:
             ("pass" if ratio <= TARGETS["p95_ratio_to_bare_p50"] else "FAIL"),
         })  # fmt: skip
     return rows
+
+
+def interleaved(http, paths: list[str], args) -> list[dict]:
+    """_common.interleaved_requests with a time limit: warm-up and timed rounds (each GETs
+    every path once) stop early once ``--budget`` seconds have gone into the timed ones (after
+    at least MIN_ROUNDS), so that a size where searches take seconds still finishes; the figures
+    say how many rounds were timed."""
+    warmup_deadline = time.monotonic() + args.budget / 10
+    for _ in range(args.warmup):
+        for path in paths:
+            _common.get_ok(http, path)
+        if time.monotonic() > warmup_deadline:
+            break
+    latencies: list[list[float]] = [[] for _ in paths]
+    sizes = [0] * len(paths)
+    deadline = time.monotonic() + args.budget
+    rounds = 0
+    while rounds < args.requests and (rounds < MIN_ROUNDS or time.monotonic() < deadline):
+        for index, path in enumerate(paths):
+            before = time.perf_counter()
+            sizes[index] = len(_common.get_ok(http, path).content)
+            latencies[index].append(time.perf_counter() - before)
+        rounds += 1
+    return [{**_common.summary(times, sum(times)), "bytes": size, "rounds": rounds}
+            for times, size in zip(latencies, sizes, strict=True)]  # fmt: skip
 
 
 def growth(sizes: list[int], indexing: dict, per_size: dict) -> list[dict]:
@@ -364,7 +397,8 @@ def report_size(size: int, index_row: dict, rows: list[dict], args, vendor: str)
     title = (
         f"Search over HTTP at {index_row['documents']:,} documents ({vendor}): 1 daphne "
         f"process on 127.0.0.1, one client, requests one after another, the queries taking "
-        f"turns with the bare view; {args.requests} timed after {args.warmup} warm-up each; "
+        f"turns with the bare view; {rows[0]['rounds']} timed rounds (of {args.requests}) after "
+        f"{args.warmup} warm-up each; "
         f"{os.cpu_count()} cores, load average {rows[0]['load_average_before']} before"
     )
     _common.print_table(title, QUERY_COLUMNS, rows)
