@@ -1,6 +1,6 @@
 """Text as search compares it: one normaliser for the member directory, the @mention lookup and
-(later) site search, so that 「ヤマモト」, 「やまもと」 and 「ﾔﾏﾓﾄ」 are the same words, and so are
-「ＤＸ」 and 「dx」. Imports no app."""
+site search (search.text builds on ``fold``), so that 「ＤＸ」 and 「dx」 are the same words, and
+for the directory 「ヤマモト」, 「やまもと」 and 「ﾔﾏﾓﾄ」 too. Imports no app."""
 
 import re
 import unicodedata
@@ -13,11 +13,22 @@ _SPACES = re.compile(r"\s+")
 _kakasi = pykakasi.kakasi()
 
 
-def normalize(text: str) -> str:
-    """NFKC (full-width letters and half-width katakana to their usual forms), katakana to
-    hiragana, lower case, runs of white space to one space, trimmed."""
-    text = unicodedata.normalize("NFKC", text or "").translate(_KATAKANA_TO_HIRAGANA)
+def fold(text: str) -> str:
+    """NFKC (full-width letters and half-width katakana to their usual forms), lower case,
+    control characters as spaces, runs of white space to one space, trimmed."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
     return _SPACES.sub(" ", text.lower()).strip()
+
+
+def hiragana(text: str) -> str:
+    """Katakana as hiragana (モウシコミ → もうしこみ); everything else as it is."""
+    return text.translate(_KATAKANA_TO_HIRAGANA)
+
+
+def normalize(text: str) -> str:
+    """``fold``, then katakana to hiragana: what the directory's columns hold."""
+    return hiragana(fold(text))
 
 
 def romaji(reading: str) -> str:
@@ -33,6 +44,6 @@ def romaji(reading: str) -> str:
 
 
 def joined(*parts: str) -> str:
-    """Normalised parts, one per line, as stored in a search column: a query (one line) never
-    matches across two of them."""
-    return "\n".join(filter(None, (normalize(part) for part in parts)))
+    """Normalised parts, one per line and each once, as stored in a search column: a query (one
+    line) never matches across two of them."""
+    return "\n".join(dict.fromkeys(filter(None, (normalize(part) for part in parts))))

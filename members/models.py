@@ -225,9 +225,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("利用停止の期限"), null=True, blank=True, editable=False
     )
     date_joined = models.DateTimeField(_("登録日時"), default=timezone.now)
-    # What the directory and the @mention lookup search, normalised by cityhall.text: the name,
-    # its reading (kana and romaji), the handle and the organization; and apart from them the
-    # department, work fields and bio as far as the member shows them to others.
+    # What the directory and the @mention lookup search (members.search: normalised by
+    # cityhall.text, with search.text's normalised forms and readings): the name, its reading
+    # (kana and romaji), the handle and the organization; and apart from them the department,
+    # work fields and bio as far as the member shows them to others.
     search_name = models.TextField(_("検索用の名前"), blank=True, editable=False)
     search_profile = models.TextField(_("検索用のプロフィール"), blank=True, editable=False)
 

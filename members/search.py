@@ -1,10 +1,13 @@
 """The text the member directory and the @mention lookup search in, kept on each member
-(User.search_name, User.search_profile) and normalised by cityhall.text. Plain functions of
-the values, so that the migration that fills the columns computes them the same way."""
+(User.search_name, User.search_profile) and normalised by cityhall.text, with the normalised
+forms and readings of search.text (申込み → 申し込み, もうしこみ), and the keys a query is looked
+for by. Plain functions of the values, so that the migrations that fill the columns compute them
+the same way."""
 
 import re
 
 from cityhall import text
+from search.text import MAX_QUERY_CHARS, MAX_TERMS, directory_forms
 
 # The member's own fields the two columns are made from (saving only others leaves them be);
 # saving one of the columns themselves refreshes them (after the work fields changed).
@@ -28,7 +31,8 @@ def name_text(member, organization) -> str:
     ]
     if organization is not None:
         parts += [organization.name, organization.kana, organization.domain_label]
-    return text.joined(*dict.fromkeys(parts))
+    names = [member.display_name, organization.name if organization is not None else ""]
+    return text.joined(*parts, *(directory_forms(name).normalised for name in names))
 
 
 def profile_text(member, work_field_names) -> str:
@@ -39,4 +43,18 @@ def profile_text(member, work_field_names) -> str:
     parts += list(work_field_names)
     if not member.hide_bio:
         parts.append(member.bio)
-    return text.joined(*parts)
+    forms = [directory_forms(part) for part in parts]
+    return text.joined(*parts, *(f.normalised for f in forms), *(f.reading for f in forms))
+
+
+def query_words(q: str) -> list[tuple[str, list[str]]]:
+    """Each word of a query with the keys it is looked for by in the columns: its plain form
+    and the normalised forms of its words (申込 → 申し込み, サーバ → さーばー). A word in kana is
+    its own reading, so 「もうしこみ」 meets the stored reading of 申し込み; a word in kanji is
+    not looked for by its reading (市長 is not 支庁)."""
+    found = []
+    for word in q[:MAX_QUERY_CHARS].split()[:MAX_TERMS]:
+        keys = [text.normalize(word), directory_forms(word).normalised]
+        if any(keys):
+            found.append((word, list(dict.fromkeys(filter(None, keys)))))
+    return found

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cityhall import notifications as kinds
 from cityhall import policies, text
-from members import notification_subjects
+from members import notification_subjects, search
 from members.models import (
     FormerHandle,
     Notification,
@@ -122,20 +122,30 @@ def member_directory(viewer, *, q="", organization=None, work_field=None, former
 
 
 def _text_matches(q: str, former: bool) -> Q:
-    """Kana- and width-insensitive (cityhall.text): 「ヤマモト」 finds 山本 read やまもと, 「DX」
-    finds ＤＸ推進課. The columns hold only what each member shows to others."""
-    key = text.normalize(q)
-    matches = Q(search_name__contains=key) | Q(search_profile__contains=key)
-    if former:
-        words = {q, key}
-        past = Posting.objects.filter(member=OuterRef("pk"), ended_on__isnull=False).filter(
-            reduce(operator.or_, (
-                Q(department__icontains=w) | Q(section__icontains=w) | Q(team__icontains=w)
-                | Q(organization__name__icontains=w) for w in words
-            ))
-        )  # fmt: skip
-        matches |= Q(Exists(past), hide_history=False)
+    """Every word of ``q`` in what the member shows (members.search: kana-, width- and
+    okurigana-insensitive: 「ヤマモト」 finds 山本 read やまもと, 「DX」 finds ＤＸ推進課,
+    「申込」 and 「もうしこみ」 find 申し込み受付), or with ``former`` in a past posting they
+    show."""
+    matches = Q()
+    for word, keys in search.query_words(q):
+        found = _any_contains(keys, "search_name", "search_profile")
+        if former:
+            found |= Q(Exists(_past_postings({word, text.normalize(word)})), hide_history=False)
+        matches &= found
     return matches
+
+
+def _any_contains(keys, *columns) -> Q:
+    return reduce(operator.or_, (Q(**{f"{c}__contains": k}) for c in columns for k in keys))
+
+
+def _past_postings(words) -> QuerySet[Posting]:
+    return Posting.objects.filter(member=OuterRef("pk"), ended_on__isnull=False).filter(
+        reduce(operator.or_, (
+            Q(department__icontains=w) | Q(section__icontains=w) | Q(team__icontains=w)
+            | Q(organization__name__icontains=w) for w in words
+        ))
+    )  # fmt: skip
 
 
 MENTION_LIMIT = 8
@@ -148,11 +158,12 @@ def mention_candidates(viewer, q: str, *, first_ids=None) -> list[User]:
     reading. An empty query lists ``first_ids`` only."""
     if not policies.is_verified_member(viewer):
         return []
-    key = text.normalize(q.lstrip("@＠"))
+    q = q.lstrip("@＠")
+    key = text.normalize(q)
     members = people().exclude(pk=viewer.pk)
-    if key:
-        members = members.filter(search_name__contains=key)
-    elif first_ids is None:
+    for _word, keys in search.query_words(q):
+        members = members.filter(_any_contains(keys, "search_name"))
+    if not key and first_ids is None:
         return []
     if first_ids is not None:
         in_first = Q(pk__in=first_ids)

@@ -5,13 +5,15 @@ normalised form, which already joins okurigana and long-vowel variants (申込�
 government synonyms at query time. Both backends index the same tokens."""
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import islice, product
+from typing import NamedTuple
 
 from django.conf import settings
 from sudachipy import Dictionary, SplitMode
+
+from cityhall import text as base
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
@@ -19,7 +21,7 @@ MAX_SPELLINGS = 16
 # Parts of speech that carry no meaning of their own in a query or an index.
 _SKIPPED = {"助詞", "助動詞", "補助記号", "空白", "記号"}
 _UNSAFE = re.compile(r"['\"\\\s\x00-\x1f*^:(){}\[\]]")
-_SPACES = re.compile(r"\s+")
+_KANJI = re.compile(r"[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @cache
@@ -29,9 +31,7 @@ def _tokenizer():
 
 def normalize(text: str) -> str:
     """NFKC, lower case, NUL and control characters gone, runs of white space as one space."""
-    text = unicodedata.normalize("NFKC", text or "")
-    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
-    return _SPACES.sub(" ", text.lower()).strip()
+    return base.fold(text)
 
 
 def _clean(word: str) -> str:
@@ -170,3 +170,33 @@ def surfaces(text: str, wanted: set[str]) -> list[tuple[int, int]]:
                 spans.append((offset + morpheme.begin(), offset + morpheme.end()))
         offset += len(chunk)
     return spans
+
+
+class Forms(NamedTuple):
+    """Text as the member directory keeps it besides its plain form (cityhall.text.normalize):
+    the normalised forms of its words run together, and its reading, both in hiragana."""
+
+    normalised: str
+    reading: str
+
+
+def directory_forms(text: str) -> Forms:
+    """The finest split's normalised forms and readings, run together: 申込み受付 → 申し込み受け付け
+    and もうしこみうけつけ; サーバ管理 → さーばー管理 and さーばかんり. Words without kanji are
+    read as written (ＤＸ → dx), so that a reading in kana is its own reading."""
+    forms, readings = [], []
+    for chunk in _chunks(normalize(text)):
+        for morpheme in _tokenizer().tokenize(chunk, SplitMode.A):
+            if morpheme.part_of_speech()[0] == "空白":
+                forms.append(" ")
+                readings.append(" ")
+                continue
+            surface = morpheme.surface()
+            forms.append(morpheme.normalized_form())
+            readings.append(morpheme.reading_form() if _KANJI.search(surface) else surface)
+    return Forms(base.normalize("".join(forms)), base.normalize("".join(readings)))
+
+
+def reading(text: str) -> str:
+    """The reading of ``text`` in hiragana: 申し込み → もうしこみ, ＤＸ → dx."""
+    return directory_forms(text).reading

@@ -4,7 +4,7 @@ Python (search.text) and stored pre-split: SQLite keeps them in an FTS5 table ra
 PostgreSQL in a weighted tsvector column with a GIN index ranked by ts_rank. The full-text parts
 are SQL because the ORM has no words for FTS5; everything else goes through the ORM."""
 
-from datetime import UTC
+from datetime import UTC, datetime, time
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -236,11 +236,19 @@ def _filters(query: Query, leave_out: str = "") -> tuple[str, list]:
         params.append(True)
     if query.since:
         where.append("e.date >= %s")
-        params.append(query.since)
+        params.append(_moment(query.since))
     if query.until:
         where.append("e.date < %s")
-        params.append(query.until)
+        params.append(_moment(query.until))
     return " AND ".join(where), params
+
+
+def _moment(value):
+    """A date bound as the database compares it: SQLite stores naive UTC text, so an aware
+    moment in another zone (Asia/Tokyo) compared as given would be off by hours."""
+    if not isinstance(value, datetime):
+        value = timezone.make_aware(datetime.combine(value, time.min))
+    return connection.ops.adapt_datetimefield_value(value)
 
 
 def _hit(row) -> Hit:

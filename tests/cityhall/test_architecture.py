@@ -37,11 +37,13 @@ def test_imports_follow_the_arrows():
 @pytest.mark.parametrize(
     ("module", "line", "broken"),
     [
-        ("cityhall/policies.py", "import members.selectors", "cityhall's base modules"),
+        # (not cityhall/policies.py: search asks it who is a member, so search's contract
+        # would break as well)
+        ("cityhall/fragments.py", "import members.selectors", "cityhall's base modules"),
         ("members/selectors.py", "import groups.models", "Apps build on the apps below"),
         ("events/selectors.py", "import knowledge.models", "Apps build on the apps below"),
         ("groups/services.py", "import groups.chat.models", "Chat builds on groups"),
-        ("search/backends.py", "import members.models", "search sits beneath"),
+        ("search/registry.py", "import members.models", "search sits beneath"),
         ("cityhall/realtime.py", "import cityhall.views", "Only cityhall's top"),
     ],
 )

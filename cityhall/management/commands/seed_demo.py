@@ -2,6 +2,7 @@
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -24,6 +25,9 @@ class Command(BaseCommand):
         self.stdout.write(f"demo chat messages: {chat_demo.seed()} new")
         self.stdout.write(f"demo events: {events_demo.seed()} new series")
         self.stdout.write(f"demo knowledge: {knowledge_demo.seed().summary}")
+        # The demo writes some rows directly (dates of old threads): the index is built anew.
+        call_command("search_reindex", quiet=True)
+        self.stdout.write("search index: rebuilt")
         if settings.DEBUG:
             self.stdout.write(f"\nデモ用ログイン (パスワード: {settings.DEMO_PASSWORD})")
             for email, role in LOGINS:
