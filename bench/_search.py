@@ -89,7 +89,7 @@ THEMES = (
 )  # fmt: skip
 # Words in about one document in two thousand each: a rare noun takes a noun's place now and then.
 RARE_NOUNS = ("庁舎の雨漏り", "公印の管理", "ドローンの活用", "空き家バンク")
-RARE_CHANCE = 0.0001
+RARE_CHANCE = 0.0004
 DEPARTMENTS = (
     "税務課", "収納課", "市民課", "保険年金課", "人事課", "財政課", "情報政策課", "危機管理課",
     "こども家庭課", "福祉課", "契約課", "環境政策課", "会計課", "議会事務局", "健康づくり課",
