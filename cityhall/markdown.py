@@ -100,6 +100,11 @@ def render(source: str) -> Rendered:
     return Rendered(clean, list(dict.fromkeys(env.get("mentions", []))))
 
 
-def plain_text(source: str) -> str:
-    """Markdown as the words a reader sees (for search): rendered, tags dropped, entities read."""
-    return html.unescape(strip_tags(render(source).html))
+_BLOCK_END = re.compile(r"<(?:br|hr|/p|/li|/h[1-6]|/pre|/blockquote|/tr|/td|/th)\b[^>]*>")
+_BLANK_LINES = re.compile(r"\s*\n\s*")
+
+
+def plain_text(rendered_html: str) -> str:
+    """The words of rendered HTML as plain text, a line per block (search documents)."""
+    text = html.unescape(strip_tags(_BLOCK_END.sub("\n", rendered_html or "")))
+    return _BLANK_LINES.sub("\n", text).strip()

@@ -6,6 +6,9 @@ from django.contrib import admin
 
 from cityhall.forms import IdsAdminMixin
 from events.models import Occurrence, Question, Registration, Series
+from events.search import series_key, series_keys
+from groups.chat.search import room_keys
+from groups.search import OutboxAdmin
 
 
 class QuestionInline(admin.TabularInline):
@@ -14,7 +17,7 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Series)
-class SeriesAdmin(IdsAdminMixin, admin.ModelAdmin):
+class SeriesAdmin(OutboxAdmin, IdsAdminMixin, admin.ModelAdmin):
     list_display = ["title", "group", "kind", "format", "mode", "capacity", "rule", "first_start"]
     list_filter = ["kind", "format", "mode"]
     search_fields = ["title", "group__name"]
@@ -22,9 +25,12 @@ class SeriesAdmin(IdsAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["group", "organizers", "created_by"]
     inlines = [QuestionInline]
 
+    def search_keys(self, objects):
+        return series_keys([series.pk for series in objects])
+
 
 @admin.register(Occurrence)
-class OccurrenceAdmin(IdsAdminMixin, admin.ModelAdmin):
+class OccurrenceAdmin(OutboxAdmin, IdsAdminMixin, admin.ModelAdmin):
     list_display = ["series", "starts_at", "status", "capacity", "confirmed_count"]
     list_filter = ["status"]
     search_fields = ["series__title"]
@@ -32,6 +38,10 @@ class OccurrenceAdmin(IdsAdminMixin, admin.ModelAdmin):
     date_hierarchy = "starts_at"
     readonly_fields = ["series", "rule_start", "confirmed_count", "last_position", "room",
                        "lottery_drawn_at", "lottery_seed"]  # fmt: skip
+
+    def search_keys(self, objects):
+        rooms = [occurrence.room_id for occurrence in objects if occurrence.room_id]
+        return [series_key(occurrence.series_id) for occurrence in objects] + room_keys(rooms)
 
 
 @admin.register(Registration)

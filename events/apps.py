@@ -9,7 +9,7 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from cityhall import periodic
-        from events import chat, home, notifications, selectors, tasks
+        from events import chat, home, notifications, search, selectors, tasks
         from events.models import Occurrence
         from members import notification_subjects
 
@@ -18,3 +18,6 @@ class EventsConfig(AppConfig):
         chat.register()
         notification_subjects.register(Occurrence, selectors.occurrences_seen)
         periodic.register(periodic.PeriodicTask("events.tick", 60, tasks.events_tick))
+        search.register()
+        periodic.register(periodic.PeriodicTask("events.search", search.REFRESH_SECONDS,
+                                                tasks.search_refresh))  # fmt: skip

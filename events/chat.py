@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from events import access
+from events import access, selectors
+from events.models import Occurrence
 from groups.chat import owners
 
 KEY = "events"  # Room.owner_key of an occurrence's room
@@ -28,8 +29,24 @@ def grant_for(member, found: access.OccurrenceAccess, now=None) -> owners.Grant:
 
 
 def room_title(found: access.OccurrenceAccess) -> str:
-    when = formats.date_format(timezone.localtime(found.occurrence.starts_at), "DATETIME_FORMAT")
-    return _("%(title)s(%(when)s)") % {"title": found.series.title, "when": when}
+    return _title(found.series, found.occurrence)
+
+
+def _title(series, occurrence) -> str:
+    when = formats.date_format(timezone.localtime(occurrence.starts_at), "DATETIME_FORMAT")
+    return _("%(title)s(%(when)s)") % {"title": series.title, "when": when}
+
+
+def _describe(room_ids: list[int]) -> dict[int, owners.RoomInfo]:
+    """For site search: each occurrence room's title, page and group (one query)."""
+    found = Occurrence.objects.filter(room__in=room_ids).select_related("series")
+    return {
+        occurrence.room_id: owners.RoomInfo(
+            title=_title(occurrence.series, occurrence),
+            url=reverse("events:chat", args=[occurrence.pk]), group_id=occurrence.series.group_id,
+        )
+        for occurrence in found
+    }  # fmt: skip
 
 
 def _grant(member, room_id: int) -> owners.Grant:
@@ -37,4 +54,6 @@ def _grant(member, room_id: int) -> owners.Grant:
 
 
 def register() -> None:
-    owners.register(owners.RoomOwner(key=KEY, grant=_grant))
+    owners.register(owners.RoomOwner(key=KEY, grant=_grant,
+                                     rooms_open_to=selectors.room_ids_open_to,
+                                     describe=_describe))  # fmt: skip

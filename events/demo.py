@@ -10,9 +10,11 @@ from django.utils import timezone
 
 from events import services
 from events.models import Occurrence, Registration, Series
+from events.search import series_key
 from groups.models import Group
 from members.models import User, WorkField
 from members.selectors import people
+from search import outbox
 
 ORGANIZER = "demo-organizer@pref.kanagawa.lg.jp"
 DEMO_MEMBER = "demo-member@city.kobe.lg.jp"
@@ -111,3 +113,4 @@ def _past_session(series) -> None:
     Occurrence.objects.filter(pk=past.pk).update(
         confirmed_count=len(members), last_position=len(members)
     )
+    outbox.changed(series_key(series.pk))

@@ -6,8 +6,11 @@ from datetime import datetime, time, timedelta
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from events.models import Occurrence, Registration
+from cityhall.policies import is_site_moderator
+from events.models import Occurrence, Registration, Series
+from events.policies import ROOM_OPENS_BEFORE
 from groups.chat.models import Message
+from groups.models import Membership
 from groups.selectors import readable_groups
 
 Status = Registration.Status
@@ -165,3 +168,26 @@ def chat_messages(occurrence):
         .select_related("author__organization")
         .order_by("seq")
     )
+
+
+def room_ids_open_to(member, now=None):
+    """The chat rooms of occurrences ``member`` may be in at ``now`` (policies.room_open_to):
+    in groups they may read, as an organizer of the series, a moderator of its group or a site
+    moderator at any time, and with an active registration from when the room opens. One
+    query; tests/search check it against the policy."""
+    now = now or timezone.now()
+    found = visible_occurrences(member).filter(room__isnull=False)
+    if not is_site_moderator(member):
+        organizes = Series.organizers.through.objects.filter(series=OuterRef("series"),
+                                                             user=member.pk)  # fmt: skip
+        moderates = Membership.objects.filter(
+            group=OuterRef("series__group"), member=member.pk,
+            role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR],
+        )  # fmt: skip
+        registered = Registration.objects.filter(occurrence=OuterRef("pk"), member=member.pk,
+                                                 status__in=ACTIVE)  # fmt: skip
+        found = found.filter(
+            Exists(organizes) | Exists(moderates)
+            | Exists(registered) & Q(starts_at__lte=now + ROOM_OPENS_BEFORE)
+        )  # fmt: skip
+    return found.values_list("room_id", flat=True)

@@ -21,10 +21,12 @@ from cityhall import markdown, ratelimits
 from events import chat, policies, recurrence
 from events.models import CalendarToken, Occurrence, Question, Registration, Series
 from events.notifications import CHANGE, ORGANIZER_MESSAGE, REGISTRATION, REMINDER
+from events.search import series_key
 from groups.chat import services as chat_services
 from groups.chat.models import Room
 from groups.models import Membership
 from members.services import email_enqueue, notifications_create
+from search import outbox
 
 Status = Registration.Status
 ACTIVE = (Status.CONFIRMED, Status.WAITLISTED, Status.LOTTERY)
@@ -70,6 +72,7 @@ def series_create(*, author, group, questions=(), **fields) -> Series:
     for position, question in enumerate(questions):
         Question.objects.create(series=series, position=position, **question)
     Occurrence.objects.bulk_create([_occurrence_for(series, start) for start in starts])
+    outbox.changed(series_key(series.pk))
     return series
 
 
@@ -98,16 +101,20 @@ def series_update(*, actor, series: Series, **fields) -> Series:
                 lottery_closes_at=fresh.lottery_closes_at,
             )  # fmt: skip
     occurrences_extend(series, starts)
+    outbox.changed(series_key(series.pk), hides="group" in fields)
     return series
 
 
+@transaction.atomic
 def occurrences_extend(series: Series, starts=None) -> int:
     """Create the occurrences the rule gives up to the horizon that do not exist yet."""
     if starts is None:
         starts = recurrence.starts(series.rule, series.first_start, until=series.repeat_until)
     have = set(series.occurrences.values_list("rule_start", flat=True))
     new = [_occurrence_for(series, start) for start in starts if start not in have]
-    Occurrence.objects.bulk_create(new, ignore_conflicts=True)
+    if new:
+        Occurrence.objects.bulk_create(new, ignore_conflicts=True)
+        outbox.changed(series_key(series.pk))
     return len(new)
 
 
@@ -148,6 +155,7 @@ def occurrence_move(*, actor, occurrence: Occurrence, starts_at, ends_at) -> Occ
             hours=occurrence.series.lottery_hours_before
         )
     occurrence.save(update_fields=["starts_at", "ends_at", "lottery_closes_at"])
+    outbox.changed(series_key(occurrence.series_id))
     _tell(_registrants(occurrence), occurrence, CHANGE, "moved")
     return occurrence
 
@@ -159,6 +167,7 @@ def occurrence_cancel(*, actor, occurrence: Occurrence) -> Occurrence:
         return occurrence
     Occurrence.objects.filter(pk=occurrence.pk).update(status=Occurrence.Status.CANCELLED)
     occurrence.status = Occurrence.Status.CANCELLED
+    outbox.changed(series_key(occurrence.series_id))
     _tell(_registrants(occurrence), occurrence, CHANGE, "cancelled")
     return occurrence
 

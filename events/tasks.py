@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.tasks import task
 from django.utils import timezone
 
-from events import services
+from events import search, services
 from events.models import Series
 
 logger = logging.getLogger(__name__)
@@ -27,3 +27,9 @@ def events_tick() -> dict:
     repeating = Series.objects.exclude(rule="").exclude(repeat_until__lt=timezone.localdate())
     added = sum(services.occurrences_extend(series) for series in repeating)
     return {"reminded": reminded, "drawn": drawn, "added": added}
+
+
+@task
+def search_refresh() -> int:
+    """Series whose occurrence has just ended are indexed again (linked to their next one)."""
+    return search.refresh_passed()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from groups import services
 from groups.models import Flag, Group, GroupBan, Membership, ModerationLog, Post, Topic
+from groups.search import OutboxAdmin, group_keys, post_key, topic_keys
 
 
 def _run(modeladmin, request, queryset, action, done) -> None:
@@ -44,7 +45,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(OutboxAdmin, admin.ModelAdmin):
     list_display = ["name", "slug", "kind", "status", "chat_enabled", "members", "last_activity_at"]
     list_filter = ["status", "kind", "chat_enabled"]
     search_fields = ["name", "slug", "description"]
@@ -59,9 +60,17 @@ class GroupAdmin(admin.ModelAdmin):
     def members(self, group):
         return group.member_count
 
+    def search_keys(self, objects):
+        return group_keys([group.pk for group in objects])
+
+    def saved_keys(self, obj, form):
+        """Who may read the group is asked at each search (its kind and status need nothing
+        here); its documents show its name and link by its slug."""
+        return self.search_keys([obj]) if {"name", "slug"} & set(form.changed_data) else []
+
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(OutboxAdmin, admin.ModelAdmin):
     list_display = ["title", "group", "author", "created_at", "reply_count", "is_hidden",
                     "is_locked", "is_pinned"]  # fmt: skip
     list_filter = ["is_hidden", "is_locked", "is_pinned", "is_question", "group"]
@@ -71,6 +80,9 @@ class TopicAdmin(admin.ModelAdmin):
     raw_id_fields = ["author", "accepted_post", "group"]
     readonly_fields = ["highest_post_number", "reply_count", "created_at", "last_posted_at"]
     actions = ["hide", "restore", "lock", "unlock"]
+
+    def search_keys(self, objects):
+        return topic_keys([topic.pk for topic in objects])
 
     def _moderate(self, request, queryset, action, done):
         _run(self, request, queryset.select_related("group"),
@@ -115,7 +127,7 @@ class DeletedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(OutboxAdmin, admin.ModelAdmin):
     list_display = ["__str__", "author", "created_at", "is_hidden", "is_deleted"]
     list_filter = ["is_hidden", DeletedFilter, "topic__group"]
     search_fields = ["body", "author__display_name", "author__email", "topic__title"]
@@ -125,6 +137,9 @@ class PostAdmin(admin.ModelAdmin):
     readonly_fields = ["number", "created_at", "edited_at", "deleted_at", "deleted_by",
                        "delete_reason"]  # fmt: skip
     actions = ["hide", "restore"]
+
+    def search_keys(self, objects):
+        return [post_key(post) for post in objects]
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)

@@ -8,7 +8,7 @@ class GroupsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from groups import home, moderation, notifications, selectors
+        from groups import home, moderation, notifications, search, selectors
         from groups.models import Group, Post
         from members import notification_subjects
 
@@ -17,3 +17,4 @@ class GroupsConfig(AppConfig):
         notification_subjects.register(Post, selectors.posts_seen)
         notification_subjects.register(Group, selectors.groups_seen)
         home.register_panels()
+        search.register()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from cityhall import markdown, ratelimits, realtime
 from cityhall.uploads import delete_unless_committed
 from groups import drafts, policies, selectors
+from groups import search as group_search
 from groups.attachments import check_upload
 from groups.models import (
     Attachment,
@@ -49,6 +50,7 @@ from members import notification_subjects
 from members import selectors as member_selectors
 from members.models import User
 from members.services import member_access_changed, notification_create, notifications_create
+from search import outbox
 
 # --- groups and memberships ---------------------------------------------------------------
 
@@ -418,6 +420,7 @@ def _add_post(
                 reply_to=reply_to, client_id=client_id)  # fmt: skip
     post.full_clean(exclude=["client_id"])  # its uniqueness: checked by post_create, held by the DB
     post.save()
+    outbox.changed(group_search.post_key(post))
     _attach(post, files)
     now = timezone.now()
     is_reply = number > 1
@@ -497,10 +500,13 @@ def post_edit(
     post.version += 1
     post.full_clean(exclude=["client_id"])
     post.save()
+    keys = [group_search.post_key(post)]
     if new_title != topic.title:
         topic.title = new_title
         topic.full_clean(exclude=["client_id"])
         topic.save(update_fields=["title"])
+        keys = group_search.topic_keys([topic.pk])  # the replies show the topic's title
+    outbox.changed(*keys)
     _notify_mentions(post, [h for h in rendered.mentions if h not in old_mentions])
     return post
 
@@ -521,8 +527,12 @@ def post_delete(*, actor: User, post: Post, reason: str) -> None:
     post.save(update_fields=["deleted_at", "deleted_by", "delete_reason"])
     if post.number == 1:
         Topic.objects.filter(pk=post.topic_id).update(is_hidden=True)
+        outbox.changed(*group_search.topic_keys([post.topic_id]), hides=True)
+    else:
+        outbox.changed(group_search.post_key(post), hides=True)
     if post.topic.accepted_post_id == post.pk:
         Topic.objects.filter(pk=post.topic_id).update(accepted_post=None)
+        outbox.changed(group_search.topic_key(post.topic_id))
     if actor.pk != post.author_id:
         log_action(group, actor, "delete_post", topic=post.topic, post=post, reason=reason)
     realtime.publish_on_commit(
@@ -570,8 +580,11 @@ def answer_accept(*, actor: User, topic: Topic, post: Post | None) -> None:
         raise PermissionDenied
     if post is not None and (post.topic_id != topic.pk or post.number == 1 or post.is_deleted):
         raise ValidationError(_("この投稿は解決済みの回答に選べません。"))
+    before = topic.accepted_post_id
     topic.accepted_post = post
     topic.save(update_fields=["accepted_post"])
+    answers = [f"{group_search.POST}:{pk}" for pk in (before, post and post.pk) if pk]
+    outbox.changed(group_search.topic_key(topic.pk), *answers)
     if post is not None and post.author_id != actor.pk:
         notification_create(
             recipient=post.author,
@@ -686,7 +699,9 @@ def set_post_hidden(*, actor: User, post: Post, hidden: bool, reason: str) -> No
                post=post, reason=reason)  # fmt: skip
     if post.number == 1:
         _set_topic_hidden(topic, hidden, reason, actor)
-    elif hidden and post.author_id != actor.pk:
+        return
+    outbox.changed(group_search.post_key(post), hides=hidden)
+    if hidden and post.author_id != actor.pk:
         _notify_moderated(post.author, "post_hidden", topic.group, url=post_url(post),
                           topic=topic.title, reason=reason or "-")  # fmt: skip
 
@@ -695,6 +710,7 @@ def _set_topic_hidden(topic: Topic, hidden: bool, reason: str, actor: User) -> N
     reason = reason.strip()[:500]
     Topic.objects.filter(pk=topic.pk).update(is_hidden=hidden,
                                              hidden_reason=reason if hidden else "")  # fmt: skip
+    outbox.changed(*group_search.topic_keys([topic.pk]), hides=hidden)
     _topic_access_changed(topic)
     if hidden and topic.author_id != actor.pk:
         _notify_moderated(topic.author, "topic_hidden", topic.group,
@@ -733,6 +749,7 @@ def topic_move(*, actor: User, topic: Topic, to_group: Group, reason: str = "") 
     _require_moderator(actor, to_group)
     from_group = topic.group
     Topic.objects.filter(pk=topic.pk).update(group=to_group)
+    outbox.changed(*group_search.topic_keys([topic.pk]), hides=True)
     log_action(
         from_group, actor, "move_topic", topic=topic, reason=f"→ {to_group.name} {reason}".strip()
     )
@@ -819,11 +836,7 @@ def log_action(
 
 
 def post_url(post: Post) -> str:
-    topic = post.topic
-    return (
-        reverse("groups:topic", args=[topic.group.slug, topic.pk])
-        + f"?n={post.number}#p{post.number}"
-    )
+    return group_search.post_path(post.topic.group.slug, post.topic_id, post.number)
 
 
 def _notify_post(post: Post, mentions: list[str]) -> None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from groups import services as group_services
 from groups.models import Group, Membership, Post, Tag
+from groups.search import topic_key
 from knowledge import exporting, markdown_files
 from knowledge.markdown_files import Doc, FileProblem
 from knowledge.models import (
@@ -29,6 +30,7 @@ from knowledge.models import (
 )
 from knowledge.services import ensure_home, free_slug, section_for_group
 from members.models import User
+from search import outbox
 
 CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
 PAGE_CLASSES = {"article": ArticlePage, "notes": SessionNotesPage, "broadcast": BroadcastPage}
@@ -231,6 +233,7 @@ def _store_topic(doc: Doc, group: Group, notes: list[str]) -> str:
     group_services.post_edit(editor=member, post=first, body=doc.body, title=doc.title)
     topic.tags.set(_topic_tags(doc.tags))
     type(topic).objects.filter(pk=topic.pk).update(created_at=_moment(doc.date))
+    outbox.changed(topic_key(topic.pk))
     return UPDATED
 
 
@@ -273,3 +276,4 @@ def _date_topic(topic, day) -> None:
     moment = _moment(day)
     type(topic).objects.filter(pk=topic.pk).update(created_at=moment, last_posted_at=moment)
     Post.objects.filter(topic=topic, number=1).update(created_at=moment)
+    outbox.changed(topic_key(topic.pk))

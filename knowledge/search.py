@@ -12,7 +12,7 @@ from django.utils import timezone
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from cityhall.markdown import plain_text
+from cityhall.markdown import plain_text, render
 from knowledge import markdown_files, policies, selectors
 from knowledge.models import KnowledgePage, KnowledgePageTag, PageGroupRestriction, SectionPage
 from search import outbox, registry
@@ -75,7 +75,7 @@ def _document(page: KnowledgePage, context: _Context) -> Document:
     if any(path in context.wagtail for path in chain):
         requires = ("moderators",)
     tags = tuple(item.tag.name for item in page.tagged_items.all())
-    body = plain_text(markdown_files.blocks_to_body(page.body))
+    body = plain_text(render(markdown_files.blocks_to_body(page.body)).html)
     return Document(
         key=f"{page.kind}:{page.pk}", kind=page.kind, title=page.title,
         body="\n\n".join(filter(None, [page.summary, body])), url=page.get_url(),

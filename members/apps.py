@@ -11,10 +11,12 @@ class MembersConfig(AppConfig):
     def ready(self):
         from allauth.account import signals
 
-        from members import home, notifications
+        from members import home, notifications, selectors
+        from search import registry
 
         notifications.register()
         home.register_panels()
+        registry.register_facet("organization_id", _("組織"), selectors.organization_names)
         user_logged_out.connect(_close_session_sockets, dispatch_uid="members-sockets")
         for signal in (signals.password_changed, signals.password_set, signals.password_reset):
             signal.connect(_recheck_sockets, dispatch_uid="members-password-sockets")

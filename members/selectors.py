@@ -248,6 +248,11 @@ def organization_choices() -> QuerySet[Organization]:
     return Organization.objects.select_related("prefecture").order_by("lg_code", "kind", "kana")
 
 
+def organization_names(ids: list[int]) -> dict[int, str]:
+    """{id: name} of these organizations (the site search's organization facet)."""
+    return dict(Organization.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
 def current_suspension(member: User) -> SiteSuspension | None:
     if not policies.is_suspended(member):
         return None

@@ -7,7 +7,7 @@ from collections import defaultdict
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F
 
 from search import registry
 from search.backends import get_backend
@@ -49,7 +49,7 @@ def drain(batch: int = BATCH) -> int:
         try:
             _write([row.key for row in rows])
         except Exception:
-            Outbox.objects.filter(id__in=ids).update(attempts=Max("attempts") + 1)
+            Outbox.objects.filter(id__in=ids).update(attempts=F("attempts") + 1)
             raise
         Outbox.objects.filter(id__in=ids).delete()
         done += len(rows)

@@ -8,11 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from groups.admin import DeletedFilter, _run
 from groups.chat import services
 from groups.chat.models import Message, MessageFlag, Mute, Room
+from groups.chat.search import room_keys
 from groups.models import Flag
+from groups.search import OutboxAdmin
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(OutboxAdmin, admin.ModelAdmin):
     list_display = ["__str__", "last_seq", "created_at", "chat_enabled"]
     list_filter = ["group__chat_enabled", "owner_key"]
     search_fields = ["group__name", "group__slug"]
@@ -21,6 +23,12 @@ class RoomAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # a room is made when its group's chat (or its owner's page) first opens
+
+    def search_keys(self, objects):
+        return room_keys([room.pk for room in objects])
+
+    def saved_keys(self, obj, form):
+        return []  # nothing here changes what its messages show
 
     @admin.display(boolean=True, description=_("チャットを使う"))
     def chat_enabled(self, room):

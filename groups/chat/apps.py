@@ -11,12 +11,13 @@ class ChatConfig(AppConfig):
     def ready(self):
         from cityhall import navigation
         from groups import unread
-        from groups.chat import moderation, selectors
+        from groups.chat import moderation, search, selectors
         from groups.chat.models import Message
         from members import notification_subjects
 
         notification_subjects.register(Message, selectors.messages_seen)
         moderation.register()
+        search.register()
         unread.register(unread.GroupUnread(key="chat", count=selectors.unread_by_group, order=20))
         navigation.register(navigation.NavCount(
             key="chat.unread", link="groups", label=_("未読のチャット"),

@@ -3,7 +3,7 @@ registering a ``RoomOwner`` from its ``AppConfig.ready()``, in the shape of city
 (cityhall.navigation, groups.unread). A room names its owner by key (``Room.owner_key``); chat
 asks that owner who may enter and what they may do there, and never imports the app."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from django.http import Http404
@@ -22,10 +22,24 @@ class Grant:
 
 
 @dataclass(frozen=True)
+class RoomInfo:
+    """What site search shows of an owner's room, the same for everyone who may enter it."""
+
+    title: str
+    url: str
+    group_id: int | None = None  # the group it belongs to, for the search's group facet
+
+
+@dataclass(frozen=True)
 class RoomOwner:
     key: str  # "events": what Room.owner_key of its rooms says
     grant: Callable[[object, int], Grant]  # (member, room id): raises Http404 if they may not enter
     order: int = 100
+    # For site search: the ids of the owner's rooms ``member`` may enter now, in a query or two,
+    # exactly those ``grant`` lets them in (its messages are found by nobody else) ...
+    rooms_open_to: Callable[[object], Iterable[int]] | None = None
+    # ... and each room's RoomInfo by room id (a room it no longer claims is left out).
+    describe: Callable[[list[int]], dict[int, RoomInfo]] | None = None
     _position: int = field(default=0, compare=False, repr=False)
 
 

@@ -26,10 +26,12 @@ from groups.chat.models import (
     RoomRead,
     room_channel_group,
 )
+from groups.chat.search import message_key
 from groups.models import Flag, Group, Membership, Reaction
 from groups.notifications import MENTION
 from members import selectors as member_selectors
 from members.services import notifications_create
+from search import outbox
 
 
 class ChatError(ValidationError):
@@ -72,6 +74,7 @@ def message_send(*, author, room: Room, client_id: str, body: str, reply_to_seq=
     message = Message(room=room, seq=room.last_seq, author=author, client_id=client_id,
                       body=body, body_html=rendered.html, reply_to=reply_to)  # fmt: skip
     _save_change(room, message)
+    outbox.changed(message_key(message))
     _notify_mentions(message, rendered.mentions, standing)
     return message, True
 
@@ -89,6 +92,7 @@ def message_edit(*, editor, message: Message, body: str) -> Message:
     message.body_html = markdown.render(body).html
     message.edited_at = timezone.now()
     _save_change(room, message)
+    outbox.changed(message_key(message))
     return message
 
 
@@ -110,6 +114,7 @@ def _tombstone(room: Room, message: Message, actor) -> None:
     message.deleted_at = timezone.now()
     message.deleted_by = actor
     _save_change(room, message)
+    outbox.changed(message_key(message), hides=True)
 
 
 # --- flags ------------------------------------------------------------------------------

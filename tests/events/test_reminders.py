@@ -108,8 +108,10 @@ def test_the_clock_enqueues_the_events_task_once_a_minute(run_tasks):
     assert "events.tick" in periodic.enqueue_due(now)
     assert "events.tick" not in periodic.enqueue_due(now + timedelta(seconds=30))
     assert "events.tick" in periodic.enqueue_due(now + timedelta(seconds=60))
-    assert DBTaskResult.objects.filter(task_path="events.tasks.events_tick").count() == 2
-    assert run_tasks() == 2
+    ticks = DBTaskResult.objects.filter(task_path="events.tasks.events_tick")
+    assert ticks.count() == 2
+    run_tasks()  # with the other apps' clock tasks (the search outbox's drain, ...)
+    assert ticks.filter(status="SUCCESSFUL").count() == 2
 
 
 @pytest.mark.django_db

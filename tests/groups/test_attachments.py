@@ -124,7 +124,7 @@ def test_an_attached_image_is_shown_as_a_small_preview_and_downloads_in_full(
     page = client_for(owner).get(topic_url).content.decode()
     assert f'<img src="{full}"' not in page and f'<img src="{preview}"' not in page  # not yet
 
-    assert run_tasks() == 1
+    assert run_tasks() == 2  # the preview, and the search outbox's drain
     page = client_for(owner).get(topic_url).content.decode()
     assert f'<img src="{preview}"' in page and f'<a href="{full}">' in page
     response = client_for(owner).get(preview)
