@@ -26,9 +26,10 @@ smallest first, the bench adds topics until the providers would index that many 
    okurigana variant, filters, sort by date, page 3), as HTML and as JSON (``format=json``),
    interleaved with the bare view over one kept-alive connection (_common.interleaved_requests);
    counts the SQL queries of one request of each in this process (test client,
-   CaptureQueriesContext, as pages.py does); times the search service alone in this process
-   (``search.services.search``, no HTTP, no template) for the part of a request that grows
-   with the index.
+   CaptureQueriesContext, as pages.py does) and times a few more there, split into the parts
+   of a search (the viewer's audience tokens, the backend's queries, snippets and highlighted
+   titles, the search service as a whole; the rest is the view, its template and the
+   middleware): where the time goes, and which part grows with the index.
 
 Targets: at 100,000 documents every query's p95 within 5× the bare view's p50 and the full
 reindex within 120 s; query time growing sub-linearly (from one size to the next, each query's
@@ -61,9 +62,10 @@ QUERY_COLUMNS = [
     ("query", "query"), ("format", "format"), ("hits", "hits"), ("share %", "share"),
     ("p50 ms", "p50_ms"),
     ("p95 ms", "p95_ms"), ("p99 ms", "p99_ms"), ("req/s", "requests_per_second"),
-    ("queries", "queries"), ("bytes", "bytes"), ("service ms", "service_ms"),
-    ("p50 / bare", "p50_ratio_to_bare"), ("p95 / bare p50", "p95_ratio_to_bare_p50"),
-    ("p95 ≤ 5×", "target"),
+    ("queries", "queries"), ("bytes", "bytes"), ("p50 / bare", "p50_ratio_to_bare"),
+    ("p95 / bare p50", "p95_ratio_to_bare_p50"), ("p95 ≤ 5×", "target"),
+    ("in-process ms", "request_ms"), ("tokens", "tokens_ms"), ("backend", "backend_ms"),
+    ("snippets", "snippets_ms"), ("service", "service_ms"),
 ]  # fmt: skip
 INDEX_COLUMNS = [
     ("documents", "documents"), ("topics", "topics"), ("replies", "replies"),
@@ -75,7 +77,7 @@ INDEX_COLUMNS = [
 GROWTH_COLUMNS = [
     ("query", "query"), ("format", "format"), ("from", "from"), ("to", "to"),
     ("documents ×", "documents_ratio"), ("p50 ×", "p50_ratio"), ("own p50 ×", "own_p50_ratio"),
-    ("service ×", "service_ratio"), ("sub-linear", "sublinear"),
+    ("backend ×", "backend_ratio"), ("sub-linear", "sublinear"),
 ]  # fmt: skip
 
 
@@ -139,35 +141,77 @@ def search_path(params: dict, json: bool) -> str:
     return "/search/?" + urllib.parse.urlencode({**params, **({"format": "json"} if json else {})})
 
 
-def filters_of(params: dict):
-    """The same search as search.services.Filters, for timing the service alone."""
-    from datetime import date
+class Timers:
+    """While active, the time spent in the parts of a search request, summed per request (this
+    process only; the functions are wrapped where search.services and the view look them up):
+    the viewer's audience tokens (every provider asked), the backend's queries, the snippets
+    and highlighted titles, and search.services.search as a whole (whose total it keeps)."""
 
-    from search.services import Filters
+    PARTS = ("tokens", "backend", "snippets", "service")
 
-    return Filters(
-        q=params["q"], kinds=(params["kind"],) if "kind" in params else (),
-        group_id=params.get("group"),
-        since=date.fromisoformat(params["since"]) if "since" in params else None,
-        sort=params.get("sort", "relevance"), page=params.get("page", 1),
-    )  # fmt: skip
+    def __enter__(self):
+        from search import registry, services
+        from search.backends import get_backend
+
+        self.spent = dict.fromkeys(self.PARTS, 0.0)
+        self.total = 0
+        backend = type(get_backend())
+        self.patched = [
+            (registry, "viewer_tokens", "tokens"), (backend, "search", "backend"),
+            (services, "snippet", "snippets"), (services, "highlight", "snippets"),
+            (services, "search", "service"),
+        ]  # fmt: skip
+        self.originals = [getattr(owner, name) for owner, name, _ in self.patched]
+        for (owner, name, part), original in zip(self.patched, self.originals, strict=True):
+            setattr(owner, name, self._timed(original, part))
+        return self
+
+    def _timed(self, original, part):
+        def timed(*args, **kwargs):
+            before = time.perf_counter()
+            try:
+                result = original(*args, **kwargs)
+            finally:
+                self.spent[part] += time.perf_counter() - before
+            if part == "service":
+                self.total = result.total
+            return result
+
+        return timed
+
+    def __exit__(self, *exc):
+        for (owner, name, _), original in zip(self.patched, self.originals, strict=True):
+            setattr(owner, name, original)
+
+    def reset(self):
+        self.spent = dict.fromkeys(self.PARTS, 0.0)
 
 
-def service_ms(viewer, params: dict) -> tuple[float, int]:
-    """Median ms of search.services.search for this query (after one call; SERVICE_REPEATS
-    calls, fewer when they take more than SERVICE_SECONDS), and its total."""
-    from search.services import search
+def in_process(viewer, path: str) -> dict:
+    """One request's SQL queries (pages.count_queries: test client, one warm request first)
+    and, with Timers, the median of up to SERVICE_REPEATS more (fewer when they take more than
+    SERVICE_SECONDS): the whole request in this process and its parts, in ms; the hits."""
+    from django.test import Client
 
-    filters = filters_of(params)
-    results = search(viewer, filters)
-    times = []
+    figures = {"queries": pages.count_queries(viewer, path)}
+    client = Client()
+    client.force_login(viewer)
+    samples = []
     deadline = time.monotonic() + SERVICE_SECONDS
-    while len(times) < SERVICE_REPEATS and (len(times) < 3 or time.monotonic() < deadline):
-        before = time.perf_counter()
-        search(viewer, filters)
-        times.append(time.perf_counter() - before)
-    times.sort()
-    return round(times[len(times) // 2] * 1000, 2), results.total
+    with Timers() as timers:
+        while len(samples) < SERVICE_REPEATS and (not samples or time.monotonic() < deadline):
+            timers.reset()
+            before = time.perf_counter()
+            response = client.get(path)
+            elapsed = time.perf_counter() - before
+            if response.status_code != 200:
+                raise SystemExit(f"in-process GET {path}: {response.status_code}")
+            samples.append({"request": elapsed, **timers.spent})
+    for part in ("request", *Timers.PARTS):
+        values = sorted(sample[part] for sample in samples)
+        figures[f"{part}_ms"] = round(values[len(values) // 2] * 1000, 2)
+    figures["hits"] = timers.total
+    return figures
 
 
 # --- indexing -----------------------------------------------------------------------------
@@ -289,8 +333,10 @@ def measure_queries(site, base_url: str, cookie: str, args, documents: int) -> l
     for name, params in mix:
         targets += [(name, "html", search_path(params, False), params),
                     (name, "json", search_path(params, True), params)]  # fmt: skip
-    queries = {path: pages.count_queries(site.viewer, path) for _, _, path, _ in targets}
-    service = {name: service_ms(site.viewer, params) for name, params in mix}
+    inside = {path: in_process(site.viewer, path) if params else
+              {"queries": pages.count_queries(site.viewer, path),
+               **{f"{part}_ms": "-" for part in ("request", *Timers.PARTS)}}
+              for _, _, path, params in targets}  # fmt: skip
     load = round(os.getloadavg()[0], 2)
     headers = {"Cookie": cookie, "Accept-Language": "ja"}
     with httpx.Client(base_url=base_url, headers=headers, follow_redirects=False,
@@ -300,11 +346,12 @@ def measure_queries(site, base_url: str, cookie: str, args, documents: int) -> l
     rows = []
     for (name, kind, path, params), figures in zip(targets, every, strict=True):
         ratio = round(figures["p95_ms"] / bare, 2)
-        ms, hits = service[name] if params else (0.0, 0)
+        measured = inside[path]
+        hits = measured.pop("hits") if params else "-"
         rows.append({
-            "query": name, "format": kind, "path": path, "hits": hits if params else "-",
+            "query": name, "format": kind, "path": path, "hits": hits,
             "share": round(100 * hits / documents, 2) if params else "-",
-            **figures, "queries": queries[path], "service_ms": ms if params else "-",
+            **figures, **measured,
             "p50_ratio_to_bare": round(figures["p50_ms"] / bare, 2),
             "p95_ratio_to_bare_p50": ratio, "load_average_before": load,
             "target": "-" if params is None else
@@ -349,11 +396,11 @@ def growth(sizes: list[int], indexing: dict, per_size: dict) -> list[dict]:
             p50 = after["p50_ms"] / before["p50_ms"]
             own_before = max(before["p50_ms"] - bare_small, 0.01)
             own = (after["p50_ms"] - bare_large) / own_before
-            service = after["service_ms"] / max(before["service_ms"], 0.01)
+            backend = after["backend_ms"] / max(before["backend_ms"], 0.01)
             rows.append({
                 "query": after["query"], "format": after["format"], "from": small, "to": large,
                 "documents_ratio": round(documents, 2), "p50_ratio": round(p50, 2),
-                "own_p50_ratio": round(own, 2), "service_ratio": round(service, 2),
+                "own_p50_ratio": round(own, 2), "backend_ratio": round(backend, 2),
                 "sublinear": "pass" if p50 < documents else "FAIL",
             })  # fmt: skip
     return rows
@@ -416,8 +463,8 @@ def report(args, indexing, per_size, growth_rows, vendor, debug, seconds, given)
     if growth_rows:
         _common.print_table(
             "Growth of the query time (p50 through the site; own = p50 minus the bare view's; "
-            "service = search.services.search alone): sub-linear when p50 grows less than the "
-            "documents do", GROWTH_COLUMNS, growth_rows,
+            "backend = the backend's search alone, in this process): sub-linear when p50 grows "
+            "less than the documents do", GROWTH_COLUMNS, growth_rows,
         )  # fmt: skip
         print()
     judged = [row for rows in per_size.values() for row in rows[1:]]
