@@ -13,7 +13,7 @@ from cityhall.params import has_unstorable_text
 
 
 def wants_json(request) -> bool:
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.GET.get("format") == "json":
         return True
     accept = request.headers.get("Accept", "")
     return "application/json" in accept and "text/html" not in accept

@@ -33,4 +33,5 @@ urlpatterns = [
     path("", include("groups.chat.urls")),
     path("", include("events.urls")),
     path("", include("knowledge.urls")),
+    path("", include("search.urls")),
 ]

@@ -47,6 +47,7 @@ class Query:
     solved: bool = False
     hidden_keys: tuple[str, ...] = ()  # pending changes that may hide a document
     sort: str = "relevance"  # or "date"
+    match: str = "all"  # every term; "any": at least one, those holding more ranked higher
     offset: int = 0
     limit: int = 20
     facets: bool = True

@@ -2,7 +2,7 @@
 provider (so results, counts, facets and snippets only ever come from what they may see), the
 backend asked, and each hit given a highlighted snippet."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -27,6 +27,7 @@ class Filters:
     until: date | None = None
     solved: bool = False
     sort: str = "relevance"
+    match: str = "all"  # "any": any of the content words of q (search.text.keywords), ranked
     page: int = 1
     per_page: int = 20
 
@@ -36,6 +37,7 @@ class Result:
     hit: Hit
     title: SafeString
     snippet: SafeString
+    group: str = ""  # the group's name, when the document belongs to one
 
     @property
     def kind_label(self) -> str:
@@ -49,6 +51,8 @@ class Results:
     results: list[Result]
     total: int
     facets: dict[str, list[tuple[object, str, int]]] = field(default_factory=dict)
+    # No document held every term, so these hold some of them (best first).
+    broadened: bool = False
 
     @property
     def pages(self) -> int:
@@ -60,8 +64,9 @@ def _day_start(day: date) -> datetime:
 
 
 def query_for(member, filters: Filters, *, facets: bool = True) -> Query:
+    terms = text.keywords(filters.q) if filters.match == "any" else text.parse(filters.q)
     return Query(
-        terms=tuple(text.parse(filters.q)),
+        terms=tuple(terms),
         tokens=registry.viewer_tokens(member),
         kinds=filters.kinds,
         group_id=filters.group_id,
@@ -71,6 +76,7 @@ def query_for(member, filters: Filters, *, facets: bool = True) -> Query:
         solved=filters.solved,
         hidden_keys=outbox.hidden_keys() if _needs_hidden_keys() else (),
         sort=filters.sort,
+        match=filters.match,
         offset=(filters.page - 1) * filters.per_page,
         limit=filters.per_page,
         facets=facets,
@@ -82,11 +88,36 @@ def search(member, filters: Filters, *, facets: bool = True) -> Results:
     if not query.terms or not query.tokens:
         return Results(filters=filters, results=[], total=0, facets={})
     page = get_backend().search(query)
+    broadened = _broadens(query, page)
+    if broadened:
+        page = get_backend().search(replace(query, match="any"))
     wanted = {word for term in query.terms for spelling in term.spellings for word in spelling}
-    results = [Result(hit, highlight(hit.title, wanted), snippet(hit.body, wanted))
-               for hit in page.hits]  # fmt: skip
-    return Results(filters=filters, results=results, total=page.total,
-                   facets=_named_facets(page.facets))  # fmt: skip
+    facets = _named_facets(page.facets)
+    groups = _group_names(page.hits, facets)
+    results = [Result(hit, highlight(hit.title, wanted), snippet(hit.body, wanted),
+                      groups.get(hit.group_id, "")) for hit in page.hits]  # fmt: skip
+    return Results(filters=filters, results=results, total=page.total, facets=facets,
+                   broadened=broadened)  # fmt: skip
+
+
+def _broadens(query: Query, page) -> bool:
+    """Whether to look again for any of the terms: nothing held them all, on the first page of
+    a search of several terms, as Discourse and the big engines do rather than show nothing."""
+    return page.total == 0 and query.match == "all" and query.offset == 0 and len(query.terms) > 1
+
+
+def similar(member, title: str, *, kinds: tuple[str, ...] = (), limit: int = 5) -> list[Result]:
+    """Up to ``limit`` documents holding any of the content words of ``title``, the best
+    matches, solved ones first: what a member writing a new question should read first."""
+    filters = Filters(q=title, kinds=kinds, match="any", per_page=limit)
+    return sorted(search(member, filters, facets=False).results, key=lambda r: not r.hit.solved)
+
+
+def _group_names(hits: list[Hit], facets: dict) -> dict[int, str]:
+    """The names of the hits' groups: from the group facet, else asked once for the page."""
+    known = {key: label for key, label, _count in facets.get("group_id", [])}
+    missing = sorted({hit.group_id for hit in hits if hit.group_id is not None} - known.keys())
+    return known | registry.facet_names("group_id", missing)
 
 
 def _named_facets(facets: dict[str, dict]) -> dict[str, list[tuple[object, str, int]]]:

@@ -20,6 +20,9 @@ MAX_TERMS = 8
 MAX_SPELLINGS = 16
 # Parts of speech that carry no meaning of their own in a query or an index.
 _SKIPPED = {"助詞", "助動詞", "補助記号", "空白", "記号"}
+# The parts of speech of a text's content words (keywords()): nouns, but not numbers.
+_CONTENT = {"名詞", "形状詞"}
+MAX_KEYWORDS = 16
 _UNSAFE = re.compile(r"['\"\\\s\x00-\x1f*^:(){}\[\]]")
 _KANJI = re.compile(r"[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -143,6 +146,28 @@ def synonym_words() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
             alternatives = [tuple(words(other)) for other in others]
             known[key] = tuple(a for a in dict.fromkeys(alternatives) if a and a != key)
     return known
+
+
+def _content_words(text: str, mode: SplitMode) -> list[str]:
+    found = []
+    for morpheme in _tokenizer().tokenize(text, mode):
+        kind = morpheme.part_of_speech()
+        if kind[0] in _CONTENT and kind[1] != "数詞":
+            found.append(_clean(normalize(morpheme.normalized_form())))
+    return [word for word in found if word]
+
+
+def keywords(text: str) -> list[Term]:
+    """The content words of ``text`` (nouns, no numbers), each a term of its own with its
+    synonyms: the finest split, then the coarsest compounds (督促状の文例を教えて → 督促, 文例,
+    督促状). For searches that want any of the words, ranked (a new topic's title)."""
+    clipped = normalize(text[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]
+    fine, coarse = (_content_words(clipped, mode) for mode in (SplitMode.A, SplitMode.C))
+    terms = []
+    for word in dict.fromkeys(fine + coarse):
+        spellings = [(word,)] + [tuple(words(other)) for other in synonyms().get(word, ())]
+        terms.append(Term(word, tuple(dict.fromkeys(s for s in spellings if s))))
+    return terms[:MAX_KEYWORDS]
 
 
 @cache

@@ -198,15 +198,18 @@ def _rank() -> str:
 
 
 def _match(query: Query) -> tuple[str, list]:
-    """The full-text condition: every term, each by any of its spellings, each spelling by
-    all of its words."""
+    """The full-text condition: every term (any one term when ``query.match`` is "any"), each
+    by any of its spellings, each spelling by all of its words."""
+    any_term = query.match == "any"
     if _postgres():
         terms = [" | ".join("(" + " & ".join(f"'{w}'" for w in spelling) + ")"
                             for spelling in term.spellings) for term in query.terms]  # fmt: skip
-        return "e.vector @@ %s::tsquery", [" & ".join(f"({t})" for t in terms)]
+        joiner = " | " if any_term else " & "
+        return "e.vector @@ %s::tsquery", [joiner.join(f"({t})" for t in terms)]
     terms = [" OR ".join("(" + " AND ".join(f'"{w}"' for w in spelling) + ")"
                          for spelling in term.spellings) for term in query.terms]  # fmt: skip
-    return "search_fts MATCH %s", [" AND ".join(f"({t})" for t in terms)]
+    joiner = " OR " if any_term else " AND "
+    return "search_fts MATCH %s", [joiner.join(f"({t})" for t in terms)]
 
 
 def _filters(query: Query, leave_out: str = "") -> tuple[str, list]:
@@ -234,7 +237,7 @@ def _filters(query: Query, leave_out: str = "") -> tuple[str, list]:
     if query.solved:
         where.append("e.solved = %s")
         params.append(True)
-    if query.since:
+    if query.since:  # as the database keeps dates (SQLite: UTC text, compared as text)
         where.append("e.date >= %s")
         params.append(_moment(query.since))
     if query.until:

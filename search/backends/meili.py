@@ -260,7 +260,10 @@ def _paging(offset: int, limit: int) -> tuple[dict, int]:
 def search_requests(index: str, query: Query) -> list[dict]:
     """The multi-search queries for one search: the page (with the facets whose condition is
     not set), then one count-only query per facet whose own condition is set, left out."""
-    base = {"indexUid": index, "q": query_words(query), "matchingStrategy": "all",
+    # "any" (a new topic's title, for similar questions): Meilisearch's "frequency" strategy
+    # drops the commonest words first until something matches, ranked as usual.
+    strategy = "frequency" if query.match == "any" else "all"
+    base = {"indexUid": index, "q": query_words(query), "matchingStrategy": strategy,
             "locales": [LOCALE]}  # fmt: skip
     paging, _skip = _paging(query.offset, query.limit)
     page = base | paging | {"filter": filters(query), "attributesToRetrieve": list(DISPLAYED)}

@@ -1,6 +1,7 @@
 // Progressive enhancement only: every page works without this file.
 import { setupMemberCards } from "./member-cards.js";
 import { attachAllMentions } from "./mentions.js";
+import { setupInstantSearch } from "./search-instant.js";
 
 function setupNavToggle() {
   const toggle = document.querySelector("[data-nav-toggle]");
@@ -220,3 +221,4 @@ setupCodeInputs();
 connectNotifications();
 attachAllMentions();
 setupMemberCards();
+setupInstantSearch();

@@ -199,6 +199,11 @@ def test_a_search_is_the_page_plus_one_count_per_facet_with_its_own_filter_set()
     assert "facets" not in alone and "sort" not in alone
 
 
+def test_any_of_the_words_lets_meilisearch_drop_the_commonest_first():
+    (page,) = meili.search_requests("cityhall", query(facets=False, match="any"))
+    assert page["matchingStrategy"] == "frequency"
+
+
 @pytest.mark.parametrize(("offset", "limit", "page", "per_page", "skip"),
                          [(0, 20, 1, 20, 0), (40, 20, 3, 20, 0), (1, 2, 1, 3, 1)])  # fmt: skip
 def test_paging_asks_for_exhaustive_totals(offset, limit, page, per_page, skip):

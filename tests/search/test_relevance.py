@@ -23,7 +23,6 @@ def scored(loaded):
     return results
 
 
-@pytest.mark.xfail(reason="topics are indexed by groups.search (next merge)", strict=True)
 def test_recall_at_five_and_no_leak(loaded):
     results = scored(loaded)
     ranked = [r for r in results if r.kind != "leak"]

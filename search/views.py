@@ -1,0 +1,164 @@
+"""What a member sees of search: the page (/search/), the same query as JSON (?format=json), the
+header's results as you type (/search/suggest) and similar questions while a new topic's title
+is written (/search/similar). Every one asks search.services for this member, so each result,
+count and facet comes only from what the member may see."""
+
+from dataclasses import replace
+from urllib.parse import urlencode
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from search import services
+from search.forms import PER_PAGE, SearchForm
+from search.services import Filters, Result, Results
+
+SUGGESTIONS = 8
+SIMILAR = 5
+SIMILAR_KINDS = ("topic",)
+SIMILAR_MIN_CHARS = 2
+# (facet, query parameter, heading)
+FACETS = [
+    ("kind", "kind", _("種類")),
+    ("group_id", "group", _("グループ")),
+    ("organization_id", "organization", _("組織")),
+]
+
+
+@require_safe
+def index(request):
+    form = SearchForm(request.GET or None)
+    valid = not form.is_bound or form.is_valid()
+    as_json = request.GET.get("format") == "json"
+    if not valid and as_json:
+        errors = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+        return JsonResponse({"errors": errors}, status=400)
+    filters = form.filters()
+    results = services.search(request.user, filters) if valid and filters.q else None
+    if as_json:
+        return JsonResponse(_payload(filters, results))
+    context = {"form": form, "filters": filters, "results": results,
+               "facets": _facets(filters, results), "pager": _pager(filters, results),
+               "chosen": _chosen(filters, results)}  # fmt: skip
+    return render(request, "search/index.html", context)
+
+
+@require_safe
+def suggest(request):
+    """The header box's results as the member types: a few, no facets."""
+    q = request.GET.get("q", "").strip()
+    filters = Filters(q=q, per_page=SUGGESTIONS)
+    results = services.search(request.user, filters, facets=False) if q else None
+    return JsonResponse({
+        "query": q, "total": results.total if results else 0,
+        "results": [_result(r) for r in results.results] if results else [],
+        "url": f"{reverse('search:index')}?{urlencode({'q': q})}",
+    })  # fmt: skip
+
+
+@require_safe
+def similar(request):
+    """Topics like the title being written (any of its words), solved ones first."""
+    title = request.GET.get("title", "").strip()
+    found = []
+    if len(title) >= SIMILAR_MIN_CHARS:
+        found = services.similar(request.user, title, kinds=SIMILAR_KINDS, limit=SIMILAR)
+    return JsonResponse({"title": title, "results": [_result(r) for r in found]})
+
+
+# --- JSON ---------------------------------------------------------------------------------
+
+
+def _result(result: Result) -> dict:
+    hit = result.hit
+    return {
+        "kind": hit.kind, "kind_label": str(result.kind_label), "title_html": result.title,
+        "snippet_html": result.snippet, "url": hit.url,
+        "date": timezone.localtime(hit.date).isoformat(), "group": result.group,
+        "solved": hit.solved,
+    }  # fmt: skip
+
+
+def _payload(filters: Filters, results: Results | None) -> dict:
+    facets = results.facets if results else {}
+    return {
+        "query": filters.q, "total": results.total if results else 0, "page": filters.page,
+        "pages": results.pages if results else 1,
+        "broadened": results.broadened if results else False,
+        "results": [_result(r) for r in results.results] if results else [],
+        "facets": {param: [{"value": value, "label": label, "count": count}
+                           for value, label, count in facets.get(name, [])]
+                   for name, param, _heading in FACETS},
+    }  # fmt: skip
+
+
+# --- links on the page --------------------------------------------------------------------
+
+
+def query_string(filters: Filters) -> str:
+    """The query string of /search/ for these filters (the defaults left out)."""
+    params = [("q", filters.q), *(("kind", kind) for kind in filters.kinds)]
+    optional = [
+        ("group", filters.group_id), ("organization", filters.organization_id),
+        ("since", filters.since and filters.since.isoformat()),
+        ("until", filters.until and filters.until.isoformat()),
+        ("solved", "1" if filters.solved else None),
+        ("sort", filters.sort if filters.sort != "relevance" else None),
+        ("page", filters.page if filters.page > 1 else None),
+        ("per_page", filters.per_page if filters.per_page != PER_PAGE else None),
+    ]  # fmt: skip
+    params += [(name, value) for name, value in optional if value]
+    return "?" + urlencode(params)
+
+
+def _toggled(filters: Filters, name: str, value, selected: bool) -> Filters:
+    if name == "kind":
+        kinds = [k for k in filters.kinds if k != value] if selected else [*filters.kinds, value]
+        return replace(filters, kinds=tuple(kinds), page=1)
+    return replace(filters, **{name: None if selected else value}, page=1)
+
+
+def _facets(filters: Filters, results: Results | None) -> list[dict]:
+    if not results:
+        return []
+    shown = []
+    for name, _param, heading in FACETS:
+        options = []
+        for value, label, count in results.facets.get(name, []):
+            chosen = value in filters.kinds if name == "kind" else value == getattr(filters, name)
+            url = query_string(_toggled(filters, name, value, chosen))
+            options.append({"label": label, "count": count, "selected": chosen, "url": url})
+        if options:
+            shown.append({"heading": heading, "options": options})
+    return shown
+
+
+def _chosen(filters: Filters, results: Results | None) -> list[dict]:
+    """The group and organization chosen (they have no field of their own on the form), each
+    with the link that lets go of it."""
+    chosen = []
+    for name, _param, heading in FACETS[1:]:
+        value = getattr(filters, name)
+        if value is None:
+            continue
+        names = {
+            key: label for key, label, _count in (results.facets if results else {}).get(name, [])
+        }
+        chosen.append({"heading": heading, "label": names.get(value, ""),
+                       "url": query_string(replace(filters, **{name: None}, page=1))})  # fmt: skip
+    return chosen
+
+
+def _pager(filters: Filters, results: Results | None) -> dict | None:
+    if not results or results.pages <= 1:
+        return None
+    page = filters.page
+    return {
+        "number": page, "pages": results.pages,
+        "previous": query_string(replace(filters, page=page - 1)) if page > 1 else None,
+        "next": query_string(replace(filters, page=page + 1)) if page < results.pages else None,
+    }  # fmt: skip
