@@ -93,6 +93,11 @@ def parse_args() -> argparse.Namespace:
         "--budget", type=float, default=900,
         help="seconds of timed requests per size at most (then fewer rounds than --requests)",
     )  # fmt: skip
+    parser.add_argument(
+        "--queries", default=",".join(QUERY_KEYS),
+        help=f"the queries of the mix to measure, comma-separated, of {','.join(QUERY_KEYS)}",
+    )  # fmt: skip
+    parser.add_argument("--formats", default="html,json", help="html, json or both")
     parser.add_argument("--drain", type=int, default=1000, help="changed documents drained")
     parser.add_argument("--seed", type=int, default=2024, help="random seed of the content")
     parser.add_argument(
@@ -108,6 +113,12 @@ def parse_args() -> argparse.Namespace:
         parser.error("--sizes must be 100..10000000 each")
     if not 2 <= args.requests <= 100_000 or not 0 <= args.warmup <= 10_000:
         parser.error("--requests must be 2..100000 and --warmup 0..10000")
+    args.queries = [key.strip() for key in args.queries.split(",") if key.strip()]
+    args.formats = [kind.strip() for kind in args.formats.split(",") if kind.strip()]
+    if not args.queries or not set(args.queries) <= set(QUERY_KEYS):
+        parser.error(f"--queries must name some of {','.join(QUERY_KEYS)}")
+    if not args.formats or not set(args.formats) <= {"html", "json"}:
+        parser.error("--formats must be html, json or html,json")
     if not 0 <= args.drain <= 1_000_000:
         parser.error("--drain must be 0..1000000")
     return args
@@ -116,25 +127,27 @@ def parse_args() -> argparse.Namespace:
 # --- the query mix ------------------------------------------------------------------------
 
 
-def query_mix(site: _search.Site) -> list[tuple[str, dict]]:
-    """(name, the /search/ parameters) of each measured query."""
+QUERY_KEYS = ("common", "rare", "two", "synonym", "okurigana", "filters", "date", "page")
+
+
+def query_mix(site: _search.Site, keys=QUERY_KEYS) -> list[tuple[str, dict]]:
+    """(name, the /search/ parameters) of each measured query whose key is in ``keys``."""
     from django.utils import timezone
 
     closed = site.readable_group("closed")
     since = (timezone.localdate() - timedelta(days=365)).isoformat()
-    return [
-        ("common word 窓口", {"q": "窓口"}),
-        ("rare word 雨漏り", {"q": "雨漏り"}),
-        ("two words 督促状 文例", {"q": "督促状 文例"}),
-        ("synonym 国保税", {"q": "国保税"}),
-        ("okurigana 申し込み", {"q": "申し込み"}),
-        (
-            "filters kind+group+since",
-            {"q": "督促状", "kind": "topic", "group": closed["id"], "since": since},
-        ),  # fmt: skip
-        ("sort by date 窓口", {"q": "窓口", "sort": "date"}),
-        ("page 3 窓口", {"q": "窓口", "page": 3}),
-    ]
+    mix = {
+        "common": ("common word 窓口", {"q": "窓口"}),
+        "rare": ("rare word 雨漏り", {"q": "雨漏り"}),
+        "two": ("two words 督促状 文例", {"q": "督促状 文例"}),
+        "synonym": ("synonym 国保税", {"q": "国保税"}),
+        "okurigana": ("okurigana 申し込み", {"q": "申し込み"}),
+        "filters": ("filters kind+group+since", {"q": "督促状", "kind": "topic",
+                                                 "group": closed["id"], "since": since}),
+        "date": ("sort by date 窓口", {"q": "窓口", "sort": "date"}),
+        "page": ("page 3 窓口", {"q": "窓口", "page": 3}),
+    }  # fmt: skip
+    return [mix[key] for key in QUERY_KEYS if key in keys]
 
 
 def search_path(params: dict, json: bool) -> str:
@@ -328,11 +341,10 @@ def measure_queries(site, base_url: str, cookie: str, args, documents: int) -> l
 
     from bench._asgi import BARE_PATH
 
-    mix = query_mix(site)
     targets = [("bare Django view", "-", BARE_PATH, None)]
-    for name, params in mix:
-        targets += [(name, "html", search_path(params, False), params),
-                    (name, "json", search_path(params, True), params)]  # fmt: skip
+    for name, params in query_mix(site, args.queries):
+        targets += [(name, kind, search_path(params, kind == "json"), params)
+                    for kind in ("html", "json") if kind in args.formats]  # fmt: skip
     inside = {path: in_process(site.viewer, path) if params else
               {"queries": pages.count_queries(site.viewer, path),
                **{f"{part}_ms": "-" for part in ("request", *Timers.PARTS)}}
@@ -375,7 +387,8 @@ def interleaved(http, paths: list[str], args) -> list[dict]:
     sizes = [0] * len(paths)
     deadline = time.monotonic() + args.budget
     rounds = 0
-    while rounds < args.requests and (rounds < MIN_ROUNDS or time.monotonic() < deadline):
+    least = min(MIN_ROUNDS, args.requests)
+    while rounds < args.requests and (rounds < least or time.monotonic() < deadline):
         for index, path in enumerate(paths):
             before = time.perf_counter()
             sizes[index] = len(_common.get_ok(http, path).content)
@@ -479,7 +492,8 @@ def report(args, indexing, per_size, growth_rows, vendor, debug, seconds, given)
     _common.print_json_line({
         "bench": "search", "cores": os.cpu_count(), "database": vendor, "database_given": given,
         "debug": debug, "backend": "embedded", "sizes": args.sizes, "requests": args.requests,
-        "warmup": args.warmup, "seed": args.seed, "targets": TARGETS, "all_targets_met": all_met,
+        "warmup": args.warmup, "budget": args.budget, "query_keys": args.queries,
+        "formats": args.formats, "seed": args.seed, "targets": TARGETS, "all_targets_met": all_met,
         "indexing": index_rows, "queries": {str(size): per_size[size] for size in args.sizes},
         "growth": growth_rows, "worst_p95_ratio": max(r["p95_ratio_to_bare_p50"] for r in judged),
         "seconds": seconds, "load_average": os.getloadavg(),
