@@ -14,7 +14,7 @@ from search.backends import get_backend
 from search.documents import Hit, Query
 
 SNIPPET_CHARS = 120
-SCAN_CHARS = 4000
+SCAN_CHARS = 1500
 
 
 @dataclass(frozen=True)
@@ -156,16 +156,24 @@ def highlight(source: str, wanted: set[str]) -> SafeString:
 
 def snippet(body: str, wanted: set[str]) -> SafeString:
     """About SNIPPET_CHARS characters of the body around its first matching word, with every
-    matching word marked; the opening of the body when no word matches in the part scanned."""
-    scanned = body[:SCAN_CHARS]
-    spans = text.surfaces(scanned, wanted)
-    start = max(0, spans[0][0] - SNIPPET_CHARS // 3) if spans else 0
-    end = start + SNIPPET_CHARS
-    window = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
-    marked = _marked(scanned[start:end], window)
+    matching word marked; the opening of the body when no word matches in the part scanned.
+    The word is first looked for as written (cheap), and only then by Sudachi's reading of
+    the opening SCAN_CHARS (申込み for a query that said 申し込み)."""
+    first = _first_written(body, wanted)
+    if first is None:
+        spans = text.surfaces(body[:SCAN_CHARS], wanted)
+        first = spans[0][0] if spans else 0
+    start = max(0, first - SNIPPET_CHARS // 3) if first else 0
+    window = body[start : start + SNIPPET_CHARS]
     prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(body) else ""
-    return mark_safe(f"{prefix}{marked}{suffix}")
+    suffix = "…" if start + SNIPPET_CHARS < len(body) else ""
+    return mark_safe(f"{prefix}{_marked(window, text.surfaces(window, wanted))}{suffix}")
+
+
+def _first_written(body: str, wanted: set[str]) -> int | None:
+    lowered = body.lower()
+    found = [at for at in (lowered.find(word) for word in wanted) if at >= 0]
+    return min(found) if found and len(lowered) == len(body) else None
 
 
 def _needs_hidden_keys() -> bool:

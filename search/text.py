@@ -191,7 +191,7 @@ def surfaces(text: str, wanted: set[str]) -> list[tuple[int, int]]:
     offset = 0
     for chunk in _chunks(text):
         for morpheme in _tokenizer().tokenize(chunk, SplitMode.A):
-            if _clean(normalize(morpheme.normalized_form())) in wanted:
+            if _word(morpheme.normalized_form()) in wanted:
                 spans.append((offset + morpheme.begin(), offset + morpheme.end()))
         offset += len(chunk)
     return spans
