@@ -195,6 +195,9 @@ RATE_LIMIT_STORAGE = REDIS_URL or "memory://"
 MEILISEARCH_URL = env.str("MEILISEARCH_URL", default="")
 MEILISEARCH_API_KEY = env.str("MEILISEARCH_API_KEY", default="")
 SEARCH_BACKEND = "meilisearch" if MEILISEARCH_URL else "embedded"
+# The embedded backend weighs (ranks, counts, facets) at most this many of the newest matches;
+# a word found in more reads "1,000 件以上", as Meilisearch's maxTotalHits caps its total.
+SEARCH_CANDIDATES = env.int("SEARCH_CANDIDATES", default=1000)
 SEARCH_SYNONYMS_FILE = env.str(
     "SEARCH_SYNONYMS_FILE", default=str(BASE_DIR / "search" / "data" / "synonyms.tsv")
 )

@@ -71,3 +71,6 @@ class Page:
     hits: list[Hit]
     total: int
     facets: dict[str, dict] = field(default_factory=dict)  # {"kind": {"topic": 3}, ...}
+    # More documents matched than the backend weighs: ``total`` (and the facets) count the
+    # ones it did, and the member reads "1,000 件以上".
+    more: bool = False

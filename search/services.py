@@ -53,6 +53,8 @@ class Results:
     facets: dict[str, list[tuple[object, str, int]]] = field(default_factory=dict)
     # No document held every term, so these hold some of them (best first).
     broadened: bool = False
+    # More matched than were weighed (settings.SEARCH_CANDIDATES): total means "at least".
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -97,7 +99,7 @@ def search(member, filters: Filters, *, facets: bool = True) -> Results:
     results = [Result(hit, highlight(hit.title, wanted), snippet(hit.body, wanted),
                       groups.get(hit.group_id, "")) for hit in page.hits]  # fmt: skip
     return Results(filters=filters, results=results, total=page.total, facets=facets,
-                   broadened=broadened)  # fmt: skip
+                   broadened=broadened, more=page.more)  # fmt: skip
 
 
 def _broadens(query: Query, page) -> bool:

@@ -55,6 +55,7 @@ def suggest(request):
     results = services.search(request.user, filters, facets=False) if q else None
     return _json({
         "query": q, "total": results.total if results else 0,
+        "more": results.more if results else False,
         "results": [_result(r) for r in results.results] if results else [],
         "url": f"{reverse('search:index')}?{urlencode({'q': q})}",
     })  # fmt: skip
@@ -91,7 +92,8 @@ def _result(result: Result) -> dict:
 def _payload(filters: Filters, results: Results | None) -> dict:
     facets = results.facets if results else {}
     return {
-        "query": filters.q, "total": results.total if results else 0, "page": filters.page,
+        "query": filters.q, "total": results.total if results else 0,
+        "more": results.more if results else False, "page": filters.page,
         "pages": results.pages if results else 1,
         "broadened": results.broadened if results else False,
         "results": [_result(r) for r in results.results] if results else [],

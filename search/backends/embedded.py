@@ -4,8 +4,10 @@ Python (search.text) and stored pre-split: SQLite keeps them in an FTS5 table ra
 PostgreSQL in a weighted tsvector column with a GIN index ranked by ts_rank. The full-text parts
 are SQL because the ORM has no words for FTS5; everything else goes through the ORM."""
 
+import zlib
 from datetime import UTC, datetime, time
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -18,6 +20,11 @@ FACETS = ("kind", "group_id", "organization_id")
 # Weights of title, tags and body.
 _SQLITE_WEIGHTS = "10.0, 4.0, 1.0"
 _PG_WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'"
+# An entry's id is its document's date in milliseconds times this, plus a slot from its key:
+# the newest documents have the highest ids, so "the newest matches" is a walk down the
+# full-text index's own order that stops early, and a sort by date needs no sorting.
+_SLOTS_PER_MS = 1 << 20
+_LAST_MS = (2**63 - 1) // _SLOTS_PER_MS - 1
 
 
 def _postgres() -> bool:
@@ -38,6 +45,29 @@ def _entry_values(generation: int, document: Document) -> dict:
 def _fields(document: Document) -> tuple[list[str], list[str], list[str]]:
     return (text.tokens(document.title), text.tokens(" ".join(document.tags)),
             text.tokens(document.body))  # fmt: skip
+
+
+def _date_id(document: Document) -> int:
+    ms = max(-_LAST_MS, min(_LAST_MS, int(document.date.timestamp() * 1000)))
+    return ms * _SLOTS_PER_MS + zlib.crc32(document.key.encode()) % _SLOTS_PER_MS
+
+
+def _free_ids(wanted: list[int]) -> list[int]:
+    """Each wanted id, or the next one up that no entry (nor an earlier one here) holds."""
+    ids, taken = list(wanted), set()
+    clashes = range(len(ids))
+    while clashes:
+        taken |= set(Entry.objects.filter(id__in=[ids[i] for i in clashes])
+                     .values_list("id", flat=True))  # fmt: skip
+        used, clashes = set(), []
+        for index, value in enumerate(ids):
+            while value in taken or value in used:
+                value += 1
+                clashes.append(index)
+            ids[index] = value
+            used.add(value)
+        clashes = sorted(set(clashes))
+    return ids
 
 
 def _tsvector(fields) -> str:
@@ -86,9 +116,10 @@ class EmbeddedBackend:
     def _insert(self, generation: int, documents: list[Document]) -> None:
         if not documents:
             return
-        entries = Entry.objects.bulk_create(
-            [Entry(**_entry_values(generation, d)) for d in documents]
-        )
+        ids = _free_ids([_date_id(d) for d in documents])
+        entries = Entry.objects.bulk_create([
+            Entry(id=i, **_entry_values(generation, d)) for i, d in zip(ids, documents, strict=True)
+        ])  # fmt: skip
         fields = [_fields(d) for d in documents]
         with connection.cursor() as cursor:
             if _postgres():
@@ -135,59 +166,72 @@ class EmbeddedBackend:
 
     # --- reading -------------------------------------------------------------------------
     def search(self, query: Query) -> Page:
-        """Three queries: the page of hits with the total beside each row, the facet counts
-        (one UNION ALL), and the total again only for a page past the last hit."""
+        """The newest matches the member may see, up to ``SEARCH_CANDIDATES`` (+1, to know
+        there are more), walked down the index's own order; the page ranked (or by date) among
+        them, and the facets counted over them. Three queries: the page with the total beside
+        each row, the facets, and the total again only for a page past the last hit."""
         if not query.terms or not query.tokens:
             return Page(hits=[], total=0, facets={name: {} for name in FACETS})
-        match_sql, match_params = _match(query)
-        where, params = _filters(query)
+        cap = settings.SEARCH_CANDIDATES
+        candidates, params = _candidates(query, cap)
         order = "date DESC, id DESC" if query.sort == "date" else "rank, date DESC, id DESC"
         again = ", ".join(f"found.{part}" for part in order.split(", "))
         # Ranked and counted on the narrow columns; the texts read for the page's rows alone.
-        ranked = (f"SELECT *, COUNT(*) OVER () AS total FROM (SELECT e.id, e.date, "
-                  f"{_rank()} AS rank FROM {_from()} WHERE {match_sql} AND {where}) matched "
-                  f"ORDER BY {order} LIMIT %s OFFSET %s")  # fmt: skip
-        sql = (f"SELECT {_COLUMNS}, found.total FROM ({ranked}) found "
-               f"JOIN {Entry._meta.db_table} e ON e.id = found.id "
-               f"ORDER BY {again}")  # fmt: skip
-        rank_params = match_params if _postgres() else []
+        sql = (
+            f"WITH candidate AS MATERIALIZED ({candidates}) "
+            f"SELECT {_COLUMNS}, found.total FROM (SELECT id, date, rank, "
+            f"COUNT(*) OVER () AS total FROM candidate ORDER BY {order} LIMIT %s OFFSET %s) "
+            f"found JOIN {Entry._meta.db_table} e ON e.id = found.id ORDER BY {again}"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*rank_params, *match_params, *params, query.limit, query.offset])
+            shown = max(0, min(query.limit, cap - query.offset))  # the extra one is not shown
+            cursor.execute(sql, [*params, shown, query.offset])
             rows = cursor.fetchall()
-            total = rows[0][-1] if rows else self._count(cursor, query, match_sql, match_params)
-            facets = self._facets(cursor, query, match_sql, match_params)
-        return Page(hits=[_hit(row) for row in rows], total=total, facets=facets)
+            total = rows[0][-1] if rows else self._count(cursor, query, candidates, params)
+            facets = self._facets(cursor, query, cap)
+        return Page(hits=[_hit(row) for row in rows], total=min(total, cap), facets=facets,
+                    more=total > cap)  # fmt: skip
 
-    def _count(self, cursor, query, match_sql, match_params) -> int:
-        if query.offset == 0:
+    def _count(self, cursor, query, candidates, params) -> int:
+        if query.offset == 0 and query.limit > 0:
             return 0
-        where, params = _filters(query)
-        cursor.execute(f"SELECT COUNT(*) FROM {_from()} WHERE {match_sql} AND {where}",
-                       [*match_params, *params])  # fmt: skip
+        cursor.execute(f"SELECT COUNT(*) FROM ({candidates}) candidate", params)
         return cursor.fetchone()[0]
 
-    def _facets(self, cursor, query, match_sql, match_params) -> dict[str, dict]:
+    def _facets(self, cursor, query, cap) -> dict[str, dict]:
         """Each facet's counts with the other filters applied but not its own, so that a
-        member can switch between its values. The matching documents are read once (a
-        materialised CTE) and counted three ways."""
+        member can switch between its values. The candidates are read once (a materialised
+        CTE) and counted three ways."""
         if not query.facets:
             return {}
-        where, params = _filters(query, leave_out=FACETS)
+        candidates, params = _candidates(query, cap, leave_out=FACETS, spare=0)
         parts, part_params = [], []
         for name in FACETS:
             others, others_params = _facet_filters(query, "found.", leave_out=name)
             parts.append(f"SELECT %s, CAST(found.{name} AS TEXT), COUNT(*) FROM found WHERE "
                          f"found.{name} IS NOT NULL{others} GROUP BY found.{name}")  # fmt: skip
             part_params += [name, *others_params]
-        cursor.execute(
-            f"WITH found AS MATERIALIZED (SELECT e.kind, e.group_id, e.organization_id "
-            f"FROM {_from()} WHERE {match_sql} AND {where}) " + " UNION ALL ".join(parts),
-            [*match_params, *params, *part_params],
-        )
+        cursor.execute(f"WITH found AS MATERIALIZED ({candidates}) " + " UNION ALL ".join(parts),
+                       [*params, *part_params])  # fmt: skip
         facets: dict[str, dict] = {name: {} for name in FACETS}
         for name, value, count in cursor.fetchall():
             facets[name][value if name == "kind" else int(value)] = count
         return facets
+
+
+def _candidates(query: Query, cap: int, leave_out=(), spare=1) -> tuple[str, list]:
+    """The newest ``cap`` matches the member may see (and a ``spare`` one, to know there are
+    more; ids are dates: see _date_id), with their rank and facet columns, as SQL and
+    parameters."""
+    match_sql, match_params = _match(query)
+    where, params = _filters(query, leave_out)
+    newest = "e.id" if _postgres() else "search_fts.rowid"  # the order FTS5 can walk backwards
+    sql = (
+        f"SELECT e.id, e.date, {_rank()} AS rank, e.kind, e.group_id, e.organization_id "
+        f"FROM {_from()} WHERE {match_sql} AND {where} ORDER BY {newest} DESC LIMIT %s"
+    )
+    rank_params = match_params if _postgres() else []
+    return sql, [*rank_params, *match_params, *params, cap + spare]
 
 
 _COLUMNS = ("e.key, e.kind, e.title, e.body, e.url, e.date, e.group_id, e.organization_id, "

@@ -290,15 +290,17 @@ def to_page(query: Query, results: list[dict]) -> Page:
     _paging_params, skip = _paging(query.offset, query.limit)
     page = results[0]
     hits = [to_hit(stored) for stored in page["hits"][skip:]]
+    total = page.get("totalHits", 0)
+    more = total >= MAX_TOTAL_HITS
     if not query.facets:
-        return Page(hits=hits, total=page.get("totalHits", 0))
+        return Page(hits=hits, total=total, more=more)
     distribution = dict(page.get("facetDistribution") or {})
     for result in results[1:]:
         distribution.update(result.get("facetDistribution") or {})
     facets = {name: {_facet_value(name, value): count
                      for value, count in (distribution.get(name) or {}).items()}
               for name in FACETS}  # fmt: skip
-    return Page(hits=hits, total=page.get("totalHits", 0), facets=facets)
+    return Page(hits=hits, total=total, facets=facets, more=more)
 
 
 def _not_found(error: Exception) -> bool:

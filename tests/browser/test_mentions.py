@@ -50,6 +50,9 @@ def test_mention_a_member_by_reading_with_the_keyboard(member_page, axe_check):
     expect(mention).to_have_attribute("href", "/members/@yamada-haruka")
 
     # The member card: a click on the author's name shows who it is without leaving the page.
+    # The reply reloaded the page; its scripts run before "load", and without them the link opens
+    # the profile, as it should.
+    page.wait_for_load_state()
     post.locator(".post__header a[data-member-card]").first.click()
     card = page.get_by_role("dialog", name=re.compile("山本 美咲"))
     expect(card).to_be_visible()

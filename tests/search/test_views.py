@@ -139,7 +139,9 @@ def test_the_page_uses_the_site_layout_and_the_header_box(searcher, corpus):
 
 def test_json_shape(searcher, corpus, world):
     data = payload(searcher.get("/search/", {"q": "督促状", "format": "json"}))
-    assert set(data) == {"query", "total", "page", "pages", "broadened", "results", "facets"}
+    assert set(data) == {
+        "query", "total", "more", "page", "pages", "broadened", "results", "facets",
+    }  # fmt: skip
     assert (data["query"], data["total"], data["page"], data["pages"]) == ("督促状", 4, 1, 1)
     first = next(r for r in data["results"] if r["url"] == "/topic/1/")
     assert first == {
@@ -321,7 +323,7 @@ def test_the_number_of_queries_does_not_grow_with_the_results(
 
 def test_suggest(searcher, corpus):
     data = payload(searcher.get("/search/suggest", {"q": "督促状"}))
-    assert set(data) == {"query", "total", "results", "url"}
+    assert set(data) == {"query", "total", "more", "results", "url"}
     assert data["url"] == "/search/?q=%E7%9D%A3%E4%BF%83%E7%8A%B6"
     assert data["total"] == 4
     assert {r["url"] for r in data["results"]} == {"/topic/1/", "/topic/2/", "/topic/3/",
