@@ -20,11 +20,11 @@ FACETS = ("kind", "group_id", "organization_id")
 # Weights of title, tags and body.
 _SQLITE_WEIGHTS = "10.0, 4.0, 1.0"
 _PG_WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'"
-# An entry's id is its document's date in milliseconds times this, plus a slot from its key:
-# the newest documents have the highest ids, so "the newest matches" is a walk down the
-# full-text index's own order that stops early, and a sort by date needs no sorting.
-_SLOTS_PER_MS = 1 << 20
-_LAST_MS = (2**63 - 1) // _SLOTS_PER_MS - 1
+# An entry's id is its document's date in seconds times this, plus a slot from its key: the
+# newest documents have the highest ids, so "the newest matches" is a walk down the full-text
+# index's own order that stops early. (Small steps between ids keep FTS5's lists short.)
+_SLOTS_PER_SECOND = 1 << 10
+_LAST_SECOND = (2**63 - 1) // _SLOTS_PER_SECOND - 1
 
 
 def _postgres() -> bool:
@@ -48,8 +48,8 @@ def _fields(document: Document) -> tuple[list[str], list[str], list[str]]:
 
 
 def _date_id(document: Document) -> int:
-    ms = max(-_LAST_MS, min(_LAST_MS, int(document.date.timestamp() * 1000)))
-    return ms * _SLOTS_PER_MS + zlib.crc32(document.key.encode()) % _SLOTS_PER_MS
+    second = max(-_LAST_SECOND, min(_LAST_SECOND, int(document.date.timestamp())))
+    return second * _SLOTS_PER_SECOND + zlib.crc32(document.key.encode()) % _SLOTS_PER_SECOND
 
 
 def _free_ids(wanted: list[int]) -> list[int]:
@@ -116,10 +116,13 @@ class EmbeddedBackend:
     def _insert(self, generation: int, documents: list[Document]) -> None:
         if not documents:
             return
+        # In id order: FTS5 writes out its buffer whenever a row id comes below the last one.
         ids = _free_ids([_date_id(d) for d in documents])
-        entries = Entry.objects.bulk_create([
-            Entry(id=i, **_entry_values(generation, d)) for i, d in zip(ids, documents, strict=True)
-        ])  # fmt: skip
+        pairs = sorted(zip(ids, documents, strict=True), key=lambda pair: pair[0])
+        documents = [document for _id, document in pairs]
+        entries = Entry.objects.bulk_create(
+            [Entry(id=i, **_entry_values(generation, d)) for i, d in pairs]
+        )
         fields = [_fields(d) for d in documents]
         with connection.cursor() as cursor:
             if _postgres():

@@ -7,8 +7,8 @@ import zlib
 
 from django.db import migrations
 
-SLOTS_PER_MS = 1 << 20
-LAST_MS = (2**63 - 1) // SLOTS_PER_MS - 1
+SLOTS_PER_SECOND = 1 << 10
+LAST_SECOND = (2**63 - 1) // SLOTS_PER_SECOND - 1
 
 
 def renumber(apps, schema_editor):
@@ -16,8 +16,8 @@ def renumber(apps, schema_editor):
     connection = schema_editor.connection
     used, moves = set(), []
     for old, key, date in Entry.objects.order_by("id").values_list("id", "key", "date"):
-        ms = max(-LAST_MS, min(LAST_MS, int(date.timestamp() * 1000)))
-        new = ms * SLOTS_PER_MS + zlib.crc32(key.encode()) % SLOTS_PER_MS
+        second = max(-LAST_SECOND, min(LAST_SECOND, int(date.timestamp())))
+        new = second * SLOTS_PER_SECOND + zlib.crc32(key.encode()) % SLOTS_PER_SECOND
         while new in used:
             new += 1
         used.add(new)
