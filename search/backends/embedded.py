@@ -190,14 +190,15 @@ class EmbeddedBackend:
             shown = max(0, min(query.limit, cap - query.offset))  # the extra one is not shown
             cursor.execute(sql, [*params, shown, query.offset])
             rows = cursor.fetchall()
-            total = rows[0][-1] if rows else self._count(cursor, query, candidates, params)
+            total = rows[0][-1] if rows else self._count(cursor, query, cap)
             facets = self._facets(cursor, query, cap)
         return Page(hits=[_hit(row) for row in rows], total=min(total, cap), facets=facets,
                     more=total > cap)  # fmt: skip
 
-    def _count(self, cursor, query, candidates, params) -> int:
+    def _count(self, cursor, query, cap) -> int:
         if query.offset == 0 and query.limit > 0:
             return 0
+        candidates, params = _candidates(query, cap, ranked=False)
         cursor.execute(f"SELECT COUNT(*) FROM ({candidates}) candidate", params)
         return cursor.fetchone()[0]
 
@@ -207,7 +208,7 @@ class EmbeddedBackend:
         CTE) and counted three ways."""
         if not query.facets:
             return {}
-        candidates, params = _candidates(query, cap, leave_out=FACETS, spare=0)
+        candidates, params = _candidates(query, cap, leave_out=FACETS, spare=0, ranked=False)
         parts, part_params = [], []
         for name in FACETS:
             others, others_params = _facet_filters(query, "found.", leave_out=name)
@@ -222,19 +223,29 @@ class EmbeddedBackend:
         return facets
 
 
-def _candidates(query: Query, cap: int, leave_out=(), spare=1) -> tuple[str, list]:
+def _candidates(query: Query, cap: int, leave_out=(), spare=1, ranked=True) -> tuple[str, list]:
     """The newest ``cap`` matches the member may see (and a ``spare`` one, to know there are
-    more; ids are dates: see _date_id), with their rank and facet columns, as SQL and
-    parameters."""
+    more; ids are dates: see _date_id), with their facet columns and, if ``ranked``, their
+    rank, as SQL and parameters."""
     match_sql, match_params = _match(query)
     where, params = _filters(query, leave_out)
-    newest = "e.id" if _postgres() else "search_fts.rowid"  # the order FTS5 can walk backwards
-    sql = (
-        f"SELECT e.id, e.date, {_rank()} AS rank, e.kind, e.group_id, e.organization_id "
-        f"FROM {_from()} WHERE {match_sql} AND {where} ORDER BY {newest} DESC LIMIT %s"
+    columns = "e.id, e.date, e.kind, e.group_id, e.organization_id"
+    if not _postgres():  # bm25 is FTS5's while it walks; FTS5 walks its own order backwards
+        rank = f", bm25(search_fts, {_SQLITE_WEIGHTS}) AS rank" if ranked else ""
+        sql = (f"SELECT {columns}{rank} FROM {_from()} WHERE {match_sql} AND {where} "
+               f"ORDER BY search_fts.rowid DESC LIMIT %s")  # fmt: skip
+        return sql, [*match_params, *params, cap + spare]
+    # ts_rank reads the whole vector: only for the candidates, once they are chosen.
+    sql = (f"SELECT {columns}{', e.vector' if ranked else ''} FROM {_from()} "
+           f"WHERE {match_sql} AND {where} ORDER BY e.id DESC LIMIT %s")  # fmt: skip
+    params = [*match_params, *params, cap + spare]
+    if not ranked:
+        return sql, params
+    ranked_sql = (
+        f"SELECT c.id, c.date, c.kind, c.group_id, c.organization_id, "
+        f"-ts_rank({_PG_WEIGHTS}, c.vector, %s::tsquery) AS rank FROM ({sql}) c"
     )
-    rank_params = match_params if _postgres() else []
-    return sql, [*rank_params, *match_params, *params, cap + spare]
+    return ranked_sql, [*match_params, *params]
 
 
 _COLUMNS = ("e.key, e.kind, e.title, e.body, e.url, e.date, e.group_id, e.organization_id, "
@@ -248,12 +259,6 @@ def _from() -> str:
     # CROSS JOIN: SQLite then reads the words first; left to choose, it walked every entry of
     # the generation and asked the full-text index about each (100,000 entries: 16 s → 50 ms).
     return f"search_fts CROSS JOIN {table} e ON e.id = search_fts.rowid"
-
-
-def _rank() -> str:
-    if _postgres():
-        return f"-ts_rank({_PG_WEIGHTS}, e.vector, %s::tsquery)"
-    return f"bm25(search_fts, {_SQLITE_WEIGHTS})"
 
 
 def _match(query: Query) -> tuple[str, list]:
