@@ -277,7 +277,10 @@ def index_megabytes() -> float:
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_total_relation_size('search_entry')")
+            cursor.execute(
+                "SELECT pg_total_relation_size('search_entry') "
+                "+ pg_total_relation_size('search_entrybody')"
+            )
             size = cursor.fetchone()[0]
         else:
             cursor.execute(

@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_datetime
 
 from search import text
 from search.documents import AUDIENCE_SLOTS, Document, Hit, Page, Query
-from search.models import Entry, IndexState, Outbox
+from search.models import Entry, EntryBody, IndexState, Outbox
 
 FACETS = ("kind", "group_id", "organization_id")
 # Weights of title, tags and body.
@@ -35,7 +35,7 @@ def _entry_values(generation: int, document: Document) -> dict:
     slots = document.slots()
     return {
         "generation": generation, "key": document.key, "kind": document.kind,
-        "title": document.title[:300], "body": document.body, "url": document.url[:500],
+        "title": document.title[:300], "url": document.url[:500],
         "date": document.date, "group_id": document.group_id,
         "organization_id": document.organization_id, "solved": document.solved,
         **{f"audience_{i}": slots[i] for i in range(AUDIENCE_SLOTS)},
@@ -112,6 +112,7 @@ class EmbeddedBackend:
                 marks = ",".join(["%s"] * len(ids))
                 cursor.execute(f"DELETE FROM search_fts WHERE rowid IN ({marks})", ids)
         Entry.objects.filter(id__in=ids).delete()
+        EntryBody.objects.filter(id__in=ids).delete()
 
     def _insert(self, generation: int, documents: list[Document]) -> None:
         if not documents:
@@ -123,6 +124,7 @@ class EmbeddedBackend:
         entries = Entry.objects.bulk_create(
             [Entry(id=i, **_entry_values(generation, d)) for i, d in pairs]
         )
+        EntryBody.objects.bulk_create([EntryBody(id=i, body=d.body) for i, d in pairs])
         fields = [_fields(d) for d in documents]
         with connection.cursor() as cursor:
             if _postgres():
@@ -184,7 +186,8 @@ class EmbeddedBackend:
             f"WITH candidate AS MATERIALIZED ({candidates}) "
             f"SELECT {_COLUMNS}, found.total FROM (SELECT id, date, rank, "
             f"COUNT(*) OVER () AS total FROM candidate ORDER BY {order} LIMIT %s OFFSET %s) "
-            f"found JOIN {Entry._meta.db_table} e ON e.id = found.id ORDER BY {again}"
+            f"found JOIN {Entry._meta.db_table} e ON e.id = found.id "
+            f"JOIN {EntryBody._meta.db_table} b ON b.id = found.id ORDER BY {again}"
         )
         with connection.cursor() as cursor:
             shown = max(0, min(query.limit, cap - query.offset))  # the extra one is not shown
@@ -248,7 +251,7 @@ def _candidates(query: Query, cap: int, leave_out=(), spare=1, ranked=True) -> t
     return ranked_sql, [*match_params, *params]
 
 
-_COLUMNS = ("e.key, e.kind, e.title, e.body, e.url, e.date, e.group_id, e.organization_id, "
+_COLUMNS = ("e.key, e.kind, e.title, b.body, e.url, e.date, e.group_id, e.organization_id, "
             "e.solved, e.id")  # fmt: skip
 
 
