@@ -29,7 +29,7 @@ _KANJI = re.compile(r"[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 @cache
 def _tokenizer():
-    return Dictionary(dict="core").create(SplitMode.A)
+    return Dictionary(dict="core").tokenizer(mode=SplitMode.A)
 
 
 def normalize(text: str) -> str:

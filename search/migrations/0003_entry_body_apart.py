@@ -1,18 +1,7 @@
 """Entries' bodies move to a table of their own (search.models.EntryBody), so that the rows a
-search walks stay narrow. On PostgreSQL the rows' long values (the vector) are moved out of line
-as well: they are read only for the candidates a search ranks."""
+search walks stay narrow."""
 
 from django.db import migrations, models
-
-
-def narrow_rows(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE search_entry SET (toast_tuple_target = 128)")
-
-
-def wide_rows(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE search_entry RESET (toast_tuple_target)")
 
 
 class Migration(migrations.Migration):
@@ -36,5 +25,4 @@ class Migration(migrations.Migration):
             "(SELECT b.body FROM search_entrybody b WHERE b.id = search_entry.id)",
         ),
         migrations.RemoveField(model_name="entry", name="body"),
-        migrations.RunPython(narrow_rows, wide_rows),
     ]
