@@ -184,14 +184,15 @@ class EmbeddedBackend:
         # Ranked and counted on the narrow columns; the texts read for the page's rows alone.
         sql = (
             f"WITH candidate AS MATERIALIZED ({candidates}) "
-            f"SELECT {_COLUMNS}, found.total FROM (SELECT id, date, rank, "
-            f"COUNT(*) OVER () AS total FROM candidate ORDER BY {order} LIMIT %s OFFSET %s) "
+            f"SELECT {_COLUMNS}, found.total FROM (SELECT * FROM (SELECT id, date, rank, "
+            f"COUNT(*) OVER () AS total FROM candidate ORDER BY id DESC LIMIT %s) newest "
+            f"ORDER BY {order} LIMIT %s OFFSET %s) "
             f"found JOIN {Entry._meta.db_table} e ON e.id = found.id "
             f"JOIN {EntryBody._meta.db_table} b ON b.id = found.id ORDER BY {again}"
         )
         with connection.cursor() as cursor:
-            shown = max(0, min(query.limit, cap - query.offset))  # the extra one is not shown
-            cursor.execute(sql, [*params, shown, query.offset])
+            # The spare candidate is counted (to know there are more) but never shown.
+            cursor.execute(sql, [*params, cap, query.limit, query.offset])
             rows = cursor.fetchall()
             total = rows[0][-1] if rows else self._count(cursor, query, cap)
             facets = self._facets(cursor, query, cap)

@@ -109,3 +109,12 @@ def test_the_migration_renumbers_old_entries_and_their_words(world, index):
     expected = embedded._date_id(document("page:1", "", day=2))
     assert ids["page:1"] == expected
     assert datetime(2026, 3, 2, 1, 30, tzinfo=UTC).timestamp() == expected >> 10
+
+
+def test_the_spare_candidate_is_counted_but_never_shown(capped, world, index):
+    """The fourth newest ranks best, but only the newest three are weighed."""
+    index(*(document(f"page:{day}", "記録", "窓口の話", day=day) for day in range(2, 5)),
+          document("page:1", "窓口 窓口 窓口", "窓口 窓口 窓口", day=1))  # fmt: skip
+    results = search(world.outsider, Filters(q="窓口"))
+    assert sorted(r.hit.key for r in results.results) == ["page:2", "page:3", "page:4"]
+    assert (results.total, results.more) == (3, True)
