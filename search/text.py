@@ -5,6 +5,7 @@ normalised form, which already joins okurigana and long-vowel variants (申込�
 government synonyms at query time. Both backends index the same tokens."""
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import islice, product
@@ -28,8 +29,18 @@ _KANJI = re.compile(r"[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @cache
+def _dictionary():
+    return Dictionary(dict="core")
+
+
+_local = threading.local()
+
+
 def _tokenizer():
-    return Dictionary(dict="core").tokenizer(mode=SplitMode.A)
+    """One tokenizer per thread: SudachiPy refuses a tokenizer used by two threads at once."""
+    if not hasattr(_local, "tokenizer"):
+        _local.tokenizer = _dictionary().tokenizer(mode=SplitMode.A)
+    return _local.tokenizer
 
 
 def normalize(text: str) -> str:
