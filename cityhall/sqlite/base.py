@@ -1,0 +1,62 @@
+"""Django's SQLite backend, keeping closed connections for the next request.
+
+Under ASGI each request runs its sync code in a thread of its own, so Django's persistent
+connections (one per thread) are never used again, and every request opened the file anew:
+connect, register Django's SQL functions, run the pragmas (a sixth of a profile page's time
+in daphne, bench/pages.py with py-spy). Django pools connections for PostgreSQL only. Here a
+closed connection that is outside any transaction goes back to a small idle list, from which
+the next connect() takes it; one thread uses it at a time (Django opens SQLite connections
+with check_same_thread off). The list is keyed by the file's identity, so a test database
+deleted and made again never gets a connection to the old file."""
+
+import os
+import threading
+
+from django.db.backends.sqlite3 import base
+
+IDLE_PER_FILE = 8
+
+_idle: dict[tuple, list] = {}
+_lock = threading.Lock()
+
+
+def _file_key(conn_params: dict) -> tuple | None:
+    """The database file's (path, device, inode); None for memory databases and URIs."""
+    name = str(conn_params["database"])
+    if name == ":memory:" or name.startswith("file:"):
+        return None
+    try:
+        found = os.stat(name)
+    except OSError:
+        return None
+    return (name, found.st_dev, found.st_ino)
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def get_new_connection(self, conn_params):
+        self._pool_key = _file_key(conn_params)
+        with _lock:
+            idle = _idle.get(self._pool_key)
+            kept = idle.pop() if idle else None
+        if kept is None:
+            return super().get_new_connection(conn_params)
+        kept.execute("PRAGMA foreign_keys = ON")
+        return kept
+
+    def _close(self):
+        if self._reusable():
+            with _lock:
+                idle = _idle.setdefault(self._pool_key, [])
+                if len(idle) < IDLE_PER_FILE:
+                    idle.append(self.connection)
+                    return None
+        return super()._close()
+
+    def _reusable(self) -> bool:
+        return (
+            getattr(self, "_pool_key", None) is not None
+            and self.connection is not None
+            and not self.connection.in_transaction
+            and not self.in_atomic_block
+            and not self.errors_occurred
+        )

@@ -1,0 +1,97 @@
+"""SQLite connections outlive the request that opened them (cityhall/sqlite): under daphne each
+request runs in a new thread, and opening the file anew cost a sixth of a small page."""
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+
+from tests.factories import MemberFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite backend's own pool"),
+]
+
+
+def _raw_after_close() -> object:
+    connection.ensure_connection()
+    raw = connection.connection
+    connection.close()
+    return raw
+
+
+def test_the_next_request_gets_the_connection_the_last_one_closed():
+    member = MemberFactory()
+    client = Client()
+    client.force_login(member)
+    raw = _raw_after_close()
+
+    assert client.get(f"/members/{member.pk}/").status_code == 200
+    connection.ensure_connection()
+
+    assert connection.connection is raw
+
+
+def test_another_thread_takes_over_a_closed_connection_and_sees_committed_rows():
+    raw = _raw_after_close()
+    member = MemberFactory()
+    connection.close()
+    seen = {}
+
+    def in_a_request_thread():
+        from django.db import connection as theirs
+
+        seen["same"] = theirs.cursor().connection is not None and theirs.connection is raw
+        seen["found"] = type(member).objects.filter(pk=member.pk).exists()
+        theirs.close()
+
+    worker = threading.Thread(target=in_a_request_thread)
+    worker.start()
+    worker.join()
+
+    assert seen == {"same": True, "found": True}
+
+
+def test_a_connection_closed_inside_a_transaction_is_not_kept():
+    raw = _raw_after_close()
+    connection.ensure_connection()
+    with transaction.atomic():
+        MemberFactory()
+        connection.close()
+    connection.ensure_connection()
+
+    assert connection.connection is not raw
+
+
+def test_foreign_keys_are_checked_on_a_kept_connection():
+    connection.ensure_connection()
+    connection.cursor().execute("PRAGMA foreign_keys = OFF")
+    connection.close()
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_keys")
+        assert cursor.fetchone() == (1,)
+
+
+def test_a_database_file_made_anew_never_gets_a_connection_to_the_old_one(tmp_path):
+    from cityhall.sqlite.base import DatabaseWrapper
+
+    settings = {**connection.settings_dict, "NAME": str(tmp_path / "one.sqlite3")}
+    sqlite3.connect(settings["NAME"]).close()
+    first = DatabaseWrapper(settings, alias="pool-test")
+    first.cursor().execute("CREATE TABLE note (body TEXT)")
+    old = first.connection
+    first.close()
+    Path(settings["NAME"]).unlink()
+    sqlite3.connect(settings["NAME"]).close()
+
+    second = DatabaseWrapper(settings, alias="pool-test")
+    with second.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'note'")
+        assert cursor.fetchone() == (0,)
+    assert second.connection is not old
+    second.close()
