@@ -83,7 +83,7 @@ def interleaved_requests(http: httpx.Client, paths: list[str], count: int, warmu
     for _ in range(count):
         for index, path in enumerate(paths):
             before = time.perf_counter()
-            sizes[index] = len(get_ok(http, path).content)
+            sizes[index] = get_ok(http, path).num_bytes_downloaded  # on the wire
             latencies[index].append(time.perf_counter() - before)
     return [{**summary(times, sum(times)), "bytes": size}
             for times, size in zip(latencies, sizes, strict=True)]  # fmt: skip

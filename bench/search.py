@@ -394,7 +394,7 @@ def interleaved(http, paths: list[str], args) -> list[dict]:
     while rounds < args.requests and (rounds < least or time.monotonic() < deadline):
         for index, path in enumerate(paths):
             before = time.perf_counter()
-            sizes[index] = len(_common.get_ok(http, path).content)
+            sizes[index] = _common.get_ok(http, path).num_bytes_downloaded  # on the wire
             latencies[index].append(time.perf_counter() - before)
         rounds += 1
     return [{**_common.summary(times, sum(times)), "bytes": size, "rounds": rounds}

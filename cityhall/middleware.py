@@ -5,6 +5,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
+from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext as _
 
@@ -90,3 +91,24 @@ def _has_unstorable_input(request) -> bool:
             return False  # not JSON: the view says what is wrong with it
     # Django already drops unprintable characters from uploaded file names.
     return has_unstorable_text([dict(request.POST.lists()), list(request.FILES)])
+
+
+_TEXT_SUBTYPES = {"json", "javascript", "xml", "manifest+json", "rss+xml", "atom+xml"}
+
+
+class CompressedTextMiddleware(GZipMiddleware):
+    """Django's gzip, for text only (HTML, JSON, calendars): government links are slow, and a
+    topic page shrinks to a fifth. Images, recordings and attachments are compressed already,
+    and a range of a recording (206) must stay the bytes it names. Safe against BREACH here:
+    Django masks the CSRF token anew in every response and pads the gzip header with random
+    bytes, and no page reflects a secret next to what the request sent. A page whose body
+    holds a lasting secret (the calendar feed's URL) is sent as it is all the same
+    (``holds_secret``), so that no later change to it can open that door."""
+
+    def process_response(self, request, response):
+        kind, _, subtype = response.get("Content-Type", "").split(";")[0].strip().partition("/")
+        if response.status_code == 206 or not (kind == "text" or subtype in _TEXT_SUBTYPES):
+            return response
+        if getattr(response, "holds_secret", False):
+            return response
+        return super().process_response(request, response)

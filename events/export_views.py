@@ -60,9 +60,11 @@ def calendar_settings(request):
     token = services.calendar_token_for(request.user).token
     feed_url = calendar.absolute(reverse("events:calendar_feed", args=[token]))
     webcal_url = "webcal://" + feed_url.partition("://")[2]
-    return render(
+    response = render(
         request, "events/calendar_settings.html", {"feed_url": feed_url, "webcal_url": webcal_url}
     )
+    response.holds_secret = True  # never compressed (cityhall.middleware, BREACH)
+    return response
 
 
 def notice(request, occurrence_id: int):

@@ -250,3 +250,15 @@ def test_articles_are_not_broken_by_the_fixture(world, files):
     page = ArticlePage.objects.get(pk=world.secret_page.pk)
     html = client_for(world.insider).get(page.url).text
     assert "/media/images/" in html
+
+
+def test_media_is_sent_as_stored_to_a_browser_that_takes_gzip(world, files):
+    """Only text is compressed (cityhall.middleware): a range must stay the bytes it names."""
+    client = client_for(world.insider)
+    whole = client.get(files.recording.file.url, HTTP_ACCEPT_ENCODING="gzip, br")
+    part = client.get(files.recording.file.url, HTTP_ACCEPT_ENCODING="gzip",
+                      HTTP_RANGE="bytes=100-199")  # fmt: skip
+
+    assert not whole.has_header("Content-Encoding") and body(whole) == files.audio
+    assert part.status_code == 206 and not part.has_header("Content-Encoding")
+    assert body(part) == files.audio[100:200]
