@@ -21,6 +21,9 @@ SUGGESTIONS = 8
 SIMILAR = 5
 SIMILAR_KINDS = ("topic",)
 SIMILAR_MIN_CHARS = 2
+# Options a facet shows on the page (most results first; the chosen one always): a common word
+# spreads over hundreds of organizations. ?all=<facet parameter> shows every one of that facet.
+FACET_SHOWN = 10
 # (facet, query parameter, heading)
 FACETS = [
     ("kind", "kind", _("種類")),
@@ -42,7 +45,8 @@ def index(request):
     if as_json:
         return _json(_payload(filters, results))
     context = {"form": form, "filters": filters, "results": results,
-               "facets": _facets(filters, results), "pager": _pager(filters, results),
+               "facets": _facets(filters, results, request.GET.get("all")),
+               "pager": _pager(filters, results),
                "chosen": _chosen(filters, results), "unfiltered": _unfiltered(filters)}  # fmt: skip
     return render(request, "search/index.html", context)
 
@@ -129,18 +133,31 @@ def _toggled(filters: Filters, name: str, value, selected: bool) -> Filters:
     return replace(filters, **{name: None if selected else value}, page=1)
 
 
-def _facets(filters: Filters, results: Results | None) -> list[dict]:
+def _chosen_value(filters: Filters, name: str, value) -> bool:
+    return value in filters.kinds if name == "kind" else value == getattr(filters, name)
+
+
+def _facets(filters: Filters, results: Results | None, every: str | None = None) -> list[dict]:
+    """Each facet's options as links, the first FACET_SHOWN (and the chosen one) unless the
+    member asked for all of this facet (``every``: its parameter), with a link to the rest."""
     if not results:
         return []
     shown = []
-    for name, _param, heading in FACETS:
+    for name, param, heading in FACETS:
+        rows = results.facets.get(name, [])
+        kept = [
+            row for index, row in enumerate(rows)
+            if param == every or index < FACET_SHOWN or _chosen_value(filters, name, row[0])
+        ]  # fmt: skip
         options = []
-        for value, label, count in results.facets.get(name, []):
-            chosen = value in filters.kinds if name == "kind" else value == getattr(filters, name)
+        for value, label, count in kept:
+            chosen = _chosen_value(filters, name, value)
             url = query_string(_toggled(filters, name, value, chosen))
             options.append({"label": label, "count": count, "selected": chosen, "url": url})
+        hidden = len(rows) - len(kept)
+        more = f"{query_string(filters)}&{urlencode({'all': param})}" if hidden else None
         if options:
-            shown.append({"heading": heading, "options": options})
+            shown.append({"heading": heading, "options": options, "hidden": hidden, "more": more})
     return shown
 
 

@@ -362,3 +362,27 @@ def test_a_broadened_search_leaves_numbers_out(searcher, world, index):
           document("topic:2", "1月の窓口", group=world.open_group))  # fmt: skip
     body = searcher.get("/search/", {"q": "督促状 1=1", "format": "json"}).json()
     assert (body["broadened"], [r["url"] for r in body["results"]]) == (True, ["/topic/1/"])
+
+
+def test_a_facet_shows_its_ten_largest_options_and_links_to_the_rest(searcher, world, index):
+    from members.models import Organization
+
+    organizations = [Organization.objects.create(name=f"第{n}市", kind="city") for n in range(13)]
+    index(*[document(f"topic:{n}", f"窓口の案内 {n}", organization_id=organizations[n % 12].pk,
+                     day=1 + n % 28) for n in range(1, 37)])  # fmt: skip
+    chosen = organizations[12]  # one document only: the smallest option
+    index(document("topic:99", "窓口の案内 99", organization_id=chosen.pk))
+
+    page = searcher.get("/search/", {"q": "窓口", "organization": chosen.pk})
+    shown = page.context["facets"][1]
+
+    assert shown["heading"] == "組織" and len(shown["options"]) == 11  # the chosen one too
+    assert shown["hidden"] == 2 and "ほか 2 件を表示" in page.content.decode()
+    everything = searcher.get("/search/" + shown["more"]).context["facets"][1]
+    assert len(everything["options"]) == 13 and everything["more"] is None
+    assert (
+        searcher.get("/search/", {"q": "窓口", "format": "json"})
+        .json()["facets"]["organization"]
+        .__len__()
+        == 13
+    )
