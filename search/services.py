@@ -163,8 +163,7 @@ def snippet(body: str, wanted: set[str]) -> SafeString:
     the opening SCAN_CHARS (申込み for a query that said 申し込み)."""
     first = _first_written(body, wanted)
     if first is None:
-        spans = text.surfaces(body[:SCAN_CHARS], wanted)
-        first = spans[0][0] if spans else 0
+        first = text.first_surface(body[:SCAN_CHARS], wanted) or 0
     start = max(0, first - SNIPPET_CHARS // 3) if first else 0
     window = body[start : start + SNIPPET_CHARS]
     prefix = "…" if start > 0 else ""

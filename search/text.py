@@ -69,10 +69,11 @@ def _words(text: str, mode: SplitMode) -> list[str]:
     return [word for _, word in _content(_tokenizer().tokenize(text, mode))]
 
 
-def _chunks(text: str, size: int = 4000):
-    """Sudachi refuses very long input: cut at line ends (or anywhere) under ``size``."""
+def _chunks(text: str, size: int = 4000, ends: str = "\n"):
+    """Sudachi refuses very long input: cut after the last of ``ends`` (line ends) under
+    ``size``, or anywhere when there is none."""
     while len(text) > size:
-        cut = text.rfind("\n", 0, size)
+        cut = max(text.rfind(end, 0, size - 1) for end in ends) + 1
         cut = cut if cut > 0 else size
         yield text[:cut]
         text = text[cut:]
@@ -206,6 +207,18 @@ def surfaces(text: str, wanted: set[str]) -> list[tuple[int, int]]:
                 spans.append((offset + morpheme.begin(), offset + morpheme.end()))
         offset += len(chunk)
     return spans
+
+
+def first_surface(text: str, wanted: set[str], piece: int = 300) -> int | None:
+    """Where the first word of ``text`` whose normalised form is in ``wanted`` starts; read a
+    few sentences at a time, so that a word near the start costs only those."""
+    offset = 0
+    for chunk in _chunks(text, piece, ends="。\n"):
+        for morpheme in _tokenizer().tokenize(chunk, SplitMode.A):
+            if _word(morpheme.normalized_form()) in wanted:
+                return offset + morpheme.begin()
+        offset += len(chunk)
+    return None
 
 
 class Forms(NamedTuple):

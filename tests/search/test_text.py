@@ -1,5 +1,5 @@
-"""Japanese text is read in several threads at once: daphne runs views and signal handlers in a
-thread pool, and two members saving at the same moment must both be indexed."""
+"""Japanese text as the index reads it (search.text): in several threads at once (daphne runs
+views and signal handlers in a thread pool) and in long texts."""
 
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
@@ -22,3 +22,11 @@ def test_many_threads_read_japanese_at_once_and_agree():
 
     assert len(results) == 120
     assert all(r == expected for r in results)
+
+
+def test_the_first_word_in_any_spelling_is_found_however_far_into_the_text():
+    opening = "令和8年度の予算編成について説明します。" * 30  # 600 characters without the word
+    body = f"{opening}本日から申込みを受け付けます。次の申込み期限は来月です。"
+
+    assert text.first_surface(body, {"申し込み"}) == body.index("申込み")
+    assert text.first_surface(opening, {"申し込み"}) is None
