@@ -1,17 +1,18 @@
 """Bench-only ASGI entry point: the site's own application, plus a bare Django view at
 /__bench__/bare that serves as the baseline of bench/pages.py.
 
-The bare view runs through a second Django ASGIHandler with the same settings and the same
-middleware as the site; only its URLconf differs (this module, one pattern). So the
+The bare view runs through a second handler of the site's own kind (cityhall.handlers), with
+the same settings and the same middleware; only its URLconf differs (this module). So the
 baseline is daphne + Django's request cycle + every middleware, with a view that does
 nothing: what each page adds on top of it is the page's own cost."""
 
 from cityhall.asgi import application as site  # noqa: I001 (sets up Django first)
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpResponse
 from django.urls import path
+
+from cityhall.handlers import SyncChainASGIHandler
 
 BARE_PATH = "/__bench__/bare"
 
@@ -24,8 +25,8 @@ def bare(request):
 urlpatterns = [path(BARE_PATH.lstrip("/"), bare, name="bench_bare")]
 
 
-class BareHandler(ASGIHandler):
-    """Django's ASGI handler, resolving every request against this module's URLconf."""
+class BareHandler(SyncChainASGIHandler):
+    """The site's HTTP handler, resolving every request against this module's URLconf."""
 
     def create_request(self, scope, body_file):
         request, error = super().create_request(scope, body_file)
