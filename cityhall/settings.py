@@ -110,6 +110,7 @@ TEMPLATES = [
         },
     },
 ]
+FORM_RENDERER = "cityhall.renderers.FlatWidgetTemplates"  # Django's widgets, includes written out
 
 # --- data stores -------------------------------------------------------------------------
 DATABASES = {
