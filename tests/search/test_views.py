@@ -386,3 +386,14 @@ def test_a_facet_shows_its_ten_largest_options_and_links_to_the_rest(searcher, w
         .__len__()
         == 13
     )
+
+
+def test_a_word_is_marked_as_written_and_in_another_spelling(searcher, world, index):
+    index(document("topic:1", "申し込みの受付について", "窓口での申込みは平日のみです。"),
+          document("topic:2", "電子申込みの手順", "申し込み期限は月末です。"))  # fmt: skip
+    page = searcher.get("/search/", {"q": "申し込み"}).content.decode()
+
+    assert "<mark>申し込み</mark>の受付について" in page  # as written
+    assert "窓口での<mark>申込み</mark>は平日のみです。" in page  # read by Sudachi
+    assert "電子<mark>申込み</mark>の手順" in page
+    assert "<mark>申し込み</mark>期限は月末です。" in page
