@@ -10,7 +10,7 @@ but not read (a closed group they have not joined): its name is on the directory
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -36,10 +36,9 @@ def group_for(member, slug: str) -> GroupAccess:
     (policies.can_see_group)."""
     if not is_verified_member(member):
         raise Http404
-    group = Group.objects.filter(slug=slug).first()
+    group, membership = _group_and_membership(member, slug)
     if group is None:
         raise Http404
-    membership = Membership.objects.filter(group=group, member=member).first()
     invitation = None
     if membership is None and group.kind != Group.Kind.OPEN:
         invitation = Invitation.objects.filter(
@@ -48,6 +47,28 @@ def group_for(member, slug: str) -> GroupAccess:
     if not policies.can_see_group(member, group, membership, invited=invitation is not None):
         raise Http404
     return GroupAccess(group, membership, invitation)
+
+
+_MEMBERSHIP_FIELDS = ("id", "role", "joined_at", "suspended_until")
+
+
+def _group_and_membership(member, slug: str) -> tuple[Group | None, Membership | None]:
+    """The group and the member's membership of it (or None) in one query: the membership's
+    columns joined onto the group's row."""
+    mine = FilteredRelation("memberships", condition=Q(memberships__member=member.pk))
+    group = (
+        Group.objects.filter(slug=slug).annotate(mine=mine)
+        .annotate(**{f"mine_{name}": F(f"mine__{name}") for name in _MEMBERSHIP_FIELDS})
+        .first()
+    )  # fmt: skip
+    if group is None or group.mine_id is None:
+        return group, None
+    row = {f"{name}": getattr(group, f"mine_{name}") for name in _MEMBERSHIP_FIELDS}
+    row |= {"group_id": group.pk, "member_id": member.pk}
+    names = [field.attname for field in Membership._meta.concrete_fields]
+    membership = Membership.from_db(group._state.db, names, [row[name] for name in names])
+    membership.group, membership.member = group, member
+    return group, membership
 
 
 def readable_group_for(member, slug: str) -> GroupAccess:

@@ -11,9 +11,9 @@ from tests.groups.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
-# session, member, group, membership, watch level, the nav's moderation, unread and chat counts:
+# session, member, the group with the membership (one query), watch level, the nav's moderation, unread and chat counts:
 # nothing grows with content
-LEAVE_PAGE_QUERIES = 8
+LEAVE_PAGE_QUERIES = 7
 
 
 def shown_messages(response) -> list[str]:

@@ -353,7 +353,7 @@ def test_the_history_page_costs_the_same_queries_however_many_edits(
     client = client_for(owner)
     url = reverse("groups:post_history", args=[topic.group.slug, post.pk])
     client.get(url)
-    with django_assert_num_queries(11):  # with the nav's moderation (groups', knowledge review)
+    with django_assert_num_queries(10):  # with the nav's moderation (groups', knowledge review)
         # and chat counts
         assert client.get(url).status_code == 200
 
