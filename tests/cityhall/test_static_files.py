@@ -1,0 +1,50 @@
+"""Static files with DEBUG off (cityhall.storage): every module under a hashed name, the
+imports between modules too, so that a browser keeps each one forever; compressed copies."""
+
+import json
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import RequestFactory
+from whitenoise.middleware import WhiteNoiseMiddleware
+
+
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory):
+    root = tmp_path_factory.mktemp("static")
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "cityhall.storage.StaticFiles"}}
+    with override_settings(STATIC_ROOT=root, STORAGES=storages):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        manifest = json.loads((root / "staticfiles.json").read_text())["paths"]
+        yield root, manifest
+
+
+def test_modules_import_each_other_by_their_hashed_names(collected):
+    root, manifest = collected
+    chat = (root / manifest["js/chat.js"]).read_text()
+    site = (root / manifest["js/site.js"]).read_text()
+
+    assert f'from "./{manifest["js/chat/composer.js"].removeprefix("js/")}"' in chat
+    assert f'from "./{manifest["js/mentions.js"].removeprefix("js/")}"' in site
+    assert not re.search(r'from "\./[\w/-]+\.js"', chat + site)  # no plain name is left
+
+
+def test_a_hashed_module_is_cached_forever_and_sent_compressed(collected, settings):
+    root, manifest = collected
+    settings.STATIC_ROOT = root
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "cityhall.storage.StaticFiles"}}  # fmt: skip
+    serve = WhiteNoiseMiddleware(lambda request: None)
+    url = settings.STATIC_URL + manifest["js/chat/composer.js"]
+    response = serve(RequestFactory().get(url, HTTP_ACCEPT_ENCODING="gzip"))
+
+    assert response.status_code == 200
+    assert (
+        "immutable" in response["Cache-Control"]
+        and "max-age=315360000" in response["Cache-Control"]
+    )
+    assert response["Content-Encoding"] == "gzip"
