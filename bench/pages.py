@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import _common, _events, _knowledge  # noqa: E402
+from bench import _common, _events, _forum, _knowledge  # noqa: E402
 
 VIEWER_EMAIL = "bench-viewer@city.kobe.lg.jp"
 COLLEAGUE_EMAIL = "bench-colleague@city.kobe.lg.jp"
@@ -93,7 +93,7 @@ def create_members(password: str) -> tuple:
     return viewer, colleague
 
 
-def pages(colleague_id: int, knowledge=None, events=None) -> list[tuple[str, str]]:
+def pages(colleague_id: int, knowledge=None, events=None, forum=None) -> list[tuple[str, str]]:
     from bench._asgi import BARE_PATH
 
     targets = [
@@ -113,6 +113,8 @@ def pages(colleague_id: int, knowledge=None, events=None) -> list[tuple[str, str
             ("events page", events.index_path),
             ("event occurrence", events.occurrence_path),
         ]
+    if forum is not None:
+        targets += forum.paths
     return targets
 
 
@@ -217,7 +219,10 @@ def main() -> None:
             f"{events.registrations} registrations, made in {events.seconds} s",
             flush=True,
         )
-    targets = pages(colleague.pk, knowledge, events)
+    forum = _forum.ensure(viewer, colleague)
+    print(f"groups: {forum.topics} topics, one of {forum.posts} posts, made in {forum.seconds} s",
+          flush=True)  # fmt: skip
+    targets = pages(colleague.pk, knowledge, events, forum)
     queries = {path: count_queries(viewer, path) for _, path in targets}
     with _common.daphne("bench._asgi:application", ready_path=targets[0][1]) as base_url:
         cookie = log_in(base_url, VIEWER_EMAIL, password)
