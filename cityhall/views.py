@@ -10,10 +10,9 @@ def home(request):
     """The page a member opens every morning: the panels the apps registered, in order."""
     # The panels get the request's member, whose per-request counts (moderation queues,
     # unread counts) the navigation shares.
-    panels = home_panels.shown(request.user)
-    return render(
-        request, "home.html", {"member": selectors.own_profile(request.user), "panels": panels}
-    )
+    member = selectors.shown_profile(request.user)
+    panels = home_panels.shown(member)
+    return render(request, "home.html", {"member": member, "panels": panels})
 
 
 def moderation(request):

@@ -5,7 +5,17 @@ from collections import Counter
 from functools import reduce
 
 from allauth.account.models import EmailAddress
-from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.utils.translation import gettext_lazy as _
 
 from cityhall import notifications as kinds
@@ -189,7 +199,17 @@ def mention_candidates(viewer, q: str, *, first_ids=None) -> list[User]:
 
 
 def own_profile(member: User) -> User:
+    """A fresh copy of the member's profile, for a form to change."""
     return member_for_viewer(member, member.pk)
+
+
+def shown_profile(member: User) -> User:
+    """The signed-in member themself, their fields of work and postings read in (2 queries;
+    the organization came with the session's member): for pages that only show them."""
+    prefetch_related_objects([member], "work_fields", Prefetch(
+        "postings", queryset=Posting.objects.select_related("organization__prefecture"),
+    ))  # fmt: skip
+    return member
 
 
 def notifications_for(member: User, limit: int = 50) -> list[Notification]:
@@ -211,9 +231,11 @@ def work_field_names(member: User) -> list[str]:
     """The names of the member's own fields of work; asked once per request (kept on the
     request's member, which the home page's panels share)."""
     names = getattr(member, "_home_work_field_names", None)
+    if names is None and "work_fields" in getattr(member, "_prefetched_objects_cache", {}):
+        names = [field.name for field in member.work_fields.all()]  # shown_profile's
     if names is None:
         names = list(member.work_fields.values_list("name", flat=True))
-        member._home_work_field_names = names
+    member._home_work_field_names = names
     return names
 
 

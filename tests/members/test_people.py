@@ -173,7 +173,7 @@ def test_mention_lookup_query_count(member_client, member, people, django_assert
     assert len(rows) == 8, captured
 
 
-QUERIES_MENTIONS = 5
+QUERIES_MENTIONS = 4  # session, member, the group with the membership, the members
 
 
 # --- member cards -----------------------------------------------------------------------------
