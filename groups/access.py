@@ -10,7 +10,7 @@ but not read (a closed group they have not joined): its name is on the directory
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery, Value
+from django.db.models import F, FilteredRelation, OuterRef, Q, StringAgg, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -80,13 +80,24 @@ def readable_group_for(member, slug: str) -> GroupAccess:
     return access
 
 
+# A topic's tag names in one column of its own row (no query of their own); sorted in Python,
+# since SQLite before 3.44 cannot order an aggregate.
+_TAG_SEPARATOR = "\n"
+_tag_names = (
+    Topic.tags.through.objects.filter(topic=OuterRef("pk")).values("topic")
+    .annotate(names=StringAgg("tag__name", Value(_TAG_SEPARATOR)))
+    .values("names")
+)  # fmt: skip
+
+
 def topic_for(member, access: GroupAccess, topic_id: int) -> Topic:
     """Topic ``topic_id`` of the group (not of another one), if ``member`` may see it
-    (policies.can_see_topic), with its tags, answer number and how far the member has read."""
+    (policies.can_see_topic), with its tag names (``tag_list``), answer number and how far the
+    member has read."""
     topic = (
         Topic.objects.filter(pk=topic_id, group=access.group)
-        .prefetch_related("tags")
         .annotate(
+            tag_names=Subquery(_tag_names),
             answer_number=F("accepted_post__number"),
             last_read=Coalesce(
                 Subquery(
@@ -102,6 +113,7 @@ def topic_for(member, access: GroupAccess, topic_id: int) -> Topic:
     if topic is None:
         raise Http404
     topic.group = access.group
+    topic.tag_list = sorted(topic.tag_names.split(_TAG_SEPARATOR)) if topic.tag_names else []
     if not policies.can_see_topic(member, topic, access.membership):
         raise Http404
     return topic

@@ -250,15 +250,15 @@ def test_draft_and_quote_keep_the_topic_page_query_count(topic, writer, django_a
     client = client_for(writer)
     url = _topic_url(topic)
     client.get(url)
-    with django_assert_num_queries(13):  # the draft is one of them
+    with django_assert_num_queries(12):  # the draft is one of them; the tags come with the topic
         client.get(url)
     for number in range(5):
         services.post_create(author=writer, topic=topic, body=f"返信{number}")
     _draft(client, topic.group, topic=topic.pk, body="下書き")
     client.get(url)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         assert "下書き</textarea>" in client.get(url).content.decode()
-    with django_assert_num_queries(14):  # and the quoted post
+    with django_assert_num_queries(13):  # and the quoted post
         assert client.get(url + "?quote=2").status_code == 200
 
 
@@ -271,3 +271,17 @@ def test_new_topic_page_query_count(group, writer, django_assert_num_queries):
     _draft(client, group, title="題", body="本文")
     with django_assert_num_queries(8):
         assert 'value="題"' in client.get(url).content.decode()
+
+
+def test_a_topic_shows_its_tags_in_name_order_and_a_topic_without_tags_none(group, owner):
+    tagged = services.topic_create(author=owner, group=group, title="交付税の算定", body="本文",
+                                   tags=["財政", "交付税", "DX"])  # fmt: skip
+    plain = services.topic_create(author=owner, group=group, title="雑談", body="本文")
+    client = client_for(owner)
+
+    page = client.get(_topic_url(tagged)).content.decode()
+    assert (
+        '<span class="tag">#DX</span> <span class="tag">#交付税</span> <span class="tag">#財政</span>'
+        in page
+    )
+    assert 'class="tag">#' not in client.get(_topic_url(plain)).content.decode()
