@@ -196,29 +196,28 @@ def synonyms() -> dict[str, tuple[str, ...]]:
     return groups
 
 
+def _found(text: str, wanted: set[str], chunks):
+    """(start, end) of each word of ``text`` whose normalised form is in ``wanted``, in order,
+    reading ``text`` as the given chunks of it, one at a time."""
+    offset = 0
+    for chunk in chunks:
+        for morpheme in _tokenizer().tokenize(chunk, SplitMode.A):
+            if _word(morpheme.normalized_form()) in wanted:
+                yield offset + morpheme.begin(), offset + morpheme.end()
+        offset += len(chunk)
+
+
 def surfaces(text: str, wanted: set[str]) -> list[tuple[int, int]]:
     """(start, end) of every word of ``text`` whose normalised form is in ``wanted``, for
     highlighting: 申込み in a document is marked for a query that said 申し込み."""
-    spans = []
-    offset = 0
-    for chunk in _chunks(text):
-        for morpheme in _tokenizer().tokenize(chunk, SplitMode.A):
-            if _word(morpheme.normalized_form()) in wanted:
-                spans.append((offset + morpheme.begin(), offset + morpheme.end()))
-        offset += len(chunk)
-    return spans
+    return list(_found(text, wanted, _chunks(text)))
 
 
 def first_surface(text: str, wanted: set[str], piece: int = 300) -> int | None:
     """Where the first word of ``text`` whose normalised form is in ``wanted`` starts; read a
     few sentences at a time, so that a word near the start costs only those."""
-    offset = 0
-    for chunk in _chunks(text, piece, ends="。\n"):
-        for morpheme in _tokenizer().tokenize(chunk, SplitMode.A):
-            if _word(morpheme.normalized_form()) in wanted:
-                return offset + morpheme.begin()
-        offset += len(chunk)
-    return None
+    first = next(_found(text, wanted, _chunks(text, piece, ends="。\n")), None)
+    return first[0] if first else None
 
 
 class Forms(NamedTuple):
