@@ -20,17 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.live_servers import VAR_DIR, Daphne, Worker, fresh_database_url, stop_all
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSER_VAR = VAR_DIR / "browser"
 SCREENSHOTS = VAR_DIR / "screenshots"
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 DEMO_MEMBER = "demo-member@city.kobe.lg.jp"
 DEMO_PASSWORD = "demo-pass-2026"
