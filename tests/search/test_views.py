@@ -397,3 +397,12 @@ def test_a_word_is_marked_as_written_and_in_another_spelling(searcher, world, in
     assert "窓口での<mark>申込み</mark>は平日のみです。" in page  # read by Sudachi
     assert "電子<mark>申込み</mark>の手順" in page
     assert "<mark>申し込み</mark>期限は月末です。" in page
+
+
+@pytest.mark.parametrize("value", ["", "organization", "x" * 5000, "'; DROP", "\u3000", "kind"])
+def test_odd_values_of_all_show_the_page(searcher, corpus, value):
+    assert searcher.get("/search/", {"q": "督促", "all": value}).status_code == 200
+
+
+def test_a_nul_in_all_is_a_400(searcher, corpus):
+    assert searcher.get("/search/", {"q": "督促", "all": "a\x00b"}).status_code == 400
