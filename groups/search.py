@@ -11,7 +11,9 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cityhall.compiled import FixedQuery
 from cityhall.markdown import plain_text
+from cityhall.policies import is_site_moderator, is_verified_member
 from groups import selectors
 from groups.models import Group, Post, Topic
 from search import outbox, registry
@@ -136,8 +138,9 @@ class TopicProvider:
         return _ids(Topic.objects.filter(is_hidden=False))
 
     def tokens(self, member) -> Iterable[str]:
-        readable = selectors.readable_groups(member).values_list("pk", flat=True)
-        return [group_token(pk) for pk in readable]
+        if not is_verified_member(member):
+            return []
+        return [group_token(pk) for (pk,) in _READABLE(member, shape=is_site_moderator(member))]
 
 
 class PostProvider:
@@ -171,6 +174,13 @@ class PostProvider:
 
     def tokens(self, member) -> Iterable[str]:
         return ()  # the topics' provider hands out the group tokens
+
+
+def _readable_groups(member, *, shape: bool):
+    return selectors.readable_groups(member).values_list("pk").order_by()
+
+
+_READABLE = FixedQuery(_readable_groups)
 
 
 def group_names(ids: list[int]) -> dict[int, str]:

@@ -3,9 +3,11 @@ registering a ``RoomOwner`` from its ``AppConfig.ready()``, in the shape of city
 (cityhall.navigation, groups.unread). A room names its owner by key (``Room.owner_key``); chat
 asks that owner who may enter and what they may do there, and never imports the app."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 
@@ -35,9 +37,10 @@ class RoomOwner:
     key: str  # "events": what Room.owner_key of its rooms says
     grant: Callable[[object, int], Grant]  # (member, room id): raises Http404 if they may not enter
     order: int = 100
-    # For site search: the ids of the owner's rooms ``member`` may enter now, in a query or two,
-    # exactly those ``grant`` lets them in (its messages are found by nobody else) ...
-    rooms_open_to: Callable[[object], Iterable[int]] | None = None
+    # For site search: (member, now) -> the ids of the owner's rooms ``member`` may enter at
+    # ``now``, exactly those ``grant`` lets them in (its messages are found by nobody else), as
+    # a queryset using both values as given (search compiles it once: cityhall.compiled) ...
+    rooms_open_to: Callable[[object, datetime], QuerySet] | None = None
     # ... and each room's RoomInfo by room id (a room it no longer claims is left out).
     describe: Callable[[list[int]], dict[int, RoomInfo]] | None = None
     _position: int = field(default=0, compare=False, repr=False)

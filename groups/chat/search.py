@@ -11,10 +11,12 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cityhall.compiled import FixedQuery
 from cityhall.markdown import plain_text
-from cityhall.policies import is_site_moderator
+from cityhall.policies import is_site_moderator, is_verified_member
 from groups import search as group_search
 from groups.chat import owners
 from groups.chat.models import Message, Room
@@ -98,16 +100,26 @@ class ChatProvider:
         return rows.values_list("pk", flat=True).iterator(chunk_size=2000)
 
     def tokens(self, member) -> Iterable[str]:
-        """The rooms with messages that ``member`` may enter: one query (the owners' rooms as
-        subqueries when they hand back querysets)."""
-        entered = Q(group__status=Group.Status.ACTIVE, group__chat_enabled=True)
-        if not is_site_moderator(member):
-            entered &= Exists(Membership.objects.filter(group=OuterRef("group"), member=member))
-        for owner in owners.registered():
-            if owner.rooms_open_to is not None:
-                entered |= Q(group=None, owner_key=owner.key, pk__in=owner.rooms_open_to(member))
-        rooms = Room.objects.filter(entered, last_seq__gt=0).values_list("pk", flat=True)
-        return [room_token(pk) for pk in rooms]
+        """The rooms with messages that ``member`` may enter: one query, compiled once."""
+        if not is_verified_member(member):
+            return []
+        rows = _ENTERED(member, timezone.now(), shape=is_site_moderator(member))
+        return [room_token(pk) for (pk,) in rows]
+
+
+def _entered_rooms(member, now, *, shape: bool):
+    """The rooms ``member`` may enter at ``now`` (``shape``: they are a site moderator), with
+    the owners' rooms as subqueries."""
+    entered = Q(group__status=Group.Status.ACTIVE, group__chat_enabled=True)
+    if not shape:
+        entered &= Exists(Membership.objects.filter(group=OuterRef("group"), member=member))
+    for owner in owners.registered():
+        if owner.rooms_open_to is not None:
+            entered |= Q(group=None, owner_key=owner.key, pk__in=owner.rooms_open_to(member, now))
+    return Room.objects.filter(entered, last_seq__gt=0).values_list("pk")
+
+
+_ENTERED = FixedQuery(_entered_rooms)
 
 
 def register() -> None:

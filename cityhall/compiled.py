@@ -1,0 +1,96 @@
+"""Querysets of a fixed shape turned into SQL once. Django spends milliseconds compiling a
+queryset with a few subqueries (a member's chat rooms: 3.4 ms to build and compile, 0.04 ms to
+run), and a page asks the same query with other values on every request. A ``FixedQuery``
+builds its queryset from stand-in values, compiles it once per database and shape, and later
+binds the real values where the stand-ins stood. The queryset stays the one statement of the
+rule (a policy's selector), so nothing is written twice.
+
+The builder must use each value as given (no arithmetic on it: ``now + delta`` is a value the
+stand-in cannot be found in). It is compiled with two sets of stand-ins, and a parameter that
+changes with them but is no stand-in raises, so a builder that breaks this fails its first
+call rather than binding the wrong thing. A value may go unused in a shape (a site
+moderator's rooms do not depend on who they are)."""
+
+import copy
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from django.db import connections, models
+from django.db.models import QuerySet
+
+_FIRST_STAND_IN = -7_300_021  # ids and numbers no table holds
+
+
+class FixedQuery:
+    """``FixedQuery(build)(*values, shape=...)``: the rows of ``build(*values)`` as the
+    database returns them (no field converters: ids, numbers and text). ``values`` are ints,
+    aware datetimes or saved model instances (bound by primary key); ``shape`` names what
+    changes the SQL itself (e.g. whether the member is a site moderator) and is passed on to
+    ``build`` as a keyword."""
+
+    def __init__(self, build: Callable[..., QuerySet]):
+        self._build = build
+        self._compiled: dict = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, *values, shape=None, using: str = "default") -> list[tuple]:
+        key = (using, shape)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(key) or self._compile(values, shape, using)
+                self._compiled[key] = compiled
+        sql, params, slots = compiled
+        bound = list(params)
+        for position, index in slots:
+            bound[position] = _prepared(values[index], using)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, bound)
+            return cursor.fetchall()
+
+    def _compile(self, values: tuple, shape, using: str):
+        """The SQL, its parameters and where each value goes, from two sets of stand-ins: a
+        parameter that differs between them and is no stand-in was worked out from a value."""
+        first, slots = self._with_stand_ins(values, shape, using, 0)
+        second, _slots = self._with_stand_ins(values, shape, using, 1)
+        bound = {position for position, _index in slots}
+        if first[0] != second[0] or any(
+            a != b for position, (a, b) in enumerate(zip(first[1], second[1], strict=True))
+            if position not in bound
+        ):  # fmt: skip
+            raise ValueError("the query must use each value as given (no arithmetic on it)")
+        return first[0], tuple(first[1]), tuple(slots)
+
+    def _with_stand_ins(self, values: tuple, shape, using: str, round_: int):
+        stand_ins = [_stand_in(value, index, round_) for index, value in enumerate(values)]
+        queryset = self._build(*stand_ins, shape=shape)
+        sql, params = queryset.query.get_compiler(using).as_sql()
+        prepared = {index: _prepared(value, using) for index, value in enumerate(stand_ins)}
+        slots = [
+            (position, index) for position, param in enumerate(params)
+            for index, value in prepared.items() if param == value
+        ]  # fmt: skip
+        return (sql, params), slots
+
+
+def _stand_in(value, index: int, round_: int):
+    number = _FIRST_STAND_IN - 100 * round_ - index
+    if isinstance(value, models.Model):
+        stand_in = copy.copy(value)
+        stand_in.pk = number
+        return stand_in
+    if isinstance(value, datetime):
+        return datetime(1901, 2, 3 + round_, 4, 5, index % 60, tzinfo=UTC)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return number
+    raise TypeError(f"a FixedQuery binds ints, datetimes and model instances, not {value!r}")
+
+
+def _prepared(value, using: str):
+    """The value as the compiled SQL's parameters hold it."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime):
+        return connections[using].ops.adapt_datetimefield_value(value)
+    return value

@@ -1,0 +1,89 @@
+"""A FixedQuery compiles its queryset once and binds each call's values where the stand-ins
+stood: it must answer exactly what the queryset itself answers, for every member and time."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from cityhall.compiled import FixedQuery
+from groups.models import Membership
+from tests.factories import GroupFactory, MemberFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _joined(member, since, *, shape):
+    memberships = Membership.objects.filter(member=member, joined_at__gte=since)
+    if shape == "owners":
+        memberships = memberships.filter(role=Membership.Role.OWNER)
+    return memberships.values_list("group_id").order_by("group_id")
+
+
+def _expected(member, since, shape=None) -> list[tuple]:
+    return list(_joined(member, since, shape=shape))
+
+
+def test_each_call_answers_what_the_queryset_answers_for_its_own_member_and_time():
+    now = timezone.now()
+    ann, ben = MemberFactory(), MemberFactory()
+    MembershipFactory(member=ann, group=GroupFactory(), joined_at=now - timedelta(days=3))
+    MembershipFactory(member=ann, group=GroupFactory(), joined_at=now - timedelta(days=30))
+    MembershipFactory(member=ben, group=GroupFactory(), joined_at=now - timedelta(days=1))
+    joined = FixedQuery(_joined)
+
+    for member in (ann, ben):
+        for days in (0, 2, 10, 60):
+            since = now - timedelta(days=days)
+            assert joined(member, since) == _expected(member, since), (member, days)
+    assert len(joined(ann, now - timedelta(days=60))) == 2
+
+
+def test_a_later_call_runs_the_sql_it_compiled_first_with_the_new_values():
+    ann, ben = MemberFactory(), MemberFactory()
+    MembershipFactory(member=ben)
+    joined = FixedQuery(_joined)
+    since = timezone.now() - timedelta(days=1)
+    joined(ann, since)
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = joined(ben, since)
+
+    assert rows == _expected(ben, since) and len(rows) == 1
+    assert len(queries) == 1 and str(ben.pk) in queries[0]["sql"]
+
+
+def test_each_shape_is_compiled_apart():
+    member = MemberFactory()
+    MembershipFactory(member=member, role=Membership.Role.OWNER)
+    MembershipFactory(member=member, role=Membership.Role.MEMBER)
+    joined = FixedQuery(_joined)
+    since = timezone.now() - timedelta(days=1)
+
+    assert len(joined(member, since, shape="owners")) == 1
+    assert len(joined(member, since)) == 2
+    assert len(joined(member, since, shape="owners")) == 1
+
+
+def test_the_member_passed_in_is_left_as_it_was():
+    member = MemberFactory()
+    pk = member.pk
+    FixedQuery(_joined)(member, timezone.now())
+    assert member.pk == pk
+
+
+def test_a_query_that_works_a_value_out_raises_rather_than_binding_the_wrong_thing():
+    def later(member, since, *, shape):
+        return Membership.objects.filter(Q(joined_at__gte=since + timedelta(hours=1)),
+                                         member=member).values_list("pk")  # fmt: skip
+
+    with pytest.raises(ValueError, match="as given"):
+        FixedQuery(later)(MemberFactory(), timezone.now())
+
+
+def test_values_other_than_ids_datetimes_and_instances_are_refused():
+    with pytest.raises(TypeError):
+        FixedQuery(_joined)("ann", timezone.now())
