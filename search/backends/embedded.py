@@ -173,30 +173,25 @@ class EmbeddedBackend:
     def search(self, query: Query) -> Page:
         """The newest matches the member may see, up to ``SEARCH_CANDIDATES`` (+1, to know
         there are more), walked down the index's own order; the page ranked (or by date) among
-        them, and the facets counted over them. Three queries: the page with the total beside
-        each row, the facets, and the total again only for a page past the last hit."""
+        them, and the facets counted over them. One statement reads the candidates once for
+        the page (with the total beside each row) and, when no facet is filtered on, the
+        facets too; a facet filter needs the facets counted without it (one more statement),
+        and a page past the last hit the total again."""
         if not query.terms or not query.tokens:
             return Page(hits=[], total=0, facets={name: {} for name in FACETS})
         cap = settings.SEARCH_CANDIDATES
-        candidates, params = _candidates(query, cap)
-        order = "date DESC, id DESC" if query.sort == "date" else "rank, date DESC, id DESC"
-        again = ", ".join(f"found.{part}" for part in order.split(", "))
-        # Ranked and counted on the narrow columns; the texts read for the page's rows alone.
-        sql = (
-            f"WITH candidate AS MATERIALIZED ({candidates}) "
-            f"SELECT {_COLUMNS}, found.total FROM (SELECT * FROM (SELECT id, date, rank, "
-            f"COUNT(*) OVER () AS total FROM candidate ORDER BY id DESC LIMIT %s) newest "
-            f"ORDER BY {order} LIMIT %s OFFSET %s) "
-            f"found JOIN {Entry._meta.db_table} e ON e.id = found.id "
-            f"JOIN {EntryBody._meta.db_table} b ON b.id = found.id ORDER BY {again}"
-        )
+        facets_here = query.facets and not _facet_filters(query, "", leave_out=())[0]
+        sql, params = _page_sql(query, cap, facets_here)
         with connection.cursor() as cursor:
-            # The spare candidate is counted (to know there are more) but never shown.
-            cursor.execute(sql, [*params, cap, query.limit, query.offset])
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
-            total = rows[0][-1] if rows else self._count(cursor, query, cap)
-            facets = self._facets(cursor, query, cap)
-        return Page(hits=[_hit(row) for row in rows], total=min(total, cap), facets=facets,
+            hits = [row[1:-1] for row in rows if row[0] == "hit"]
+            total = hits[0][-1] if hits else self._count(cursor, query, cap)
+            if facets_here:
+                facets = _facet_counts((r[1], r[2], r[-2]) for r in rows if r[0] == "facet")
+            else:
+                facets = self._facets(cursor, query, cap)
+        return Page(hits=[_hit(row) for row in hits], total=min(total, cap), facets=facets,
                     more=total > cap)  # fmt: skip
 
     def _count(self, cursor, query, cap) -> int:
@@ -213,18 +208,57 @@ class EmbeddedBackend:
         if not query.facets:
             return {}
         candidates, params = _candidates(query, cap, leave_out=FACETS, spare=0, ranked=False)
-        parts, part_params = [], []
-        for name in FACETS:
-            others, others_params = _facet_filters(query, "found.", leave_out=name)
-            parts.append(f"SELECT %s, CAST(found.{name} AS TEXT), COUNT(*) FROM found WHERE "
-                         f"found.{name} IS NOT NULL{others} GROUP BY found.{name}")  # fmt: skip
-            part_params += [name, *others_params]
-        cursor.execute(f"WITH found AS MATERIALIZED ({candidates}) " + " UNION ALL ".join(parts),
-                       [*params, *part_params])  # fmt: skip
-        facets: dict[str, dict] = {name: {} for name in FACETS}
-        for name, value, count in cursor.fetchall():
-            facets[name][value if name == "kind" else int(value)] = count
-        return facets
+        counts, count_params = _facet_parts(query, "found")
+        cursor.execute(f"WITH found AS MATERIALIZED ({candidates}) {counts}",
+                       [*params, *count_params])  # fmt: skip
+        return _facet_counts(row[1:] for row in cursor.fetchall())
+
+
+def _page_sql(query: Query, cap: int, with_facets: bool) -> tuple[str, list]:
+    """The page's rows, ("hit", the _COLUMNS..., total, position), ranked (or by date) among
+    the newest ``cap`` candidates; then, ``with_facets``, each facet value's count over those
+    candidates as ("facet", name, value, NULL..., count, 0)."""
+    candidates, params = _candidates(query, cap)
+    order = "date DESC, id DESC" if query.sort == "date" else "rank, date DESC, id DESC"
+    again = ", ".join(f"found.{part}" for part in order.split(", "))
+    # Ranked and counted on the narrow columns; the texts read for the page's rows alone.
+    sql = (
+        f"WITH candidate AS MATERIALIZED ({candidates}), newest AS MATERIALIZED (SELECT *, "
+        f"COUNT(*) OVER () AS total FROM candidate ORDER BY id DESC LIMIT %s) "
+        f"SELECT * FROM (SELECT 'hit' AS part, {_COLUMNS}, found.total, ROW_NUMBER() OVER "
+        f"(ORDER BY {again}) AS position FROM (SELECT id, date, rank, total FROM newest "
+        f"ORDER BY {order} LIMIT %s OFFSET %s) found "
+        f"JOIN {Entry._meta.db_table} e ON e.id = found.id "
+        f"JOIN {EntryBody._meta.db_table} b ON b.id = found.id) hits"
+    )
+    params = [*params, cap, query.limit, query.offset]
+    if with_facets:
+        counts, count_params = _facet_parts(query, "newest", padded=True)
+        sql = f"{sql} UNION ALL {counts}"
+        params += count_params
+    return f"{sql} ORDER BY part DESC, position", params
+
+
+def _facet_parts(query: Query, source: str, padded: bool = False) -> tuple[str, list]:
+    """SELECTs of ("facet", name, value, count) per facet value in ``source``, each facet
+    with the member's other facet filters (not its own), joined by UNION ALL; ``padded``, in
+    the page's columns: the count where the total stands (a column of the same type)."""
+    parts, params = [], []
+    count = f"{', NULL' * (_COLUMNS.count(',') - 1)}, COUNT(*), 0" if padded else ", COUNT(*)"
+    for name in FACETS:
+        others, others_params = _facet_filters(query, f"{source}.", leave_out=name)
+        parts.append(f"SELECT 'facet', %s, CAST({source}.{name} AS TEXT){count} "
+                     f"FROM {source} WHERE {source}.{name} IS NOT NULL{others} "
+                     f"GROUP BY {source}.{name}")  # fmt: skip
+        params += [name, *others_params]
+    return " UNION ALL ".join(parts), params
+
+
+def _facet_counts(rows) -> dict[str, dict]:
+    facets: dict[str, dict] = {name: {} for name in FACETS}
+    for name, value, count in rows:
+        facets[name][value if name == "kind" else int(value)] = count
+    return facets
 
 
 def _candidates(query: Query, cap: int, leave_out=(), spare=1, ranked=True) -> tuple[str, list]:
