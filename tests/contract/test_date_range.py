@@ -27,3 +27,16 @@ def test_bounds_in_another_time_zone(backend):
     assert found(backend, since=day, until=day + timedelta(days=1)) == ["topic:2", "topic:3"]
     assert found(backend, until=day) == ["topic:1"]
     assert found(backend, since=day.astimezone(UTC)) == ["topic:2", "topic:3"]
+
+
+def test_bounds_to_the_microsecond_whatever_the_index_keeps_in_its_ids(backend):
+    since = datetime(2026, 3, 2, 0, 0, tzinfo=TOKYO)
+    until = since + timedelta(days=1)
+    tick = timedelta(microseconds=1)
+    backend.write([doc("topic:1", since - tick), doc("topic:2", since),
+                   doc("topic:3", since + timedelta(milliseconds=500)),
+                   doc("topic:4", until - tick), doc("topic:5", until),
+                   doc("topic:6", until + timedelta(seconds=1))], [])  # fmt: skip
+    assert found(backend, since=since, until=until) == ["topic:2", "topic:3", "topic:4"]
+    assert found(backend, since=since + tick) == ["topic:3", "topic:4", "topic:5", "topic:6"]
+    assert found(backend, until=since + tick) == ["topic:1", "topic:2"]
