@@ -23,8 +23,8 @@ _FIRST_STAND_IN = -7_300_021  # ids and numbers no table holds
 
 
 class FixedQuery:
-    """``FixedQuery(build)(*values, shape=...)``: the rows of ``build(*values)`` as the
-    database returns them (no field converters: ids, numbers and text). ``values`` are ints,
+    """``FixedQuery(build)(*values, shape=...)``: the rows of ``build(*values)`` as tuples,
+    each value converted as the ORM converts it (``values_list``). ``values`` are ints,
     aware datetimes or saved model instances (bound by primary key); ``shape`` names what
     changes the SQL itself (e.g. whether the member is a site moderator) and is passed on to
     ``build`` as a keyword."""
@@ -41,37 +41,49 @@ class FixedQuery:
             with self._lock:
                 compiled = self._compiled.get(key) or self._compile(values, shape, using)
                 self._compiled[key] = compiled
-        sql, params, slots = compiled
+        sql, params, slots, converters = compiled
         bound = list(params)
         for position, index in slots:
             bound[position] = _prepared(values[index], using)
-        with connections[using].cursor() as cursor:
+        connection = connections[using]
+        with connection.cursor() as cursor:
             cursor.execute(sql, bound)
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+        return [_converted(row, converters, connection) for row in rows] if converters else rows
 
     def _compile(self, values: tuple, shape, using: str):
         """The SQL, its parameters and where each value goes, from two sets of stand-ins: a
         parameter that differs between them and is no stand-in was worked out from a value."""
-        first, slots = self._with_stand_ins(values, shape, using, 0)
-        second, _slots = self._with_stand_ins(values, shape, using, 1)
+        first, slots, converters = self._with_stand_ins(values, shape, using, 0)
+        second, _slots, _converters = self._with_stand_ins(values, shape, using, 1)
         bound = {position for position, _index in slots}
         if first[0] != second[0] or any(
             a != b for position, (a, b) in enumerate(zip(first[1], second[1], strict=True))
             if position not in bound
         ):  # fmt: skip
             raise ValueError("the query must use each value as given (no arithmetic on it)")
-        return first[0], tuple(first[1]), tuple(slots)
+        return first[0], tuple(first[1]), tuple(slots), converters
 
     def _with_stand_ins(self, values: tuple, shape, using: str, round_: int):
         stand_ins = [_stand_in(value, index, round_) for index, value in enumerate(values)]
         queryset = self._build(*stand_ins, shape=shape)
-        sql, params = queryset.query.get_compiler(using).as_sql()
+        compiler = queryset.query.get_compiler(using)
+        sql, params = compiler.as_sql()
+        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
         prepared = {index: _prepared(value, using) for index, value in enumerate(stand_ins)}
         slots = [
             (position, index) for position, param in enumerate(params)
             for index, value in prepared.items() if param == value
         ]  # fmt: skip
-        return (sql, params), slots
+        return (sql, params), slots, converters
+
+
+def _converted(row: tuple, converters: dict, connection) -> tuple:
+    values = list(row)
+    for position, (functions, expression) in converters.items():
+        for function in functions:
+            values[position] = function(values[position], expression, connection)
+    return tuple(values)
 
 
 def _stand_in(value, index: int, round_: int):

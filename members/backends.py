@@ -1,5 +1,4 @@
 from allauth.account.auth_backends import AuthenticationBackend
-from django.contrib.auth import get_user_model
 
 
 class MemberBackend(AuthenticationBackend):
@@ -8,11 +7,13 @@ class MemberBackend(AuthenticationBackend):
     which pages that show the member (home) would otherwise ask for."""
 
     def get_user(self, user_id):
-        from members.selectors import known_verified
+        from members.selectors import signed_in
 
-        members = get_user_model()._default_manager.select_related("organization__prefecture")
-        found = known_verified(members.filter(pk=user_id))
-        user = found[0] if found else None
+        try:
+            user_id = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        user = signed_in(user_id)
         if user is None or not self.user_can_authenticate(user):
             return None
         return user
