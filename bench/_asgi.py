@@ -1,5 +1,7 @@
 """Bench-only ASGI entry point: the site's own application, plus a bare Django view at
-/__bench__/bare that serves as the baseline of bench/pages.py.
+/__bench__/bare that serves as the baseline of bench/pages.py, and /__bench__/forget, which
+empties this process's fragment cache (cityhall.fragments) so that the next page is rendered
+cold, as a page nobody has opened since the process started.
 
 The bare view runs through a second handler of the site's own kind (cityhall.handlers), with
 the same settings and the same middleware; only its URLconf differs (this module). So the
@@ -10,11 +12,14 @@ from cityhall.asgi import application as site  # noqa: I001 (sets up Django firs
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
+
+from cityhall import fragments
 from django.urls import path
 
 from cityhall.handlers import SyncChainASGIHandler
 
 BARE_PATH = "/__bench__/bare"
+FORGET_PATH = "/__bench__/forget"
 
 
 @login_not_required
@@ -22,7 +27,16 @@ def bare(request):
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
 
 
-urlpatterns = [path(BARE_PATH.lstrip("/"), bare, name="bench_bare")]
+@login_not_required
+def forget(request):
+    fragments.cache().clear()
+    return HttpResponse("forgotten", content_type="text/plain; charset=utf-8")
+
+
+urlpatterns = [
+    path(BARE_PATH.lstrip("/"), bare, name="bench_bare"),
+    path(FORGET_PATH.lstrip("/"), forget, name="bench_forget"),
+]
 
 
 class BareHandler(SyncChainASGIHandler):
@@ -39,6 +53,6 @@ bare_application = BareHandler()
 
 
 async def application(scope, receive, send):
-    if scope["type"] == "http" and scope["path"] == BARE_PATH:
+    if scope["type"] == "http" and scope["path"] in (BARE_PATH, FORGET_PATH):
         return await bare_application(scope, receive, send)
     return await site(scope, receive, send)

@@ -71,10 +71,14 @@ def daphne(asgi_app: str, ready_path: str, log_name: str = "daphne.log"):
         server.stop()
 
 
-def interleaved_requests(http: httpx.Client, paths: list[str], count: int, warmup: int):
+def interleaved_requests(http: httpx.Client, paths: list[str], count: int, warmup: int,
+                         before: list[str | None] | None = None):  # fmt: skip
     """``warmup`` untimed rounds, then ``count`` timed ones; each round GETs every page once,
     so that a machine that gets busier or quieter during the run weighs on every page and on
-    the baseline alike. One figures dict per path, in order (with the last body's size)."""
+    the baseline alike. ``before``: for each path, a path to GET untimed just before it (or
+    None), e.g. one that empties a cache. One figures dict per path, in order (with the last
+    body's size)."""
+    before = before or [None] * len(paths)
     for _ in range(warmup):
         for path in paths:
             get_ok(http, path)
@@ -82,9 +86,11 @@ def interleaved_requests(http: httpx.Client, paths: list[str], count: int, warmu
     sizes = [0] * len(paths)
     for _ in range(count):
         for index, path in enumerate(paths):
-            before = time.perf_counter()
+            if before[index]:
+                get_ok(http, before[index])
+            started = time.perf_counter()
             sizes[index] = get_ok(http, path).num_bytes_downloaded  # on the wire
-            latencies[index].append(time.perf_counter() - before)
+            latencies[index].append(time.perf_counter() - started)
     return [{**summary(times, sum(times)), "bytes": size}
             for times, size in zip(latencies, sizes, strict=True)]  # fmt: skip
 

@@ -599,17 +599,24 @@ def timed_replies(http, base_url: str, topic_path: str, reply_path: str, count: 
 def measure(base_url: str, cookie: str, paths: dict[str, str], args) -> list[dict]:
     import httpx
 
+    from bench._asgi import FORGET_PATH
+
     rows = []
     headers = {"Cookie": cookie, "Accept-Language": "ja"}
     with httpx.Client(
         base_url=base_url, headers=headers, follow_redirects=False, timeout=30
     ) as http:
-        pages = (("bare", "bare Django view"), ("list", "group topic list"),
-                 ("topic", "topic page (50 posts)"))  # fmt: skip
+        # Each page warm, and cold: this process's fragment cache (the rendered posts)
+        # emptied just before, untimed, as for a page nobody opened since the server started.
+        pages = (("bare", "bare Django view", False), ("list", "group topic list", False),
+                 ("list", "group topic list, cold", True),
+                 ("topic", "topic page (50 posts)", False),
+                 ("topic", "topic page (50 posts), cold", True))  # fmt: skip
         every = _common.interleaved_requests(
-            http, [paths[key] for key, _name in pages], args.requests, args.warmup
-        )
-        for (key, name), figures in zip(pages, every, strict=True):
+            http, [paths[key] for key, _name, _cold in pages], args.requests, args.warmup,
+            before=[FORGET_PATH if cold else None for _key, _name, cold in pages],
+        )  # fmt: skip
+        for (key, name, _cold), figures in zip(pages, every, strict=True):
             rows.append({"request": name, "path": paths[key], "key": key, **figures})
         figures = timed_replies(
             http, base_url, paths["topic"], paths["reply"], args.replies, args.reply_warmup

@@ -20,6 +20,7 @@ from django.db import connections, models
 from django.db.models import QuerySet
 
 _FIRST_STAND_IN = -7_300_021  # ids and numbers no table holds
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 class FixedQuery:
@@ -35,6 +36,8 @@ class FixedQuery:
         self._lock = threading.Lock()
 
     def __call__(self, *values, shape=None, using: str = "default") -> list[tuple]:
+        if any(isinstance(value, int) and not _INT64[0] <= value <= _INT64[1] for value in values):
+            return []  # no column holds it (an id from a URL, say), so nothing matches it
         key = (using, shape)
         compiled = self._compiled.get(key)
         if compiled is None:

@@ -58,8 +58,12 @@ def _signed_in_row(user_id, *, shape=None):
     return (
         User._default_manager.filter(pk=user_id)
         .annotate(_verified_email=Exists(verified))
-        .values_list(*_SIGNED_IN_COLUMNS)
+        .values_list(*_MEMBER_COLUMNS, "_verified_email")
     )
+
+
+def _verified_member_row(member_id, *, shape=None):
+    return verified_members().filter(pk=member_id).values_list(*_MEMBER_COLUMNS)
 
 
 def _attnames(model, prefix: str = "") -> list[str]:
@@ -68,11 +72,13 @@ def _attnames(model, prefix: str = "") -> list[str]:
 
 _USER_COLUMNS = _attnames(User)
 _ORGANIZATION_COLUMNS = _attnames(Organization)
-_SIGNED_IN_COLUMNS = [
-    *_USER_COLUMNS, "_verified_email", *_attnames(Organization, "organization__"),
+# A member as select_related("organization__prefecture") loads them.
+_MEMBER_COLUMNS = [
+    *_USER_COLUMNS, *_attnames(Organization, "organization__"),
     *_attnames(Organization, "organization__prefecture__"),
 ]  # fmt: skip
 _SIGNED_IN = FixedQuery(_signed_in_row)
+_VERIFIED_MEMBER = FixedQuery(_verified_member_row)
 
 
 def signed_in(user_id: int) -> User | None:
@@ -82,15 +88,18 @@ def signed_in(user_id: int) -> User | None:
     rows = _SIGNED_IN(user_id)
     if not rows:
         return None
-    row = rows[0]
-    cut = len(_USER_COLUMNS)
+    user = _member(rows[0])
+    user._verified_member = bool(rows[0][-1])
+    return user
+
+
+def _member(row: tuple) -> User:
+    """The member of a _MEMBER_COLUMNS row, with their organization and its prefecture."""
+    cut, width = len(_USER_COLUMNS), len(_ORGANIZATION_COLUMNS)
     user = User.from_db("default", _USER_COLUMNS, row[:cut])
-    user._verified_member = bool(row[cut])
-    organizations = row[cut + 1 :]
-    width = len(_ORGANIZATION_COLUMNS)
-    organization = _organization(organizations[:width])
+    organization = _organization(row[cut : cut + width])
     if organization is not None:
-        prefecture = _organization(organizations[width:])
+        prefecture = _organization(row[cut + width : cut + 2 * width])
         Organization.prefecture.field.set_cached_value(organization, prefecture)
     User.organization.field.set_cached_value(user, organization)
     return user
@@ -103,24 +112,19 @@ def _organization(values) -> Organization | None:
 
 
 def member_for_viewer(viewer, member_id: int) -> User | None:
-    """The member with this id if ``viewer`` may see them; None for missing and forbidden alike."""
+    """The member with this id if ``viewer`` may see them; None for missing and forbidden alike.
+    Their row comes from a query compiled once (a profile is the page opened most after the
+    home page), their fields of work and postings with it."""
     if not policies.is_verified_member(viewer):
         return None
-    member = (
-        verified_members()
-        .filter(pk=member_id)
-        .select_related("organization__prefecture")
-        .prefetch_related(
-            "work_fields",
-            Prefetch(
-                "postings",
-                queryset=Posting.objects.select_related("organization__prefecture"),
-            ),
-        )
-        .first()
-    )
-    if member is None or not policies.may_view_member(viewer, member):
+    rows = _VERIFIED_MEMBER(member_id)
+    if not rows:
         return None
+    member = _member(rows[0])
+    if not policies.may_view_member(viewer, member):
+        return None
+    postings = Posting.objects.select_related("organization__prefecture")
+    prefetch_related_objects([member], "work_fields", Prefetch("postings", queryset=postings))
     return member
 
 

@@ -87,3 +87,11 @@ def test_a_query_that_works_a_value_out_raises_rather_than_binding_the_wrong_thi
 def test_values_other_than_ids_datetimes_and_instances_are_refused():
     with pytest.raises(TypeError):
         FixedQuery(_joined)("ann", timezone.now())
+
+
+def test_a_number_no_column_can_hold_matches_nothing():
+    joined = FixedQuery(_joined)
+    member = MemberFactory()
+    MembershipFactory(member=member)
+    assert joined(2**63, timezone.now()) == []
+    assert joined(-(2**63) - 1, timezone.now()) == []
