@@ -606,15 +606,17 @@ def measure(base_url: str, cookie: str, paths: dict[str, str], args) -> list[dic
     with httpx.Client(
         base_url=base_url, headers=headers, follow_redirects=False, timeout=30
     ) as http:
-        # Each page warm, and cold: this process's fragment cache (the rendered posts)
-        # emptied just before, untimed, as for a page nobody opened since the server started.
+        # Each page warm (opened just before, untimed: the cold ones empty the cache), and
+        # cold: this process's fragment cache (the rendered posts) emptied just before, as
+        # for a page nobody opened since the server started.
         pages = (("bare", "bare Django view", False), ("list", "group topic list", False),
                  ("list", "group topic list, cold", True),
                  ("topic", "topic page (50 posts)", False),
                  ("topic", "topic page (50 posts), cold", True))  # fmt: skip
         every = _common.interleaved_requests(
             http, [paths[key] for key, _name, _cold in pages], args.requests, args.warmup,
-            before=[FORGET_PATH if cold else None for _key, _name, cold in pages],
+            before=[FORGET_PATH if cold else paths[key] if key != "bare" else None
+                    for key, _name, cold in pages],
         )  # fmt: skip
         for (key, name, _cold), figures in zip(pages, every, strict=True):
             rows.append({"request": name, "path": paths[key], "key": key, **figures})

@@ -3,8 +3,9 @@ the home page, a member's profile, the profile edit page, the knowledge base (ho
 an article) with 10,000 knowledge pages and the events (the events page, an occurrence) with
 about 50 occurrences, the forum's pages (bench/_forum.py) and the search results, against a
 bare Django view measured in the same run (see bench/README.md). Every page is timed twice in
-each round: warm, and cold (this process's fragment cache emptied just before, untimed: the
-page rendered as if nobody had opened it since the server started).
+each round: warm (opened once just before, untimed), and cold (this process's fragment cache
+emptied just before, untimed: the page rendered as if nobody had opened it since the server
+started).
 
     .venv/bin/python bench/pages.py [--requests 300] [--warmup 30] [--knowledge-pages 10000]
         [--no-events]
@@ -173,7 +174,9 @@ def log_in(base_url: str, email: str, password: str) -> str:
 
 def measure(base_url: str, cookie: str, targets, args) -> list[dict]:
     """Every page warm and cold (each after the bare view, which is warm only), taking
-    turns in each round."""
+    turns in each round. Untimed just before each: for a cold figure, the fragment cache
+    emptied; for a warm one, the same page opened (the cold figures of the round empty the
+    cache that the warm ones need)."""
     import httpx
 
     from bench._asgi import BARE_PATH, FORGET_PATH
@@ -187,7 +190,8 @@ def measure(base_url: str, cookie: str, targets, args) -> list[dict]:
     ) as http:
         every = _common.interleaved_requests(
             http, [path for _name, path, _cold in runs], args.requests, args.warmup,
-            before=[FORGET_PATH if cold else None for _name, _path, cold in runs],
+            before=[FORGET_PATH if cold else path if path != BARE_PATH else None
+                    for _name, path, cold in runs],
         )  # fmt: skip
         for (name, path, cold), figures in zip(runs, every, strict=True):
             rows.append({"page": name, "cache": "cold" if cold else "warm", "path": path,
