@@ -4,6 +4,7 @@ So a fragment is never stale and nothing is invalidated when a post, its author 
 reactions change: changed values are simply a new key."""
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
@@ -12,14 +13,39 @@ from cityhall import fragments
 from .models import Post, Reaction
 
 TEMPLATE = "groups/_post.html"
+# The links of a post, by the name the template reads them under (groups:<name>, with the
+# group's slug and the post's id).
+POST_LINKS = ("post_history", "react", "bookmark", "accept", "quote", "post_edit",
+              "post_delete", "flag")  # fmt: skip
+_MARK = 7300021  # an id in a reversed link, replaced by each post's own
+
+
+def _link_maker(name: str, *fixed):
+    """``reverse(name, args=[*fixed, id])`` for any id, at the cost of one reverse: a topic
+    page of fifty posts would otherwise reverse some five hundred links when nothing is
+    cached."""
+    url = reverse(name, args=[*fixed, _MARK])
+    if url.count(str(_MARK)) != 1:
+        return lambda pk: reverse(name, args=[*fixed, pk])
+    head, _mark, tail = url.partition(str(_MARK))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _link_makers(slug: str) -> dict:
+    makers = {name: _link_maker(f"groups:{name}", slug) for name in POST_LINKS}
+    for name in ("detail", "card"):
+        makers[f"member_{name}"] = _link_maker(f"members:{name}")
+    return makers
 
 
 def posts_html(posts: list[Post], *, slug: str, accepted_post_id, can_accept: bool,
                viewer_id=None, can_quote: bool = False) -> list:  # fmt: skip
     """One HTML fragment per post, rendered only for values not seen before."""
     kinds = [(kind, str(label)) for kind, label in Reaction.Kind.choices]
+    links = _link_makers(slug)
     values = [
-        post_values(post, slug, accepted_post_id, can_accept, kinds, can_quote) for post in posts
+        post_values(post, slug, accepted_post_id, can_accept, kinds, can_quote, links)
+        for post in posts
     ]
     for post, value in zip(posts, values, strict=True):
         value["can_flag"] = post.author_id != viewer_id  # nobody reports their own post
@@ -37,18 +63,28 @@ def posts_html(posts: list[Post], *, slug: str, accepted_post_id, can_accept: bo
 
 
 def post_values(
-    post: Post, slug: str, accepted_post_id, can_accept: bool, kinds, can_quote: bool = False
+    post: Post,
+    slug: str,
+    accepted_post_id,
+    can_accept: bool,
+    kinds,
+    can_quote: bool = False,
+    links: dict | None = None,
 ) -> dict:
     author, reply_to = post.author, post.reply_to
+    links = links or _link_makers(slug)
     return {
         "pk": post.pk,
         "number": post.number,
         "slug": slug,
+        "links": {name: links[name](post.pk) for name in POST_LINKS},
         "author": {
             "pk": author.pk,
             "display_name": author.display_name,
             "avatar": bool(author.avatar),
             "organization": str(author.organization or ""),
+            "url": links["member_detail"](author.pk),
+            "card": links["member_card"](author.pk),
         },
         "created_at": post.created_at,
         "edited": post.edited_at is not None,

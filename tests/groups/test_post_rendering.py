@@ -76,3 +76,20 @@ def test_post_buttons_send_the_pages_one_form_with_its_token(answered, owner):
     )
     react = reverse("groups:react", args=[topic.group.slug, reply.pk])
     assert f'form="post-actions" formaction="{react}" name="kind" value="thanks"' in html
+
+
+def test_each_posts_links_are_its_own(answered, owner):
+    """The links are reversed once for the page and filled with each post's id: every one
+    must be what reverse() gives for that post, and none another post's."""
+    topic, reply, answerer = answered
+    services.post_edit(editor=owner, post=topic.posts.get(number=1), body="文例を探しています。")
+    html = page(client_for(owner), topic)
+    slug = topic.group.slug
+    for post in topic.posts.all():
+        names = ["react", "bookmark", "quote", "flag" if post.author != owner else "post_edit"]
+        names += ["post_history"] if post.edited_at else ["accept"]
+        for name in names:
+            assert reverse(f"groups:{name}", args=[slug, post.pk]) in html, (name, post.number)
+        assert reverse("members:detail", args=[post.author.pk]) in html
+        assert reverse("members:card", args=[post.author.pk]) in html
+    assert reverse("groups:post_delete", args=[slug, topic.posts.get(number=1).pk]) in html
