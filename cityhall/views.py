@@ -3,14 +3,13 @@ from django.shortcuts import render
 
 from cityhall import home as home_panels
 from cityhall.context_processors import moderation_waiting
-from members import selectors
 
 
 def home(request):
     """The page a member opens every morning: the panels the apps registered, in order."""
-    # The panels get the request's member, whose per-request counts (moderation queues,
-    # unread counts) the navigation shares.
-    member = selectors.shown_profile(request.user)
+    # The panels get the request's member (its organization came with the session), whose
+    # per-request counts (moderation queues, unread counts) the navigation shares.
+    member = request.user
     panels = home_panels.shown(member)
     return render(request, "home.html", {"member": member, "panels": panels})
 

@@ -259,15 +259,6 @@ def own_profile(member: User) -> User:
     return member_for_viewer(member, member.pk)
 
 
-def shown_profile(member: User) -> User:
-    """The signed-in member themself, their fields of work and postings read in (2 queries;
-    the organization came with the session's member): for pages that only show them."""
-    prefetch_related_objects([member], "work_fields", Prefetch(
-        "postings", queryset=Posting.objects.select_related("organization__prefecture"),
-    ))  # fmt: skip
-    return member
-
-
 def notifications_for(member: User, limit: int = 50) -> list[Notification]:
     """The member's latest notifications, leaving out those about something they may no longer
     see (a topic hidden or a group left since)."""
@@ -287,8 +278,6 @@ def work_field_names(member: User) -> list[str]:
     """The names of the member's own fields of work; asked once per request (kept on the
     request's member, which the home page's panels share)."""
     names = getattr(member, "_home_work_field_names", None)
-    if names is None and "work_fields" in getattr(member, "_prefetched_objects_cache", {}):
-        names = [field.name for field in member.work_fields.all()]  # shown_profile's
     if names is None:
         names = list(member.work_fields.values_list("name", flat=True))
     member._home_work_field_names = names
