@@ -269,9 +269,13 @@ def notifications_for(member: User, limit: int = 50) -> list[Notification]:
 
 def unread_notifications(member: User, keys, limit: int = 50) -> list[Notification]:
     """The member's unread notifications of the kinds ``keys``, newest first, that they may
-    still see."""
-    unread = Notification.objects.filter(recipient=member, read_at__isnull=True, kind__in=keys)
-    return notification_subjects.still_visible(unread[:limit])
+    still see. Every unread one is read (once for the page: kept on the request's member), so
+    that the bell's count on the same page (unread_notification_count) asks nothing more."""
+    unread = getattr(member, "_unread_notifications", None)
+    if unread is None:
+        rows = Notification.objects.filter(recipient=member, read_at__isnull=True)
+        unread = member._unread_notifications = notification_subjects.still_visible(rows)
+    return [notification for notification in unread if notification.kind in keys][:limit]
 
 
 def work_field_names(member: User) -> list[str]:
@@ -299,6 +303,9 @@ def profile_gaps(member: User) -> list[str]:
 
 
 def unread_notification_count(member: User) -> int:
+    known = getattr(member, "_unread_notifications", None)  # unread_notifications' this page
+    if known is not None:
+        return len(known)
     return unread_notification_counts([member.pk])[member.pk]
 
 
