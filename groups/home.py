@@ -25,17 +25,10 @@ def needs_me(member) -> dict:
 
 
 def my_groups(member) -> dict:
-    topics = selectors.unread_by_group(member)
-    others = unread.by_group(member)
-    chat = others.get("chat", {})
+    chat = unread.by_group(member).get("chat", {})
     rows = [
-        {
-            "group": group,
-            "unread": topics.get(group.pk, (0, 0))[0],
-            "new": topics.get(group.pk, (0, 0))[1],
-            "chat": chat.get(group.pk, 0),
-        }
-        for group in selectors.my_groups(member)
+        {"group": group, "unread": group.unread, "new": group.new, "chat": chat.get(group.pk, 0)}
+        for group in selectors.my_groups_with_unread(member)
     ]
     return {"rows": rows}
 

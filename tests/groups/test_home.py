@@ -185,7 +185,7 @@ def _more_of_everything(owner, reader, round_number: int) -> None:
     services.flag_create(flagger=reader, post=topic.posts.first(), reason="spam")
 
 
-HOME_QUERIES = 20
+HOME_QUERIES = 19
 
 
 @pytest.mark.parametrize("viewer", ["owner", "reader"])
@@ -202,7 +202,7 @@ def test_the_home_page_costs_the_same_queries_however_much_it_shows(
     with django_assert_num_queries(len(few)):
         page = client.get(HOME).content.decode()
     assert "財政4" in page
-    # 20 for the owner, 19 for the reader (issue 15's target is 12: nine panels from four
+    # 19 for the owner, 18 for the reader (issue 15's target is 12: nine panels from four
     # apps, each a query or two)
     assert len(few) <= HOME_QUERIES, [query["sql"][:80] for query in few.captured_queries]
 
@@ -222,7 +222,9 @@ def _bell(page: str) -> str:
 def test_the_bell_on_the_home_page_counts_what_it_counts_everywhere(group, owner, reader):
     """The home page's mentions and its bell share one read of the unread notifications:
     the bell still counts every kind, and leaves out what the member may no longer see."""
-    services.topic_create(author=owner, group=group, title="差押え", body=f"@{reader.handle} 確認を")
+    services.topic_create(
+        author=owner, group=group, title="差押え", body=f"@{reader.handle} 確認を"
+    )
     mine = services.topic_create(author=reader, group=group, title="質問", body="?")
     services.post_create(author=owner, topic=mine, body="回答です")
     secret = make_group(owner, kind="secret", slug="himitsu", name="秘密")
@@ -234,3 +236,20 @@ def test_the_bell_on_the_home_page_counts_what_it_counts_everywhere(group, owner
     elsewhere = client_for(reader).get(reverse("groups:index")).content.decode()
     assert _bell(home) == _bell(elsewhere) == "2"
     assert "差押え" in _panel(home, "home-needs-me") and "内密" not in home
+
+
+def test_my_groups_counts_agree_with_the_unread_counts_of_the_group_directory(group, owner, reader):
+    from groups import selectors
+
+    opened = services.topic_create(author=owner, group=group, title="差押え", body="本文")
+    services.topic_mark_read(member=reader, topic=opened, number=1)
+    services.post_create(author=owner, topic=opened, body="追記")
+    services.topic_create(author=owner, group=group, title="分納", body="新しい話題")
+    for round_number in range(1, 4):
+        _more_of_everything(owner, reader, round_number)
+    for member in (reader, owner):
+        counted = {g.pk: (g.unread, g.new) for g in selectors.my_groups_with_unread(member)}
+        expected = selectors.unread_by_group(member)
+        assert len(counted) == 4
+        assert counted == {pk: expected.get(pk, (0, 0)) for pk in counted}
+    assert {g.unread for g in selectors.my_groups_with_unread(reader)} == {1, 4}
