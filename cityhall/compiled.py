@@ -25,7 +25,7 @@ _INT64 = (-(2**63), 2**63 - 1)
 
 class FixedQuery:
     """``FixedQuery(build)(*values, shape=...)``: the rows of ``build(*values)`` as tuples,
-    each value converted as the ORM converts it (``values_list``). ``values`` are ints,
+    each value converted as the ORM converts it (``values_list``). ``values`` are ints, text,
     aware datetimes or saved model instances (bound by primary key); ``shape`` names what
     changes the SQL itself (e.g. whether the member is a site moderator) and is passed on to
     ``build`` as a keyword."""
@@ -99,7 +99,9 @@ def _stand_in(value, index: int, round_: int):
         return datetime(1901, 2, 3 + round_, 4, 5, index % 60, tzinfo=UTC)
     if isinstance(value, int) and not isinstance(value, bool):
         return number
-    raise TypeError(f"a FixedQuery binds ints, datetimes and model instances, not {value!r}")
+    if isinstance(value, str):
+        return f"fixed-query-stand-in-{number}"
+    raise TypeError(f"a FixedQuery binds ints, text, datetimes and model instances, not {value!r}")
 
 
 def _prepared(value, using: str):

@@ -1,4 +1,7 @@
-from django.urls import NoReverseMatch, reverse
+import functools
+
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from cityhall import moderation, policies
@@ -19,11 +22,20 @@ NAVIGATION = [
 
 
 def _links():
+    where = (get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return [{"key": key, "label": label, "url": url} for key, label, url in _reversed(*where)]
+
+
+@functools.cache
+def _reversed(script_prefix: str, urlconf: str) -> tuple:
+    """The navigation's URLs, reversed once per process (for each script prefix and URLconf)."""
+    found = []
     for key, label, url_name in NAVIGATION:
         try:
-            yield {"key": key, "label": label, "url": reverse(url_name)}
+            found.append((key, label, reverse(url_name)))
         except NoReverseMatch:
             continue
+    return tuple(found)
 
 
 def moderation_waiting(request) -> list[moderation.Waiting]:

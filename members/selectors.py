@@ -3,6 +3,7 @@
 import operator
 from collections import Counter
 from functools import reduce
+from types import SimpleNamespace
 
 from allauth.account.models import EmailAddress
 from django.db.models import (
@@ -303,10 +304,23 @@ def profile_gaps(member: User) -> list[str]:
 
 
 def unread_notification_count(member: User) -> int:
-    known = getattr(member, "_unread_notifications", None)  # unread_notifications' this page
-    if known is not None:
-        return len(known)
-    return unread_notification_counts([member.pk])[member.pk]
+    """The bell's number (every page shows it): unread notifications the member may still see,
+    by a query compiled once, or from unread_notifications' read on this page."""
+    known = getattr(member, "_unread_notifications", None)
+    if known is None:
+        known = notification_subjects.still_visible(
+            SimpleNamespace(recipient_id=member.pk, subject_type=kind, subject_id=pk)
+            for kind, pk in _UNREAD_SUBJECTS(member)
+        )
+    return len(known)
+
+
+def _unread_subjects(member, *, shape=None):
+    unread = Notification.objects.filter(recipient=member, read_at__isnull=True)
+    return unread.values_list("subject_type", "subject_id")
+
+
+_UNREAD_SUBJECTS = FixedQuery(_unread_subjects)
 
 
 def unread_notification_counts(member_ids) -> dict[int, int]:

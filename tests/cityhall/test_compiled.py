@@ -84,9 +84,10 @@ def test_a_query_that_works_a_value_out_raises_rather_than_binding_the_wrong_thi
         FixedQuery(later)(MemberFactory(), timezone.now())
 
 
-def test_values_other_than_ids_datetimes_and_instances_are_refused():
+@pytest.mark.parametrize("value", [1.5, True, ["ann"], None])
+def test_values_other_than_ids_text_datetimes_and_instances_are_refused(value):
     with pytest.raises(TypeError):
-        FixedQuery(_joined)("ann", timezone.now())
+        FixedQuery(_joined)(value, timezone.now())
 
 
 def test_a_number_no_column_can_hold_matches_nothing():
@@ -95,3 +96,16 @@ def test_a_number_no_column_can_hold_matches_nothing():
     MembershipFactory(member=member)
     assert joined(2**63, timezone.now()) == []
     assert joined(-(2**63) - 1, timezone.now()) == []
+
+
+def test_text_values_are_bound_as_given():
+    def named(email, *, shape):
+        return Membership.objects.filter(member__email=email).values_list("member__email")
+
+    ann, ben = MemberFactory(), MemberFactory()
+    MembershipFactory(member=ann)
+    MembershipFactory(member=ben)
+    query = FixedQuery(named)
+    assert query(ann.email) == [(ann.email,)]
+    assert query(ben.email) == [(ben.email,)]
+    assert query("' OR 1=1 --") == []
