@@ -99,8 +99,8 @@ def _stand_in(value, index: int, round_: int):
         return datetime(1901, 2, 3 + round_, 4, 5, index % 60, tzinfo=UTC)
     if isinstance(value, int) and not isinstance(value, bool):
         return number
-    if isinstance(value, str):
-        return f"fixed-query-stand-in-{number}"
+    if isinstance(value, str):  # LIKE's escapes change it, so iexact and the like are refused
+        return f"fixed-query-stand-in_%\\{number}"
     raise TypeError(f"a FixedQuery binds ints, text, datetimes and model instances, not {value!r}")
 
 

@@ -40,25 +40,27 @@ def verified_members() -> QuerySet[User]:
     return User.objects.filter(Exists(verified), is_active=True)
 
 
+def _address_verified() -> Exists:
+    """Whether the member's own address is verified (policies.is_verified_member's question),
+    as a column of a member query."""
+    return Exists(EmailAddress.objects.filter(
+        user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
+    ))  # fmt: skip
+
+
 def known_verified(members: QuerySet[User]) -> list[User]:
     """The members, each already knowing whether its address is verified, so that
     policies.is_verified_member asks no query per member."""
-    verified = EmailAddress.objects.filter(
-        user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
-    )
-    found = list(members.annotate(_verified_email=Exists(verified)))
+    found = list(members.annotate(_verified_email=_address_verified()))
     for member in found:
         member._verified_member = member._verified_email
     return found
 
 
 def _signed_in_row(user_id, *, shape=None):
-    verified = EmailAddress.objects.filter(
-        user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
-    )
     return (
         User._default_manager.filter(pk=user_id)
-        .annotate(_verified_email=Exists(verified))
+        .annotate(_verified_email=_address_verified())
         .values_list(*_MEMBER_COLUMNS, "_verified_email")
     )
 

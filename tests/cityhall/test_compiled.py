@@ -109,3 +109,29 @@ def test_text_values_are_bound_as_given():
     assert query(ann.email) == [(ann.email,)]
     assert query(ben.email) == [(ben.email,)]
     assert query("' OR 1=1 --") == []
+
+
+def test_text_the_database_would_wrap_is_refused():
+    def containing(email, *, shape):
+        return Membership.objects.filter(member__email__contains=email).values_list("pk")
+
+    with pytest.raises(ValueError, match="as given"):
+        FixedQuery(containing)("kobe")
+
+
+def test_text_is_never_read_as_a_pattern():
+    """SQLite's iexact is a LIKE whose escaped value differs from the stand-in, so it is
+    refused; PostgreSQL's compares UPPER() of both, and binds as given."""
+
+    def same_email(email, *, shape):
+        return Membership.objects.filter(member__email__iexact=email).values_list("member_id")
+
+    member = MemberFactory(email="axb@city.kobe.lg.jp")
+    MembershipFactory(member=member)
+    query = FixedQuery(same_email)
+    try:
+        assert query("A_B@city.kobe.lg.jp") == []
+    except ValueError:
+        assert connection.vendor == "sqlite"
+    else:
+        assert query("AXB@city.kobe.lg.jp") == [(member.pk,)]
