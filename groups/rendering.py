@@ -68,11 +68,11 @@ def post_values(
     accepted_post_id,
     can_accept: bool,
     kinds,
-    can_quote: bool = False,
-    links: dict | None = None,
+    can_quote: bool,
+    links: dict,
 ) -> dict:
+    """``links``: _link_makers(slug), made once for the page's posts."""
     author, reply_to = post.author, post.reply_to
-    links = links or _link_makers(slug)
     return {
         "pk": post.pk,
         "number": post.number,
