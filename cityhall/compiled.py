@@ -14,6 +14,7 @@ moderator's rooms do not depend on who they are)."""
 import copy
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connections, models
@@ -36,49 +37,92 @@ class FixedQuery:
         self._lock = threading.Lock()
 
     def __call__(self, *values, shape=None, using: str = "default") -> list[tuple]:
-        if any(isinstance(value, int) and not _INT64[0] <= value <= _INT64[1] for value in values):
+        if _overflows(values):
             return []  # no column holds it (an id from a URL, say), so nothing matches it
+        compiled = self._compiled_for(values, shape, using)
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, compiled.bound(values, using))
+            rows = cursor.fetchall()
+        converters = compiled.converters
+        return [_converted(row, converters, connection) for row in rows] if converters else rows
+
+    def _compiled_for(self, values: tuple, shape, using: str) -> "_Compiled":
         key = (using, shape)
         compiled = self._compiled.get(key)
         if compiled is None:
             with self._lock:
                 compiled = self._compiled.get(key) or self._compile(values, shape, using)
                 self._compiled[key] = compiled
-        sql, params, slots, converters = compiled
-        bound = list(params)
-        for position, index in slots:
-            bound[position] = _prepared(values[index], using)
-        connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, bound)
-            rows = cursor.fetchall()
-        return [_converted(row, converters, connection) for row in rows] if converters else rows
+        return compiled
 
-    def _compile(self, values: tuple, shape, using: str):
+    def _compile(self, values: tuple, shape, using: str) -> "_Compiled":
         """The SQL, its parameters and where each value goes, from two sets of stand-ins: a
         parameter that differs between them and is no stand-in was worked out from a value."""
-        first, slots, converters = self._with_stand_ins(values, shape, using, 0)
-        second, _slots, _converters = self._with_stand_ins(values, shape, using, 1)
-        bound = {position for position, _index in slots}
-        if first[0] != second[0] or any(
-            a != b for position, (a, b) in enumerate(zip(first[1], second[1], strict=True))
+        first = self._with_stand_ins(values, shape, using, 0)
+        second = self._with_stand_ins(values, shape, using, 1)
+        bound = {position for position, _index in first.slots}
+        if first.sql != second.sql or any(
+            a != b for position, (a, b) in enumerate(zip(first.params, second.params, strict=True))
             if position not in bound
         ):  # fmt: skip
             raise ValueError("the query must use each value as given (no arithmetic on it)")
-        return first[0], tuple(first[1]), tuple(slots), converters
+        return first
 
-    def _with_stand_ins(self, values: tuple, shape, using: str, round_: int):
+    def _with_stand_ins(self, values: tuple, shape, using: str, round_: int) -> "_Compiled":
         stand_ins = [_stand_in(value, index, round_) for index, value in enumerate(values)]
         queryset = self._build(*stand_ins, shape=shape)
+        if queryset._known_related_objects:  # a related manager's: it would hand out stand-ins
+            raise ValueError("build the query from the model's manager, not a related one")
         compiler = queryset.query.get_compiler(using)
         sql, params = compiler.as_sql()
         converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
         prepared = {index: _prepared(value, using) for index, value in enumerate(stand_ins)}
-        slots = [
+        slots = tuple(
             (position, index) for position, param in enumerate(params)
             for index, value in prepared.items() if param == value
-        ]  # fmt: skip
-        return (sql, params), slots, converters
+        )  # fmt: skip
+        return _Compiled(sql, tuple(params), slots, converters, queryset, compiler)
+
+
+class FixedQuerySet(FixedQuery):
+    """A FixedQuery that answers what its queryset itself answers: model instances with their
+    ``select_related`` objects, annotations and ``prefetch_related`` lists (or the values of a
+    ``values()`` queryset), as a list. Only the compiling is skipped: the rows are made by
+    Django's own iterable from the compiler that compiled the stand-ins' query."""
+
+    def __call__(self, *values, shape=None, using: str = "default") -> list:
+        if _overflows(values):
+            return []
+        compiled = self._compiled_for(values, shape, using)
+        answer = (compiled.sql, compiled.bound(values, using))
+        compiler = copy.copy(compiled.compiler)
+        compiler.connection = connections[using]
+        compiler.as_sql = lambda *args, **kwargs: answer
+        queryset = compiled.queryset._chain()
+        queryset._db = using
+        queryset.query.get_compiler = lambda *args, **kwargs: compiler
+        return list(queryset)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple
+    slots: tuple  # (position in params, index of the value bound there)
+    converters: dict
+    queryset: QuerySet
+    compiler: object
+
+    def bound(self, values: tuple, using: str) -> list:
+        bound = list(self.params)
+        for position, index in self.slots:
+            bound[position] = _prepared(values[index], using)
+        return bound
+
+
+def _overflows(values: tuple) -> bool:
+    return any(isinstance(value, int) and not _INT64[0] <= value <= _INT64[1] for value in values)
 
 
 def _converted(row: tuple, converters: dict, connection) -> tuple:

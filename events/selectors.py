@@ -6,7 +6,8 @@ from datetime import datetime, time, timedelta
 from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils import timezone
 
-from cityhall.policies import is_site_moderator
+from cityhall.compiled import FixedQuerySet
+from cityhall.policies import is_site_moderator, is_verified_member
 from events.models import Occurrence, Registration, Series
 from events.policies import ROOM_OPENS_BEFORE
 from groups.chat.models import Message
@@ -67,18 +68,26 @@ def month_occurrences(member, first_day, last_day, readable=None):
     return with_my_registration(found.select_related("series__group").only(*LISTED), member)
 
 
-def my_upcoming(member, limit: int = 5, readable=None):
+def my_upcoming(member) -> list:
     """The member's next occurrences they registered for (any active status)."""
-    groups = readable_groups(member) if readable is None else readable
+    if not is_verified_member(member):
+        return []
+    return _MY_UPCOMING(member, timezone.now(), shape=is_site_moderator(member))
+
+
+def _my_upcoming(member, now, *, shape: bool):
     return (
         Registration.objects.filter(
-            member=member, status__in=ACTIVE, occurrence__ends_at__gt=timezone.now(),
+            member=member, status__in=ACTIVE, occurrence__ends_at__gt=now,
             occurrence__status=Occurrence.Status.SCHEDULED,
-            occurrence__series__group__in=groups,
+            occurrence__series__group__in=readable_groups(member),
         )
         .select_related("occurrence__series__group")
-        .order_by("occurrence__starts_at")[:limit]
+        .order_by("occurrence__starts_at")[:HOME_ITEMS]
     )  # fmt: skip
+
+
+_MY_UPCOMING = FixedQuerySet(_my_upcoming)
 
 
 def calendar_registrations(member):
@@ -136,25 +145,33 @@ def occurrences_seen(pairs) -> set[tuple[int, int]]:
 
 
 ATTENDANCE_DAYS = 14
+HOME_ITEMS = 5
 
 
-def organizing(member, limit: int = 5) -> tuple[list, list]:
+def organizing(member) -> tuple[list, list]:
     """(next occurrences the member organizes, those that ended in the last two weeks with
     confirmed registrants and no attendance recorded): one query."""
     now = timezone.now()
-    recorded = Registration.objects.filter(occurrence=OuterRef("pk"), attended__isnull=False)
-    rows = (
-        Occurrence.objects.filter(series__organizers=member, status=Occurrence.Status.SCHEDULED,
-                                  ends_at__gt=now - timedelta(days=ATTENDANCE_DAYS))
-        .annotate(recorded=Exists(recorded)).select_related("series").order_by("starts_at")
-    )  # fmt: skip
     upcoming, unrecorded = [], []
-    for occurrence in rows[: limit * 20]:
+    for occurrence in _ORGANIZING(member, now - timedelta(days=ATTENDANCE_DAYS)):
         if occurrence.ends_at > now:
             upcoming.append(occurrence)
         elif occurrence.confirmed_count and not occurrence.recorded:
             unrecorded.append(occurrence)
-    return upcoming[:limit], unrecorded[:limit]
+    return upcoming[:HOME_ITEMS], unrecorded[:HOME_ITEMS]
+
+
+def _organizing(member, since, *, shape=None):
+    recorded = Registration.objects.filter(occurrence=OuterRef("pk"), attended__isnull=False)
+    return (
+        Occurrence.objects.filter(series__organizers=member, status=Occurrence.Status.SCHEDULED,
+                                  ends_at__gt=since)
+        .annotate(recorded=Exists(recorded)).select_related("series")
+        .order_by("starts_at")[: HOME_ITEMS * 20]
+    )  # fmt: skip
+
+
+_ORGANIZING = FixedQuerySet(_organizing)
 
 
 def chat_messages(occurrence):

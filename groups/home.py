@@ -44,7 +44,7 @@ def questions(member) -> dict | None:
     names = member_selectors.work_field_names(member)
     if not names:
         return None
-    return {"questions": selectors.open_questions_in_fields(member, names), "fields": names}
+    return {"questions": selectors.open_questions_in_fields(member), "fields": names}
 
 
 def register_panels() -> None:

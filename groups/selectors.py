@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import (
     Case,
+    CharField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -20,6 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from cityhall.compiled import FixedQuerySet
 from cityhall.policies import is_site_moderator, is_verified_member
 from cityhall.worddiff import changed, word_diff
 from groups import policies
@@ -41,7 +44,7 @@ from groups.models import (
     Watch,
     WatchLevel,
 )
-from members.models import User
+from members.models import User, WorkField
 from members.selectors import known_verified, verified_members
 
 POSTS_PER_PAGE = 50
@@ -491,10 +494,14 @@ def my_groups(viewer):
     )
 
 
-def my_groups_with_unread(viewer):
+def my_groups_with_unread(viewer) -> list[Group]:
     """my_groups, each with what unread_by_group counts for it, in the same query: ``unread``
     (posts in topics the viewer has opened) and ``new`` (topics started since they joined
     that they have not opened)."""
+    return _MY_GROUPS_WITH_UNREAD(viewer) if is_verified_member(viewer) else []
+
+
+def _my_groups_with_unread(viewer, *, shape=None):
     last_read = TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
         "last_read_post_number"
     )[:1]
@@ -511,6 +518,9 @@ def my_groups_with_unread(viewer):
     return my_groups(viewer).annotate(
         my_joined_at=Subquery(joined[:1]), unread=_counted(unread), new=_counted(new)
     )
+
+
+_MY_GROUPS_WITH_UNREAD = FixedQuerySet(_my_groups_with_unread)
 
 
 def _counted(rows):
@@ -549,27 +559,40 @@ def home_topics(viewer) -> tuple[list[Topic], list[Topic]]:
     topic knows ``unread`` posts (or ``is_new``). Two queries."""
     if not is_verified_member(viewer):
         return [], []
-    topics = _topics_in_my_groups(viewer).order_by("-last_posted_at", "-pk")
-    unread = list(topics.filter(_unread_topic())[:HOME_TOPICS])
-    latest = list(topics.exclude(_unread_topic())[:HOME_TOPICS])
+    unread, latest = _HOME_TOPICS(viewer, shape="unread"), _HOME_TOPICS(viewer, shape="latest")
     for topic in [*unread, *latest]:
         topic.is_new = topic.last_read is None
         topic.unread = 0 if topic.is_new else topic.highest_post_number - topic.last_read
     return unread, latest
 
 
-def open_questions_in_fields(viewer, field_names: list[str]) -> list[Topic]:
+def _home_topic_list(viewer, *, shape: str):
+    topics = _topics_in_my_groups(viewer).order_by("-last_posted_at", "-pk")
+    if shape == "unread":
+        return topics.filter(_unread_topic())[:HOME_TOPICS]
+    return topics.exclude(_unread_topic())[:HOME_TOPICS]
+
+
+_HOME_TOPICS = FixedQuerySet(_home_topic_list)
+
+
+def open_questions_in_fields(viewer) -> list[Topic]:
     """Questions without an accepted answer, in groups the viewer may read, that concern one of
-    ``field_names`` (a tag of that name, a group of that name, or the name in the title); not
-    the viewer's own, not hidden, not locked. Newest first; one query."""
-    names = [name for name in field_names if name]
-    if not names or not is_verified_member(viewer):
+    the viewer's fields of work (a tag of that name, a group of that name, or the name in the
+    title); not the viewer's own, not hidden, not locked. Newest first; one query."""
+    if not is_verified_member(viewer):
         return []
+    return _OPEN_QUESTIONS(viewer, shape=is_site_moderator(viewer))
+
+
+def _open_questions(viewer, *, shape: bool):
+    fields = WorkField.objects.filter(user=viewer)
+    names = fields.values("name")
     tagged = Topic.tags.through.objects.filter(topic=OuterRef("pk"), tag__name__in=names)
-    about = Q(Exists(tagged)) | Q(group__name__in=names)
-    for name in names:
-        about |= Q(title__icontains=name)
-    return list(
+    title = ExpressionWrapper(OuterRef("title"), output_field=CharField())
+    in_title = fields.alias(title=title).filter(title__icontains=F("name"))
+    about = Q(Exists(tagged)) | Q(group__name__in=names) | Q(Exists(in_title))
+    return (
         Topic.objects.filter(
             group__in=readable_groups(viewer).values("pk"), is_question=True,
             accepted_post__isnull=True, is_hidden=False, is_locked=False,
@@ -582,15 +605,25 @@ def open_questions_in_fields(viewer, field_names: list[str]) -> list[Topic]:
     )  # fmt: skip
 
 
+_OPEN_QUESTIONS = FixedQuerySet(_open_questions)
+
+
 def answers_to_my_questions(viewer) -> list[Topic]:
     """The viewer's questions that have replies the viewer has not read, in groups they may
     still read, newest reply first; each knows ``unread``. One query."""
     if not is_verified_member(viewer):
         return []
+    topics = _ANSWERS_TO_MY_QUESTIONS(viewer, shape=is_site_moderator(viewer))
+    for topic in topics:
+        topic.unread = topic.highest_post_number - topic.last_read
+    return topics
+
+
+def _answers_to_my_questions(viewer, *, shape: bool):
     last_read = TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
         "last_read_post_number"
     )[:1]
-    topics = list(
+    return (
         Topic.objects.filter(
             author=viewer, is_question=True, is_hidden=False,
             group__in=readable_groups(viewer).values("pk"),
@@ -602,6 +635,6 @@ def answers_to_my_questions(viewer) -> list[Topic]:
               "last_posted_at")
         .order_by("-last_posted_at", "-pk")[:HOME_ITEMS]
     )  # fmt: skip
-    for topic in topics:
-        topic.unread = topic.highest_post_number - topic.last_read
-    return topics
+
+
+_ANSWERS_TO_MY_QUESTIONS = FixedQuerySet(_answers_to_my_questions)

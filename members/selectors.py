@@ -31,6 +31,7 @@ from members.models import (
     Posting,
     SiteSuspension,
     User,
+    WorkField,
 )
 
 
@@ -286,9 +287,16 @@ def work_field_names(member: User) -> list[str]:
     request's member, which the home page's panels share)."""
     names = getattr(member, "_home_work_field_names", None)
     if names is None:
-        names = list(member.work_fields.values_list("name", flat=True))
+        names = [name for (name,) in _WORK_FIELD_NAMES(member)]
     member._home_work_field_names = names
     return names
+
+
+def _work_field_names(member, *, shape=None):
+    return WorkField.objects.filter(user=member).values_list("name")
+
+
+_WORK_FIELD_NAMES = FixedQuery(_work_field_names)
 
 
 def profile_gaps(member: User) -> list[str]:

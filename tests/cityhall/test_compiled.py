@@ -5,12 +5,12 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cityhall.compiled import FixedQuery
-from groups.models import Membership
+from cityhall.compiled import FixedQuery, FixedQuerySet
+from groups.models import Group, Membership
 from tests.factories import GroupFactory, MemberFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +135,60 @@ def test_text_is_never_read_as_a_pattern():
         assert connection.vendor == "sqlite"
     else:
         assert query("AXB@city.kobe.lg.jp") == [(member.pk,)]
+
+
+def _groups_of(member, since, *, shape):
+    memberships = Membership.objects.filter(member=member, joined_at__gte=since)
+    return (
+        Group.objects.filter(pk__in=memberships.values("group_id"))
+        .select_related("proposed_by")
+        .annotate(my_role=Subquery(memberships.filter(group=OuterRef("pk")).values("role")[:1]))
+        .prefetch_related("memberships")
+        .order_by("pk")
+    )
+
+
+def _described(groups) -> list:
+    return [(g.pk, g.name, g.proposed_by.email, g.my_role,
+             sorted(m.pk for m in g.memberships.all())) for g in groups]  # fmt: skip
+
+
+def test_a_fixed_queryset_answers_the_querysets_own_instances_for_each_member_and_time():
+    now = timezone.now()
+    ann, ben = MemberFactory(), MemberFactory()
+    MembershipFactory(member=ann, role=Membership.Role.OWNER, joined_at=now - timedelta(days=3))
+    MembershipFactory(member=ann, joined_at=now - timedelta(days=30))
+    MembershipFactory(member=ben, joined_at=now - timedelta(days=1))
+    groups = FixedQuerySet(_groups_of)
+
+    for member in (ann, ben):
+        for days in (0, 2, 10, 60):
+            since = now - timedelta(days=days)
+            answer = groups(member, since)
+            assert all(isinstance(group, Group) for group in answer)
+            assert _described(answer) == _described(_groups_of(member, since, shape=None))
+    assert [g.my_role for g in groups(ann, now - timedelta(days=60))] == ["owner", "member"]
+
+
+def test_a_fixed_queryset_runs_its_sql_once_compiled_and_loads_what_it_selected():
+    member = MemberFactory()
+    MembershipFactory(member=member)
+    groups = FixedQuerySet(_groups_of)
+    since = timezone.now() - timedelta(days=1)
+    groups(MemberFactory(), since)
+
+    with CaptureQueriesContext(connection) as queries:
+        answer = groups(member, since)
+        described = _described(answer)  # the proposer and memberships are already loaded
+
+    assert len(described) == 1 and described[0][3] == "member"
+    assert len(queries) == 2  # the groups, then the prefetched memberships
+    assert str(member.pk) in queries[0]["sql"]
+
+
+def test_a_fixed_queryset_from_a_related_manager_is_refused():
+    def mine(member, *, shape):
+        return member.memberships.all()
+
+    with pytest.raises(ValueError, match="manager"):
+        FixedQuerySet(mine)(MemberFactory())

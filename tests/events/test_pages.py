@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events import services
-from events.models import Registration, Series
+from events.models import Occurrence, Registration, Series
 from groups.models import Membership
 from tests.events.conftest import first_occurrence, make_series
 from tests.factories import GroupFactory, MemberFactory
@@ -115,6 +115,43 @@ def test_the_home_panel_shows_my_next_sessions(online):
     services.registration_create(member=member, occurrence=online, answers=_answer(online))
     home = client_for(member).get(reverse("home")).content.decode()
     assert "次の参加予定" in home and "参加予定" in home
+
+
+def _organizing_panel(organizer) -> str:
+    home = client_for(organizer).get(reverse("home")).content.decode()
+    start = home.find('id="home-organizing"')
+    return home[start : home.find("</section>", start)] if start >= 0 else ""
+
+
+def test_the_organizers_panel_shows_sessions_to_run_and_attendance_to_record(
+    organizer, vaccine_group
+):
+    weekly = make_series(organizer, vaccine_group, rule="FREQ=WEEKLY;COUNT=3", capacity=5)
+    ended, later, _last = weekly.occurrences.order_by("starts_at")
+    long_ago = make_series(organizer, vaccine_group, capacity=5)
+    old = first_occurrence(long_ago)
+    for occurrence in (ended, old):
+        services.registration_create(member=MemberFactory(), occurrence=occurrence)
+    now = timezone.now()
+    Occurrence.objects.filter(pk=ended.pk).update(
+        starts_at=now - timedelta(days=2), ends_at=now - timedelta(days=2, hours=-1)
+    )
+    Occurrence.objects.filter(pk=old.pk).update(
+        starts_at=now - timedelta(days=30), ends_at=now - timedelta(days=30, hours=-1)
+    )
+
+    panel = _organizing_panel(organizer)
+    assert "出席の記録待ち" in panel
+    assert reverse("events:manage", args=[ended.pk]) in panel
+    assert reverse("events:manage", args=[later.pk]) in panel
+    assert reverse("events:manage", args=[old.pk]) not in panel  # more than two weeks ago
+    assert _organizing_panel(MemberFactory()) == ""
+
+    services.attendance_mark(actor=organizer, occurrence=ended, attended_ids=[])
+    panel = _organizing_panel(organizer)
+    assert "出席の記録待ち" not in panel
+    assert reverse("events:manage", args=[ended.pk]) not in panel
+    assert reverse("events:manage", args=[later.pk]) in panel
 
 
 def test_pages_cost_the_same_queries_with_more_events(organizer, vaccine_group,

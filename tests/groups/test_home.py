@@ -85,6 +85,10 @@ def test_open_questions_in_my_fields_from_groups_i_may_read(owner, reader):
     tagged = make_group(owner, slug="dx", name="自治体DX")
     services.topic_create(author=owner, group=tagged, title="交付税の算定", body="?",
                           is_question=True, tags=["財政"])  # fmt: skip
+    services.topic_create(author=owner, group=tagged, title="財政調整基金の取り崩し", body="?",
+                          is_question=True)  # fmt: skip
+    services.topic_create(author=owner, group=tagged, title="窓口の混雑", body="?",
+                          is_question=True)  # fmt: skip
     solved = services.topic_create(author=owner, group=other_open, title="解決した質問",
                                    body="?", is_question=True)  # fmt: skip
     answerer = MemberFactory()
@@ -96,6 +100,8 @@ def test_open_questions_in_my_fields_from_groups_i_may_read(owner, reader):
 
     assert "起債の協議について" in questions  # in a group named after the field
     assert "交付税の算定" in questions  # tagged with the field
+    assert "財政調整基金の取り崩し" in questions  # the field in the title
+    assert "窓口の混雑" not in questions  # about none of the fields
     assert "雑談" not in questions  # not a question
     assert "解決した質問" not in questions
 
