@@ -20,8 +20,12 @@ from datetime import UTC, datetime
 from django.db import connections, models
 from django.db.models import QuerySet
 
-_FIRST_STAND_IN = -7_300_021  # ids and numbers no table holds
+# Numbers the stand-in queries (compiled, never run) hold: positive and small, so that Django
+# does not find them outside a field's range (a positive or small integer field) and drop or
+# empty the condition they stand in.
+_FIRST_STAND_IN = 30_011
 _INT64 = (-(2**63), 2**63 - 1)
+MAX_SHAPES = 64  # compiled shapes kept per query, the first compiled dropped first
 
 
 class FixedQuery:
@@ -53,6 +57,8 @@ class FixedQuery:
         if compiled is None:
             with self._lock:
                 compiled = self._compiled.get(key) or self._compile(values, shape, using)
+                if len(self._compiled) >= MAX_SHAPES:  # a shape from a URL (a page number)
+                    self._compiled.pop(next(iter(self._compiled)))
                 self._compiled[key] = compiled
         return compiled
 
@@ -62,7 +68,7 @@ class FixedQuery:
         first = self._with_stand_ins(values, shape, using, 0)
         second = self._with_stand_ins(values, shape, using, 1)
         bound = {position for position, _index in first.slots}
-        if first.sql != second.sql or any(
+        if first.sql != second.sql or first.slots != second.slots or any(
             a != b for position, (a, b) in enumerate(zip(first.params, second.params, strict=True))
             if position not in bound
         ):  # fmt: skip
@@ -134,7 +140,7 @@ def _converted(row: tuple, converters: dict, connection) -> tuple:
 
 
 def _stand_in(value, index: int, round_: int):
-    number = _FIRST_STAND_IN - 100 * round_ - index
+    number = _FIRST_STAND_IN + 100 * round_ + index
     if isinstance(value, models.Model):
         stand_in = copy.copy(value)
         stand_in.pk = number

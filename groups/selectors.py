@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from cityhall.compiled import FixedQuerySet
+from cityhall.compiled import FixedQuery, FixedQuerySet
 from cityhall.policies import is_site_moderator, is_verified_member
 from cityhall.worddiff import changed, word_diff
 from groups import policies
@@ -128,31 +128,50 @@ def hidden_topic(access: GroupAccess, topic_id: int) -> Topic | None:
 def posts_page(viewer, access: GroupAccess, topic: Topic, page: int):
     """Posts ``page`` of ``topic`` (50 a page), each with its author, attachments, reaction
     counts and whether the viewer reacted or bookmarked: four queries whatever the page holds."""
+    moderates = access.can(policies.can_moderate, viewer)
+    posts = _POSTS_PAGE(topic, viewer, shape=(moderates, max(page, 1)))
+    if not posts:
+        return posts
+    reactions = _REACTIONS(topic, viewer, posts[0].number, posts[-1].number)
+    counts, mine = {}, {}
+    for post_id, kind, count, my_count in reactions:
+        counts.setdefault(post_id, {})[kind] = count
+        if my_count:
+            mine.setdefault(post_id, set()).add(kind)
+    for post in posts:
+        post.reaction_counts = counts.get(post.pk, {})
+        post.my_reactions = mine.get(post.pk, set())
+    return posts
+
+
+def _posts_page(topic, viewer, *, shape: tuple[bool, int]):
+    moderates, page = shape
     posts = Post.objects.filter(topic=topic)
-    if not access.can(policies.can_moderate, viewer):
+    if not moderates:
         posts = posts.filter(Q(is_hidden=False) | Q(author=viewer))
     start = (page - 1) * POSTS_PER_PAGE
     marked = Bookmark.objects.filter(post=OuterRef("pk"), member=viewer)
-    posts = list(
+    return (
         posts.select_related("author__organization__prefecture", "reply_to__author")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
         .annotate(bookmarked=Exists(marked))
         .order_by("number")[start : start + POSTS_PER_PAGE]
     )
-    reactions = (
-        Reaction.objects.filter(post__in=[post.pk for post in posts])
-        .values("post", "kind")
+
+
+def _reactions(topic, viewer, first, last, *, shape=None):
+    """(post, kind, reactions, the viewer's) for the posts numbered first to last."""
+    return (
+        Reaction.objects.filter(post__topic=topic, post__number__gte=first,
+                                post__number__lte=last)
+        .values_list("post", "kind")
         .annotate(n=Count("pk"), mine=Count("pk", filter=Q(member=viewer)))
-    )
-    counts, mine = {}, {}
-    for row in reactions:
-        counts.setdefault(row["post"], {})[row["kind"]] = row["n"]
-        if row["mine"]:
-            mine.setdefault(row["post"], set()).add(row["kind"])
-    for post in posts:
-        post.reaction_counts = counts.get(post.pk, {})
-        post.my_reactions = mine.get(post.pk, set())
-    return posts
+        .order_by()
+    )  # fmt: skip
+
+
+_POSTS_PAGE = FixedQuerySet(_posts_page)
+_REACTIONS = FixedQuery(_reactions)
 
 
 def post_numbered(topic: Topic, number: int) -> Post | None:

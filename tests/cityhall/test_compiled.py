@@ -10,8 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cityhall.compiled import FixedQuery, FixedQuerySet
-from groups.models import Group, Membership
-from tests.factories import GroupFactory, MemberFactory, MembershipFactory
+from groups.models import Group, Membership, Post
+from tests.factories import (
+    GroupFactory,
+    MemberFactory,
+    MembershipFactory,
+    PostFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +198,30 @@ def test_a_fixed_queryset_from_a_related_manager_is_refused():
 
     with pytest.raises(ValueError, match="manager"):
         FixedQuerySet(mine)(MemberFactory())
+
+
+def test_numbers_compared_with_a_positive_field_are_bound_not_dropped():
+    """Django drops or empties a condition whose number lies outside the field's range (a
+    negative one against a positive field): the stand-ins lie inside it, so every bound stays."""
+
+    def numbered(topic, first, last, *, shape):
+        return Post.objects.filter(topic=topic, number__gte=first, number__lte=last).values_list(
+            "number"
+        )
+
+    topic = TopicFactory()
+    for _ in range(4):
+        PostFactory(topic=topic)
+    query = FixedQuery(numbered)
+    assert query(topic, 2, 3) == [(2,), (3,)]
+    assert query(topic, 4, 9) == [(4,), (5,)]
+    assert query(topic, -5, 1) == [(1,)]
+    assert query(topic, 3, 2) == []
+
+
+def test_a_constant_that_equals_a_stand_in_is_refused_not_bound_over():
+    def clashing(member, *, shape):
+        return Membership.objects.filter(member=member, pk__gte=30_011).values_list("pk")
+
+    with pytest.raises(ValueError, match="as given"):
+        FixedQuery(clashing)(MemberFactory())
