@@ -14,9 +14,10 @@ moderator's rooms do not depend on who they are)."""
 import copy
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import QuerySet
 
@@ -44,6 +45,8 @@ class FixedQuery:
         if _overflows(values):
             return []  # no column holds it (an id from a URL, say), so nothing matches it
         compiled = self._compiled_for(values, shape, using)
+        if not compiled.sql:
+            return []
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, compiled.bound(values, using))
@@ -81,7 +84,10 @@ class FixedQuery:
         if queryset._known_related_objects:  # a related manager's: it would hand out stand-ins
             raise ValueError("build the query from the model's manager, not a related one")
         compiler = queryset.query.get_compiler(using)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # nothing, whatever the values (an empty slice, .none())
+            sql, params = "", ()
         converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
         prepared = {index: _prepared(value, using) for index, value in enumerate(stand_ins)}
         slots = tuple(
@@ -101,6 +107,8 @@ class FixedQuerySet(FixedQuery):
         if _overflows(values):
             return []
         compiled = self._compiled_for(values, shape, using)
+        if not compiled.sql:
+            return []
         answer = (compiled.sql, compiled.bound(values, using))
         compiler = copy.copy(compiled.compiler)
         compiler.connection = connections[using]
@@ -109,6 +117,55 @@ class FixedQuerySet(FixedQuery):
         queryset._db = using
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
         return list(queryset)
+
+
+class FixedCount(FixedQuery):
+    """How many rows the queryset of ``build`` holds, counted by a statement compiled once."""
+
+    def __init__(self, build: Callable[..., QuerySet]):
+        super().__init__(lambda *values, shape: build(*values, shape=shape).order_by().values("pk"))
+
+    def __call__(self, *values, shape=None, using: str = "default") -> int:
+        rows = super().__call__(*values, shape=shape, using=using)
+        return rows[0][0] if rows else 0
+
+    def _with_stand_ins(self, values: tuple, shape, using: str, round_: int) -> "_Compiled":
+        compiled = super()._with_stand_ins(values, shape, using, round_)
+        counted = f"SELECT COUNT(*) FROM ({compiled.sql}) counted" if compiled.sql else ""
+        return replace(compiled, sql=counted, converters={})
+
+
+class FixedPages:
+    """A queryset compiled once for Django's Paginator: ``FixedPages(build)(*values, shape=...)``
+    is a sequence whose count and slices (the paginator's pages) are each a statement compiled
+    once, a page's rows answered as FixedQuerySet answers them."""
+
+    def __init__(self, build: Callable[..., QuerySet]):
+        self.count = FixedCount(build)
+        self.rows = FixedQuerySet(
+            lambda *values, shape: build(*values, shape=shape[0])[shape[1] : shape[2]]
+        )
+
+    def __call__(self, *values, shape=None) -> "_Sequence":
+        return _Sequence(self, values, shape)
+
+
+@dataclass(frozen=True)
+class _Sequence:
+    pages: FixedPages
+    values: tuple
+    shape: object
+
+    def count(self) -> int:
+        return self.pages.count(*self.values, shape=self.shape)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> list:
+        if not isinstance(key, slice) or key.step is not None:
+            raise TypeError("a FixedPages sequence is read a slice at a time")
+        return self.pages.rows(*self.values, shape=(self.shape, key.start, key.stop))
 
 
 @dataclass(frozen=True)

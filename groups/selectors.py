@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from cityhall.compiled import FixedQuery, FixedQuerySet
+from cityhall.compiled import FixedPages, FixedQuery, FixedQuerySet
 from cityhall.policies import is_site_moderator, is_verified_member
 from cityhall.worddiff import changed, word_diff
 from groups import policies
@@ -65,10 +65,22 @@ def visible_groups(viewer):
 
 
 def group_directory(viewer, q: str = ""):
+    """The groups the viewer may know exist, latest activity first; a sequence for the
+    Paginator, compiled once when nothing is searched for (FixedPages)."""
+    if not q.strip():
+        if not is_verified_member(viewer):
+            return Group.objects.none()
+        return _GROUP_DIRECTORY(viewer, shape=is_site_moderator(viewer))
     groups = visible_groups(viewer)
-    if q.strip():
-        groups = groups.filter(Q(name__icontains=q.strip()) | Q(description__icontains=q.strip()))
-    return groups.order_by("-last_activity_at")
+    groups = groups.filter(Q(name__icontains=q.strip()) | Q(description__icontains=q.strip()))
+    return groups.order_by("-last_activity_at", "pk")
+
+
+def _group_directory(viewer, *, shape: bool):
+    return visible_groups(viewer).order_by("-last_activity_at", "pk")
+
+
+_GROUP_DIRECTORY = FixedPages(_group_directory)
 
 
 def unread_by_group(viewer) -> dict[int, tuple[int, int]]:
@@ -102,8 +114,14 @@ TOPIC_ROW_FIELDS = (
 
 
 def topic_list(viewer, access: GroupAccess):
-    topics = Topic.objects.filter(group=access.group)
-    if not access.can(policies.can_moderate, viewer):
+    """The group's topics for the viewer, pinned first then the latest post first, each with
+    how far the viewer read it: a sequence for the Paginator (FixedPages)."""
+    return _TOPIC_LIST(access.group, viewer, shape=access.can(policies.can_moderate, viewer))
+
+
+def _topic_list(group, viewer, *, shape: bool):
+    topics = Topic.objects.filter(group=group)
+    if not shape:
         topics = topics.filter(is_hidden=False)
     last_read = TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
         "last_read_post_number"
@@ -118,6 +136,9 @@ def topic_list(viewer, access: GroupAccess):
         )
         .order_by("-is_pinned", "-last_posted_at")
     )
+
+
+_TOPIC_LIST = FixedPages(_topic_list)
 
 
 def hidden_topic(access: GroupAccess, topic_id: int) -> Topic | None:

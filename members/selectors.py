@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cityhall import notifications as kinds
 from cityhall import policies, text
-from cityhall.compiled import FixedQuery
+from cityhall.compiled import FixedPages, FixedQuery
 from members import notification_subjects, search
 from members.models import (
     FormerHandle,
@@ -181,6 +181,8 @@ def member_directory(viewer, *, q="", organization=None, work_field=None, former
     """Members ``viewer`` may find, searched only in what each member lets others see."""
     if not policies.is_verified_member(viewer):
         return User.objects.none()
+    if organization is None and work_field is None and not q:
+        return _EVERYONE(viewer)
     members = people()
     if organization is not None:
         members = members.filter(organization=organization)
@@ -189,6 +191,13 @@ def member_directory(viewer, *, q="", organization=None, work_field=None, former
     if q:
         members = members.filter(_text_matches(q.strip(), former))
     return members.select_related("organization__prefecture").prefetch_related("work_fields")
+
+
+def _everyone(viewer, *, shape=None):
+    return people().select_related("organization__prefecture").prefetch_related("work_fields")
+
+
+_EVERYONE = FixedPages(_everyone)
 
 
 def _text_matches(q: str, former: bool) -> Q:

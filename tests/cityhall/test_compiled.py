@@ -4,12 +4,13 @@ stood: it must answer exactly what the queryset itself answers, for every member
 from datetime import timedelta
 
 import pytest
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cityhall.compiled import FixedQuery, FixedQuerySet
+from cityhall.compiled import FixedCount, FixedPages, FixedQuery, FixedQuerySet
 from groups.models import Group, Membership, Post
 from tests.factories import (
     GroupFactory,
@@ -225,3 +226,34 @@ def test_a_constant_that_equals_a_stand_in_is_refused_not_bound_over():
 
     with pytest.raises(ValueError, match="as given"):
         FixedQuery(clashing)(MemberFactory())
+
+
+def _memberships_of(member, *, shape):
+    return Membership.objects.filter(member=member).select_related("group").order_by("pk")
+
+
+def test_fixed_pages_give_the_paginator_the_querysets_count_and_pages():
+    ann, ben = MemberFactory(), MemberFactory()
+    for _ in range(7):
+        MembershipFactory(member=ann)
+    pages = FixedPages(_memberships_of)
+
+    for member in (ann, ben, ann):
+        fixed = Paginator(pages(member), 3)
+        plain = Paginator(_memberships_of(member, shape=None), 3)
+        assert fixed.count == plain.count
+        for number in (1, 2, 3, 4):
+            got = [(m.pk, m.group.name) for m in fixed.get_page(number)]
+            assert got == [(m.pk, m.group.name) for m in plain.get_page(number)], number
+    assert Paginator(pages(ann), 3).count == 7 and Paginator(pages(ben), 3).count == 0
+
+
+def test_a_shape_that_holds_nothing_answers_nothing_without_a_query():
+    def nothing(member, *, shape):
+        return Membership.objects.filter(member=member).none()
+
+    member = MemberFactory()
+    with CaptureQueriesContext(connection) as queries:
+        assert FixedQuerySet(nothing)(member) == []
+        assert FixedCount(nothing)(member) == 0
+    assert len(queries) == 0
