@@ -14,6 +14,7 @@ from django.db.models import F, FilteredRelation, OuterRef, Q, StringAgg, Subque
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from cityhall.compiled import FixedQuerySet
 from cityhall.policies import is_verified_member
 from groups import policies
 from groups.models import Attachment, Group, Invitation, Membership, Post, Topic, TopicRead
@@ -55,12 +56,8 @@ _MEMBERSHIP_FIELDS = ("id", "role", "joined_at", "suspended_until")
 def _group_and_membership(member, slug: str) -> tuple[Group | None, Membership | None]:
     """The group and the member's membership of it (or None) in one query: the membership's
     columns joined onto the group's row."""
-    mine = FilteredRelation("memberships", condition=Q(memberships__member=member.pk))
-    group = (
-        Group.objects.filter(slug=slug).annotate(mine=mine)
-        .annotate(**{f"mine_{name}": F(f"mine__{name}") for name in _MEMBERSHIP_FIELDS})
-        .first()
-    )  # fmt: skip
+    found = _GROUP_AND_MEMBERSHIP(slug, member)
+    group = found[0] if found else None
     if group is None or group.mine_id is None:
         return group, None
     row = {f"{name}": getattr(group, f"mine_{name}") for name in _MEMBERSHIP_FIELDS}
@@ -69,6 +66,18 @@ def _group_and_membership(member, slug: str) -> tuple[Group | None, Membership |
     membership = Membership.from_db(group._state.db, names, [row[name] for name in names])
     membership.group, membership.member = group, member
     return group, membership
+
+
+def _group_with_membership(slug, member, *, shape=None):
+    mine = FilteredRelation("memberships", condition=Q(memberships__member=member))
+    return (
+        Group.objects.filter(slug=slug).annotate(mine=mine)
+        .annotate(**{f"mine_{name}": F(f"mine__{name}") for name in _MEMBERSHIP_FIELDS})
+        .order_by("pk")[:1]
+    )  # fmt: skip
+
+
+_GROUP_AND_MEMBERSHIP = FixedQuerySet(_group_with_membership)
 
 
 def readable_group_for(member, slug: str) -> GroupAccess:
@@ -94,29 +103,33 @@ def topic_for(member, access: GroupAccess, topic_id: int) -> Topic:
     """Topic ``topic_id`` of the group (not of another one), if ``member`` may see it
     (policies.can_see_topic), with its tag names (``tag_list``), answer number and how far the
     member has read."""
-    topic = (
-        Topic.objects.filter(pk=topic_id, group=access.group)
-        .annotate(
-            tag_names=Subquery(_tag_names),
-            answer_number=F("accepted_post__number"),
-            last_read=Coalesce(
-                Subquery(
-                    TopicRead.objects.filter(topic=OuterRef("pk"), member=member).values(
-                        "last_read_post_number"
-                    )[:1]
-                ),
-                Value(0),
-            ),
-        )
-        .first()
-    )
-    if topic is None:
+    found = _TOPIC(topic_id, access.group, member)
+    if not found:
         raise Http404
+    topic = found[0]
     topic.group = access.group
     topic.tag_list = sorted(topic.tag_names.split(_TAG_SEPARATOR)) if topic.tag_names else []
     if not policies.can_see_topic(member, topic, access.membership):
         raise Http404
     return topic
+
+
+def _topic(topic_id, group, member, *, shape=None):
+    last_read = TopicRead.objects.filter(topic=OuterRef("pk"), member=member).values(
+        "last_read_post_number"
+    )[:1]
+    return (
+        Topic.objects.filter(pk=topic_id, group=group)
+        .annotate(
+            tag_names=Subquery(_tag_names),
+            answer_number=F("accepted_post__number"),
+            last_read=Coalesce(Subquery(last_read), Value(0)),
+        )
+        .order_by("pk")[:1]
+    )
+
+
+_TOPIC = FixedQuerySet(_topic)
 
 
 def followed_topic(member, topic_id: int) -> Topic:
