@@ -36,28 +36,42 @@ LISTED = ("starts_at", "ends_at", "status", "series__title", "series__format",
           "series__group__slug", "series__group__name")  # fmt: skip
 
 
-def occurrence_list(member, *, when="upcoming", group=None, field=None, day=None, readable=None):
-    """Occurrences for the events page: upcoming (soonest first), the member's own upcoming
-    ones ("mine"), or past (latest first), by
-    group slug, field of work id and day, with the series and group and the member's status."""
-    now = timezone.now()
-    found = visible_occurrences(member, readable).select_related("series__group")
-    if day is not None:
-        start = timezone.make_aware(datetime.combine(day, time.min))
-        found = found.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
+def occurrence_list(member, number: int, per_page: int, *, when="upcoming", group="", field=None,
+                    day=None) -> list:  # fmt: skip
+    """Page ``number`` of the occurrences for the events page (and the first of the next
+    page, to know there is one): upcoming (soonest first), the member's own upcoming ones
+    ("mine"), or past (latest first), by group slug, field of work id and day, with the series
+    and group and the member's status. Compiled once for each combination of filters."""
+    if not is_verified_member(member):
+        return []
+    start = timezone.make_aware(datetime.combine(day, time.min)) if day else timezone.now()
+    shape = (when, bool(group), bool(field), day is not None, is_site_moderator(member),
+             (number - 1) * per_page, number * per_page + 1)  # fmt: skip
+    return _OCCURRENCE_LIST(member, start, start + timedelta(days=1), group or "-", field or 0,
+                            shape=shape)  # fmt: skip
+
+
+def _occurrence_list(member, start, end, group, field, *, shape):
+    when, by_group, by_field, by_day, _moderator, first, last = shape
+    found = visible_occurrences(member).select_related("series__group")
+    if by_day:
+        found = found.filter(starts_at__gte=start, starts_at__lt=end)
     elif when == "past":
-        found = found.filter(ends_at__lte=now).order_by("-starts_at", "-pk")
+        found = found.filter(ends_at__lte=start).order_by("-starts_at", "-pk")
     else:
-        found = found.filter(ends_at__gt=now)
+        found = found.filter(ends_at__gt=start)
     if when == "mine":
         mine = Registration.objects.filter(occurrence=OuterRef("pk"), member=member,
                                            status__in=ACTIVE)  # fmt: skip
         found = found.filter(Exists(mine))
-    if group:
+    if by_group:
         found = found.filter(series__group__slug=group)
-    if field:
+    if by_field:
         found = found.filter(series__work_fields=field)
-    return with_my_registration(found.only(*LISTED), member)
+    return with_my_registration(found.only(*LISTED), member)[first:last]
+
+
+_OCCURRENCE_LIST = FixedQuerySet(_occurrence_list)
 
 
 def month_occurrences(member, first_day, last_day, readable=None):

@@ -53,9 +53,8 @@ def index(request):
     if params.get("view") == "calendar":
         calendar_context = _calendar(request, params, readable)
         return render(request, "events/calendar.html", {**context, **calendar_context})
-    found = selectors.occurrence_list(request.user, readable=readable, **filters)
     number = int_param(params.get("page"), default=1, minimum=1, maximum=10_000)
-    rows = list(found[(number - 1) * PER_PAGE : number * PER_PAGE + 1])
+    rows = selectors.occurrence_list(request.user, number, PER_PAGE, **filters)
     has_next = len(rows) > PER_PAGE
     rows = rows[:PER_PAGE]
     links = extensions.links(request.user, rows)  # asked for all the rows at once
