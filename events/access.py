@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404
 
+from cityhall.compiled import FixedQuerySet
 from cityhall.policies import is_verified_member
 from events import policies, selectors
 from events.models import CalendarToken, Occurrence, Registration, Series
@@ -57,7 +58,14 @@ class OccurrenceAccess(SeriesAccess):
 def _membership(member, series: Series) -> Membership | None:
     if not getattr(member, "is_authenticated", False):
         return None
-    return Membership.objects.filter(group=series.group_id, member=member).first()
+    return next(iter(_MEMBERSHIP(series.group_id, member)), None)
+
+
+def _membership_of(group_id, member, *, shape=None):
+    return Membership.objects.filter(group=group_id, member=member).order_by("pk")[:1]
+
+
+_MEMBERSHIP = FixedQuerySet(_membership_of)
 
 
 def _organizer_ids(series: Series) -> frozenset:
@@ -91,7 +99,14 @@ def managed_series_for(member, series_id: int) -> SeriesAccess:
 def occurrence_for(member, occurrence_id: int) -> OccurrenceAccess:
     if not getattr(member, "is_authenticated", False):
         raise Http404
-    return _occurrence_access(member, _occurrences(member).filter(pk=occurrence_id).first())
+    return _occurrence_access(member, next(iter(_OCCURRENCE(occurrence_id, member)), None))
+
+
+def _occurrence(occurrence_id, member, *, shape=None):
+    return _occurrences(member).filter(pk=occurrence_id).order_by("pk")[:1]
+
+
+_OCCURRENCE = FixedQuerySet(_occurrence)
 
 
 def _occurrences(member):
@@ -113,9 +128,16 @@ def _occurrence_access(member, occurrence: Occurrence | None) -> OccurrenceAcces
     membership = _membership(member, series)
     if not policies.can_see(member, series, membership):
         raise Http404
-    registration = Registration.objects.filter(occurrence=occurrence, member=member).first()
+    registration = next(iter(_REGISTRATION(occurrence, member)), None)
     organizers = frozenset([member.pk]) if occurrence.organizes else frozenset()
     return OccurrenceAccess(series, membership, organizers, occurrence, registration)
+
+
+def _registration(occurrence, member, *, shape=None):
+    return Registration.objects.filter(occurrence=occurrence, member=member).order_by("pk")[:1]
+
+
+_REGISTRATION = FixedQuerySet(_registration)
 
 
 def managed_occurrence_for(member, occurrence_id: int) -> OccurrenceAccess:
