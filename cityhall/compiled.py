@@ -168,6 +168,18 @@ class _Sequence:
         return self.pages.rows(*self.values, shape=(self.shape, key.start, key.stop))
 
 
+def as_prefetched(instance, name: str, rows: list) -> None:
+    """``rows`` kept as ``instance``'s prefetched ``name`` (a many-to-many field, or a reverse
+    foreign key by its related name), as ``prefetch_related`` leaves them: ``instance.<name>
+    .all()`` answers them without a query. For rows from a FixedQuerySet."""
+    queryset = getattr(instance, name).get_queryset()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = queryset
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str

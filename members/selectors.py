@@ -10,18 +10,16 @@ from django.db.models import (
     Case,
     Exists,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.utils.translation import gettext_lazy as _
 
 from cityhall import notifications as kinds
 from cityhall import policies, text
-from cityhall.compiled import FixedPages, FixedQuery
+from cityhall.compiled import FixedPages, FixedQuery, FixedQuerySet, as_prefetched
 from members import notification_subjects, search
 from members.models import (
     FormerHandle,
@@ -127,9 +125,21 @@ def member_for_viewer(viewer, member_id: int) -> User | None:
     member = _member(rows[0])
     if not policies.may_view_member(viewer, member):
         return None
-    postings = Posting.objects.select_related("organization__prefecture")
-    prefetch_related_objects([member], "work_fields", Prefetch("postings", queryset=postings))
+    as_prefetched(member, "work_fields", _WORK_FIELDS(member))
+    as_prefetched(member, "postings", _POSTINGS(member))
     return member
+
+
+def _work_fields(member, *, shape=None):
+    return WorkField.objects.filter(user=member)
+
+
+def _postings(member, *, shape=None):
+    return Posting.objects.filter(member=member).select_related("organization__prefecture")
+
+
+_WORK_FIELDS = FixedQuerySet(_work_fields)
+_POSTINGS = FixedQuerySet(_postings)
 
 
 def member_card(viewer, member_id: int) -> User | None:

@@ -10,7 +10,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cityhall.compiled import FixedCount, FixedPages, FixedQuery, FixedQuerySet
+from cityhall.compiled import FixedCount, FixedPages, FixedQuery, FixedQuerySet, as_prefetched
 from groups.models import Group, Membership, Post
 from tests.factories import (
     GroupFactory,
@@ -257,3 +257,16 @@ def test_a_shape_that_holds_nothing_answers_nothing_without_a_query():
         assert FixedQuerySet(nothing)(member) == []
         assert FixedCount(nothing)(member) == 0
     assert len(queries) == 0
+
+
+def test_rows_kept_as_prefetched_are_what_the_relation_answers_without_a_query():
+    member = MemberFactory()
+    for _ in range(2):
+        MembershipFactory(member=member)
+    rows = FixedQuerySet(_memberships_of)(member)
+    as_prefetched(member, "memberships", rows)
+
+    with CaptureQueriesContext(connection) as queries:
+        kept = list(member.memberships.all())
+    assert len(queries) == 0
+    assert [m.pk for m in kept] == [m.pk for m in _memberships_of(member, shape=None)]
