@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityhall import ratelimits
+from cityhall.compiled import FixedQuerySet
 from groups import policies
 from groups.models import Draft, Group, Membership, Post, Topic
 
@@ -19,8 +20,20 @@ BODY_MAX = 20000
 def draft_for(member, group: Group, topic: Topic | None = None) -> Draft | None:
     """The member's draft of a reply to ``topic``, or with no topic of a new topic in ``group``."""
     if topic is not None:
-        return Draft.objects.filter(member=member, topic=topic).first()
-    return Draft.objects.filter(member=member, group=group, topic__isnull=True).first()
+        return next(iter(_REPLY_DRAFT(member, topic)), None)
+    return next(iter(_TOPIC_DRAFT(member, group)), None)
+
+
+def _reply_draft(member, topic, *, shape=None):
+    return Draft.objects.filter(member=member, topic=topic).order_by("pk")[:1]
+
+
+def _topic_draft(member, group, *, shape=None):
+    return Draft.objects.filter(member=member, group=group, topic__isnull=True).order_by("pk")[:1]
+
+
+_REPLY_DRAFT = FixedQuerySet(_reply_draft)
+_TOPIC_DRAFT = FixedQuerySet(_topic_draft)
 
 
 @transaction.atomic

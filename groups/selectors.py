@@ -13,7 +13,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     Value,
@@ -22,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from cityhall.compiled import FixedPages, FixedQuery, FixedQuerySet
+from cityhall.compiled import FixedPages, FixedQuery, FixedQuerySet, as_prefetched
 from cityhall.policies import is_site_moderator, is_verified_member
 from cityhall.worddiff import changed, word_diff
 from groups import policies
@@ -153,7 +152,13 @@ def posts_page(viewer, access: GroupAccess, topic: Topic, page: int):
     posts = _POSTS_PAGE(topic, viewer, shape=(moderates, max(page, 1)))
     if not posts:
         return posts
-    reactions = _REACTIONS(topic, viewer, posts[0].number, posts[-1].number)
+    first, last = posts[0].number, posts[-1].number
+    attachments = {}
+    for attachment in _ATTACHMENTS(topic, first, last):
+        attachments.setdefault(attachment.post_id, []).append(attachment)
+    for post in posts:
+        as_prefetched(post, "attachments", attachments.get(post.pk, []))
+    reactions = _REACTIONS(topic, viewer, first, last)
     counts, mine = {}, {}
     for post_id, kind, count, my_count in reactions:
         counts.setdefault(post_id, {})[kind] = count
@@ -174,10 +179,16 @@ def _posts_page(topic, viewer, *, shape: tuple[bool, int]):
     marked = Bookmark.objects.filter(post=OuterRef("pk"), member=viewer)
     return (
         posts.select_related("author__organization__prefecture", "reply_to__author")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
         .annotate(bookmarked=Exists(marked))
         .order_by("number")[start : start + POSTS_PER_PAGE]
     )
+
+
+def _attachments(topic, first, last, *, shape=None):
+    """The attachments of the posts numbered first to last."""
+    return Attachment.objects.filter(
+        post__topic=topic, post__number__gte=first, post__number__lte=last
+    ).order_by("pk")
 
 
 def _reactions(topic, viewer, first, last, *, shape=None):
@@ -192,6 +203,7 @@ def _reactions(topic, viewer, first, last, *, shape=None):
 
 
 _POSTS_PAGE = FixedQuerySet(_posts_page)
+_ATTACHMENTS = FixedQuerySet(_attachments)
 _REACTIONS = FixedQuery(_reactions)
 
 
@@ -205,9 +217,27 @@ def page_of(number: int) -> int:
 
 
 def watch_level(viewer, group: Group, topic: Topic | None = None) -> str:
-    rows = Watch.objects.filter(member=viewer).filter(Q(group=group) | Q(topic=topic))
-    by_target = {("topic" if row.topic_id else "group"): row.level for row in rows}
+    """How closely the viewer watches the topic, else its group (a topic's level wins)."""
+    if topic is None:
+        rows = _GROUP_WATCH(viewer, group)
+    else:
+        rows = _WATCH(viewer, group, topic)
+    by_target = {("topic" if topic_id else "group"): level for topic_id, level in rows}
     return by_target.get("topic") or by_target.get("group") or WatchLevel.NORMAL
+
+
+def _group_watch(viewer, group, *, shape=None):
+    return Watch.objects.filter(member=viewer, group=group).values_list("topic_id", "level")
+
+
+def _watch(viewer, group, topic, *, shape=None):
+    return Watch.objects.filter(Q(group=group) | Q(topic=topic), member=viewer).values_list(
+        "topic_id", "level"
+    )
+
+
+_GROUP_WATCH = FixedQuery(_group_watch)
+_WATCH = FixedQuery(_watch)
 
 
 def revisions_with_diffs(post: Post) -> list[dict]:

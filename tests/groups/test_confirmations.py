@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from groups import services
 from groups.models import Membership, Topic, Watch
-from tests.factories import MemberFactory
+from tests.factories import GroupFactory, MemberFactory
 from tests.groups.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +96,15 @@ def test_leaving_is_a_separate_step_away_from_the_watch_form(group, django_asser
 
     # Someone who is not a member is sent back to the group page.
     assert client.get(leave_url).url == reverse("groups:detail", args=[group.slug])
+
+
+def test_each_group_page_shows_its_own_watch_level(group, owner):
+    other = GroupFactory(owner=owner, slug="zaisei", name="財政")
+    services.watch_set(member=owner, group=group, level="watching")
+    services.watch_set(member=owner, group=other, level="muted")
+    client = client_for(owner)
+
+    def shown(slug):
+        return client.get(reverse("groups:detail", args=[slug])).context["watch_level"]
+
+    assert (shown(group.slug), shown(other.slug)) == ("watching", "muted")
