@@ -112,6 +112,14 @@ def test_avatar_is_served_only_through_the_policy_checked_view(
     assert member_client.get(url).status_code == 200
     anonymous = anonymous_client.get(url)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    shown = f'src="{url}" alt="{member.display_name}さんのアイコン"'
+    assert shown in member_client.get(reverse("members:detail", args=[member.pk])).content.decode()
+    assert shown in member_client.get(reverse("members:directory")).content.decode()
+
+
+def test_a_member_without_an_icon_shows_the_first_letter_of_their_name(member_client, member):
+    page = member_client.get(reverse("members:detail", args=[member.pk])).content.decode()
+    assert f'avatar--initial" aria-hidden="true">{member.display_name[0]}</span>' in page
 
 
 def test_avatar_that_is_not_an_image_is_refused(member_client, member):
