@@ -7,6 +7,7 @@ from django.db.models.functions import Left
 from treebeard.exceptions import PathOverflow
 from wagtail.models import Page, PageViewRestriction
 
+from cityhall.compiled import FixedQuerySet
 from groups.models import Group, Membership
 from knowledge import policies, tallies
 from knowledge.models import (
@@ -17,6 +18,7 @@ from knowledge.models import (
     PageGroupRestriction,
     SectionPage,
 )
+from members.models import WorkField
 
 
 def viewer(member) -> policies.Viewer:
@@ -99,14 +101,34 @@ def hide_denied(queryset, seen: policies.Viewer, *, searchable: bool = False):
     # One IN per path length (tree depth) on the path's prefix of that length, not one LIKE
     # per denied page: with 10,000 pages and 90 restricted ones the LIKEs made every listing
     # scan cost 90 comparisons a row (bench/pages.py: the knowledge home 4× slower).
-    by_length: dict[int, list[str]] = {}
-    for path in denied:
-        by_length.setdefault(len(path), []).append(path)
-    prefixes = {f"denied_prefix_{length}": Left("path", length) for length in by_length}
-    hidden = Q()
-    for length, paths in by_length.items():
-        hidden |= Q(**{f"denied_prefix_{length}__in": paths})
-    return queryset.alias(**prefixes).exclude(hidden)
+    lengths, paths = by_length(denied)
+    return _prefixed(queryset, lengths).exclude(_has_prefix(lengths, paths))
+
+
+def by_length(paths) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
+    """((length, how many paths have it), ...) and the paths in that order: the shape and the
+    values of a prefix filter (_has_prefix), to compile once per shape (cityhall.compiled)."""
+    grouped: dict[int, list[str]] = {}
+    for path in sorted(paths):
+        grouped.setdefault(len(path), []).append(path)
+    lengths = tuple((length, len(found)) for length, found in sorted(grouped.items()))
+    return lengths, tuple(path for _length, found in sorted(grouped.items()) for path in found)
+
+
+def _prefixed(queryset, lengths):
+    """The queryset with each page's path prefix of each of these lengths as an alias."""
+    aliases = {f"path_prefix_{length}": Left("path", length) for length, _count in lengths}
+    return queryset.alias(**aliases)
+
+
+def _has_prefix(lengths, paths) -> Q:
+    """A page whose path starts with one of ``paths`` (by_length gives them and ``lengths``),
+    on a queryset _prefixed with those lengths."""
+    found, at = Q(), 0
+    for length, count in lengths:
+        found |= Q(**{f"path_prefix_{length}__in": paths[at : at + count]})
+        at += count
+    return found
 
 
 def live(queryset):
@@ -315,23 +337,53 @@ def chapters(page) -> list:
 def sections_for(member):
     """Visible sections of the member's fields of work or of the groups they belong to."""
     seen = viewer(member)
-    return hide_denied(
-        live(SectionPage.objects.all()).filter(
-            Q(work_field__in=member.work_fields.all()) | Q(group_id__in=seen.group_ids)
-        ),
-        seen,
+    return hide_denied(_sections_of(member, live(SectionPage.objects.all())), seen)
+
+
+def _sections_of(member, sections):
+    in_groups = Membership.objects.filter(member=member, group__status=Group.Status.ACTIVE)
+    return sections.filter(
+        Q(work_field__in=WorkField.objects.filter(user=member))
+        | Q(group_id__in=in_groups.values("group_id"))
     )
 
 
 def new_in_my_sections(member, limit: int = 5) -> tuple[list, list]:
-    """(the member's sections, the newest visible pages in them): 2 queries after the viewer."""
-    if not getattr(member, "is_authenticated", False):
+    """(the member's sections, the newest visible pages in them): 2 queries after the viewer,
+    each compiled once for the number and lengths of the paths hidden from the member."""
+    if not getattr(member, "is_authenticated", False) or not viewer(member).is_member:
         return [], []
-    sections = list(sections_for(member).only("pk", "title", "path", "url_path"))
+    denied, hidden = by_length(viewer(member).denied_paths)
+    sections = _MY_SECTIONS(member, *hidden, shape=denied)
     if not sections:
         return [], []
-    under = Q()
-    for section in sections:
-        under |= Q(path__startswith=section.path)
-    pages = visible_pages(member).filter(under).defer(*LISTING_DEFERRED)
-    return sections, list(pages[:limit])
+    lengths, paths = by_length(section.path for section in sections)
+    pages = _NEW_IN_SECTIONS(*hidden, *paths, shape=(denied, lengths, limit))
+    return sections, pages
+
+
+def _my_sections(member, *hidden, shape):
+    sections = _sections_of(member, live(SectionPage.objects.all()))
+    if shape:
+        sections = _prefixed(sections, shape).exclude(_has_prefix(shape, hidden))
+    return sections.only("pk", "title", "path", "url_path").order_by("path")
+
+
+def _new_in_sections(*paths, shape):
+    denied, lengths, limit = shape
+    hidden, under = (
+        paths[: len(paths) - sum(n for _l, n in lengths)],
+        paths[-sum(n for _l, n in lengths) :],
+    )
+    pages = _prefixed(live(KnowledgePage.objects.all()), (*denied, *lengths))
+    if denied:
+        pages = pages.exclude(_has_prefix(denied, hidden))
+    return (
+        pages.filter(_has_prefix(lengths, under))
+        .defer(*LISTING_DEFERRED)
+        .order_by("-date", "-pk")[:limit]
+    )
+
+
+_MY_SECTIONS = FixedQuerySet(_my_sections)
+_NEW_IN_SECTIONS = FixedQuerySet(_new_in_sections)
