@@ -334,13 +334,8 @@ def chapters(page) -> list:
     return list(page.chapters.all())
 
 
-def sections_for(member):
-    """Visible sections of the member's fields of work or of the groups they belong to."""
-    seen = viewer(member)
-    return hide_denied(_sections_of(member, live(SectionPage.objects.all())), seen)
-
-
 def _sections_of(member, sections):
+    """The sections of the member's fields of work or of the active groups they belong to."""
     in_groups = Membership.objects.filter(member=member, group__status=Group.Status.ACTIVE)
     return sections.filter(
         Q(work_field__in=WorkField.objects.filter(user=member))
