@@ -8,6 +8,7 @@ from treebeard.exceptions import PathOverflow
 from wagtail.models import Page, PageViewRestriction
 
 from cityhall.compiled import FixedQuerySet
+from cityhall.policies import is_site_moderator, is_verified_member
 from groups.models import Group, Membership
 from knowledge import policies, tallies
 from knowledge.models import (
@@ -16,6 +17,8 @@ from knowledge.models import (
     KnowledgePageTag,
     OccurrenceNotes,
     PageGroupRestriction,
+    PagePerson,
+    RelatedTopic,
     SectionPage,
 )
 from members.models import WorkField
@@ -228,17 +231,29 @@ def section_pages(member, section, kind: str = ""):
 
 
 def people(page) -> list:
-    return list(page.people.select_related("member"))
+    return _PEOPLE(page)
+
+
+def _people(page, *, shape=None):
+    return PagePerson.objects.filter(page=page).select_related("member").order_by("sort_order")
 
 
 def readable_topics(member, article) -> list:
-    """The article's related topics that the member may read."""
+    """The article's related topics that the member may read (one query, compiled once)."""
+    if not is_verified_member(member):
+        return []
+    return _READABLE_TOPICS(member, article, shape=is_site_moderator(member))
+
+
+def _readable_topics(member, article, *, shape: bool):
     from groups.selectors import visible_topics
 
-    ids = [link.topic_id for link in article.related_topics.all()]
-    if not ids:
-        return []
-    return list(visible_topics(member).filter(pk__in=ids).select_related("group"))
+    linked = RelatedTopic.objects.filter(page=article).values("topic_id")
+    return visible_topics(member).filter(pk__in=linked).select_related("group")
+
+
+_PEOPLE = FixedQuerySet(_people)
+_READABLE_TOPICS = FixedQuerySet(_readable_topics)
 
 
 # --- the reader's listings, archives, tags and feeds (knowledge/reading.py, views.py, feeds.py)

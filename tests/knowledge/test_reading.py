@@ -19,13 +19,14 @@ from knowledge.models import (
     Chapter,
     KnowledgePage,
     PagePerson,
+    RelatedTopic,
     SectionPage,
     SessionNotesPage,
     a_year_before,
 )
 from knowledge.reading import PAGE_SIZE
 from knowledge.services import ensure_home
-from tests.factories import MemberFactory
+from tests.factories import GroupFactory, MemberFactory, MembershipFactory, TopicFactory
 from tests.groups.conftest import client_for
 from tests.knowledge.conftest import add_page
 
@@ -221,6 +222,26 @@ def test_a_broadcast_shows_its_episode_hosts_guests_and_chapters(section, reader
     assert "第12回" in page and "司会 花子" in page and "ゲスト 次郎" in page
     assert page.index("オープニング") < page.index("滞納整理の話")
     assert 'data-seek="754"' in page
+
+
+def test_an_article_shows_its_owners_and_only_the_related_topics_the_reader_may_read(
+    section, reader
+):
+    owner = MemberFactory(display_name="担当 三郎")
+    open_topic = TopicFactory(title="督促状の文例を共有します")
+    closed = GroupFactory(kind="closed", name="内部の検討会")
+    closed_topic = TopicFactory(group=closed, title="内部の検討メモ")
+    page = ArticlePage(title="督促の進め方", slug="tokusoku", date=date(2024, 6, 1))
+    page.people.add(PagePerson(role="owner", member=owner))
+    for topic in (open_topic, closed_topic):
+        page.related_topics.add(RelatedTopic(url=f"/groups/x/t/{topic.pk}/", topic=topic))
+    add_page(section, page)
+
+    shown = client_for(reader).get(page.url).text
+    assert "担当 三郎" in shown and "督促状の文例を共有します" in shown
+    assert "内部の検討メモ" not in shown
+    MembershipFactory(group=closed, member=reader)
+    assert "内部の検討メモ" in client_for(reader).get(page.url).text
 
 
 def test_related_pages_share_tags(section, reader):
