@@ -92,11 +92,16 @@ def readable_group_for(member, slug: str) -> GroupAccess:
 # A topic's tag names in one column of its own row (no query of their own); sorted in Python,
 # since SQLite before 3.44 cannot order an aggregate.
 _TAG_SEPARATOR = "\n"
-_tag_names = (
+TAG_NAMES = (
     Topic.tags.through.objects.filter(topic=OuterRef("pk")).values("topic")
     .annotate(names=StringAgg("tag__name", Value(_TAG_SEPARATOR)))
     .values("names")
 )  # fmt: skip
+
+
+def tag_list(names: str | None) -> list[str]:
+    """The tag names of a TAG_NAMES annotation, sorted."""
+    return sorted(names.split(_TAG_SEPARATOR)) if names else []
 
 
 def topic_for(member, access: GroupAccess, topic_id: int) -> Topic:
@@ -108,7 +113,7 @@ def topic_for(member, access: GroupAccess, topic_id: int) -> Topic:
         raise Http404
     topic = found[0]
     topic.group = access.group
-    topic.tag_list = sorted(topic.tag_names.split(_TAG_SEPARATOR)) if topic.tag_names else []
+    topic.tag_list = tag_list(topic.tag_names)
     if not policies.can_see_topic(member, topic, access.membership):
         raise Http404
     return topic
@@ -121,7 +126,7 @@ def _topic(topic_id, group, member, *, shape=None):
     return (
         Topic.objects.filter(pk=topic_id, group=group)
         .annotate(
-            tag_names=Subquery(_tag_names),
+            tag_names=Subquery(TAG_NAMES),
             answer_number=F("accepted_post__number"),
             last_read=Coalesce(Subquery(last_read), Value(0)),
         )

@@ -25,7 +25,7 @@ from cityhall.compiled import FixedPages, FixedQuery, FixedQuerySet, as_prefetch
 from cityhall.policies import is_site_moderator, is_verified_member
 from cityhall.worddiff import changed, word_diff
 from groups import policies
-from groups.access import GroupAccess
+from groups.access import TAG_NAMES, GroupAccess
 from groups.models import (
     Attachment,
     Bookmark,
@@ -128,8 +128,8 @@ def _topic_list(group, viewer, *, shape: bool):
     return (
         topics.select_related("author__organization__prefecture")
         .only(*TOPIC_ROW_FIELDS)
-        .prefetch_related("tags")
         .annotate(
+            tag_names=Subquery(TAG_NAMES),
             last_read=Subquery(last_read, output_field=IntegerField()),
             answer_number=F("accepted_post__number"),
         )

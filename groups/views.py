@@ -20,6 +20,7 @@ from groups.access import (
     group_for,
     post_for,
     readable_group_for,
+    tag_list,
     topic_for,
 )
 from groups.attachments import PREVIEW_TYPE, served_name
@@ -100,6 +101,7 @@ def detail(request, slug: str):
         )
         for item in page:
             item.unread = item.highest_post_number - (item.last_read or 0)
+            item.tag_list = tag_list(item.tag_names)
     ban = None
     if access.membership is None and access.group.kind != Group.Kind.SECRET:
         ban = selectors.active_ban(request.user, access.group)

@@ -285,3 +285,7 @@ def test_a_topic_shows_its_tags_in_name_order_and_a_topic_without_tags_none(grou
         in page
     )
     assert 'class="tag">#' not in client.get(_topic_url(plain)).content.decode()
+    listing = client.get(reverse("groups:detail", args=[group.slug])).content.decode()
+    row = listing[listing.index("交付税の算定") :]
+    row = row[: row.index("</tr>")]
+    assert '#DX</span> <span class="tag">#交付税</span> <span class="tag">#財政</span>' in row
