@@ -17,7 +17,6 @@ from knowledge.models import (
     KnowledgePageTag,
     OccurrenceNotes,
     PageGroupRestriction,
-    PagePerson,
     RelatedTopic,
     SectionPage,
 )
@@ -231,11 +230,7 @@ def section_pages(member, section, kind: str = ""):
 
 
 def people(page) -> list:
-    return _PEOPLE(page)
-
-
-def _people(page, *, shape=None):
-    return PagePerson.objects.filter(page=page).select_related("member").order_by("sort_order")
+    return list(page.people.select_related("member"))
 
 
 def readable_topics(member, article) -> list:
@@ -252,7 +247,6 @@ def _readable_topics(member, article, *, shape: bool):
     return visible_topics(member).filter(pk__in=linked).select_related("group")
 
 
-_PEOPLE = FixedQuerySet(_people)
 _READABLE_TOPICS = FixedQuerySet(_readable_topics)
 
 
