@@ -64,6 +64,9 @@ class Hit:
     group_id: int | None
     organization_id: int | None
     solved: bool
+    # Whether a word of the query stands in the body (so a snippet is worth looking for);
+    # None when the backend cannot tell.
+    body_matched: bool | None = None
 
 
 @dataclass(frozen=True)

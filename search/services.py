@@ -96,7 +96,8 @@ def search(member, filters: Filters, *, facets: bool = True) -> Results:
     wanted = {word for term in query.terms for spelling in term.spellings for word in spelling}
     facets = _named_facets(page.facets)
     groups = _group_names(page.hits, facets)
-    results = [Result(hit, highlight(hit.title, wanted), snippet(hit.body, wanted),
+    results = [Result(hit, highlight(hit.title, wanted),
+                      snippet(hit.body, wanted, matched=hit.body_matched),
                       groups.get(hit.group_id, "")) for hit in page.hits]  # fmt: skip
     return Results(filters=filters, results=results, total=page.total, facets=facets,
                    broadened=broadened, more=page.more)  # fmt: skip
@@ -177,19 +178,26 @@ def highlight(source: str, wanted: set[str]) -> SafeString:
     return _marked(source, _spans(source, wanted))
 
 
-def snippet(body: str, wanted: set[str]) -> SafeString:
+def snippet(body: str, wanted: set[str], matched: bool | None = None) -> SafeString:
     """About SNIPPET_CHARS characters of the body around its first matching word, with every
-    matching word marked; the opening of the body when no word matches in the part scanned.
+    matching word marked; the opening of the body when no word matches in the part scanned, or
+    when the backend says none stands in the body (``matched`` False: found by its title).
     The word is first looked for as written (cheap), and only then by Sudachi's reading of
     the opening SCAN_CHARS (申込み for a query that said 申し込み)."""
-    first = _first_written(body, wanted)
-    if first is None:
-        first = text.first_surface(body[:SCAN_CHARS], wanted) or 0
-    start = max(0, first - SNIPPET_CHARS // 3) if first else 0
+    first = None if matched is False else _first_written(body, wanted)
+    if first is None and matched is not False:
+        first = text.first_surface(body[:SCAN_CHARS], wanted)
+    if first is None:  # nothing to mark in the opening: Sudachi has read it, or need not
+        return _window(body, 0, mark_safe(escape(body[:SNIPPET_CHARS])))
+    start = max(0, first - SNIPPET_CHARS // 3)
     window = body[start : start + SNIPPET_CHARS]
+    return _window(body, start, _marked(window, _spans(window, wanted)))
+
+
+def _window(body: str, start: int, marked: SafeString) -> SafeString:
     prefix = "…" if start > 0 else ""
     suffix = "…" if start + SNIPPET_CHARS < len(body) else ""
-    return mark_safe(f"{prefix}{_marked(window, _spans(window, wanted))}{suffix}")
+    return mark_safe(f"{prefix}{marked}{suffix}")
 
 
 def _first_written(body: str, wanted: set[str]) -> int | None:

@@ -30,3 +30,14 @@ def test_the_first_word_in_any_spelling_is_found_however_far_into_the_text():
 
     assert text.first_surface(body, {"申し込み"}) == body.index("申込み")
     assert text.first_surface(opening, {"申し込み"}) is None
+
+
+def test_a_snippet_marks_a_spelling_the_body_holds_and_reads_nothing_it_need_not():
+    from search.services import snippet
+
+    body = "令和8年度の予算編成について説明します。" * 3 + "本日から申込みを受け付けます。"
+    found = snippet(body, {"申し込み"})
+    assert "<mark>申込み</mark>を受け付けます" in found and found.startswith("…")
+    # The backend said the body holds no word of the query (a title match): its opening, unread.
+    assert snippet(body, {"申し込み"}, matched=False) == body[:120]
+    assert snippet("短い本文", {"申し込み"}) == "短い本文"
