@@ -210,9 +210,10 @@ def _converted(row: tuple, converters: dict, connection) -> tuple:
 
 def _stand_in(value, index: int, round_: int):
     number = _FIRST_STAND_IN + 100 * round_ + index
-    if isinstance(value, models.Model):
+    if isinstance(value, models.Model):  # its own id and, inherited (a Wagtail page), its parents'
         stand_in = copy.copy(value)
-        stand_in.pk = number
+        for model in (value.__class__, *value._meta.get_parent_list()):
+            setattr(stand_in, model._meta.pk.attname, number)
         return stand_in
     if isinstance(value, datetime):
         return datetime(1901, 2, 3 + round_, 4, 5, index % 60, tzinfo=UTC)

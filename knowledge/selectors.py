@@ -17,6 +17,7 @@ from knowledge.models import (
     KnowledgePageTag,
     OccurrenceNotes,
     PageGroupRestriction,
+    PagePerson,
     RelatedTopic,
     SectionPage,
 )
@@ -230,7 +231,11 @@ def section_pages(member, section, kind: str = ""):
 
 
 def people(page) -> list:
-    return list(page.people.select_related("member"))
+    return _PEOPLE(page)
+
+
+def _people(page, *, shape=None):
+    return PagePerson.objects.filter(page=page).select_related("member").order_by("sort_order")
 
 
 def readable_topics(member, article) -> list:
@@ -247,6 +252,7 @@ def _readable_topics(member, article, *, shape: bool):
     return visible_topics(member).filter(pk__in=linked).select_related("group")
 
 
+_PEOPLE = FixedQuerySet(_people)
 _READABLE_TOPICS = FixedQuerySet(_readable_topics)
 
 

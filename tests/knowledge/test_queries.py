@@ -84,3 +84,20 @@ def test_the_listing_shows_a_page_of_what_the_reader_may_see(world, count):
     listing = client_for(world.insider).get(world.section.url).text
     visible = [n for n in range(count) if n % 2 and n % 5 != 2]
     assert listing.count("滞納整理の手順") == min(len(visible), 20)
+
+
+def test_a_compiled_query_of_pages_answers_for_each_page_it_is_asked_about(world):
+    """A knowledge page is a row in Wagtail's page table and one in its own (multi-table
+    inheritance): a FixedQuerySet's stand-in page must stand in for both ids, or the first
+    page's id stays in the SQL and every later page answers the first one's people."""
+    from cityhall.compiled import FixedQuerySet
+
+    for page, member in ((world.open_page, world.insider), (world.secret_page, world.outsider)):
+        PagePerson.objects.create(page=page, member=member, role=PagePerson.Role.OWNER)
+    people = FixedQuerySet(
+        lambda page, *, shape: PagePerson.objects.filter(page=page).order_by("pk")
+    )
+    for page in (world.open_page, world.secret_page, world.page_in_secret_section):
+        expected = list(PagePerson.objects.filter(page=page).order_by("pk"))
+        assert people(page) == expected, page.title
+    assert [p.member for p in people(world.secret_page)] == [world.outsider]
