@@ -135,6 +135,22 @@ class FixedCount(FixedQuery):
         return replace(compiled, sql=counted, converters={})
 
 
+class FixedIds(FixedQuery):
+    """``FixedIds(build)(ids)``: the rows of ``build(ids)`` (e.g. ``pk__in=ids``) for any number
+    of ids, compiled once for each power of two of their number: the ids are padded with 0,
+    which no row's id is."""
+
+    def __init__(self, build: Callable[[tuple], QuerySet]):
+        super().__init__(lambda *ids, shape: build(ids))
+
+    def __call__(self, ids, using: str = "default") -> list[tuple]:
+        ids = tuple(dict.fromkeys(ids))
+        if not ids:
+            return []
+        size = 1 << (len(ids) - 1).bit_length()
+        return super().__call__(*ids, *(0,) * (size - len(ids)), shape=size, using=using)
+
+
 class FixedPages:
     """A queryset compiled once for Django's Paginator: ``FixedPages(build)(*values, shape=...)``
     is a sequence whose count and slices (the paginator's pages) are each a statement compiled

@@ -16,6 +16,7 @@ from groups.selectors import readable_groups
 
 Status = Registration.Status
 ACTIVE = (Status.CONFIRMED, Status.WAITLISTED, Status.LOTTERY)
+HOME_ITEMS = 5  # sessions in each of the home page's panels
 
 
 def visible_occurrences(member, readable=None):
@@ -159,7 +160,6 @@ def occurrences_seen(pairs) -> set[tuple[int, int]]:
 
 
 ATTENDANCE_DAYS = 14
-HOME_ITEMS = 5
 
 
 def organizing(member) -> tuple[list, list]:

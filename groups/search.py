@@ -11,7 +11,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cityhall.compiled import FixedQuery
+from cityhall.compiled import FixedIds, FixedQuery
 from cityhall.markdown import plain_text
 from cityhall.policies import is_site_moderator, is_verified_member
 from groups import selectors
@@ -184,7 +184,10 @@ _READABLE = FixedQuery(_readable_groups)
 
 
 def group_names(ids: list[int]) -> dict[int, str]:
-    return dict(Group.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return dict(_GROUP_NAMES(ids))
+
+
+_GROUP_NAMES = FixedIds(lambda ids: Group.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
 def register() -> None:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cityhall import notifications as kinds
 from cityhall import policies, text
-from cityhall.compiled import FixedPages, FixedQuery, FixedQuerySet, as_prefetched
+from cityhall.compiled import FixedIds, FixedPages, FixedQuery, FixedQuerySet, as_prefetched
 from members import notification_subjects, search
 from members.models import (
     FormerHandle,
@@ -367,7 +367,11 @@ def organization_choices() -> QuerySet[Organization]:
 
 def organization_names(ids: list[int]) -> dict[int, str]:
     """{id: name} of these organizations (the site search's organization facet)."""
-    return dict(Organization.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return dict(_ORGANIZATION_NAMES(ids))
+
+
+_ORGANIZATION_NAMES = FixedIds(lambda ids: Organization.objects.filter(pk__in=ids)
+                               .values_list("pk", "name"))  # fmt: skip
 
 
 def current_suspension(member: User) -> SiteSuspension | None:

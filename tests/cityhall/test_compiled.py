@@ -1,6 +1,7 @@
 """A FixedQuery compiles its queryset once and binds each call's values where the stand-ins
 stood: it must answer exactly what the queryset itself answers, for every member and time."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,14 @@ from django.db.models import OuterRef, Q, Subquery
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cityhall.compiled import FixedCount, FixedPages, FixedQuery, FixedQuerySet, as_prefetched
+from cityhall.compiled import (
+    FixedCount,
+    FixedIds,
+    FixedPages,
+    FixedQuery,
+    FixedQuerySet,
+    as_prefetched,
+)
 from groups.models import Group, Membership, Post
 from tests.factories import (
     GroupFactory,
@@ -270,3 +278,17 @@ def test_rows_kept_as_prefetched_are_what_the_relation_answers_without_a_query()
         kept = list(member.memberships.all())
     assert len(queries) == 0
     assert [m.pk for m in kept] == [m.pk for m in _memberships_of(member, shape=None)]
+
+
+def test_fixed_ids_answer_what_the_filter_answers_for_any_number_of_ids():
+    groups = [GroupFactory() for _ in range(6)]
+    names = FixedIds(lambda ids: Group.objects.filter(pk__in=ids).values_list("pk", "name"))
+    for count in range(1, 7):
+        ids = [g.pk for g in groups[:count]]
+        expected = set(Group.objects.filter(pk__in=ids).values_list("pk", "name"))
+        assert set(names(ids)) == expected, count
+    assert set(names([groups[0].pk, groups[0].pk, 0])) == {(groups[0].pk, groups[0].name)}
+    with CaptureQueriesContext(connection) as queries:
+        assert names([]) == []
+        assert len(names([g.pk for g in groups[:3]])) == 3  # 3 ids run the 4 ids' statement
+    assert len(queries) == 1 and re.search(r"IN \([^)]*, 0\)", queries[0]["sql"])
