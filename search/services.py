@@ -161,17 +161,27 @@ def _spans(source: str, wanted: set[str]) -> list[tuple[int, int]]:
 
 def _written_spans(source: str, wanted: set[str]) -> list[tuple[int, int]]:
     """Every place a word of two characters or more stands as written, the longest first where
-    two start together; nothing when a word is shorter (状 would mark every 状 in 現状)."""
+    two start together, and a shorter word where it touches one of those (督促状 for 督促 状);
+    nothing when every word is shorter (状 alone would mark every 状 in 現状)."""
     lowered = source.lower()
-    if len(lowered) != len(source) or any(len(word) < 2 for word in wanted):
+    longer = {word for word in wanted if len(word) >= 2}
+    if len(lowered) != len(source) or not longer:
         return []
+    spans = _places(lowered, longer)
+    starts, ends = {start for start, _ in spans}, {end for _, end in spans}
+    spans += [(start, end) for start, end in _places(lowered, wanted - longer)
+              if start in ends or end in starts]  # fmt: skip
+    return sorted(spans, key=lambda span: (span[0], -span[1]))
+
+
+def _places(lowered: str, words) -> list[tuple[int, int]]:
     spans = []
-    for word in wanted:
+    for word in words:
         start = lowered.find(word)
         while start >= 0:
             spans.append((start, start + len(word)))
             start = lowered.find(word, start + len(word))
-    return sorted(spans, key=lambda span: (span[0], -span[1]))
+    return spans
 
 
 def highlight(source: str, wanted: set[str]) -> SafeString:
@@ -201,8 +211,10 @@ def _window(body: str, start: int, marked: SafeString) -> SafeString:
 
 
 def _first_written(body: str, wanted: set[str]) -> int | None:
+    """Where a word first stands as written: one of two characters or more, if there are any."""
     lowered = body.lower()
-    found = [at for at in (lowered.find(word) for word in wanted) if at >= 0]
+    words = {word for word in wanted if len(word) >= 2} or wanted
+    found = [at for at in (lowered.find(word) for word in words) if at >= 0]
     return min(found) if found and len(lowered) == len(body) else None
 
 

@@ -41,3 +41,15 @@ def test_a_snippet_marks_a_spelling_the_body_holds_and_reads_nothing_it_need_not
     # The backend said the body holds no word of the query (a title match): its opening, unread.
     assert snippet(body, {"申し込み"}, matched=False) == body[:120]
     assert snippet("短い本文", {"申し込み"}) == "短い本文"
+
+
+def test_a_one_character_word_is_marked_where_it_belongs_to_a_marked_word():
+    from search.services import highlight
+
+    synonym = {"国保", "国民", "健康", "保険", "税"}
+    assert highlight("国民健康保険税の納付", synonym) == (
+        "<mark>国民</mark><mark>健康</mark><mark>保険</mark><mark>税</mark>の納付"
+    )
+    assert highlight("現状の督促と督促状", {"督促", "状"}) == (
+        "現状の<mark>督促</mark>と<mark>督促</mark><mark>状</mark>"
+    )
