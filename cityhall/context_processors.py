@@ -39,11 +39,9 @@ def _reversed(script_prefix: str, urlconf: str) -> tuple:
 
 
 def moderation_waiting(request) -> list[moderation.Waiting]:
-    """The moderation queues the member handles, counted once per request (the nav and the
-    overview page share it)."""
-    if not hasattr(request, "_moderation_waiting"):
-        request._moderation_waiting = moderation.waiting(request.user)
-    return request._moderation_waiting
+    """The moderation queues the member handles, counted once per request (remembered on the
+    request's member: the nav, the overview page and the home page's panel share it)."""
+    return moderation.waiting(request.user)
 
 
 def navigation(request):

@@ -57,10 +57,15 @@ def registered() -> list[ModerationQueue]:
 
 def waiting(member) -> list[Waiting]:
     """The queues ``member`` handles, each with how many items wait and its link (empty for a
-    member who moderates nothing)."""
+    member who moderates nothing). Remembered on ``member``: the navigation and the home page's
+    panel ask it of the same request's member."""
+    cached = getattr(member, "_moderation_waiting", None)
+    if cached is not None:
+        return cached
     found = []
     for queue in registered():
         count = queue.count(member)
         if count is not None:
             found.append(Waiting(queue=queue, count=count, url=queue.url(member)))
+    member._moderation_waiting = found
     return found

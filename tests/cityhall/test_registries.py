@@ -149,7 +149,10 @@ def test_moderation_queues_are_ordered_and_only_those_a_member_handles_are_waiti
     assert moderation.registered()[0] is extra_queue  # order 5, before groups' queues
     assert [item.key for item in moderation.waiting(member)] == []
     member.department = "報告係"
+    member.save()
+    member = type(member).objects.get(pk=member.pk)  # the next request's member
     waiting = moderation.waiting(member)
+    assert moderation.waiting(member) is waiting  # asked once for the request's member
     assert [(item.key, item.count, item.url) for item in waiting] == [
         ("test_reports", 7, "/reports/")
     ]
