@@ -140,7 +140,7 @@ def series_occurrences(series):
     ).order_by("starts_at")
 
 
-def occurrences_seen(pairs) -> set[tuple[int, int]]:
+def occurrences_seen(pairs, known=None) -> set[tuple[int, int]]:
     """The (member id, occurrence id) pairs where the member may still see the occurrence
     (policies.can_see): for the notifications about it."""
     from events import policies
@@ -150,7 +150,7 @@ def occurrences_seen(pairs) -> set[tuple[int, int]]:
         {occurrence for _m, occurrence in pairs}
     )
     group_of = {pk: occurrence.series.group_id for pk, occurrence in occurrences.items()}
-    members, memberships = members_in_groups(pairs, group_of)
+    members, memberships = members_in_groups(pairs, group_of, known)
     return {
         (member_id, pk) for member_id, pk in pairs
         if member_id in members and pk in occurrences

@@ -43,8 +43,8 @@ from groups.models import (
     Watch,
     WatchLevel,
 )
-from members.models import User, WorkField
-from members.selectors import known_verified, verified_members
+from members.models import WorkField
+from members.selectors import members_by_id, verified_members
 
 POSTS_PER_PAGE = 50
 
@@ -499,21 +499,21 @@ def bookmarks(viewer):
 # --- who may still see what a notification is about (members.notification_subjects) --------
 
 
-def members_in_groups(pairs, group_of: dict[int, int]):
+def members_in_groups(pairs, group_of: dict[int, int], known=None):
     """For (member id, object id) pairs and {object id: group id}: the members by id (each
-    already knowing whether it is verified), and their memberships by (member id, group id).
-    Two queries."""
+    already knowing whether it is verified; those ``known`` as given), and their memberships by
+    (member id, group id). Two queries, one when every member is known."""
     member_ids = {member_id for member_id, _object_id in pairs}
-    members = {m.pk: m for m in known_verified(User.objects.filter(pk__in=member_ids))}
+    members = members_by_id(member_ids, known)
     rows = Membership.objects.filter(member__in=member_ids, group__in=set(group_of.values()))
     return members, {(row.member_id, row.group_id): row for row in rows}
 
 
-def posts_seen(pairs) -> set[tuple[int, int]]:
+def posts_seen(pairs, known=None) -> set[tuple[int, int]]:
     """The (member id, post id) pairs where the member may see the post: policies.can_see_post."""
     posts = Post.objects.select_related("topic__group").in_bulk({post for _m, post in pairs})
     group_of = {pk: post.topic.group_id for pk, post in posts.items()}
-    members, memberships = members_in_groups(pairs, group_of)
+    members, memberships = members_in_groups(pairs, group_of, known)
     return {
         (member_id, post_id) for member_id, post_id in pairs
         if member_id in members and post_id in posts
@@ -522,11 +522,11 @@ def posts_seen(pairs) -> set[tuple[int, int]]:
     }  # fmt: skip
 
 
-def groups_seen(pairs) -> set[tuple[int, int]]:
+def groups_seen(pairs, known=None) -> set[tuple[int, int]]:
     """The (member id, group id) pairs where the member may know the group (invitations
     included): policies.can_see_group."""
     groups = Group.objects.in_bulk({group for _m, group in pairs})
-    members, memberships = members_in_groups(pairs, {pk: pk for pk in groups})
+    members, memberships = members_in_groups(pairs, {pk: pk for pk in groups}, known)
     invited = set(
         Invitation.objects.filter(
             member__in=members, group__in=groups, status=Invitation.Status.PENDING

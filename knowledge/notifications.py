@@ -22,6 +22,7 @@ from groups.models import Group, Membership
 from knowledge import editors, policies
 from knowledge.models import PageGroupRestriction, SectionPage
 from members import notification_subjects
+from members.selectors import members_by_id
 from members.services import notification_create, notifications_create
 
 REVIEW = "knowledge_review"
@@ -60,13 +61,13 @@ def register() -> None:
     workflow_rejected.connect(rejected, dispatch_uid="knowledge.review_rejected")
 
 
-def visible_pairs(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+def visible_pairs(pairs: set[tuple[int, int]], known=None) -> set[tuple[int, int]]:
     """Of (member id, page id), those where the member may see the page now, live or draft (4
-    queries)."""
+    queries; 3 when every member is ``known``)."""
     member_ids = {member for member, _page in pairs}
     paths = dict(Page.objects.filter(pk__in={page for _member, page in pairs})
                  .values_list("pk", "path"))  # fmt: skip
-    members = {member.pk: member for member in get_user_model().objects.filter(pk__in=member_ids)}
+    members = members_by_id(member_ids, known)
     groups: dict[int, set[int]] = {}
     for member_id, group_id in Membership.objects.filter(
         member_id__in=member_ids, group__status=Group.Status.ACTIVE

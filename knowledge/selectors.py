@@ -381,10 +381,8 @@ def _my_sections(member, *hidden, shape):
 
 def _new_in_sections(*paths, shape):
     denied, lengths, limit = shape
-    hidden, under = (
-        paths[: len(paths) - sum(n for _l, n in lengths)],
-        paths[-sum(n for _l, n in lengths) :],
-    )
+    split = sum(count for _length, count in denied)  # the hidden paths first, then the sections'
+    hidden, under = paths[:split], paths[split:]
     pages = _prefixed(live(KnowledgePage.objects.all()), (*denied, *lengths))
     if denied:
         pages = pages.exclude(_has_prefix(denied, hidden))

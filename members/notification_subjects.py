@@ -7,8 +7,10 @@ shown."""
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-# check(pairs): of the (member id, object id) pairs, those where the member may see the object now
-Check = Callable[[set[tuple[int, int]]], set[tuple[int, int]]]
+# check(pairs, known=...): of the (member id, object id) pairs, those where the member may see
+# the object now; ``known``, {id: member} of members the caller has already loaded (the
+# request's member, knowing whether it is verified), which the check need not load again.
+Check = Callable[..., set[tuple[int, int]]]
 _checks: dict[str, Check] = {}
 
 
@@ -31,9 +33,11 @@ def may_see(recipients, subject) -> list:
     return [member for member in recipients if (member.pk, subject.pk) in seen]
 
 
-def still_visible(notifications: Iterable) -> list:
+def still_visible(notifications: Iterable, recipient=None) -> list:
     """The notifications (in order) whose recipients may still see what they are about: one
-    check per kind of subject, however many notifications."""
+    check per kind of subject, however many notifications. ``recipient``: the member they are
+    for, when the caller has it loaded (the request's member), so no check loads it again."""
+    known = {recipient.pk: recipient} if recipient is not None else {}
     notifications = list(notifications)
     wanted = defaultdict(set)
     for notification in notifications:
@@ -41,7 +45,7 @@ def still_visible(notifications: Iterable) -> list:
             wanted[notification.subject_type].add(
                 (notification.recipient_id, notification.subject_id)
             )
-    seen = {label: _checks[label](pairs) if label in _checks else set()
+    seen = {label: _checks[label](pairs, known=known) if label in _checks else set()
             for label, pairs in wanted.items()}  # fmt: skip
     return [
         notification for notification in notifications

@@ -56,6 +56,18 @@ def known_verified(members: QuerySet[User]) -> list[User]:
     return found
 
 
+def members_by_id(ids, known=None) -> dict[int, User]:
+    """{id: member} for these ids, each knowing whether it is verified: those in ``known``
+    ({id: member} the caller has loaded, e.g. the request's member) as given, the rest in one
+    query (none when every one is known)."""
+    found = {pk: member for pk, member in (known or {}).items() if pk in ids}
+    if missing := set(ids) - found.keys():
+        found |= {
+            member.pk: member for member in known_verified(User.objects.filter(pk__in=missing))
+        }
+    return found
+
+
 def _signed_in_row(user_id, *, shape=None):
     return (
         User._default_manager.filter(pk=user_id)
@@ -297,7 +309,8 @@ def unread_notifications(member: User, keys, limit: int = 50) -> list[Notificati
     unread = getattr(member, "_unread_notifications", None)
     if unread is None:
         rows = Notification.objects.filter(recipient=member, read_at__isnull=True)
-        unread = member._unread_notifications = notification_subjects.still_visible(rows)
+        unread = notification_subjects.still_visible(rows, recipient=member)
+        member._unread_notifications = unread
     return [notification for notification in unread if notification.kind in keys][:limit]
 
 

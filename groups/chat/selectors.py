@@ -208,13 +208,13 @@ def transcript_markdown(room: Room, title: str) -> str:
     return "\n".join(lines)
 
 
-def messages_seen(pairs) -> set[tuple[int, int]]:
+def messages_seen(pairs, known=None) -> set[tuple[int, int]]:
     """The (member id, message id) pairs where the member may enter the message's room:
     policies.can_enter (members.notification_subjects). Two queries for groups' rooms; a room
     without a group asks its owner once per member and room."""
     messages = Message.objects.select_related("room__group").in_bulk({m for _member, m in pairs})
     group_of = {pk: message.room.group_id for pk, message in messages.items()}
-    members, memberships = members_in_groups(pairs, group_of)
+    members, memberships = members_in_groups(pairs, group_of, known)
     granted = {}
 
     def standing(member_id, message):
