@@ -38,16 +38,10 @@ def _reversed(script_prefix: str, urlconf: str) -> tuple:
     return tuple(found)
 
 
-def moderation_waiting(request) -> list[moderation.Waiting]:
-    """The moderation queues the member handles, counted once per request (remembered on the
-    request's member: the nav, the overview page and the home page's panel share it)."""
-    return moderation.waiting(request.user)
-
-
 def navigation(request):
     if not policies.is_verified_member(getattr(request, "user", None)):
         return {"nav_links": []}
-    waiting = moderation_waiting(request)
+    waiting = moderation.waiting(request.user)  # remembered on the member for the request
     links = [
         link for link in _links() if link["key"] != "moderation" or waiting
     ]  # only members who moderate something see the moderation entry

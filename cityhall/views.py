@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from cityhall import home as home_panels
-from cityhall.context_processors import moderation_waiting
+from cityhall import moderation as queues
 
 
 def home(request):
@@ -16,7 +16,7 @@ def home(request):
 
 def moderation(request):
     """Every moderation queue the member handles, with how many items wait in each."""
-    waiting = moderation_waiting(request)
+    waiting = queues.waiting(request.user)
     if not waiting:
         raise PermissionDenied
     return render(request, "moderation.html", {"waiting": waiting})
