@@ -1,5 +1,5 @@
 """Search backends, one interface: ``write(documents, deleted_keys)``, ``search(query) ->
-Page``, ``rebuild_start() / rebuild_write(target, documents) / rebuild_swap(target)``,
+Page``, ``rebuild_start() / rebuild_write(target, documents, fields=None) / rebuild_swap(target)``,
 ``clear()`` and ``health()``. The embedded one keeps its index in the site's database; the
 Meilisearch one talks to a Meilisearch server through the official client."""
 

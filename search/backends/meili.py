@@ -30,7 +30,7 @@ import meilisearch
 from django.utils import timezone
 from meilisearch.errors import MeilisearchApiError
 
-from search import text
+from search import text, tokenizing
 from search.documents import AUDIENCE_SLOTS, Document, Hit, Page, Query
 
 SEARCHABLE = ("title_words", "tags_words", "body_words")  # in ranking order
@@ -125,10 +125,9 @@ def _aware(moment: datetime) -> datetime:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
-def to_document(document: Document) -> dict:
-    """What Meilisearch stores for a document."""
-    fields = [text.tokens(document.title), text.tokens(" ".join(document.tags)),
-              text.tokens(document.body)]  # fmt: skip
+def to_document(document: Document, fields=None) -> dict:
+    """What Meilisearch stores for a document (``fields``: its tokens, when made already)."""
+    fields = fields or tokenizing.fields(document)
     moment = _aware(document.date)
     slots = document.slots()
     return {
@@ -388,16 +387,28 @@ class MeilisearchBackend:
         self.configure()
         return self.rebuild_name
 
-    def rebuild_write(self, target: str, documents: list[Document]) -> None:
+    def rebuild_write(self, target: str, documents: list[Document], fields=None) -> None:
         if target != self.rebuild_name:
             raise ValueError(f"not a rebuild of {self.index_name}: {target}")
-        if documents:
+        # A document a change has written since this batch was read is newer than the batch.
+        present = self._present(target, [document.key for document in documents])
+        pairs = [(d, f) for d, f in zip(documents, fields or [None] * len(documents), strict=True)
+                 if d.key not in present]  # fmt: skip
+        if pairs:
             task = self.client.index(target).add_documents(
-                [to_document(document) for document in documents], primary_key="id"
+                [to_document(d, f) for d, f in pairs], primary_key="id"
             )
             self._sent.append(task.task_uid)
         while len(self._sent) > IN_FLIGHT:
             self._wait([self._sent.pop(0)], SETUP_TIMEOUT_MS)
+
+    def _present(self, target: str, keys: list[str]) -> set[str]:
+        if not keys:
+            return set()
+        found = self.client.index(target).get_documents(
+            {"filter": f"key IN {value_list(keys)}", "fields": ["key"], "limit": len(keys)}
+        )
+        return {document.key for document in found.results}
 
     def rebuild_swap(self, target: str) -> None:
         """Once every batch is in, swap the new index with the live one in one step (searches

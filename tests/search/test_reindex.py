@@ -6,7 +6,7 @@ import io
 import os
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -16,7 +16,7 @@ from django.db import transaction
 from search import outbox, registry, text
 from search.backends import get_backend
 from search.documents import EVERYONE, Document, Query
-from search.models import Outbox
+from search.models import Entry, Outbox
 
 
 def _backends():
@@ -42,7 +42,7 @@ def backend(request, db, settings):
 
 def memo(pk: int, title: str) -> Document:
     return Document(key=f"memo:{pk}", kind="memo", title=title, body="", url=f"/memos/{pk}",
-                    date=datetime(2026, 1, pk, tzinfo=UTC))  # fmt: skip
+                    date=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=pk))  # fmt: skip
 
 
 @dataclass
@@ -128,3 +128,61 @@ def test_a_batch_below_one_is_refused(backend, memos):
     with pytest.raises(CommandError):
         call_command("search_reindex", "--quiet", "--batch", "0")
     assert found(backend, "財政") == []
+
+
+def test_a_change_drained_during_the_rebuild_wins_over_a_batch_read_before_it(backend, memos):
+    memos.rows[3] = "財政の三つ目"
+
+    def during():  # after the batch holding memo 1 was read, before it is written
+        memos.rows[1] = "財政の見通し（改訂）"
+        with transaction.atomic():
+            outbox.changed("memo:1")
+        outbox.drain()
+
+    memos.during = during
+    call_command("search_reindex", "--quiet", "--batch", "1")
+    assert found(backend, "改訂") == ["memo:1"]
+    assert found(backend, "見通し") == ["memo:1"]  # one entry for the key, the new one
+
+
+def test_a_document_taken_out_during_the_rebuild_stays_out(settings, memos, db):
+    """The embedded backend marks the key in the generation being built. (Meilisearch has no
+    such mark: its batch read before the deletion is written after it.)"""
+    settings.SEARCH_BACKEND = "embedded"
+    get_backend.cache_clear()
+    backend = get_backend()
+    backend.clear()
+
+    def during():
+        del memos.rows[1]
+        with transaction.atomic():
+            outbox.changed("memo:1", hides=True)
+        outbox.drain()
+
+    memos.during = during
+    call_command("search_reindex", "--quiet", "--batch", "1")
+    assert found(backend, "財政") == ["memo:2"]
+    assert Entry.objects.filter(key="memo:1").count() == 0  # nor a mark left behind
+    memos.rows[1] = "財政の見通し"
+    with transaction.atomic():
+        outbox.changed("memo:1")
+    outbox.drain()
+    assert found(backend, "財政") == ["memo:1", "memo:2"]
+    get_backend.cache_clear()
+
+
+def test_worker_processes_tokenise_as_this_process_does(backend, memos, monkeypatch):
+    from search.management.commands import search_reindex
+
+    memos.rows.update({n: f"財政の見通し その{n}（申込み）" for n in range(3, 40)})
+    call_command("search_reindex", "--quiet", "--batch", "7", "--jobs", "1")
+    alone = [found(backend, q) for q in ("財政", "申し込み", "見通し")]
+    monkeypatch.setattr(search_reindex, "WORKERS_FROM", 1)
+    call_command("search_reindex", "--quiet", "--batch", "7", "--jobs", "2")
+    assert [found(backend, q) for q in ("財政", "申し込み", "見通し")] == alone
+    assert len(alone[1]) == 20  # a page of the 37 holding 申込み
+
+
+def test_jobs_below_one_are_refused(backend, memos):
+    with pytest.raises(CommandError):
+        call_command("search_reindex", "--quiet", "--jobs", "0")
