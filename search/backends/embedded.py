@@ -111,15 +111,14 @@ class EmbeddedBackend:
                 _leave_gone(state.building, set(keys) - {d.key for d in documents})
 
     def _remove(self, entries) -> None:
-        ids = list(entries.values_list("id", flat=True))
-        if not ids:
-            return
-        if not _postgres():
-            with connection.cursor() as cursor:
-                marks = ",".join(["%s"] * len(ids))
-                cursor.execute(f"DELETE FROM search_fts WHERE rowid IN ({marks})", ids)
-        Entry.objects.filter(id__in=ids).delete()
-        EntryBody.objects.filter(id__in=ids).delete()
+        """These entries, their bodies and their words gone, by their ids as a subquery (a
+        swap removes a whole generation: 100,000 ids as parameters took seconds to bind)."""
+        ids, params = entries.values("id").query.sql_with_params()
+        tables = ([] if _postgres() else [("search_fts", "rowid")]) + [
+            (EntryBody._meta.db_table, "id"), (Entry._meta.db_table, "id")]  # fmt: skip
+        with connection.cursor() as cursor:
+            for table, column in tables:  # the entries last: the others are found by them
+                cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({ids})", params)
 
     def _insert(self, generation: int, documents: list[Document], fields=None) -> None:
         if not documents:
