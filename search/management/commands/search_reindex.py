@@ -19,6 +19,9 @@ BATCH = 500
 # Fewer documents than this are tokenised here: starting a worker (and its dictionary) costs
 # about a second.
 WORKERS_FROM = 5000
+# Beyond this the command's own reading and writing is what it waits for, and each worker holds
+# a dictionary of its own.
+MAX_JOBS = 4
 
 
 class Command(BaseCommand):
@@ -27,7 +30,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--batch", type=int, default=BATCH, help="documents per batch")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
-        parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+        parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, MAX_JOBS),
                             help="processes tokenising the documents (1: this one)")  # fmt: skip
 
     def handle(self, *args, batch: int, quiet: bool, jobs: int, **options):
