@@ -9,7 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from groups.models import Group
 from members import notification_subjects
 from members.models import Notification
-from tests.factories import GroupFactory, MemberFactory, MembershipFactory, TopicFactory
+from members.selectors import unread_notification_count
+from tests.factories import (
+    GroupFactory,
+    MemberFactory,
+    MembershipFactory,
+    PostFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,3 +40,32 @@ def test_a_recipient_the_caller_has_loaded_is_not_loaded_again():
     with CaptureQueriesContext(connection) as queries:
         assert notification_subjects.still_visible(rows, recipient=member) == [seen]
     assert not [q for q in queries.captured_queries if '"members_user"' in q["sql"]]
+
+
+def _replies_notified(member, topic, count):
+    for _ in range(count):
+        post = PostFactory(topic=topic, body="返信の本文です。")
+        Notification.objects.create(recipient=member, kind="reply", url="/",
+                                    **notification_subjects.reference(post))  # fmt: skip
+
+
+def test_the_bell_over_many_unread_replies_reads_no_post_text_and_no_more_queries():
+    member = MemberFactory()
+    closed = GroupFactory(kind=Group.Kind.CLOSED)
+    MembershipFactory(group=closed, member=member)
+    topics = [TopicFactory(group=closed), TopicFactory(group=GroupFactory(kind=Group.Kind.SECRET))]
+    _replies_notified(member, topics[0], 3)
+    _replies_notified(member, topics[1], 3)  # not a member of the secret group
+
+    def bell():
+        with CaptureQueriesContext(connection) as queries:
+            count = unread_notification_count(member)
+        return count, queries.captured_queries
+
+    count, few = bell()
+    assert count == 3
+    _replies_notified(member, topics[0], 20)
+    count, many = bell()
+    assert count == 23
+    assert len(many) == len(few)
+    assert not [q for q in many if '"body' in q["sql"]]  # neither body nor body_html
