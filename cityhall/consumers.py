@@ -76,7 +76,7 @@ class MemberSocket(AsyncJsonWebsocketConsumer):
         if code is not None:
             await self.shut(code)
 
-    async def unread_count(self, event):
+    async def unread_changed(self, event):
         """For the bell's socket (NotificationConsumer); other sockets of the member ignore it."""
 
 

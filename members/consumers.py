@@ -1,6 +1,7 @@
 from channels.db import database_sync_to_async
 
-from cityhall.consumers import ListenOnlyConsumer
+from cityhall.consumers import ListenOnlyConsumer, SessionEnded
+from cityhall.websocket import UNAUTHENTICATED
 from members import selectors
 
 
@@ -15,5 +16,11 @@ class NotificationConsumer(ListenOnlyConsumer):
         )
         await self.send_json({"type": "unread.count", "count": count})
 
-    async def unread_count(self, event):
-        await self.send_json({"type": "unread.count", "count": event["count"]})
+    async def unread_changed(self, event):
+        """Counted here, for this socket's member as they are now (members.services)."""
+        try:
+            count = await self.act(selectors.unread_notification_count)
+        except SessionEnded:
+            await self.shut(UNAUTHENTICATED)
+            return
+        await self.send_json({"type": "unread.count", "count": count})

@@ -1,7 +1,6 @@
 """Every read of members for a viewer."""
 
 import operator
-from collections import Counter
 from functools import reduce
 from types import SimpleNamespace
 
@@ -363,15 +362,6 @@ def _unread_subjects(member, *, shape=None):
 
 
 _UNREAD_SUBJECTS = FixedQuery(_unread_subjects)
-
-
-def unread_notification_counts(member_ids) -> dict[int, int]:
-    """{member id: unread notifications they may still see}, in a fixed number of queries."""
-    unread = Notification.objects.filter(recipient_id__in=member_ids, read_at__isnull=True).only(
-        "recipient_id", "subject_type", "subject_id"
-    )
-    counts = Counter(row.recipient_id for row in notification_subjects.still_visible(unread))
-    return {member_id: counts[member_id] for member_id in member_ids}
 
 
 def organization_choices() -> QuerySet[Organization]:

@@ -57,6 +57,45 @@ async def test_member_gets_the_unread_count_and_live_updates():
     await communicator.disconnect()
 
 
+async def test_the_live_count_is_the_members_own_and_leaves_out_what_they_may_no_longer_see():
+    """The writer only says that the count changed; each bell counts for its own member, by the
+    same policies as the page, so a post in a group the member has left is not counted."""
+    member, other = await sync_to_async(lambda: (MemberFactory(), MemberFactory()))()
+    communicator, connected = await _connect(member)
+    assert connected
+    assert await communicator.receive_json_from() == {"type": "unread.count", "count": 0}
+
+    def mentioned_then_left():
+        group = make_group(member, name="財政課 勉強会", kind="closed")
+        topic = group_services.topic_create(author=member, group=group, title="予算の組み方",
+                                            body="前年度の資料を共有します。")  # fmt: skip
+        services.notifications_create(recipients=[member], kind=WELCOME, params={"name": "x"},
+                                      subject=topic.posts.get())  # fmt: skip
+        Membership.objects.filter(member=member, group=group).delete()
+        services.notifications_create(recipients=[member, other], kind=WELCOME,
+                                      params={"name": "x"})  # fmt: skip
+
+    await sync_to_async(mentioned_then_left)()
+    counts = []
+    while len(counts) < 2:
+        counts.append((await communicator.receive_json_from(timeout=3))["count"])
+    assert counts == [1, 1]  # the post's notification, then only the new one
+    await communicator.disconnect()
+
+
+def test_the_writer_counts_nobody_elses_unread_notifications():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    members = [MemberFactory() for _ in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        with transaction.atomic():
+            services.notifications_create(recipients=members, kind=WELCOME, params={"name": "x"})
+    read_back = [q["sql"] for q in queries.captured_queries
+                 if q["sql"].startswith('SELECT "members_notification".')]  # fmt: skip
+    assert read_back == []
+
+
 async def test_unverified_account_is_closed_with_4401():
     member = await sync_to_async(MemberFactory)(verified=False)
     communicator, connected = await _connect(member)
