@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext as _
 
-from cityhall.compiled import FixedPages, FixedQuery, FixedQuerySet, as_prefetched
+from cityhall.compiled import FixedIds, FixedPages, FixedQuery, FixedQuerySet, as_prefetched
 from cityhall.policies import is_site_moderator, is_verified_member
 from cityhall.worddiff import changed, word_diff
 from groups import policies
@@ -528,11 +528,28 @@ _POST_CHECKED = ("id", "topic_id", "author_id", "is_hidden")
 
 
 def _posts_to_check(ids) -> dict[int, Post]:
-    """{id: post} of these posts as the policies read them, in one query: a row per topic (with
-    its group) holding the few fields of its posts that the policies read (a member's unread
-    notifications are mostly about a few topics); the posts' other fields, their texts among
-    them, load if read. A bell over 166 unread replies: 12 ms with every post, topic and group
-    made from a full row of its own, 4.5 ms so."""
+    """{id: post} of these posts as the policies read them, in one query compiled once for each
+    power of two of their number: a row per topic, with its group, holding the few fields of
+    its posts that the policies read (a member's unread notifications are mostly about a few
+    topics); the posts' other fields, their texts among them, load if read. A bell over 166
+    unread replies: 12 ms with every post, topic and group made from a full row of its own,
+    2 ms so; one new reply's recipients: 0.1 ms."""
+    posts = {}
+    width = len(_TOPIC_FIELDS)
+    for row in _TOPICS_OF_POSTS(ids):
+        topic = Topic.from_db(Topic.objects.db, _TOPIC_FIELDS, row[:width])
+        topic.group = Group.from_db(Group.objects.db, _GROUP_FIELDS, row[width:-1])
+        for fact in row[-1].split(","):
+            pk, author, hidden = fact.split(" ")
+            post = Post.from_db(
+                Post.objects.db, _POST_CHECKED, (int(pk), topic.pk, int(author), hidden == "1")
+            )
+            post.topic = topic
+            posts[post.pk] = post
+    return posts
+
+
+def _topics_of_posts(ids):
     hidden = Case(When(is_hidden=True, then=Value("1")), default=Value("0"))
     facts = (
         Post.objects.filter(pk__in=ids, topic=OuterRef("pk")).values("topic")
@@ -541,19 +558,15 @@ def _posts_to_check(ids) -> dict[int, Post]:
                                   Value(",")))
         .values("facts")
     )  # fmt: skip
-    topics = (Topic.objects.select_related("group")
-              .filter(pk__in=Post.objects.filter(pk__in=ids).values("topic_id"))
-              .annotate(post_facts=Subquery(facts)))  # fmt: skip
-    posts = {}
-    for topic in topics:
-        for fact in topic.post_facts.split(","):
-            pk, author, is_hidden = fact.split(" ")
-            post = Post.from_db(
-                Post.objects.db, _POST_CHECKED, (int(pk), topic.pk, int(author), is_hidden == "1")
-            )
-            post.topic = topic
-            posts[post.pk] = post
-    return posts
+    return (Topic.objects.filter(pk__in=Post.objects.filter(pk__in=ids).values("topic_id"))
+            .annotate(post_facts=Subquery(facts))
+            .values_list(*_TOPIC_FIELDS, *(f"group__{name}" for name in _GROUP_FIELDS),
+                         "post_facts"))  # fmt: skip
+
+
+_TOPIC_FIELDS = [field.attname for field in Topic._meta.concrete_fields]
+_GROUP_FIELDS = [field.attname for field in Group._meta.concrete_fields]
+_TOPICS_OF_POSTS = FixedIds(_topics_of_posts)
 
 
 def groups_seen(pairs, known=None) -> set[tuple[int, int]]:
