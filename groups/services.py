@@ -849,9 +849,10 @@ def _notify_post(post: Post, mentions: list[str]) -> None:
     params = {"topic": topic.title, "actor": post.author.display_name}
     notified = {post.author_id} | _notify_mentions(post, mentions)
     asker = []
-    if post.number > 1 and topic.author_id not in notified and _wants(topic.author, topic):
-        asker = [topic.author]
-        notified.add(topic.author_id)
+    if post.number > 1 and topic.author_id not in notified:
+        author = member_selectors.members_by_id({topic.author_id})[topic.author_id]
+        asker = [author] if _wants(author, topic) else []
+        notified.update(member.pk for member in asker)
     watchers = [member for member in _watchers(topic) if member.pk not in notified]
     readers = {member.pk for member in notification_subjects.may_see(asker + watchers, post)}
     for kind, recipients in [
@@ -902,4 +903,4 @@ def _watchers(topic: Topic) -> list[User]:
         .exclude(member__in=overridden)
         .values("member")
     )
-    return list(members.distinct())
+    return member_selectors.known_verified(members.distinct())

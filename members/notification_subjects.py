@@ -24,12 +24,16 @@ def reference(subject) -> dict:
 
 
 def may_see(recipients, subject) -> list:
-    """The recipients who may see ``subject`` now (a KeyError for a model nobody registered)."""
+    """The recipients who may see ``subject`` now (a KeyError for a model nobody registered).
+    Those that already know whether they are verified (members.selectors.known_verified) are
+    not loaded again."""
     recipients = list(recipients)
     if not recipients:
         return []
     label = subject._meta.label_lower
-    seen = _checks[label]({(member.pk, subject.pk) for member in recipients})
+    known = {member.pk: member for member in recipients
+             if getattr(member, "_verified_member", None) is not None}  # fmt: skip
+    seen = _checks[label]({(member.pk, subject.pk) for member in recipients}, known=known)
     return [member for member in recipients if (member.pk, subject.pk) in seen]
 
 
