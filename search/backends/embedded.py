@@ -174,10 +174,14 @@ class EmbeddedBackend:
             state.save(update_fields=["active", "building"])
             self._remove(Entry.objects.exclude(generation=generation))
             self._remove(Entry.objects.filter(kind=_GONE))
-        if not _postgres():
-            # One segment, without the old generation's deletions (100,000 entries: 1.3 s):
-            # FTS5 otherwise walks the removed rows in every search until it merges them.
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            if _postgres():
+                # The planner's statistics for the new generation now, not when autovacuum
+                # comes round (100,000 entries: 0.6 s).
+                cursor.execute(f"ANALYZE {Entry._meta.db_table}, {EntryBody._meta.db_table}")
+            else:
+                # One segment, without the old generation's deletions (100,000 entries: 1.3 s):
+                # FTS5 otherwise walks the removed rows in every search until it merges them.
                 cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
 
     def clear(self) -> None:
