@@ -83,6 +83,23 @@ async def test_the_live_count_is_the_members_own_and_leaves_out_what_they_may_no
     await communicator.disconnect()
 
 
+async def test_a_bell_whose_session_has_gone_closes_when_its_count_changes():
+    """The session row removed without a logout event (expired, cleared): the next change to
+    the count finds no member behind the socket, and it closes (4401) rather than count."""
+    member = await sync_to_async(MemberFactory)()
+    communicator, connected = await _connect(member)
+    assert connected
+    assert await communicator.receive_json_from() == {"type": "unread.count", "count": 0}
+    await sync_to_async(lambda: SessionStore.get_model_class().objects.all().delete())()
+    await sync_to_async(services.notification_create)(
+        recipient=member, kind=WELCOME, params={"name": member.display_name}
+    )
+    assert await communicator.receive_output(timeout=3) == {
+        "type": "websocket.close",
+        "code": UNAUTHENTICATED,
+    }
+
+
 def test_the_writer_counts_nobody_elses_unread_notifications():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
