@@ -333,7 +333,8 @@ def notifications_create(
 ) -> list:
     """notification_create for many members at once, in a fixed number of queries: who may see
     the subject (unless the caller ``checked`` with notification_subjects.may_see already),
-    their preferences, one insert, and after commit one unread count and one mail task each."""
+    their preferences, one insert, and after commit one "count changed" to each bell and one
+    mail task each."""
     recipients = list(recipients)
     reference = {}
     if subject is not None:
