@@ -426,12 +426,8 @@ def _hit(row) -> Hit:
 
 
 def _present(generation: int, keys: list[str]) -> set[str]:
-    if not keys:
-        return set()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT key FROM {Entry._meta.db_table} WHERE generation = %s AND key IN "
-                       f"({', '.join(['%s'] * len(keys))})", [generation, *keys])  # fmt: skip
-        return {key for (key,) in cursor.fetchall()}
+    return set(Entry.objects.filter(generation=generation, key__in=keys)
+               .values_list("key", flat=True))  # fmt: skip
 
 
 def _leave_gone(generation: int, keys: set[str]) -> None:

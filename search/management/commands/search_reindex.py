@@ -48,14 +48,15 @@ class Command(BaseCommand):
             Tokenizers(jobs) as tokenizers,
         ):
             # Each batch read and handed to a worker; written once its tokens are back, while
-            # the workers tokenise the next ``jobs`` batches.
+            # the workers tokenise the next ``jobs`` batches. Alone, each is written at once.
+            ahead = jobs if jobs > 1 else 0
             waiting = deque()
             for kind, pks in ids.items():
                 provider = registry.provider(kind)
                 for part in batched(pks, batch):
                     documents = list(provider.documents(list(part)).values())
                     waiting.append((len(part), documents, tokenizers.submit(documents)))
-                    if len(waiting) > jobs:
+                    if len(waiting) > ahead:
                         self._write(backend, target, waiting.popleft(), bar)
             while waiting:
                 self._write(backend, target, waiting.popleft(), bar)
