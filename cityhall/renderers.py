@@ -1,21 +1,110 @@
-"""Form widgets rendered with Django's own templates, less the includes inside them.
+"""Form widgets rendered as Django's own templates render them, with less work.
 
-Django's widget templates include one another (a checkbox of a list: the list's option, which
-includes the input, which includes its attributes): a dozen template lookups and context
-pushes for one field, about a third of a small form page's render time (cProfile). The copies
-in form_templates/ write those includes out and are otherwise Django's; any widget they do
-not cover comes from Django's templates as before."""
+The common widgets (inputs, selects, lists of checkboxes or radio buttons, text areas) are
+written in Python here: through the templates, each option of a list is an include, a context
+push and a dozen variable lookups, and the fields of the profile form took 10 ms of its page's
+18 (a timer on every template, bench/pages.py's database). The output is byte for byte that of
+Django's templates (tests/cityhall/test_renderers.py compares every widget). Any other widget
+uses Django's templates, from form_templates/ where a copy writes their includes out."""
 
 from pathlib import Path
 
 import django.forms
 from django.forms.renderers import DjangoTemplates
+from django.utils.formats import localize
 from django.utils.functional import cached_property
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeData
+from django.utils.timezone import template_localtime
 
 FLAT = Path(__file__).resolve().parent / "form_templates"
 
 
+def _shown(value) -> str:
+    """What ``{{ value }}`` writes."""
+    return conditional_escape(localize(template_localtime(value)))
+
+
+def _formatted(value) -> str:
+    """What ``{{ value|stringformat:'s' }}`` writes."""
+    return str(value) if isinstance(value, SafeData) else escape(str(value))
+
+
+def _attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html"""
+    return "".join(
+        f" {conditional_escape(name)}" + ("" if value is True else f'="{_formatted(value)}"')
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _input(widget: dict) -> str:
+    value = widget["value"]
+    value = "" if value is None else f' value="{_formatted(value)}"'
+    kind, name = _shown(widget["type"]), _shown(widget["name"])
+    return f'<input type="{kind}" name="{name}"{value}{_attrs(widget["attrs"])}>'
+
+
+def _input_option(option: dict) -> str:
+    if not option["wrap_label"]:
+        return _input(option) + "\n"
+    target = option["attrs"].get("id")
+    label = f'<label for="{_shown(target)}">' if target else "<label>"
+    return f"{label}{_input(option)}\n {_shown(option['label'])}</label>"
+
+
+def _input_options(widget: dict) -> str:
+    """checkbox_select.html and radio.html (multiple_input.html)"""
+    target, kind = widget["attrs"].get("id"), widget["attrs"].get("class")
+    parts = ["<div", f' id="{_shown(target)}"' if target else "",
+             f' class="{_shown(kind)}"' if kind else "", ">"]  # fmt: skip
+    for group, options, _index in widget["optgroups"]:
+        parts.append(f"\n  <div><label>{_shown(group)}</label>" if group else "")
+        parts.extend(f"<div>\n    {_input_option(option)}\n\n</div>" for option in options)
+        parts.append("\n  </div>" if group else "")
+    parts.append("\n</div>")
+    return "".join(parts)
+
+
+def _select(widget: dict) -> str:
+    parts = [f'<select name="{_shown(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group, options, _index in widget["optgroups"]:
+        parts.append(f'\n  <optgroup label="{_shown(group)}">' if group else "")
+        parts.extend(
+            f'\n  <option value="{_formatted(option["value"])}"{_attrs(option["attrs"])}>'
+            f"{_shown(option['label'])}</option>\n"
+            for option in options
+        )
+        parts.append("\n  </optgroup>" if group else "")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
+def _textarea(widget: dict) -> str:
+    value = _shown(widget["value"]) if widget["value"] else ""
+    name = _shown(widget["name"])
+    return f'<textarea name="{name}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+
+
+_INPUTS = ("input", "text", "number", "email", "url", "password", "hidden", "date", "datetime",
+           "time", "search", "tel", "color", "file", "checkbox")  # fmt: skip
+WRITERS = {
+    **{f"django/forms/widgets/{name}.html": _input for name in _INPUTS},
+    "django/forms/widgets/checkbox_select.html": _input_options,
+    "django/forms/widgets/radio.html": _input_options,
+    "django/forms/widgets/select.html": _select,
+    "django/forms/widgets/textarea.html": _textarea,
+}
+
+
 class FlatWidgetTemplates(DjangoTemplates):
+    def render(self, template_name, context, request=None):
+        write = WRITERS.get(template_name)
+        if write is None:
+            return super().render(template_name, context, request)
+        return write(context["widget"]).strip()
+
     @cached_property
     def engine(self):
         stock = Path(django.forms.__file__).resolve().parent / "templates"

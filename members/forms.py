@@ -230,6 +230,9 @@ class ProfileForm(forms.ModelForm):
         candidates = domains.organization_candidates(self.instance.email_domain)
         if candidates is not None and len(candidates) == 1:
             field.disabled = True
+            # Only the member's own organization can be shown or sent: not ~1,800 rows read.
+            chosen = {self.instance.organization_id, candidates[0].pk}
+            field.queryset = field.queryset.filter(pk__in=chosen - {None})
             field.help_text = _(
                 "メールアドレスのドメインから決まります。異動したときはメールアドレスを変更してください。"
             )

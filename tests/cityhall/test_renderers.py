@@ -1,14 +1,31 @@
-"""Widgets render exactly as Django's own templates render them (cityhall.renderers): only the
-includes inside the templates are written out."""
+"""Widgets render exactly as Django's own templates render them (cityhall.renderers): the common
+ones written in Python, the others with their includes written out."""
 
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from cityhall.renderers import FlatWidgetTemplates
 
-CHOICES = [("a", "申請 <a>"), ("b", "届出 & 報告"), ("グループ", [("c", "三"), ("d", '"四"')])]
-ATTRS = {"class": "x", "required": True, "disabled": False, "data-note": '"引用" <b>&'}
+CHOICES = [
+    ("a", "申請 <a>"),
+    ("b", "届出 & 報告"),
+    ("グループ", [("c", "三"), ("d", '"四"')]),
+    (7, 1234),
+    ("e", gettext_lazy("検索")),
+    (mark_safe("<f>"), mark_safe("<i>安全</i>")),
+]
+ATTRS = {
+    "class": "x",
+    "required": True,
+    "disabled": False,
+    "data-note": '"引用" <b>&',
+    "data-safe": mark_safe("<q>"),
+    "data-pair": (1, "二"),
+    "maxlength": 20,
+}
 WIDGETS = [
     forms.TextInput(ATTRS), forms.TextInput({"type": "search", "autocomplete": "off"}),
     forms.NumberInput(ATTRS), forms.EmailInput(ATTRS), forms.URLInput(ATTRS),
@@ -19,8 +36,10 @@ WIDGETS = [
     forms.CheckboxSelectMultiple({"id": "id_kind"}, choices=CHOICES),
     forms.RadioSelect({"id": "id_pick"}, choices=CHOICES), forms.FileInput(ATTRS),
     forms.ClearableFileInput(ATTRS), forms.NullBooleanSelect(ATTRS),
+    forms.CheckboxSelectMultiple({"class": "choices"}, choices=CHOICES), forms.RadioSelect(),
+    forms.SplitDateTimeWidget(ATTRS), forms.SelectDateWidget(ATTRS, years=[2026, 2027]),
 ]  # fmt: skip
-VALUES = [None, "", "b", ["a", "d"], "値 <script>&", True, False, 3]
+VALUES = [None, "", "b", ["a", "d"], "値 <script>&", True, False, 3, mark_safe("<f>"), 7, (1, 2)]
 
 
 @pytest.mark.parametrize("widget", WIDGETS, ids=lambda w: type(w).__name__)
@@ -28,6 +47,8 @@ def test_every_widget_renders_as_djangos_templates_render_it(widget):
     stock, flat = DjangoTemplates(), FlatWidgetTemplates()
     for value in VALUES:
         if isinstance(value, list) and not getattr(widget, "allow_multiple_selected", False):
+            continue
+        if isinstance(widget, forms.MultiWidget) and not isinstance(value, list | None):
             continue
         expected = widget.render("field", value, attrs={"id": "id_field"}, renderer=stock)
         assert widget.render("field", value, attrs={"id": "id_field"}, renderer=flat) == expected

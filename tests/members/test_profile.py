@@ -9,7 +9,7 @@ from django.utils import timezone
 from PIL import Image
 
 from members import services
-from members.forms import avatar_thumbnail
+from members.forms import ProfileForm, avatar_thumbnail
 from members.models import Posting, WorkField
 from tests.factories import MemberFactory, organization
 from tests.support.images import png
@@ -232,6 +232,15 @@ def test_organization_follows_the_email_domain(member_client, member):
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.organization.name == "神戸市" and member.organization_confirmed
+
+
+def test_a_locked_organization_is_the_only_option_on_the_form(member_client, member):
+    page = member_client.get(reverse("members:profile")).content.decode()
+    select = page[page.index('name="organization"') :].split("</select>")[0]
+    assert select.count("<option") == 1 and ">神戸市</option>" in select and "disabled" in select
+    # and no other organization is read for it (the ~1,800 rows were most of the page's time)
+    offered = ProfileForm(instance=member).fields["organization"].queryset
+    assert list(offered) == [member.organization]
 
 
 def test_kana_is_stored_in_hiragana(member_client, member):
