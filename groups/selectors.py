@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -18,8 +19,9 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Coalesce, Concat, RowNumber
 from django.utils.translation import gettext as _
 
 from cityhall.compiled import FixedIds, FixedPages, FixedQuery, FixedQuerySet, as_prefetched
@@ -673,21 +675,27 @@ def _topics_in_my_groups(viewer):
 
 def home_topics(viewer) -> tuple[list[Topic], list[Topic]]:
     """(unread topics, the latest of the others) in the viewer's groups, newest post first; each
-    topic knows ``unread`` posts (or ``is_new``). Two queries."""
+    topic knows ``unread`` posts (or ``is_new``). One query: the newest of each kind, ranked."""
     if not is_verified_member(viewer):
         return [], []
-    unread, latest = _HOME_TOPICS(viewer, shape="unread"), _HOME_TOPICS(viewer, shape="latest")
-    for topic in [*unread, *latest]:
+    unread, latest = [], []
+    for topic in _HOME_TOPICS(viewer):
         topic.is_new = topic.last_read is None
         topic.unread = 0 if topic.is_new else topic.highest_post_number - topic.last_read
+        (unread if topic.is_unread else latest).append(topic)
     return unread, latest
 
 
-def _home_topic_list(viewer, *, shape: str):
-    topics = _topics_in_my_groups(viewer).order_by("-last_posted_at", "-pk")
-    if shape == "unread":
-        return topics.filter(_unread_topic())[:HOME_TOPICS]
-    return topics.exclude(_unread_topic())[:HOME_TOPICS]
+def _home_topic_list(viewer, *, shape=None):
+    newest = [F("last_posted_at").desc(), F("pk").desc()]
+    ranked = Window(RowNumber(), partition_by=[F("is_unread")], order_by=newest)
+    return (
+        _topics_in_my_groups(viewer)
+        .annotate(is_unread=ExpressionWrapper(_unread_topic(), output_field=BooleanField()))
+        .annotate(rank=ranked)
+        .filter(rank__lte=HOME_TOPICS)
+        .order_by(*newest)
+    )
 
 
 _HOME_TOPICS = FixedQuerySet(_home_topic_list)

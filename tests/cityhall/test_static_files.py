@@ -48,3 +48,16 @@ def test_a_hashed_module_is_cached_forever_and_sent_compressed(collected, settin
         and "max-age=315360000" in response["Cache-Control"]
     )
     assert response["Content-Encoding"] == "gzip"
+
+
+def test_static_urls_name_the_hashed_copies_every_time(collected, settings):
+    from cityhall.storage import StaticFiles
+
+    root, manifest = collected
+    storage = StaticFiles(location=root)
+    urls = [storage.url("css/site.css") for _ in range(2)]
+    assert urls == [settings.STATIC_URL + manifest["css/site.css"]] * 2
+    with pytest.raises(ValueError):  # a name the manifest lacks is an error each time
+        storage.url("css/missing.css")
+    with pytest.raises(ValueError):
+        storage.url("css/missing.css")
