@@ -20,10 +20,10 @@ POST_LINKS = ("post_history", "react", "bookmark", "accept", "quote", "post_edit
 _MARK = 7300021  # an id in a reversed link, replaced by each post's own
 
 
-def _link_maker(name: str, *fixed):
+def link_maker(name: str, *fixed):
     """``reverse(name, args=[*fixed, id])`` for any id, at the cost of one reverse: a topic
     page of fifty posts would otherwise reverse some five hundred links when nothing is
-    cached."""
+    cached (and a topic list, thirty)."""
     url = reverse(name, args=[*fixed, _MARK])
     if url.count(str(_MARK)) != 1:
         return lambda pk: reverse(name, args=[*fixed, pk])
@@ -32,9 +32,9 @@ def _link_maker(name: str, *fixed):
 
 
 def _link_makers(slug: str) -> dict:
-    makers = {name: _link_maker(f"groups:{name}", slug) for name in POST_LINKS}
+    makers = {name: link_maker(f"groups:{name}", slug) for name in POST_LINKS}
     for name in ("detail", "card"):
-        makers[f"member_{name}"] = _link_maker(f"members:{name}")
+        makers[f"member_{name}"] = link_maker(f"members:{name}")
     return makers
 
 

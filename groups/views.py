@@ -99,9 +99,11 @@ def detail(request, slug: str):
         page = Paginator(selectors.topic_list(request.user, access), 30).get_page(
             int_param(request.GET.get("page"), default=1, minimum=1)
         )
+        topic_url = rendering.link_maker("groups:topic", access.group.slug)
         for item in page:
             item.unread = item.highest_post_number - (item.last_read or 0)
             item.tag_list = tag_list(item.tag_names)
+            item.url = topic_url(item.pk)
     ban = None
     if access.membership is None and access.group.kind != Group.Kind.SECRET:
         ban = selectors.active_ban(request.user, access.group)

@@ -83,7 +83,8 @@ def test_ask_answer_accept_and_find_it_solved(group, owner, committing, run_task
     assert Notification.objects.filter(recipient=answerer, kind="accepted_answer").exists()
 
     listing = client_for(reader).get(reverse("groups:detail", args=[group.slug])).content.decode()
-    assert "解決済み" in listing and "?n=2#p2" in listing
+    topic_url = reverse("groups:topic", args=[group.slug, topic.pk])
+    assert "解決済み" in listing and f'href="{topic_url}?n=2#p2"' in listing
     page = client_for(reader).get(url).content.decode()
     assert "解決した回答" in page and "財産調査" in page
 
