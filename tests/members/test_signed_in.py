@@ -62,3 +62,20 @@ def test_a_session_naming_no_member_has_no_user(user_id):
 def test_an_inactive_account_has_no_user():
     member = MemberFactory(is_active=False)
     assert MemberBackend().get_user(member.pk) is None
+
+
+def test_a_members_page_gets_the_member_itself_not_the_lazy_wrapper(member_client, member):
+    from django.urls import reverse
+    from django.utils.functional import LazyObject
+
+    request = member_client.get(reverse("members:detail", args=[member.pk])).wsgi_request
+    assert not isinstance(request.user, LazyObject)  # each read through it was a method call
+    assert request.user.pk == member.pk
+
+
+def test_a_login_free_page_does_not_load_the_visitor(client, django_assert_num_queries):
+    from django.utils.functional import LazyObject
+
+    with django_assert_num_queries(0):
+        request = client.get("/favicon.ico").wsgi_request
+    assert isinstance(request.user, LazyObject)
