@@ -4,11 +4,11 @@ So a fragment is never stale and nothing is invalidated when a post, its author 
 reactions change: changed values are simply a new key."""
 
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from cityhall import fragments
+from cityhall.links import link_maker
 
 from .models import Post, Reaction
 
@@ -17,18 +17,6 @@ TEMPLATE = "groups/_post.html"
 # group's slug and the post's id).
 POST_LINKS = ("post_history", "react", "bookmark", "accept", "quote", "post_edit",
               "post_delete", "flag")  # fmt: skip
-_MARK = 7300021  # an id in a reversed link, replaced by each post's own
-
-
-def link_maker(name: str, *fixed):
-    """``reverse(name, args=[*fixed, id])`` for any id, at the cost of one reverse: a topic
-    page of fifty posts would otherwise reverse some five hundred links when nothing is
-    cached (and a topic list, thirty)."""
-    url = reverse(name, args=[*fixed, _MARK])
-    if url.count(str(_MARK)) != 1:
-        return lambda pk: reverse(name, args=[*fixed, pk])
-    head, _mark, tail = url.partition(str(_MARK))
-    return lambda pk: f"{head}{pk}{tail}"
 
 
 def _link_makers(slug: str) -> dict:

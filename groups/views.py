@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cityhall import markdown, ratelimits
+from cityhall.links import link_maker
 from cityhall.middleware import wants_json
 from cityhall.params import int_param
 from groups import drafts, forms, policies, rendering, selectors, services
@@ -99,7 +100,7 @@ def detail(request, slug: str):
         page = Paginator(selectors.topic_list(request.user, access), 30).get_page(
             int_param(request.GET.get("page"), default=1, minimum=1)
         )
-        topic_url = rendering.link_maker("groups:topic", access.group.slug)
+        topic_url = link_maker("groups:topic", access.group.slug)
         for item in page:
             item.unread = item.highest_post_number - (item.last_read or 0)
             item.tag_list = tag_list(item.tag_names)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cityhall import policies, ratelimits
+from cityhall.links import link_maker
 from cityhall.params import has_unstorable_text, int_param
 from members import domains, selectors, services
 from members.forms import MemberSearchForm, PostingForm, ProfileForm, SiteSuspensionForm
@@ -93,10 +94,12 @@ def member_directory(request):
     page = Paginator(selectors.member_directory(request.user, **query), 30).get_page(
         int_param(request.GET.get("page"), default=1, minimum=1)
     )
-    rows = [
-        (member, dict.fromkeys(policies.visible_profile_fields(request.user, member), True))
-        for member in page
-    ]
+    detail, card = link_maker("members:detail"), link_maker("members:card")
+    rows = []
+    for member in page:
+        member.url, member.card_url = detail(member.pk), card(member.pk)
+        visible = policies.visible_profile_fields(request.user, member)
+        rows.append((member, dict.fromkeys(visible, True)))
     return render(
         request, "members/member_directory.html", {"form": form, "page": page, "rows": rows}
     )

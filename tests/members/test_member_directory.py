@@ -36,6 +36,12 @@ def test_find_people_by_current_department_and_field(member_client, collector):
     assert "債権 一郎" in names(member_client, work_field=field.pk)
 
 
+def test_a_found_member_links_to_their_profile_and_card(member_client, collector):
+    page = names(member_client, q="財政課")
+    profile, card = (reverse(f"members:{name}", args=[collector.pk]) for name in ("detail", "card"))
+    assert f'href="{profile}" data-member-card="{card}">債権 一郎</a>' in page
+
+
 def test_find_people_who_did_the_job_before(member_client, collector):
     assert "債権 一郎" in names(member_client, q="債権回収課", former="on")
     assert "債権 一郎" not in names(member_client, q="債権回収課")
