@@ -15,8 +15,8 @@ from cityhall import ratelimits
 from cityhall.params import int_param
 from events import access, extensions, forms, selectors, services
 from events.models import Registration
-from groups.selectors import readable_groups
-from members.models import WorkField
+from groups.selectors import readable_group_names
+from members import selectors as member_selectors
 
 PER_PAGE = 20
 
@@ -43,13 +43,9 @@ def index(request):
     group = (params.get("group") or "")[:60]
     field = int_param(params.get("field"), default=None, minimum=1)
     filters = {"when": when, "group": group, "field": field, "day": _day(params.get("day"))}
-    groups = list(readable_groups(request.user).order_by("name").only("slug", "name"))
+    groups = readable_group_names(request.user)
     readable = [g.pk for g in groups]  # asked once, for the filter and every list below
-    context = {
-        **filters,
-        "groups": groups,
-        "fields": WorkField.objects.all(),
-    }
+    context = {**filters, "groups": groups, "fields": member_selectors.work_fields()}
     if params.get("view") == "calendar":
         calendar_context = _calendar(request, params, readable)
         return render(request, "events/calendar.html", {**context, **calendar_context})

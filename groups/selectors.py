@@ -87,14 +87,18 @@ _GROUP_DIRECTORY = FixedPages(_group_directory)
 
 def unread_by_group(viewer) -> dict[int, tuple[int, int]]:
     """{group id: (unread posts in topics the viewer has opened, new topics)} for the viewer's
-    groups, in one query."""
+    groups, in one query compiled once."""
+    return {group: (unread, new) for group, unread, new in _UNREAD_BY_GROUP(viewer)}
+
+
+def _unread_by_group(viewer, *, shape=None):
     last_read = TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
         "last_read_post_number"
     )[:1]
     joined = Membership.objects.filter(group=OuterRef("group"), member=viewer).values("joined_at")[
         :1
     ]
-    topics = (
+    return (
         Topic.objects.filter(group__memberships__member=viewer, is_hidden=False)
         .annotate(last_read=Subquery(last_read, output_field=IntegerField()))
         .values("group")
@@ -103,8 +107,11 @@ def unread_by_group(viewer) -> dict[int, tuple[int, int]]:
                          & Q(last_read__lt=F("highest_post_number"))),
             new=Count("pk", filter=Q(last_read__isnull=True, created_at__gte=Subquery(joined))),
         )
+        .values_list("group", "unread", "new")
     )  # fmt: skip
-    return {row["group"]: (row["unread"], row["new"]) for row in topics}
+
+
+_UNREAD_BY_GROUP = FixedQuery(_unread_by_group)
 
 
 # What a row of the topic list shows; the author's organization is loaded whole for its name.
@@ -450,6 +457,21 @@ def readable_groups(viewer):
         return groups
     mine = Membership.objects.filter(group=OuterRef("pk"), member=viewer)
     return groups.filter(Q(kind=Group.Kind.OPEN) | Exists(mine))
+
+
+def readable_group_names(viewer) -> list[Group]:
+    """readable_groups with their slug and name only, by name (a list to filter by): one query
+    compiled once."""
+    if not is_verified_member(viewer):
+        return []
+    return _READABLE_GROUP_NAMES(viewer, shape=is_site_moderator(viewer))
+
+
+def _readable_group_names(viewer, *, shape: bool):
+    return readable_groups(viewer).order_by("name").only("slug", "name")
+
+
+_READABLE_GROUP_NAMES = FixedQuerySet(_readable_group_names)
 
 
 def _moderated_ids(viewer):

@@ -99,6 +99,9 @@ def test_a_closed_groups_event_leaks_by_no_route(organizer):
     services.registration_create(member=insider, occurrence=occurrence)
     outsider = client_for(MemberFactory())
     assert "ワクチン接種体制" not in outsider.get(reverse("events:index")).content.decode()
+    filter_option = '<option value="naibu"'  # the group filter offers readable groups only
+    assert filter_option not in outsider.get(reverse("events:index")).content.decode()
+    assert filter_option in client_for(insider).get(reverse("events:index")).content.decode()
     day = timezone.localdate(occurrence.starts_at).strftime("%Y-%m")
     calendar = outsider.get(reverse("events:index"), {"view": "calendar", "month": day})
     assert "ワクチン接種体制" not in calendar.content.decode()
