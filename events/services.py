@@ -18,6 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cityhall import markdown, ratelimits
+from cityhall.compiled import FixedCount
 from events import chat, policies, recurrence
 from events.models import CalendarToken, Occurrence, Question, Registration, Series
 from events.notifications import CHANGE, ORGANIZER_MESSAGE, REGISTRATION, REMINDER
@@ -265,10 +266,16 @@ def _status_for_newcomer(occurrence: Occurrence) -> str:
 
 def waitlist_place(registration: Registration) -> int:
     """1 for the first waitlisted registrant, and so on."""
+    return _WAITLIST_PLACE(registration.occurrence_id, registration.position)
+
+
+def _waitlist_ahead(occurrence_id, position, *, shape=None):
     return Registration.objects.filter(
-        occurrence=registration.occurrence_id, status=Status.WAITLISTED,
-        position__lte=registration.position,
-    ).count()  # fmt: skip
+        occurrence=occurrence_id, status=Status.WAITLISTED, position__lte=position
+    )
+
+
+_WAITLIST_PLACE = FixedCount(_waitlist_ahead)
 
 
 @transaction.atomic

@@ -315,10 +315,14 @@ def unread_notifications(member: User, keys, limit: int = 50) -> list[Notificati
     that the bell's count on the same page (unread_notification_count) asks nothing more."""
     unread = getattr(member, "_unread_notifications", None)
     if unread is None:
-        rows = Notification.objects.filter(recipient=member, read_at__isnull=True)
-        unread = notification_subjects.still_visible(rows, recipient=member)
+        unread = notification_subjects.still_visible(_UNREAD(member), recipient=member)
         member._unread_notifications = unread
     return [notification for notification in unread if notification.kind in keys][:limit]
+
+
+_UNREAD = FixedQuerySet(
+    lambda member, *, shape: Notification.objects.filter(recipient=member, read_at__isnull=True)
+)
 
 
 def work_field_names(member: User) -> list[str]:
