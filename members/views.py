@@ -96,7 +96,7 @@ def member_directory(request):
     )
     detail, card = link_maker("members:detail"), link_maker("members:card")
     rows = []
-    for member in page:
+    for member in selectors.with_work_fields(list(page)):
         member.url, member.card_url = detail(member.pk), card(member.pk)
         visible = policies.visible_profile_fields(request.user, member)
         rows.append((member, dict.fromkeys(visible, True)))

@@ -42,6 +42,19 @@ def test_a_found_member_links_to_their_profile_and_card(member_client, collector
     assert f'href="{profile}" data-member-card="{card}">債権 一郎</a>' in page
 
 
+def test_each_card_shows_that_members_own_fields_in_order(member_client, collector):
+    other = MemberFactory(display_name="窓口 花子")
+    other.work_fields.set(WorkField.objects.filter(name__in=["税務", "債権回収"]))
+    page = names(member_client)
+    cards = {card.split("</a>")[0].split(">")[-1]: card
+             for card in page.split('<li class="member-card">')[1:]}  # fmt: skip
+    assert '<li class="tag">財政</li>' in cards["債権 一郎"]
+    assert '<li class="tag">税務</li>' not in cards["債権 一郎"]
+    ordered = [field.label for field in WorkField.objects.filter(name__in=["税務", "債権回収"])]
+    tags = "".join(f'<li class="tag">{label}</li>' for label in ordered)
+    assert f'<ul class="tags">{tags}</ul>' in cards["窓口 花子"]
+
+
 def test_find_people_who_did_the_job_before(member_client, collector):
     assert "債権 一郎" in names(member_client, q="債権回収課", former="on")
     assert "債権 一郎" not in names(member_client, q="債権回収課")
