@@ -40,6 +40,31 @@ class GroupedOrganizationIterator(ModelChoiceIterator):
         yield from groups.items()
 
 
+class AllWorkFields(ModelChoiceIterator):
+    """Every field of work, read by a statement compiled once (members.selectors.work_fields):
+    the lists of the directory's filter and the profile form offer them all."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for work_field in selectors.work_fields():
+            yield self.choice(work_field)
+
+
+class WorkFieldChoiceField(forms.ModelChoiceField):
+    iterator = AllWorkFields
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=WorkField.objects.all(), **kwargs)
+
+
+class WorkFieldsChoiceField(IdsChoiceField):
+    iterator = AllWorkFields
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=WorkField.objects.all(), **kwargs)
+
+
 class OrganizationSelect(forms.Select):
     """A native <select> of ~1,800 organizations, written directly: rendering each option
     through the widget templates takes about a second per form."""
@@ -187,9 +212,8 @@ class ProfileForm(forms.ModelForm):
         initial=True,
         help_text=_("書き間違いの訂正なら外してください。"),
     )
-    work_fields = IdsChoiceField(
+    work_fields = WorkFieldsChoiceField(
         label=_("担当分野"),
-        queryset=WorkField.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -328,9 +352,8 @@ class MemberSearchForm(forms.Form):
         queryset=Organization.objects.all(),
         widget=forms.HiddenInput,
     )
-    work_field = forms.ModelChoiceField(
-        label=_("担当分野"), required=False, queryset=WorkField.objects.all(),
-        empty_label=_("すべての分野"),
+    work_field = WorkFieldChoiceField(
+        label=_("担当分野"), required=False, empty_label=_("すべての分野"),
     )  # fmt: skip
     former = forms.BooleanField(label=_("以前に担当していた人も探す"), required=False, initial=True)
 
