@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from cityhall.compiled import FixedQuerySet
+
 # JPRS geographic-type labels of the 47 prefectures, keyed by the first two digits of the
 # 全国地方公共団体コード.
 PREFECTURE_LABELS = {
@@ -226,21 +228,37 @@ def organization_candidates(domain: str) -> list | None:
     """The organizations ``domain`` can belong to: one when the directory knows it, several when
     the name is ambiguous (city.fuchu.lg.jp: 府中市 in 東京都 or in 広島県), None when it has no
     idea (the member may pick any organization)."""
-    from members.models import OrganizationDomain
-
     labels = domain.split(".")
     suffixes = [".".join(labels[i:]) for i in range(len(labels) - 1)]
-    known = sorted(
-        OrganizationDomain.objects.filter(domain__in=suffixes).select_related("organization"),
-        key=lambda row: -len(row.domain),
-    )
+    known = sorted(_KNOWN_DOMAINS(*suffixes, shape=len(suffixes)), key=lambda row: -len(row.domain))
     if known:
         return [known[0].organization]
     key = lg_key(domain) or geographic_key(domain)
     if key is None:
         return None
-    found = list(_municipalities(*key).select_related("prefecture")[:10])
+    kind, name, prefecture = key
+    if not _kind_fits(kind, name):
+        return None
+    found = _MUNICIPALITIES(
+        name, label_spelling(name), prefecture or "", shape=(kind, bool(prefecture))
+    )
     return found or None
+
+
+def _known_domains(*suffixes, shape):
+    from members.models import OrganizationDomain
+
+    return OrganizationDomain.objects.filter(domain__in=suffixes).select_related("organization")
+
+
+def _municipalities_named(name, spelling, prefecture, *, shape):
+    kind, within = shape
+    found = _named(kind, [name, spelling], prefecture if within else None)
+    return found.select_related("prefecture")[:10]
+
+
+_KNOWN_DOMAINS = FixedQuerySet(_known_domains)
+_MUNICIPALITIES = FixedQuerySet(_municipalities_named)
 
 
 def _municipalities(kind: str, name: str, prefecture):
@@ -249,10 +267,20 @@ def _municipalities(kind: str, name: str, prefecture):
     ``prefecture`` when given."""
     from members.models import Organization
 
-    candidates = Organization.objects.filter(kinds_for_label(kind)).filter(_label_query(name))
+    if not _kind_fits(kind, name):
+        return Organization.objects.none()
+    return _named(kind, [name, label_spelling(name)], prefecture)
+
+
+def _kind_fits(kind: str, name: str) -> bool:
+    return kind not in {"pref", "metro"} or (kind == "metro") == (name == "tokyo")
+
+
+def _named(kind: str, spellings: list[str], prefecture):
+    from members.models import Organization
+
+    candidates = Organization.objects.filter(kinds_for_label(kind)).filter(_label_query(spellings))
     if kind in {"pref", "metro"}:
-        if (kind == "metro") != (name == "tokyo"):
-            return candidates.none()
         return candidates.filter(prefecture__isnull=True)
     if prefecture:
         candidates = candidates.filter(prefecture__domain_label=prefecture)
@@ -280,10 +308,9 @@ def kinds_for_label(kind: str):
     return Q(kind__in=kinds)
 
 
-def _label_query(name: str):
+def _label_query(spellings: list[str]):
     from django.db.models import Q
 
-    spellings = {name, label_spelling(name)}
     return Q(domain_label__in=spellings) | Q(domain_label_alt__in=spellings)
 
 
