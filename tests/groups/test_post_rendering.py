@@ -1,6 +1,8 @@
 """Post HTML is cached by content: whatever changes, the next page view shows it."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from groups import services
@@ -93,3 +95,28 @@ def test_each_posts_links_are_its_own(answered, owner):
         assert reverse("members:detail", args=[post.author.pk]) in html
         assert reverse("members:card", args=[post.author.pk]) in html
     assert reverse("groups:post_delete", args=[slug, topic.posts.get(number=1).pk]) in html
+
+
+def test_every_kind_of_post_shows_in_a_fixed_number_of_queries(
+    answered, owner, django_assert_num_queries
+):
+    topic, reply, answerer = answered
+    reader = client_for(owner)  # the asker, who moderates the group
+    page(reader, topic)
+    with CaptureQueriesContext(connection) as few:
+        page(reader, topic)
+    few = len(few)  # counted now: each request empties the connection's log
+    quoted = services.post_create(author=owner, topic=topic, body="ありがとう", reply_to=reply)
+    services.post_edit(editor=answerer, post=reply, body="直した文例です")
+    hidden = services.post_create(author=answerer, topic=topic, body="宣伝です")
+    services.post_set_hidden(actor=owner, post=hidden, hidden=True, reason="宣伝")
+    gone = services.post_create(author=answerer, topic=topic, body="個人情報を書いてしまいました")
+    services.post_delete(actor=owner, post=gone, reason="個人情報")
+    answerer.organization = None
+    answerer.save()
+    page(reader, topic)
+    with django_assert_num_queries(few):
+        html = page(reader, topic)
+    assert "直した文例です" in html and "編集済み" in html and "回答 太郎" in html
+    assert f"#{reply.number}" in html and "宣伝です" in html  # a moderator sees hidden posts
+    assert "個人情報を書いてしまいました" not in html and quoted.body in html
