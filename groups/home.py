@@ -5,6 +5,7 @@ and cost a fixed number of queries."""
 
 from cityhall import moderation
 from cityhall.home import HomePanel, register
+from cityhall.links import link_maker
 from groups import notifications, selectors, unread
 from members import selectors as member_selectors
 
@@ -37,14 +38,25 @@ def topics(member) -> dict | None:
     unread_topics, latest = selectors.home_topics(member)
     if not unread_topics and not latest:
         return None
-    return {"unread_topics": unread_topics, "latest_topics": latest}
+    return {"unread_topics": _linked(unread_topics), "latest_topics": _linked(latest)}
 
 
 def questions(member) -> dict | None:
     names = member_selectors.work_field_names(member)
     if not names:
         return None
-    return {"questions": selectors.open_questions_in_fields(member), "fields": names}
+    return {"questions": _linked(selectors.open_questions_in_fields(member)), "fields": names}
+
+
+def _linked(topics: list) -> list:
+    """Each topic with its ``url``, from one reversed link per group (cityhall.links)."""
+    makers: dict = {}
+    for topic in topics:
+        slug = topic.group.slug
+        if slug not in makers:
+            makers[slug] = link_maker("groups:topic", slug)
+        topic.url = makers[slug](topic.pk)
+    return topics
 
 
 def register_panels() -> None:

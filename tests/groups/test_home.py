@@ -68,13 +68,17 @@ def test_my_groups_show_unread_topics_new_topics_and_unread_chat(group, owner, r
 def test_latest_and_unread_topics_of_my_groups(group, owner, reader):
     read = services.topic_create(author=owner, group=group, title="読んだ話題", body="本文")
     services.topic_mark_read(member=reader, topic=read, number=1)
-    services.topic_create(author=owner, group=group, title="まだ読んでいない話題", body="本文")
+    unread = services.topic_create(
+        author=owner, group=group, title="まだ読んでいない話題", body="本文"
+    )
 
     topics = _panel(_page(reader), "home-topics")
 
     unread_part, latest_part = topics.split("最近のトピック")
     assert "まだ読んでいない話題" in unread_part and "読んだ話題" not in unread_part
     assert "読んだ話題" in latest_part
+    for topic in (read, unread):
+        assert f'<a href="{reverse("groups:topic", args=[group.slug, topic.pk])}">' in topics
 
 
 def test_each_topic_list_shows_its_own_newest_eight(group, owner, reader):
@@ -97,8 +101,8 @@ def test_each_topic_list_shows_its_own_newest_eight(group, owner, reader):
 
 def test_open_questions_in_my_fields_from_groups_i_may_read(owner, reader):
     other_open = make_group(owner, slug="zaisei", name="財政")
-    services.topic_create(author=owner, group=other_open, title="起債の協議について",
-                          body="教えてください", is_question=True)  # fmt: skip
+    kisai = services.topic_create(author=owner, group=other_open, title="起債の協議について",
+                                  body="教えてください", is_question=True)  # fmt: skip
     services.topic_create(author=owner, group=other_open, title="雑談", body="財政の話")
     tagged = make_group(owner, slug="dx", name="自治体DX")
     services.topic_create(author=owner, group=tagged, title="交付税の算定", body="?",
@@ -117,6 +121,7 @@ def test_open_questions_in_my_fields_from_groups_i_may_read(owner, reader):
     questions = _panel(_page(reader), "home-questions")
 
     assert "起債の協議について" in questions  # in a group named after the field
+    assert f'<a href="{reverse("groups:topic", args=["zaisei", kisai.pk])}">起債の' in questions
     assert "交付税の算定" in questions  # tagged with the field
     assert "財政調整基金の取り崩し" in questions  # the field in the title
     assert "窓口の混雑" not in questions  # about none of the fields
