@@ -98,12 +98,28 @@ WRITERS = {
 }
 
 
+# The option templates the writers and the copies reproduce; a widget naming another
+# (Wagtail's workflow content types, say) is rendered by Django's own templates, which include
+# its option template.
+_STOCK_OPTIONS = {f"django/forms/widgets/{name}_option.html"
+                  for name in ("input", "checkbox", "radio", "select")}  # fmt: skip
+
+
+def _stock_options(widget: dict) -> bool:
+    groups = widget.get("optgroups", ())
+    return all(option["template_name"] in _STOCK_OPTIONS
+               for _group, options, _index in groups for option in options)  # fmt: skip
+
+
 class FlatWidgetTemplates(DjangoTemplates):
     def render(self, template_name, context, request=None):
+        widget = context.get("widget")
+        if widget is not None and not _stock_options(widget):  # the copies write them out too
+            return _STOCK.render(template_name, context, request)
         write = WRITERS.get(template_name)
         if write is None:
             return super().render(template_name, context, request)
-        return write(context["widget"]).strip()
+        return write(widget).strip()
 
     @cached_property
     def engine(self):
@@ -111,3 +127,6 @@ class FlatWidgetTemplates(DjangoTemplates):
         return self.backend(
             {"APP_DIRS": True, "DIRS": [FLAT, stock], "NAME": "djangoforms", "OPTIONS": {}}
         )
+
+
+_STOCK = DjangoTemplates()

@@ -62,3 +62,14 @@ def test_the_site_renders_forms_with_the_flat_templates(settings):
         assert isinstance(get_default_renderer(), FlatWidgetTemplates)
     finally:
         get_default_renderer.cache_clear()
+
+
+class OwnOptions(forms.CheckboxSelectMultiple):
+    option_template_name = "django/forms/widgets/input.html"  # the input without its label
+
+
+def test_a_widget_with_its_own_option_template_keeps_it():
+    widget = OwnOptions({"id": "id_kind"}, choices=CHOICES)
+    expected = widget.render("field", ["a"], renderer=DjangoTemplates())
+    assert "<label for=" not in expected
+    assert widget.render("field", ["a"], renderer=FlatWidgetTemplates()) == expected
