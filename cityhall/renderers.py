@@ -5,7 +5,8 @@ written in Python here: through the templates, each option of a list is an inclu
 push and a dozen variable lookups, and the fields of the profile form took 10 ms of its page's
 18 (a timer on every template, bench/pages.py's database). The output is byte for byte that of
 Django's templates (tests/cityhall/test_renderers.py compares every widget). Any other widget
-uses Django's templates, from form_templates/ where a copy writes their includes out."""
+uses Django's templates; a widget a multi-widget includes (a date and a time, a date's three
+selects) comes from form_templates/, copies that write the includes out."""
 
 from pathlib import Path
 
@@ -114,7 +115,7 @@ def _stock_options(widget: dict) -> bool:
 class FlatWidgetTemplates(DjangoTemplates):
     def render(self, template_name, context, request=None):
         widget = context.get("widget")
-        if widget is not None and not _stock_options(widget):  # the copies write them out too
+        if widget is not None and not _stock_options(widget):
             return _STOCK.render(template_name, context, request)
         write = WRITERS.get(template_name)
         if write is None:
