@@ -46,6 +46,7 @@ from groups.models import (
     Watch,
     WatchLevel,
 )
+from members import notification_subjects
 from members.models import WorkField
 from members.selectors import members_by_id, verified_members
 
@@ -543,7 +544,16 @@ def members_in_groups(pairs, group_of: dict[int, int], known=None):
     (member id, group id). Two queries, one when every member is known."""
     member_ids = {member_id for member_id, _object_id in pairs}
     members = members_by_id(member_ids, known)
-    rows = Membership.objects.filter(member__in=member_ids, group__in=set(group_of.values()))
+    groups = set(group_of.values())
+    if len(member_ids) == 1 and (shared := notification_subjects.shared()) is not None:
+        # one member's notifications (the bell): all their memberships, read once for every
+        # kind of subject the notifications are about
+        (member_id,) = member_ids
+        if (member_id, "memberships") not in shared:
+            shared[member_id, "memberships"] = list(Membership.objects.filter(member=member_id))
+        rows = [row for row in shared[member_id, "memberships"] if row.group_id in groups]
+    else:
+        rows = Membership.objects.filter(member__in=member_ids, group__in=groups)
     return members, {(row.member_id, row.group_id): row for row in rows}
 
 

@@ -6,12 +6,16 @@ shown."""
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 
 # check(pairs, known=...): of the (member id, object id) pairs, those where the member may see
 # the object now; ``known``, {id: member} of members the caller has already loaded (the
 # request's member, knowing whether it is verified), which the check need not load again.
 Check = Callable[..., set[tuple[int, int]]]
 _checks: dict[str, Check] = {}
+# What the checks of one still_visible call read that the next may use (the recipient's
+# memberships): set for that call only, so nothing is kept beyond it.
+_shared: ContextVar[dict | None] = ContextVar("notification_checks_shared", default=None)
 
 
 def register(model, check: Check) -> None:
@@ -49,10 +53,20 @@ def still_visible(notifications: Iterable, recipient=None) -> list:
             wanted[notification.subject_type].add(
                 (notification.recipient_id, notification.subject_id)
             )
-    seen = {label: _checks[label](pairs, known=known) if label in _checks else set()
-            for label, pairs in wanted.items()}  # fmt: skip
+    token = _shared.set({})
+    try:
+        seen = {label: _checks[label](pairs, known=known) if label in _checks else set()
+                for label, pairs in wanted.items()}  # fmt: skip
+    finally:
+        _shared.reset(token)
     return [
         notification for notification in notifications
         if not notification.subject_type
         or (notification.recipient_id, notification.subject_id) in seen[notification.subject_type]
     ]  # fmt: skip
+
+
+def shared() -> dict | None:
+    """A dict the checks of the running still_visible call share, to read once what several
+    kinds of subject need (None outside such a call)."""
+    return _shared.get()

@@ -120,10 +120,31 @@ def test_the_home_panel_shows_my_next_sessions(online):
     assert "次の参加予定" in home and "参加予定" in home
 
 
-def _organizing_panel(organizer) -> str:
-    home = client_for(organizer).get(reverse("home")).content.decode()
-    start = home.find('id="home-organizing"')
+def _panel(home: str, panel_id: str) -> str:
+    start = home.find(f'id="{panel_id}"')
     return home[start : home.find("</section>", start)] if start >= 0 else ""
+
+
+def _organizing_panel(organizer) -> str:
+    return _panel(client_for(organizer).get(reverse("home")).content.decode(), "home-organizing")
+
+
+def test_an_organizer_registered_for_their_own_sessions_sees_five_in_each_panel(
+    organizer, vaccine_group
+):
+    weekly = make_series(organizer, vaccine_group, rule="FREQ=WEEKLY;COUNT=8", capacity=1)
+    soonest = list(weekly.occurrences.order_by("starts_at"))
+    services.registration_create(member=MemberFactory(), occurrence=soonest[1])
+    for occurrence in soonest[:7]:  # the organizer registers for their own sessions too
+        services.registration_create(member=organizer, occurrence=occurrence)
+    home = client_for(organizer).get(reverse("home")).content.decode()
+
+    mine, organizing = _panel(home, "home-events"), _panel(home, "home-organizing")
+    shown = [f'data-occurrence="{occurrence.pk}"' for occurrence in soonest]
+    assert [marker in mine for marker in shown] == [True] * 5 + [False] * 3
+    assert mine.count("補欠") == 1  # the second one was full: the organizer waits for it
+    managed = [reverse("events:manage", args=[occurrence.pk]) for occurrence in soonest]
+    assert [link in organizing for link in managed] == [True] * 5 + [False] * 3
 
 
 def test_the_organizers_panel_shows_sessions_to_run_and_attendance_to_record(

@@ -69,3 +69,24 @@ def test_the_bell_over_many_unread_replies_reads_no_post_text_and_no_more_querie
     assert count == 23
     assert len(many) == len(few)
     assert not [q for q in many if '"body' in q["sql"]]  # neither body nor body_html
+
+
+def test_the_bell_reads_the_members_memberships_once_for_every_kind_of_subject():
+    member = MemberFactory()
+    mine = GroupFactory(kind=Group.Kind.CLOSED)
+    MembershipFactory(group=mine, member=member)
+    secret = GroupFactory(kind=Group.Kind.SECRET)
+    _replies_notified(member, TopicFactory(group=mine), 2)
+    _replies_notified(member, TopicFactory(group=secret), 1)  # not a member there: not counted
+    for group in (mine, secret):  # e.g. a join request decided: about the group itself
+        Notification.objects.create(recipient=member, kind="join", url="/",
+                                    **notification_subjects.reference(group))  # fmt: skip
+
+    with CaptureQueriesContext(connection) as queries:
+        assert unread_notification_count(member) == 3
+    read = [q for q in queries.captured_queries if '"groups_membership"' in q["sql"]
+            and "FROM \"groups_membership\"" in q["sql"]]  # fmt: skip
+    assert len(read) == 1
+    assert notification_subjects.shared() is None  # kept for that one call only
+    mine.memberships.filter(member=member).delete()
+    assert unread_notification_count(member) == 1  # the closed group is still listed to all
