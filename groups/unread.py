@@ -12,6 +12,10 @@ class GroupUnread:
     key: str  # "chat"
     count: Callable[[object], dict[int, int]]  # member -> {group id: unread}, in one query
     order: int = 100
+    # member -> (SQL of "group_id, unread" rows, its parameters), or None when there is nothing
+    # to count for them: a source that gives it is read in the statement that counts what waits
+    # in the moderation queues (groups.selectors.member_counts), one query for both a page
+    statement: Callable[[object], tuple[str, list] | None] | None = None
     _position: int = field(default=0, compare=False, repr=False)
 
 
@@ -30,10 +34,16 @@ def registered() -> list[GroupUnread]:
 
 
 def by_group(member) -> dict[str, dict[int, int]]:
-    """{source key: {group id: unread}} for ``member``: one query per source, asked once per
-    request (kept on the request's member, so a page and its navigation count ask once)."""
+    """{source key: {group id: unread}} for ``member``, asked once per request (kept on the
+    request's member, so a page and its navigation count ask once): the sources that give a
+    statement in groups' one query of the member's counts, the others a query each."""
     found = getattr(member, "_group_unread", None)
     if found is None:
-        found = {source.key: source.count(member) for source in registered()}
+        from groups.selectors import member_counts
+
+        found = dict(member_counts(member).unread)
+        for source in registered():
+            if source.statement is None:
+                found[source.key] = source.count(member)
         member._group_unread = found
     return found

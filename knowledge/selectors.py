@@ -391,11 +391,7 @@ def _new_in_sections(*paths, shape):
     in_sections = Q()
     for path in under:
         in_sections |= Q(path__startswith=Value(path))
-    return (
-        pages.filter(in_sections)
-        .defer(*LISTING_DEFERRED)
-        .order_by("-date", "-pk")[:limit]
-    )
+    return pages.filter(in_sections).defer(*LISTING_DEFERRED).order_by("-date", "-pk")[:limit]
 
 
 _MY_SECTIONS = FixedQuerySet(_my_sections)

@@ -18,7 +18,10 @@ class ChatConfig(AppConfig):
         notification_subjects.register(Message, selectors.messages_seen)
         moderation.register()
         search.register()
-        unread.register(unread.GroupUnread(key="chat", count=selectors.unread_by_group, order=20))
+        unread.register(unread.GroupUnread(
+            key="chat", count=selectors.unread_by_group, order=20,
+            statement=selectors.unread_statement,
+        ))  # fmt: skip
         navigation.register(navigation.NavCount(
             key="chat.unread", link="groups", label=_("未読のチャット"),
             count=selectors.unread_total, order=20,

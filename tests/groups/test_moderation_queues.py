@@ -147,7 +147,7 @@ def test_overview_page_query_count(owner, moderator, django_assert_num_queries):
     # session, member, the moderation counts (one), the unread count (its notifications, and
     # whether their posts are still visible: posts, members, memberships), unread chat (one),
     # the knowledge base's pages awaiting review (one)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(reverse("moderation"))
 
 

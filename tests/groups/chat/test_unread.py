@@ -93,3 +93,27 @@ def test_the_count_shows_on_the_group_page_the_directory_and_the_nav(room, owner
     after = client.get(reverse("groups:detail", args=[room.group.slug])).content.decode()
     assert "data-chat-link" in after and _nav_count(after) is None
     assert "チャット 未読" not in client.get(reverse("groups:index")).content.decode()
+
+
+def test_the_navigation_counts_unread_chat_and_moderation_in_one_query(
+    room, owner, reader, django_assert_num_queries
+):
+    from cityhall import moderation
+    from groups import unread
+    from groups.models import JoinRequest
+    from groups.selectors import moderation_counts
+    from members.models import User
+
+    _send(room, reader, "一", "二")
+    JoinRequest.objects.create(group=room.group, member=MemberFactory(), message="参加希望です")
+    member = User.objects.get(pk=owner.pk)
+    member._verified_member = True
+    with django_assert_num_queries(1):
+        assert unread.by_group(member) == {"chat": {room.group_id: 2}}
+        assert moderation_counts(member).requests == 1
+    waiting = {item.key: item.count for item in moderation.waiting(member)}
+    assert waiting["flags"] == 0 and waiting["join_requests"] == 1
+    reader_member = User.objects.get(pk=reader.pk)
+    reader_member._verified_member = True
+    assert unread.by_group(reader_member) == {"chat": {}}
+    assert moderation.waiting(reader_member) == []
