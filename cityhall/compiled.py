@@ -80,7 +80,10 @@ class FixedQuery:
 
     def _with_stand_ins(self, values: tuple, shape, using: str, round_: int) -> "_Compiled":
         stand_ins = [_stand_in(value, index, round_) for index, value in enumerate(values)]
-        queryset = self._build(*stand_ins, shape=shape)
+        return self._compile_queryset(self._build(*stand_ins, shape=shape), stand_ins, using)
+
+    @staticmethod
+    def _compile_queryset(queryset: QuerySet, stand_ins: list, using: str) -> "_Compiled":
         if queryset._known_related_objects:  # a related manager's: it would hand out stand-ins
             raise ValueError("build the query from the model's manager, not a related one")
         compiler = queryset.query.get_compiler(using)
@@ -117,6 +120,37 @@ class FixedQuerySet(FixedQuery):
         queryset._db = using
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
         return list(queryset)
+
+
+class FixedUnion(FixedQuerySet):
+    """A FixedQuerySet over several querysets read in one statement: ``build`` returns them
+    (each with its own order and slice), and the answer is their rows, one after the other, as
+    the first one's instances. They must select the same columns in the same order: the same
+    model, fields, ``select_related`` and annotation names (a ValueError otherwise)."""
+
+    def _with_stand_ins(self, values: tuple, shape, using: str, round_: int) -> "_Compiled":
+        stand_ins = [_stand_in(value, index, round_) for index, value in enumerate(values)]
+        parts = [self._compile_queryset(queryset, stand_ins, using)
+                 for queryset in self._build(*stand_ins, shape=shape)]  # fmt: skip
+        if any(_layout(part) != _layout(parts[0]) for part in parts[1:]):
+            raise ValueError("the parts of a FixedUnion must select the same columns in order")
+        parts = [part for part in parts if part.sql] or parts[:1]
+        sql, params, slots = [], [], []
+        for part in parts:
+            slots += [(len(params) + position, index) for position, index in part.slots]
+            params += part.params
+            sql.append(f"SELECT * FROM ({part.sql}) part")
+        sql = " UNION ALL ".join(sql) if parts[0].sql else ""
+        return replace(parts[0], sql=sql, params=tuple(params), slots=tuple(slots))
+
+
+def _layout(compiled: "_Compiled") -> list:
+    """What a compiled queryset selects: each column's field or annotation name, and type."""
+    return [
+        (alias or getattr(getattr(expression, "target", None), "attname", None),
+         type(getattr(expression, "output_field", None)))
+        for expression, _sql, alias in compiled.compiler.select
+    ]  # fmt: skip
 
 
 class FixedCount(FixedQuery):

@@ -1,23 +1,23 @@
 """The events panels on the home page (cityhall.home): the member's next sessions with their
 status (参加予定 / 補欠 / 抽選待ち), and for organizers the sessions they run next and those
-that ended without attendance recorded. A fixed number of queries each."""
+that ended without attendance recorded. One query for both (selectors.home_sessions)."""
 
 from cityhall.home import HomePanel, register
 from events import selectors
 
 
 def my_next(member) -> dict | None:
-    registrations = list(selectors.my_upcoming(member))
-    if not registrations:
+    mine = selectors.home_sessions(member).mine
+    if not mine:
         return None
-    return {"registrations": registrations}
+    return {"occurrences": mine}
 
 
 def organizing(member) -> dict | None:
-    upcoming, unrecorded = selectors.organizing(member)
-    if not upcoming and not unrecorded:
+    sessions = selectors.home_sessions(member)
+    if not sessions.upcoming and not sessions.unrecorded:
         return None
-    return {"upcoming": upcoming, "unrecorded": unrecorded}
+    return {"upcoming": sessions.upcoming, "unrecorded": sessions.unrecorded}
 
 
 def register_panels() -> None:

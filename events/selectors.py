@@ -1,12 +1,24 @@
 """Every read of events for a viewer: occurrences of the series in groups they may read (a
 fixed number of queries however many there are), their own registrations, registrant lists."""
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import (
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 
-from cityhall.compiled import FixedQuerySet
+from cityhall.compiled import FixedQuerySet, FixedUnion
 from cityhall.policies import is_site_moderator, is_verified_member
 from events.models import Occurrence, Registration, Series
 from events.policies import ROOM_OPENS_BEFORE
@@ -83,28 +95,6 @@ def month_occurrences(member, first_day, last_day, readable=None):
     return with_my_registration(found.select_related("series__group").only(*LISTED), member)
 
 
-def my_upcoming(member) -> list:
-    """The member's next occurrences they registered for (any active status)."""
-    if not is_verified_member(member):
-        return []
-    return _MY_UPCOMING(member, timezone.now(), shape=is_site_moderator(member))
-
-
-def _my_upcoming(member, now, *, shape: bool):
-    return (
-        Registration.objects.filter(
-            member=member, status__in=ACTIVE, occurrence__ends_at__gt=now,
-            occurrence__status=Occurrence.Status.SCHEDULED,
-            occurrence__series__group__in=readable_groups(member),
-        )
-        .select_related("occurrence__series__group")
-        .order_by("occurrence__starts_at")[:HOME_ITEMS]
-    )  # fmt: skip
-
-
-_MY_UPCOMING = FixedQuerySet(_my_upcoming)
-
-
 def calendar_registrations(member):
     """The member's active registrations for occurrences they may still see (their group
     left or closed to them: gone), with the occurrence, series and group, soonest first."""
@@ -162,30 +152,70 @@ def occurrences_seen(pairs, known=None) -> set[tuple[int, int]]:
 ATTENDANCE_DAYS = 14
 
 
-def organizing(member) -> tuple[list, list]:
-    """(next occurrences the member organizes, those that ended in the last two weeks with
-    confirmed registrants and no attendance recorded): one query."""
+@dataclass(frozen=True)
+class HomeSessions:
+    mine: list  # the member's next occurrences they registered for, each with ``my_status``
+    upcoming: list  # the next occurrences the member organizes
+    unrecorded: list  # those they organize that ended with confirmed registrants, unrecorded
+
+
+def home_sessions(member) -> HomeSessions:
+    """What the home page's two events panels show, HOME_ITEMS of each, soonest first: one
+    query for both, asked once per request (kept on the request's member). Unrecorded: ended
+    in the last ATTENDANCE_DAYS days with confirmed registrants and no attendance recorded."""
+    found = getattr(member, "_home_sessions", None)
+    if found is None:
+        found = member._home_sessions = _read_home_sessions(member)
+    return found
+
+
+def _read_home_sessions(member) -> HomeSessions:
     now = timezone.now()
-    upcoming, unrecorded = [], []
-    for occurrence in _ORGANIZING(member, now - timedelta(days=ATTENDANCE_DAYS)):
-        if occurrence.ends_at > now:
-            upcoming.append(occurrence)
-        elif occurrence.confirmed_count and not occurrence.recorded:
-            unrecorded.append(occurrence)
-    return upcoming[:HOME_ITEMS], unrecorded[:HOME_ITEMS]
+    shape = (is_verified_member(member), is_site_moderator(member))
+    panels: dict[str, list] = {"mine": [], "upcoming": [], "unrecorded": []}
+    for occurrence in _HOME_SESSIONS(
+        member, now, now - timedelta(days=ATTENDANCE_DAYS), shape=shape
+    ):
+        panels[occurrence.panel].append(occurrence)
+    return HomeSessions(**panels)
 
 
-def _organizing(member, since, *, shape=None):
+# What the panels show (events/home/*.html): the rest stays unread.
+_HOME_SHOWN = ("starts_at", "ends_at", "capacity", "confirmed_count", "series__title",
+               "series__group__name")  # fmt: skip
+
+
+def _home_sessions(member, now, since, *, shape) -> list:
+    """The member's next registrations' occurrences, the next ones they organize, and those
+    they organized that ended unrecorded, each marked with its ``panel``: the same columns in
+    the same order (cityhall.compiled.FixedUnion)."""
+    verified, _moderator = shape
+    registered = Registration.objects.filter(member=member, status__in=ACTIVE)
     recorded = Registration.objects.filter(occurrence=OuterRef("pk"), attended__isnull=False)
-    return (
-        Occurrence.objects.filter(series__organizers=member, status=Occurrence.Status.SCHEDULED,
-                                  ends_at__gt=since)
-        .annotate(recorded=Exists(recorded)).select_related("series")
-        .order_by("starts_at")[: HOME_ITEMS * 20]
-    )  # fmt: skip
+    scheduled = Occurrence.objects.filter(status=Occurrence.Status.SCHEDULED)
+    organized = scheduled.filter(series__organizers=member)
+    mine = scheduled.filter(
+        pk__in=registered.values("occurrence"),
+        ends_at__gt=now,
+        series__group__in=readable_groups(member),
+    ).annotate(
+        my_status=Subquery(registered.filter(occurrence=OuterRef("pk")).values("status")[:1])
+    )
+    not_registered = Value(None, output_field=CharField())
+    parts = {
+        "mine": mine if verified else mine.none(),
+        "upcoming": organized.filter(ends_at__gt=now).annotate(my_status=not_registered),
+        "unrecorded": organized.filter(ends_at__gt=since, ends_at__lte=now, confirmed_count__gt=0)
+        .exclude(Exists(recorded)).annotate(my_status=not_registered),
+    }  # fmt: skip
+    return [
+        queryset.annotate(panel=Value(panel)).select_related("series__group").only(*_HOME_SHOWN)
+        .order_by("starts_at", "pk")[:HOME_ITEMS]
+        for panel, queryset in parts.items()
+    ]  # fmt: skip
 
 
-_ORGANIZING = FixedQuerySet(_organizing)
+_HOME_SESSIONS = FixedUnion(_home_sessions)
 
 
 def chat_messages(occurrence):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery, Value
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from cityhall.compiled import (
     FixedPages,
     FixedQuery,
     FixedQuerySet,
+    FixedUnion,
     as_prefetched,
 )
 from groups.models import Group, Membership, Post
@@ -292,3 +293,44 @@ def test_fixed_ids_answer_what_the_filter_answers_for_any_number_of_ids():
         assert names([]) == []
         assert len(names([g.pk for g in groups[:3]])) == 3  # 3 ids run the 4 ids' statement
     assert len(queries) == 1 and re.search(r"IN \([^)]*, 0\)", queries[0]["sql"])
+
+
+def _owned_then_joined(member, *, shape):
+    mine = Membership.objects.filter(member=member).select_related("group")
+    owned = mine.filter(role=Membership.Role.OWNER).annotate(part=Value("owned"))
+    joined = mine.exclude(role=Membership.Role.OWNER).annotate(part=Value("joined"))
+    if shape == "none owned":
+        owned = owned.none()
+    return [owned.order_by("-joined_at")[:2], joined.order_by("group__name")[:3]]
+
+
+def test_a_union_answers_each_part_in_turn_with_its_own_order_and_slice():
+    now = timezone.now()
+    ann, ben = MemberFactory(), MemberFactory()
+    for days in (1, 2, 3):
+        MembershipFactory(member=ann, group=GroupFactory(), role=Membership.Role.OWNER,
+                          joined_at=now - timedelta(days=days))  # fmt: skip
+    for name in ("ロ", "イ", "ハ", "ニ"):
+        MembershipFactory(member=ann, group=GroupFactory(name=f"{name}の会"))
+    MembershipFactory(member=ben, group=GroupFactory(name="ホの会"))
+    union = FixedUnion(_owned_then_joined)
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = union(ann)
+    assert len(queries) == 1  # with each membership's group
+    expected = [*_owned_then_joined(ann, shape=None)[0], *_owned_then_joined(ann, shape=None)[1]]
+    assert [(row.pk, row.part, row.group.name) for row in rows] == [
+        (row.pk, row.part, row.group.name) for row in expected
+    ]
+    assert [row.part for row in rows] == ["owned"] * 2 + ["joined"] * 3
+    assert [(row.part, row.group.name) for row in union(ben)] == [("joined", "ホの会")]
+    assert [row.part for row in union(ann, shape="none owned")] == ["joined"] * 3
+
+
+def test_a_union_of_parts_that_select_different_columns_is_refused():
+    def different(member, *, shape):
+        mine = Membership.objects.filter(member=member)
+        return [mine.select_related("group"), mine]
+
+    with pytest.raises(ValueError, match="same columns"):
+        FixedUnion(different)(MemberFactory())
