@@ -24,7 +24,14 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, RowNumber
 from django.utils.translation import gettext as _
 
-from cityhall.compiled import FixedIds, FixedPages, FixedQuery, FixedQuerySet, as_prefetched
+from cityhall.compiled import (
+    FixedIds,
+    FixedPages,
+    FixedQuery,
+    FixedQuerySet,
+    FixedUnion,
+    as_prefetched,
+)
 from cityhall.policies import is_site_moderator, is_verified_member
 from cityhall.worddiff import changed, word_diff
 from groups import policies
@@ -776,62 +783,65 @@ _HOME_TOPICS = FixedQuerySet(_home_topic_list)
 def open_questions_in_fields(viewer) -> list[Topic]:
     """Questions without an accepted answer, in groups the viewer may read, that concern one of
     the viewer's fields of work (a tag of that name, a group of that name, or the name in the
-    title); not the viewer's own, not hidden, not locked. Newest first; one query."""
-    if not is_verified_member(viewer):
-        return []
-    return _OPEN_QUESTIONS(viewer, shape=is_site_moderator(viewer))
+    title); not the viewer's own, not hidden, not locked. Newest first (home_questions)."""
+    return home_questions(viewer)["fields"]
 
 
-def _open_questions(viewer, *, shape: bool):
+def answers_to_my_questions(viewer) -> list[Topic]:
+    """The viewer's questions that have replies the viewer has not read, in groups they may
+    still read, newest reply first; each knows ``unread`` (home_questions)."""
+    return home_questions(viewer)["answers"]
+
+
+def home_questions(viewer) -> dict[str, list[Topic]]:
+    """{"answers": answers_to_my_questions, "fields": open_questions_in_fields}: one query for
+    both home panels, asked once per request (kept on the request's member)."""
+    found = getattr(viewer, "_home_questions", None)
+    if found is None:
+        found = {"answers": [], "fields": []}
+        if is_verified_member(viewer):
+            for topic in _HOME_QUESTIONS(viewer, shape=is_site_moderator(viewer)):
+                topic.unread = topic.highest_post_number - topic.last_read
+                found[topic.panel].append(topic)
+        viewer._home_questions = found
+    return found
+
+
+# What the two lists show (groups/home/needs_me.html, questions.html) and the links read.
+_HOME_QUESTION_SHOWN = ("group__slug", "group__name", "title", "accepted_post_id",
+                        "highest_post_number", "last_posted_at", "reply_count", "created_at",
+                        "author__display_name")  # fmt: skip
+
+
+def _home_questions(viewer, *, shape: bool) -> list:
+    readable = readable_groups(viewer).values("pk")
+    last_read = TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
+        "last_read_post_number"
+    )[:1]
+    answers = (
+        Topic.objects.filter(author=viewer, is_question=True, is_hidden=False, group__in=readable)
+        .annotate(last_read=Coalesce(Subquery(last_read, output_field=IntegerField()), Value(0)))
+        .filter(highest_post_number__gt=F("last_read"))
+        .order_by("-last_posted_at", "-pk")[:HOME_ITEMS]
+    )
     fields = WorkField.objects.filter(user=viewer)
     names = fields.values("name")
     tagged = Topic.tags.through.objects.filter(topic=OuterRef("pk"), tag__name__in=names)
     title = ExpressionWrapper(OuterRef("title"), output_field=CharField())
     in_title = fields.alias(title=title).filter(title__icontains=F("name"))
     about = Q(Exists(tagged)) | Q(group__name__in=names) | Q(Exists(in_title))
-    return (
-        Topic.objects.filter(
-            group__in=readable_groups(viewer).values("pk"), is_question=True,
-            accepted_post__isnull=True, is_hidden=False, is_locked=False,
-        ).exclude(author=viewer)
-        .filter(about)
-        .select_related("group", "author")
-        .only("group__slug", "group__name", "title", "reply_count", "created_at",
-              "author__display_name")
+    in_fields = (
+        Topic.objects.filter(group__in=readable, is_question=True, accepted_post__isnull=True,
+                             is_hidden=False, is_locked=False)
+        .exclude(author=viewer).filter(about)
+        .annotate(last_read=Coalesce(Subquery(last_read, output_field=IntegerField()), Value(0)))
         .order_by("-created_at", "-pk")[:HOME_TOPICS]
     )  # fmt: skip
+    return [
+        queryset.annotate(panel=Value(panel)).select_related("group", "author")
+        .only(*_HOME_QUESTION_SHOWN)
+        for panel, queryset in (("answers", answers), ("fields", in_fields))
+    ]  # fmt: skip
 
 
-_OPEN_QUESTIONS = FixedQuerySet(_open_questions)
-
-
-def answers_to_my_questions(viewer) -> list[Topic]:
-    """The viewer's questions that have replies the viewer has not read, in groups they may
-    still read, newest reply first; each knows ``unread``. One query."""
-    if not is_verified_member(viewer):
-        return []
-    topics = _ANSWERS_TO_MY_QUESTIONS(viewer, shape=is_site_moderator(viewer))
-    for topic in topics:
-        topic.unread = topic.highest_post_number - topic.last_read
-    return topics
-
-
-def _answers_to_my_questions(viewer, *, shape: bool):
-    last_read = TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
-        "last_read_post_number"
-    )[:1]
-    return (
-        Topic.objects.filter(
-            author=viewer, is_question=True, is_hidden=False,
-            group__in=readable_groups(viewer).values("pk"),
-        )
-        .annotate(last_read=Coalesce(Subquery(last_read, output_field=IntegerField()), Value(0)))
-        .filter(highest_post_number__gt=F("last_read"))
-        .select_related("group")
-        .only("group__slug", "group__name", "title", "accepted_post_id", "highest_post_number",
-              "last_posted_at")
-        .order_by("-last_posted_at", "-pk")[:HOME_ITEMS]
-    )  # fmt: skip
-
-
-_ANSWERS_TO_MY_QUESTIONS = FixedQuerySet(_answers_to_my_questions)
+_HOME_QUESTIONS = FixedUnion(_home_questions)

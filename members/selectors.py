@@ -1,5 +1,6 @@
 """Every read of members for a viewer."""
 
+import json
 import operator
 from functools import reduce
 from types import SimpleNamespace
@@ -11,9 +12,13 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    StringAgg,
+    Subquery,
+    TextField,
     Value,
     When,
 )
+from django.db.models.functions import Cast, JSONArray
 from django.utils.translation import gettext_lazy as _
 
 from cityhall import notifications as kinds
@@ -70,9 +75,23 @@ def members_by_id(ids, known=None) -> dict[int, User]:
 def _signed_in_row(user_id, *, shape=None):
     return (
         User._default_manager.filter(pk=user_id)
-        .annotate(_verified_email=_address_verified())
-        .values_list(*_MEMBER_COLUMNS, "_verified_email")
+        .annotate(_work_fields=_work_fields_listed(), _verified_email=_address_verified())
+        .values_list(*_MEMBER_COLUMNS, "_work_fields", "_verified_email")
     )
+
+
+def _work_fields_listed() -> Subquery:
+    """The member's fields of work as one text column: JSON [position, name] pairs joined by
+    commas (SQLite before 3.44 cannot order an aggregate: work_field_names sorts them)."""
+    pairs = Cast(JSONArray("position", "name"), output_field=TextField())
+    listed = (
+        WorkField.objects.filter(user=OuterRef("pk"))
+        .order_by()
+        .values("user")
+        .annotate(listed=StringAgg(pairs, delimiter=Value(",")))
+        .values("listed")
+    )
+    return Subquery(listed, output_field=TextField())
 
 
 def _verified_member_row(member_id, *, shape=None):
@@ -102,7 +121,10 @@ def signed_in(user_id: int) -> User | None:
     if not rows:
         return None
     user = _member(rows[0])
-    user._verified_member = bool(rows[0][-1])
+    listed, verified = rows[0][-2:]
+    pairs = sorted(json.loads(f"[{listed}]")) if listed else []
+    user._home_work_field_names = [name for _position, name in pairs]
+    user._verified_member = bool(verified)
     return user
 
 
@@ -347,8 +369,8 @@ _UNREAD = FixedQuerySet(
 
 
 def work_field_names(member: User) -> list[str]:
-    """The names of the member's own fields of work; asked once per request (kept on the
-    request's member, which the home page's panels share)."""
+    """The names of the member's own fields of work, in their order: read with the signed-in
+    member (signed_in), or asked once for another (kept on it)."""
     names = getattr(member, "_home_work_field_names", None)
     if names is None:
         names = [name for (name,) in _WORK_FIELD_NAMES(member)]

@@ -63,3 +63,36 @@ def test_the_home_view_names_no_app():
 
     source = inspect.getsource(views.home)
     assert "groups" not in source and "chat" not in source
+
+
+@pytest.mark.django_db
+def test_the_demo_members_home_pages_cost_at_most_twelve_queries():
+    """Every panel has something for them (groups, topics, answers, questions in their fields,
+    sessions they attend or run, the knowledge base); the bell's checks come on top, one per
+    kind of subject their unread notifications are about, however many notifications."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from members.models import Notification, User
+    from members.notification_subjects import _checks
+    from tests.groups.conftest import client_for
+
+    call_command("seed_demo", verbosity=0)
+    emails = ["demo-member@city.kobe.lg.jp", "demo-organizer@pref.kanagawa.lg.jp",
+              "demo-moderator@city.funabashi.lg.jp", "demo-admin@soumu.go.jp"]  # fmt: skip
+
+    def queries(member) -> int:
+        client = client_for(member)
+        client.get("/")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/").status_code == 200
+        return len(captured)
+
+    members = [User.objects.get(email=email) for email in emails]
+    unread = [queries(member) for member in members]
+    assert max(unread) <= 12 + 1 + len(_checks), unread  # the memberships, a load per kind
+    Notification.objects.update(read_at=timezone.now())
+    read = [queries(member) for member in members]
+    assert max(read) <= 12, read

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 # session, member, the group with the membership (one query), watch level, the nav's moderation, unread and chat counts:
 # nothing grows with content
-LEAVE_PAGE_QUERIES = 7
+LEAVE_PAGE_QUERIES = 6
 
 
 def shown_messages(response) -> list[str]:
