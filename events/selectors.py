@@ -130,7 +130,7 @@ def series_occurrences(series):
     ).order_by("starts_at")
 
 
-def occurrences_seen(pairs, known=None) -> set[tuple[int, int]]:
+def occurrences_seen(pairs, known=None, subjects=None) -> set[tuple[int, int]]:
     """The (member id, occurrence id) pairs where the member may still see the occurrence
     (policies.can_see): for the notifications about it."""
     from events import policies

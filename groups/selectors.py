@@ -591,9 +591,11 @@ def members_in_groups(pairs, group_of: dict[int, int], known=None):
     return members, {(row.member_id, row.group_id): row for row in rows}
 
 
-def posts_seen(pairs, known=None) -> set[tuple[int, int]]:
-    """The (member id, post id) pairs where the member may see the post: policies.can_see_post."""
-    posts = _posts_to_check({post for _m, post in pairs})
+def posts_seen(pairs, known=None, subjects=None) -> set[tuple[int, int]]:
+    """The (member id, post id) pairs where the member may see the post: policies.can_see_post.
+    ``subjects``: posts the caller has just written, with their topic and group."""
+    ids = {post for _m, post in pairs}
+    posts = subjects if subjects and ids <= subjects.keys() else _posts_to_check(ids)
     group_of = {pk: post.topic.group_id for pk, post in posts.items()}
     members, memberships = members_in_groups(pairs, group_of, known)
     return {
@@ -650,7 +652,7 @@ _GROUP_FIELDS = [field.attname for field in Group._meta.concrete_fields]
 _TOPICS_OF_POSTS = FixedIds(_topics_of_posts)
 
 
-def groups_seen(pairs, known=None) -> set[tuple[int, int]]:
+def groups_seen(pairs, known=None, subjects=None) -> set[tuple[int, int]]:
     """The (member id, group id) pairs where the member may know the group (invitations
     included): policies.can_see_group."""
     groups = Group.objects.in_bulk({group for _m, group in pairs})

@@ -61,7 +61,7 @@ def register() -> None:
     workflow_rejected.connect(rejected, dispatch_uid="knowledge.review_rejected")
 
 
-def visible_pairs(pairs: set[tuple[int, int]], known=None) -> set[tuple[int, int]]:
+def visible_pairs(pairs: set[tuple[int, int]], known=None, subjects=None) -> set[tuple[int, int]]:
     """Of (member id, page id), those where the member may see the page now, live or draft (4
     queries; 3 when every member is ``known``)."""
     member_ids = {member for member, _page in pairs}

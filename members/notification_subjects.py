@@ -8,9 +8,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 
-# check(pairs, known=...): of the (member id, object id) pairs, those where the member may see
-# the object now; ``known``, {id: member} of members the caller has already loaded (the
-# request's member, knowing whether it is verified), which the check need not load again.
+# check(pairs, known=..., subjects=...): of the (member id, object id) pairs, those where the
+# member may see the object now; ``known``, {id: member} of members the caller has already
+# loaded (the request's member, knowing whether it is verified), which the check need not load
+# again; ``subjects``, {id: object} of objects the caller has just written (a new reply, with its
+# topic and group), which a check may use instead of reading them again.
 Check = Callable[..., set[tuple[int, int]]]
 _checks: dict[str, Check] = {}
 # What the checks of one still_visible call read that the next may use (the recipient's
@@ -37,7 +39,8 @@ def may_see(recipients, subject) -> list:
     label = subject._meta.label_lower
     known = {member.pk: member for member in recipients
              if getattr(member, "_verified_member", None) is not None}  # fmt: skip
-    seen = _checks[label]({(member.pk, subject.pk) for member in recipients}, known=known)
+    pairs = {(member.pk, subject.pk) for member in recipients}
+    seen = _checks[label](pairs, known=known, subjects={subject.pk: subject})
     return [member for member in recipients if (member.pk, subject.pk) in seen]
 
 

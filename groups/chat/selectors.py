@@ -208,7 +208,7 @@ def transcript_markdown(room: Room, title: str) -> str:
     return "\n".join(lines)
 
 
-def messages_seen(pairs, known=None) -> set[tuple[int, int]]:
+def messages_seen(pairs, known=None, subjects=None) -> set[tuple[int, int]]:
     """The (member id, message id) pairs where the member may enter the message's room:
     policies.can_enter (members.notification_subjects). Two queries for groups' rooms; a room
     without a group asks its owner once per member and room."""

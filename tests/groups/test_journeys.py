@@ -282,12 +282,11 @@ def test_a_reply_costs_the_same_queries_however_many_watch(
     Membership.objects.create(group=group, member=replier)
     client = client_for(replier)
     client.get(reverse("groups:topic", args=[group.slug, topic.pk]))
-    # 28 before notifications were checked against what each recipient may see (a fixed
-    # number more: who may see the post, and the unread counts of those notified; one more
-    # since the replier's draft for the topic goes with the reply; two more for site search:
-    # the outbox row, and the drain task enqueued on commit; three fewer since the reply's topic,
-    # author and number are not checked again by queries: 36)
-    with django_assert_max_num_queries(36), committing():
+    # A fixed number (24): the session and member, the topic read and locked, who may post, the
+    # post, its outbox row and the topic's, group's and reader's counters, the asker and the
+    # watchers with their memberships and preferences, the notifications, the draft, and the
+    # tasks enqueued on commit. The new reply is not read again to check who may see it (25 so).
+    with django_assert_max_num_queries(24), committing():
         response = client.post(
             reverse("groups:reply", args=[group.slug, topic.pk]), {"body": "経験があります"}
         )
