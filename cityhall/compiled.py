@@ -21,6 +21,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import QuerySet
 
+from cityhall import prepared
+
 # Numbers the stand-in queries (compiled, never run) hold: positive and small, so that Django
 # does not find them outside a field's range (a positive or small integer field) and drop or
 # empty the condition they stand in.
@@ -47,11 +49,9 @@ class FixedQuery:
         compiled = self._compiled_for(values, shape, using)
         if not compiled.sql:
             return []
-        connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, compiled.bound(values, using))
-            rows = cursor.fetchall()
+        rows = prepared.rows(compiled.sql, compiled.bound(values, using), using)
         converters = compiled.converters
+        connection = connections[using]
         return [_converted(row, converters, connection) for row in rows] if converters else rows
 
     def _compiled_for(self, values: tuple, shape, using: str) -> "_Compiled":
@@ -114,7 +114,7 @@ class FixedQuerySet(FixedQuery):
             return []
         answer = (compiled.sql, compiled.bound(values, using))
         compiler = copy.copy(compiled.compiler)
-        compiler.connection = connections[using]
+        compiler.connection = prepared.server_bound(connections[using])
         compiler.as_sql = lambda *args, **kwargs: answer
         queryset = compiled.queryset._chain()
         queryset._db = using

@@ -144,6 +144,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif env.bool("DATABASE_POOL", default=True):
     # Under ASGI persistent connections are not reused; Django's psycopg pool is (Django docs).
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 20}
+    # psycopg prepares a statement bound on the server after its fifth run on a connection
+    # (cityhall.prepared); Django turns this off by default for PgBouncer's transaction mode,
+    # which this site does not use: its connections stay in Django's own pool.
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -3,7 +3,6 @@ already joined to what the page shows, so a page's query count does not grow wit
 
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -24,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, RowNumber
 from django.utils.translation import gettext as _
 
+from cityhall import prepared
 from cityhall.compiled import (
     FixedIds,
     FixedPages,
@@ -445,12 +445,11 @@ def member_counts(viewer) -> MemberCounts:
             continue
         unread[source.key] = {}
         if statement := source.statement(viewer):
-            sql += f" UNION ALL SELECT %s, counted.*, 0, 0 FROM ({statement[0]}) counted"
+            sql += (
+                f" UNION ALL SELECT CAST(%s AS text), counted.*, 0, 0 FROM ({statement[0]}) counted"
+            )
             params += [source.key, *statement[1]]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for key, *values in rows:  # the moderation counts' row is labelled ''
+    for key, *values in prepared.rows(sql, params):  # the moderation counts' row is labelled ''
         if key:
             unread[key][values[0]] = values[1]
         else:

@@ -69,7 +69,9 @@ def test_a_later_call_runs_the_sql_it_compiled_first_with_the_new_values():
         rows = joined(ben, since)
 
     assert rows == _expected(ben, since) and len(rows) == 1
-    assert len(queries) == 1 and str(ben.pk) in queries[0]["sql"]
+    assert len(queries) == 1
+    if "$1" not in queries[0]["sql"]:  # bound on the client (on PostgreSQL: on the server)
+        assert str(ben.pk) in queries[0]["sql"]
 
 
 def test_each_shape_is_compiled_apart():
@@ -199,7 +201,8 @@ def test_a_fixed_queryset_runs_its_sql_once_compiled_and_loads_what_it_selected(
 
     assert len(described) == 1 and described[0][3] == "member"
     assert len(queries) == 2  # the groups, then the prefetched memberships
-    assert str(member.pk) in queries[0]["sql"]
+    if "$1" not in queries[0]["sql"]:  # bound on the client (on PostgreSQL: on the server)
+        assert str(member.pk) in queries[0]["sql"]
 
 
 def test_a_fixed_queryset_from_a_related_manager_is_refused():
@@ -292,7 +295,8 @@ def test_fixed_ids_answer_what_the_filter_answers_for_any_number_of_ids():
     with CaptureQueriesContext(connection) as queries:
         assert names([]) == []
         assert len(names([g.pk for g in groups[:3]])) == 3  # 3 ids run the 4 ids' statement
-    assert len(queries) == 1 and re.search(r"IN \([^)]*, 0\)", queries[0]["sql"])
+    # the fourth is 0 (bound on the client), or a fourth placeholder (on the server: PostgreSQL)
+    assert len(queries) == 1 and re.search(r"IN \([^)]*, (0|\$4)\)", queries[0]["sql"])
 
 
 def _owned_then_joined(member, *, shape):

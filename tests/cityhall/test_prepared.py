@@ -1,0 +1,40 @@
+"""Statements every page runs are planned once per PostgreSQL connection (cityhall.prepared):
+after a few runs the server keeps them prepared, and they answer as before."""
+
+import pytest
+from django.db import connection
+
+from cityhall import prepared
+from cityhall.compiled import FixedQuery
+from groups.models import Membership
+from tests.factories import GroupFactory, MemberFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+def _roles(member, *, shape=None):
+    return Membership.objects.filter(member=member).values_list("group_id", "role").order_by("pk")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_a_statement_run_again_and_again_is_prepared_and_answers_the_same():
+    member = MemberFactory()
+    groups = [GroupFactory(), GroupFactory()]
+    for group in groups:
+        MembershipFactory(member=member, group=group)
+    roles = FixedQuery(_roles)
+    expected = list(_roles(member))
+    answers = [roles(member) for _ in range(8)]
+    assert answers == [expected] * 8
+    assert any('"groups_membership"' in statement for statement in _statements())
+    assert prepared.rows("SELECT CAST(%s AS text), %s + 1", ["一", 41]) == [("一", 42)]
+
+
+def test_rows_answers_on_every_database():
+    assert prepared.rows("SELECT CAST(%s AS text), %s + 1", ["一", 41]) == [("一", 42)]
