@@ -38,10 +38,12 @@ class FixedQuery:
     changes the SQL itself (e.g. whether the member is a site moderator) and is passed on to
     ``build`` as a keyword."""
 
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet], *, plan_each_run: bool = False):
         self._build = build
         self._compiled: dict = {}
         self._lock = threading.Lock()
+        # its best plan depends on the values (a LIKE prefix): planned on each run, not prepared
+        self._plan_each_run = plan_each_run
 
     def __call__(self, *values, shape=None, using: str = "default") -> list[tuple]:
         if _overflows(values):
@@ -49,7 +51,9 @@ class FixedQuery:
         compiled = self._compiled_for(values, shape, using)
         if not compiled.sql:
             return []
-        rows = prepared.rows(compiled.sql, compiled.bound(values, using), using)
+        rows = prepared.rows(
+            compiled.sql, compiled.bound(values, using), using, server_bound=not self._plan_each_run
+        )
         converters = compiled.converters
         connection = connections[using]
         return [_converted(row, converters, connection) for row in rows] if converters else rows
@@ -114,7 +118,10 @@ class FixedQuerySet(FixedQuery):
             return []
         answer = (compiled.sql, compiled.bound(values, using))
         compiler = copy.copy(compiled.compiler)
-        compiler.connection = prepared.server_bound(connections[using])
+        connection = connections[using]
+        compiler.connection = (
+            connection if self._plan_each_run else prepared.server_bound(connection)
+        )
         compiler.as_sql = lambda *args, **kwargs: answer
         queryset = compiled.queryset._chain()
         queryset._db = using

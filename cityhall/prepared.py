@@ -4,7 +4,10 @@ default): the navigation's counts took 1.2 ms to plan and 0.2 ms to run. Sent wi
 parameters bound on the server, psycopg prepares it after a few runs on a connection (its
 ``prepare_threshold``, settings.DATABASES) and PostgreSQL keeps the plan; the pool keeps the
 connection. For raw statements and those compiled once (cityhall.compiled), whose SQL is the
-same on every run: Django's other queries keep their own cursors."""
+same on every run, unless its best plan depends on the values (``plan_each_run``): after five
+runs PostgreSQL may keep one plan for all values. Django's other queries keep their cursors.
+A prepared statement outlives a migration that changes what it selects: restart the web
+processes after migrating, as for any deploy."""
 
 from django.db import connections
 
@@ -15,16 +18,23 @@ def cursor(connection):
     if connection.vendor != "postgresql":
         return connection.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor
+    from psycopg.types.numeric import Int8Dumper
 
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+        raw = ServerBindingCursor(connection.connection)
+    # every int as bigint: psycopg types an int by its size, and a prepared statement is kept
+    # per parameter types (ids of mixed sizes would each prepare it again)
+    raw.adapters.register_dumper(int, Int8Dumper)
+    return connection._prepare_cursor(raw)
 
 
-def rows(sql: str, params: list, using: str = "default") -> list[tuple]:
+def rows(sql: str, params: list, using: str = "default", server_bound: bool = True) -> list:
     """The rows of ``sql`` (``%s`` placeholders, each given a typed value: a text value that
     stands alone in a select list is written ``CAST(%s AS text)``)."""
-    with cursor(connections[using]) as found:
+    connection = connections[using]
+    with cursor(connection) if server_bound else connection.cursor() as found:
         found.execute(sql, params)
         return found.fetchall()
 

@@ -177,7 +177,9 @@ def _read_home_sessions(member) -> HomeSessions:
         member, now, now - timedelta(days=ATTENDANCE_DAYS), shape=shape
     ):
         panels[occurrence.panel].append(occurrence)
-    return HomeSessions(**panels)
+    # each part comes in its own order, but SQL promises no order across a UNION ALL
+    return HomeSessions(**{panel: sorted(found, key=lambda o: (o.starts_at, o.pk))
+                           for panel, found in panels.items()})  # fmt: skip
 
 
 # What the panels show (events/home/*.html): the rest stays unread.

@@ -804,6 +804,9 @@ def home_questions(viewer) -> dict[str, list[Topic]]:
             for topic in _HOME_QUESTIONS(viewer, shape=is_site_moderator(viewer)):
                 topic.unread = topic.highest_post_number - topic.last_read
                 found[topic.panel].append(topic)
+            # each part comes in its own order, but SQL promises no order across a UNION ALL
+            found["answers"].sort(key=lambda t: (t.last_posted_at, t.pk), reverse=True)
+            found["fields"].sort(key=lambda t: (t.created_at, t.pk), reverse=True)
         viewer._home_questions = found
     return found
 

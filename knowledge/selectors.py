@@ -395,4 +395,4 @@ def _new_in_sections(*paths, shape):
 
 
 _MY_SECTIONS = FixedQuerySet(_my_sections)
-_NEW_IN_SECTIONS = FixedQuerySet(_new_in_sections)
+_NEW_IN_SECTIONS = FixedQuerySet(_new_in_sections, plan_each_run=True)  # the LIKE prefixes

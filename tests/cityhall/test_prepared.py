@@ -38,3 +38,20 @@ def test_a_statement_run_again_and_again_is_prepared_and_answers_the_same():
 
 def test_rows_answers_on_every_database():
     assert prepared.rows("SELECT CAST(%s AS text), %s + 1", ["一", 41]) == [("一", 42)]
+
+
+def _named(member, *, shape=None):
+    return Membership.objects.filter(member=member, group__name__startswith="ワクチン").values_list(
+        "group_id"
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_a_statement_whose_plan_depends_on_its_values_is_planned_on_each_run():
+    member = MemberFactory()
+    MembershipFactory(member=member, group=GroupFactory(name="ワクチン接種体制"))
+    named = FixedQuery(_named, plan_each_run=True)
+    assert [named(member) for _ in range(8)] == [list(_named(member))] * 8
+    assert not [statement for statement in _statements()
+                if "LIKE" in statement and '"groups_membership"."group_id"' in statement
+                and '"groups_group"."name"' in statement]  # fmt: skip
