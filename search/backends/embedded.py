@@ -4,6 +4,7 @@ Python (search.text) and stored pre-split: SQLite keeps them in an FTS5 table ra
 PostgreSQL in a weighted tsvector column with a GIN index ranked by ts_rank. The full-text parts
 are SQL because the ORM has no words for FTS5; everything else goes through the ORM."""
 
+import json
 import zlib
 from datetime import UTC, datetime, time
 
@@ -27,6 +28,10 @@ _SLOTS_PER_SECOND = 1 << 10
 _LAST_SECOND = (2**63 - 1) // _SLOTS_PER_SECOND - 1
 # The kind of an entry that marks a document taken out while a rebuild runs (_leave_gone).
 _GONE = ""
+# Words indexed beside a document's own, naming its group and organization, so that a search
+# filtered on one walks that one's documents alone. Private use: no text holds them.
+_FACET_MARK = "\ue000"
+_FACET_WORDS = {"group_id": "g", "organization_id": "o"}
 
 
 def _postgres() -> bool:
@@ -78,14 +83,21 @@ def _insert_rows(cursor, model, rows: list[dict]) -> None:
     )
 
 
-def _tsvector(fields) -> str:
-    """A tsvector literal: each token at its position with the weight of its field."""
+def _tsvector(fields, facet_words: list[str]) -> str:
+    """A tsvector literal: each token at its position with the weight of its field; the facet
+    words without a position (ts_rank is only ever asked about the query's words)."""
     parts, position = [], 0
     for weight, words in zip("ABD", fields, strict=True):
         for word in words:
             position = min(position + 1, 16383)
             parts.append(f"'{word}':{position}{weight if weight != 'D' else ''}")
-    return " ".join(parts)
+    return " ".join(parts + [f"'{word}'" for word in facet_words])
+
+
+def _facet_words(values: dict) -> list[str]:
+    """The facet words of these facet values ({"group_id": 12, ...}; None: none)."""
+    return [f"{_FACET_MARK}{letter}{values[name]}" for name, letter in _FACET_WORDS.items()
+            if values.get(name) is not None]  # fmt: skip
 
 
 class EmbeddedBackend:
@@ -135,13 +147,15 @@ class EmbeddedBackend:
             # database took to store them (a full reindex: 25 s of 100 under a profiler).
             if _postgres():
                 for row, words in zip(rows, fields, strict=True):
-                    row["vector"] = _tsvector(words)
+                    row["vector"] = _tsvector(words, _facet_words(row))
             _insert_rows(cursor, Entry, rows)
             _insert_rows(cursor, EntryBody, [{"id": i, "body": d.body} for i, d in pairs])
             if not _postgres():
                 cursor.executemany(
-                    "INSERT INTO search_fts (rowid, title, tags, body) VALUES (%s, %s, %s, %s)",
-                    [(row["id"], *(" ".join(words) for words in f))
+                    "INSERT INTO search_fts (rowid, title, tags, body, facets) "
+                    "VALUES (%s, %s, %s, %s, %s)",
+                    [(row["id"], *(" ".join(words) for words in f),
+                      " ".join(_facet_words(row)))
                      for row, f in zip(rows, fields, strict=True)],
                 )  # fmt: skip
 
@@ -205,14 +219,17 @@ class EmbeddedBackend:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-            hits = [row[1:-1] for row in rows if row[0] == "hit"]
-            total = hits[0][-1] if hits else self._count(cursor, query, cap)
+            hits = [row[1:-3] for row in rows if row[0] == "hit"]
+            if hits:
+                total, more = rows[0][-3], bool(rows[0][-2])
+            else:
+                total = self._count(cursor, query, cap)
+                total, more = min(total, cap), total > cap
             if facets_here:
-                facets = _facet_counts((r[1], r[2], r[-2]) for r in rows if r[0] == "facet")
+                facets = _facet_counts((r[1], r[2]) for r in rows if r[0] == "facet")
             else:
                 facets = self._facets(cursor, query, cap)
-        return Page(hits=[_hit(row) for row in hits], total=min(total, cap), facets=facets,
-                    more=total > cap)  # fmt: skip
+        return Page(hits=[_hit(row) for row in hits], total=total, facets=facets, more=more)
 
     def _count(self, cursor, query, cap) -> int:
         if query.offset == 0 and query.limit > 0:
@@ -235,26 +252,32 @@ class EmbeddedBackend:
 
 
 def _page_sql(query: Query, cap: int, with_facets: bool) -> tuple[str, list]:
-    """The page's rows, ("hit", the _COLUMNS..., body matched, total, position), ranked (or by
-    date) among the newest ``cap`` candidates; then, ``with_facets``, each facet value's count
-    over those candidates as ("facet", name, value, NULL..., count, 0)."""
-    candidates, params = _candidates(query, cap)
+    """The page's rows, ("hit", the _COLUMNS..., body matched, total, more, position), ranked
+    (or by date) among the newest ``cap`` candidates; then, ``with_facets``, each facet
+    value's count over those candidates as ("facet", name, value, NULL..., count, NULL, 0).
+    "more": the candidates fill the cap and an older match stands below the oldest of them."""
+    candidates, params = _candidates(query, cap, spare=0)
+    # The next older match's id, as a value: PostgreSQL plans an EXISTS without its order and
+    # limit, and may then scan every entry for a word with just over ``cap`` matches.
+    older, older_params = _candidates(query, 0, ranked=False, columns="e.id",
+                                      below="(SELECT MIN(id) FROM candidate)")  # fmt: skip
     body_sql, body_params = _body_matched(query)
     order = "date DESC, id DESC" if query.sort == "date" else "rank, date DESC, id DESC"
     again = ", ".join(f"found.{part}" for part in order.split(", "))
     # Ranked and counted on the narrow columns; the texts read for the page's rows alone.
     sql = (
-        f"WITH candidate AS MATERIALIZED ({candidates}), newest AS MATERIALIZED (SELECT *, "
-        f"COUNT(*) OVER () AS total FROM candidate ORDER BY id DESC LIMIT %s) "
-        f"SELECT * FROM (SELECT 'hit' AS part, {_COLUMNS}, {body_sql}, found.total, "
-        f"ROW_NUMBER() OVER (ORDER BY {again}) AS position FROM (SELECT id, date, rank, total "
-        f"FROM newest ORDER BY {order} LIMIT %s OFFSET %s) found "
+        f"WITH candidate AS MATERIALIZED ({candidates}) "
+        f"SELECT * FROM (SELECT 'hit' AS part, {_COLUMNS}, {body_sql}, "
+        f"(SELECT COUNT(*) FROM candidate) AS total, "
+        f"CASE WHEN (SELECT COUNT(*) FROM candidate) >= %s AND ({older}) IS NOT NULL "
+        f"THEN 1 ELSE 0 END AS more, ROW_NUMBER() OVER (ORDER BY {again}) AS position "
+        f"FROM (SELECT id, date, rank FROM candidate ORDER BY {order} LIMIT %s OFFSET %s) found "
         f"JOIN {Entry._meta.db_table} e ON e.id = found.id "
         f"JOIN {EntryBody._meta.db_table} b ON b.id = found.id) hits"
     )
-    params = [*params, cap, *body_params, query.limit, query.offset]
+    params = [*params, *body_params, cap, *older_params, query.limit, query.offset]
     if with_facets:
-        counts, count_params = _facet_parts(query, "newest", padded=True)
+        counts, count_params = _facet_parts(query, "candidate", padded=True)
         sql = f"{sql} UNION ALL {counts}"
         params += count_params
     return f"{sql} ORDER BY part DESC, position", params
@@ -273,42 +296,61 @@ def _body_matched(query: Query) -> tuple[str, list]:
 
 
 def _facet_parts(query: Query, source: str, padded: bool = False) -> tuple[str, list]:
-    """SELECTs of ("facet", name, value, count) per facet value in ``source``, each facet
+    """A SELECT of ("facet", name, {value: count} as JSON) per facet over ``source``, each
     with the member's other facet filters (not its own), joined by UNION ALL; ``padded``, in
-    the page's columns: the count where the total stands (a column of the same type)."""
+    the page's columns (NULL in the others, position 0). One row a facet, not one a value:
+    a common word's facets are hundreds of values."""
     parts, params = [], []
-    count = f"{', NULL' * _COLUMNS.count(',')}, COUNT(*), 0" if padded else ", COUNT(*)"
+    padding = f"{', NULL' * (_COLUMNS.count(',') + 2)}, 0" if padded else ""
+    as_json = "json_object_agg(value, n)::text" if _postgres() else "json_group_object(value, n)"
     for name in FACETS:
         others, others_params = _facet_filters(query, f"{source}.", leave_out=name)
-        parts.append(f"SELECT 'facet', %s, CAST({source}.{name} AS TEXT){count} "
-                     f"FROM {source} WHERE {source}.{name} IS NOT NULL{others} "
-                     f"GROUP BY {source}.{name}")  # fmt: skip
+        counts = (
+            f"SELECT CAST({source}.{name} AS TEXT) AS value, COUNT(*) AS n FROM {source} "
+            f"WHERE {source}.{name} IS NOT NULL{others} GROUP BY {source}.{name}"
+        )
+        parts.append(f"SELECT 'facet', %s, (SELECT {as_json} FROM ({counts}) c){padding}")
         params += [name, *others_params]
     return " UNION ALL ".join(parts), params
 
 
 def _facet_counts(rows) -> dict[str, dict]:
+    """{facet: {value: count}} from (name, JSON) rows."""
     facets: dict[str, dict] = {name: {} for name in FACETS}
-    for name, value, count in rows:
-        facets[name][value if name == "kind" else int(value)] = count
+    for name, counts in rows:
+        facets[name] = {value if name == "kind" else int(value): count
+                        for value, count in json.loads(counts or "{}").items()}  # fmt: skip
     return facets
 
 
-def _candidates(query: Query, cap: int, leave_out=(), spare=1, ranked=True) -> tuple[str, list]:
+_CANDIDATE_COLUMNS = "e.id, e.date, e.kind, e.group_id, e.organization_id"
+
+
+def _candidates(
+    query: Query,
+    cap: int,
+    leave_out=(),
+    spare=1,
+    ranked=True,
+    below: str = "",
+    columns: str = _CANDIDATE_COLUMNS,
+) -> tuple[str, list]:
     """The newest ``cap`` matches the member may see (and a ``spare`` one, to know there are
     more; ids are dates: see _date_id), with their facet columns and, if ``ranked``, their
-    rank, as SQL and parameters."""
-    match_sql, match_params = _match(query)
+    rank, as SQL and parameters; ``below``: only those whose id is below this SQL's value."""
+    match_sql, match_params = _match(query, leave_out)
     where, params = _filters(query, leave_out)
-    columns = "e.id, e.date, e.kind, e.group_id, e.organization_id"
+    row_id = "e.id" if _postgres() else "search_fts.rowid"
+    if below:
+        where = f"{where} AND {row_id} < {below}"
     if not _postgres():  # bm25 is FTS5's while it walks; FTS5 walks its own order backwards
         rank = f", bm25(search_fts, {_SQLITE_WEIGHTS}) AS rank" if ranked else ""
         sql = (f"SELECT {columns}{rank} FROM {_from()} WHERE {match_sql} AND {where} "
-               f"ORDER BY search_fts.rowid DESC LIMIT %s")  # fmt: skip
+               f"ORDER BY {row_id} DESC LIMIT %s")  # fmt: skip
         return sql, [*match_params, *params, cap + spare]
     # ts_rank reads the whole vector: only for the candidates, once they are chosen.
     sql = (f"SELECT {columns}{', e.vector' if ranked else ''} FROM {_from()} "
-           f"WHERE {match_sql} AND {where} ORDER BY e.id DESC LIMIT %s")  # fmt: skip
+           f"WHERE {match_sql} AND {where} ORDER BY {row_id} DESC LIMIT %s")  # fmt: skip
     params = [*match_params, *params, cap + spare]
     if not ranked:
         return sql, params
@@ -316,7 +358,7 @@ def _candidates(query: Query, cap: int, leave_out=(), spare=1, ranked=True) -> t
         f"SELECT c.id, c.date, c.kind, c.group_id, c.organization_id, "
         f"-ts_rank({_PG_WEIGHTS}, c.vector, %s::tsquery) AS rank FROM ({sql}) c"
     )
-    return ranked_sql, [*match_params, *params]
+    return ranked_sql, [_words(query), *params]
 
 
 _COLUMNS = ("e.key, e.kind, e.title, b.body, e.url, e.date, e.group_id, e.organization_id, "
@@ -332,19 +374,29 @@ def _from() -> str:
     return f"search_fts CROSS JOIN {table} e ON e.id = search_fts.rowid"
 
 
-def _match(query: Query) -> tuple[str, list]:
-    """The full-text condition: every term (any one term when ``query.match`` is "any"), each
-    by any of its spellings, each spelling by all of its words."""
+def _match(query: Query, leave_out=()) -> tuple[str, list]:
+    """The full-text condition: the query's words (_words) and the facet words of the
+    member's group and organization filters (those not in ``leave_out``)."""
+    chosen = {name: getattr(query, name) for name in _FACET_WORDS if name not in leave_out}
+    facets = _facet_words(chosen)
+    if _postgres():
+        text = " & ".join([f"({_words(query)})", *(f"'{word}'" for word in facets)])
+        return "e.vector @@ %s::tsquery", [text]
+    text = " AND ".join([f"({_words(query)})", *(f'"{word}"' for word in facets)])
+    return "search_fts MATCH %s", [text]
+
+
+def _words(query: Query) -> str:
+    """The query's words, as FTS5's or PostgreSQL's query text: every term (any one term when
+    ``query.match`` is "any"), each by any of its spellings, each spelling by all of its words."""
     any_term = query.match == "any"
     if _postgres():
         terms = [" | ".join("(" + " & ".join(f"'{w}'" for w in spelling) + ")"
                             for spelling in term.spellings) for term in query.terms]  # fmt: skip
-        joiner = " | " if any_term else " & "
-        return "e.vector @@ %s::tsquery", [joiner.join(f"({t})" for t in terms)]
+        return (" | " if any_term else " & ").join(f"({t})" for t in terms)
     terms = [" OR ".join("(" + " AND ".join(f'"{w}"' for w in spelling) + ")"
                          for spelling in term.spellings) for term in query.terms]  # fmt: skip
-    joiner = " OR " if any_term else " AND "
-    return "search_fts MATCH %s", [joiner.join(f"({t})" for t in terms)]
+    return (" OR " if any_term else " AND ").join(f"({t})" for t in terms)
 
 
 def _facet_filters(query: Query, prefix: str, leave_out) -> tuple[str, list]:

@@ -118,3 +118,14 @@ def test_the_spare_candidate_is_counted_but_never_shown(capped, world, index):
     results = search(world.outsider, Filters(q="窓口"))
     assert sorted(r.hit.key for r in results.results) == ["page:2", "page:3", "page:4"]
     assert (results.total, results.more) == (3, True)
+
+
+def test_exactly_as_many_as_the_cap_is_not_more_nor_is_an_older_one_kept_from_the_member(
+    capped, world, index
+):
+    index(*(document(f"page:{day}", "記録", "窓口の話", day=day) for day in range(2, 5)),
+          document("topic:1", "非公開", "窓口の話", group=world.closed_group, day=1))  # fmt: skip
+    outsider = search(world.outsider, Filters(q="窓口"))
+    assert (outsider.total, outsider.more) == (3, False)
+    member = search(world.member, Filters(q="窓口"))
+    assert (member.total, member.more) == (3, True)
