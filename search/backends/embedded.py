@@ -256,14 +256,16 @@ def _page_sql(query: Query, cap: int, with_facets: bool) -> tuple[str, list]:
     (or by date) among the newest ``cap`` candidates; then, ``with_facets``, each facet
     value's count over those candidates as ("facet", name, value, NULL..., count, NULL, 0).
     "more": the candidates fill the cap and an older match stands below the oldest of them."""
-    candidates, params = _candidates(query, cap, spare=0)
+    by_date = query.sort == "date"  # then nothing is ranked
+    candidates, params = _candidates(query, cap, spare=0, ranked=not by_date)
     # The next older match's id, as a value: PostgreSQL plans an EXISTS without its order and
     # limit, and may then scan every entry for a word with just over ``cap`` matches.
     older, older_params = _candidates(query, 0, ranked=False, columns="e.id",
                                       below="(SELECT MIN(id) FROM candidate)")  # fmt: skip
     body_sql, body_params = _body_matched(query)
-    order = "date DESC, id DESC" if query.sort == "date" else "rank, date DESC, id DESC"
+    order = "date DESC, id DESC" if by_date else "rank, date DESC, id DESC"
     again = ", ".join(f"found.{part}" for part in order.split(", "))
+    rank = "0 AS rank" if by_date else "rank"
     # Ranked and counted on the narrow columns; the texts read for the page's rows alone.
     sql = (
         f"WITH candidate AS MATERIALIZED ({candidates}) "
@@ -271,7 +273,7 @@ def _page_sql(query: Query, cap: int, with_facets: bool) -> tuple[str, list]:
         f"(SELECT COUNT(*) FROM candidate) AS total, "
         f"CASE WHEN (SELECT COUNT(*) FROM candidate) >= %s AND ({older}) IS NOT NULL "
         f"THEN 1 ELSE 0 END AS more, ROW_NUMBER() OVER (ORDER BY {again}) AS position "
-        f"FROM (SELECT id, date, rank FROM candidate ORDER BY {order} LIMIT %s OFFSET %s) found "
+        f"FROM (SELECT id, date, {rank} FROM candidate ORDER BY {order} LIMIT %s OFFSET %s) found "
         f"JOIN {Entry._meta.db_table} e ON e.id = found.id "
         f"JOIN {EntryBody._meta.db_table} b ON b.id = found.id) hits"
     )
