@@ -4,6 +4,7 @@ viewer may not see (knowledge.policies) and already load what the templates need
 from django.db import connection
 from django.db.models import Count, Func, IntegerField, Q, Value
 from django.db.models.functions import Left
+from taggit.models import Tag
 from treebeard.exceptions import PathOverflow
 from wagtail.models import Page, PageViewRestriction
 
@@ -312,32 +313,60 @@ def month_counts(member, year: int | None = None) -> list[tuple[int, int, int]]:
 
 
 def archive_counts(member) -> list[tuple[int, int, str, int]]:
-    """(year, month, kind, visible pages), newest first: the home's month and kind links from
-    one query."""
-    rows = (
-        visible_pages(member)
-        .order_by()
-        .annotate(year_month=YearMonth("date"))
-        .values_list("year_month", "kind")
-        .annotate(count=Count("pk"))
-        .order_by("-year_month", "kind")
-    )
-    return [(*divmod(year_month, 100), kind, count)
-            for year_month, kind, count in tallies.rows(viewer(member).version, rows)]  # fmt: skip
+    """(year, month, kind, visible pages), newest first: the home's month and kind links."""
+    return home_tallies(member)[0]
 
 
 def visible_tags(member, limit: int | None = None) -> list[dict]:
     """The tags on pages the member may see, each with how many of those pages carry it, most
-    used first; a tag only restricted pages carry is not among them (1 query)."""
-    rows = (
-        KnowledgePageTag.objects.filter(content_object__in=visible_pages(member).order_by())
-        .values("tag__name", "tag__slug")
-        .annotate(count=Count("content_object", distinct=True))
-        .order_by("-count", "tag__name")
-    )
-    rows = tallies.rows(viewer(member).version, rows[:limit] if limit else rows)
-    return [{"name": row["tag__name"], "slug": row["tag__slug"], "count": row["count"]}
-            for row in rows]  # fmt: skip
+    used first; a tag only restricted pages carry is not among them."""
+    tags = home_tallies(member)[1]
+    return tags[:limit] if limit else tags
+
+
+def home_tallies(member) -> tuple[list[tuple[int, int, str, int]], list[dict]]:
+    """archive_counts and visible_tags from one statement, which finds the visible pages once
+    (a materialised CTE) and counts them twice: by month and kind, and by tag (grouped by the
+    tag's id off its own index, its name joined to the forty or so groups). bench/pages.py,
+    10,000 pages, SQLite: 12 + 26 ms as two queries → 25 ms, 11 ms of it the visible pages."""
+    seen = viewer(member)
+    pages = (visible_pages(member).order_by().annotate(year_month=YearMonth("date"))
+             .values_list("pk", "year_month", "kind"))  # fmt: skip
+    sql, params = pages.query.sql_with_params()
+    statement = _HOME_TALLIES.format(pages=sql)
+    rows = tallies.kept(seen.version, "home", f"{statement}\x00{params!r}",
+                        lambda: _rows(statement, params))  # fmt: skip
+    months = sorted(((*divmod(int(first), 100), second, count)
+                     for part, first, second, count, _at in rows if part == "month"),
+                    key=lambda row: (-row[0], -row[1], row[2]))  # fmt: skip
+    tagged = sorted((row for row in rows if row[0] == "tag"), key=lambda row: row[4])
+    tags = [{"name": name, "slug": slug, "count": count}
+            for _part, name, slug, count, _at in tagged]  # fmt: skip
+    return months, tags
+
+
+def _rows(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# The last column: a tag's place among the tags (most pages first, then by name).
+_HOME_TALLIES = f"""
+    WITH visible (id, year_month, kind) AS MATERIALIZED ({{pages}})
+    SELECT 'month', CAST(year_month AS TEXT), kind, COUNT(*), 0
+    FROM visible GROUP BY year_month, kind
+    UNION ALL
+    SELECT 'tag', tag.name, tag.slug, counted.pages,
+        ROW_NUMBER() OVER (ORDER BY counted.pages DESC, tag.name)
+    FROM (
+        SELECT tagged.tag_id, COUNT(DISTINCT tagged.content_object_id) AS pages
+        FROM {KnowledgePageTag._meta.db_table} tagged
+        JOIN visible ON visible.id = tagged.content_object_id
+        GROUP BY tagged.tag_id
+    ) counted
+    JOIN {Tag._meta.db_table} tag ON tag.id = counted.tag_id
+"""
 
 
 def page_tags(page) -> list:

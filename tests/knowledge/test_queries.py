@@ -24,7 +24,7 @@ COMMON = 6
 # cards, an article's related pages) are kept per process under the content version and the
 # pages hidden from the reader (knowledge.tallies), and a page's header and body per content
 # version, and the page with its ancestors (- 1): a reader of the same content skips them
-HOME = (COMMON + 5, COMMON - 1)  # archive counts, sections, 10 recent pages, their tags, tags
+HOME = (COMMON + 4, COMMON - 1)  # archive and tag counts, sections, 10 recent pages, their tags
 SECTION = (COMMON + 3, COMMON - 1)  # the listing's ids, 20 pages, their tags
 ARTICLE = (COMMON + 5, COMMON + 1)  # tags, related pages, their tags, people, related topics
 

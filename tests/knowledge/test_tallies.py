@@ -160,3 +160,18 @@ def test_a_sections_start_here_text_shows_its_edit_at_once(world):
     section.save_revision().publish()
     shown = reader.get(world.section.url).text
     assert "二つ目の版" in shown and "最初の版" not in shown
+
+
+def test_tags_come_most_used_first_then_by_name_and_months_newest_first(world):
+    for slug, tag, day in (("a", "予算", date(2026, 4, 1)), ("b", "予算", date(2026, 5, 1)),
+                           ("c", "決算", date(2026, 5, 2)), ("d", "決算", date(2025, 12, 1)),
+                           ("e", "一般", date(2026, 4, 3))):  # fmt: skip
+        page = tagged(world, slug, tag=tag)
+        page.date = day
+        page.save_revision().publish()
+    reader = fresh(world.outsider)
+    counts = [(tag["name"], tag["count"]) for tag in selectors.visible_tags(reader)]
+    assert counts[:3] == sorted([("予算", 2), ("決算", 2)]) + [("一般", 1)]
+    assert selectors.visible_tags(reader, 1) == selectors.visible_tags(reader)[:1]
+    months = [(year, month) for year, month, _kind, _count in selectors.archive_counts(reader)]
+    assert months == sorted(months, reverse=True) and (2025, 12) in months
