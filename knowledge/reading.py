@@ -62,7 +62,8 @@ def home(request, page) -> dict:
 def home_lists(member) -> dict:
     months: dict[tuple[int, int], int] = {}
     kinds: dict[str, int] = {}
-    for year, month, kind, count in selectors.archive_counts(member):
+    archive, tags = selectors.home_tallies(member)
+    for year, month, kind, count in archive:
         months[year, month] = months.get((year, month), 0) + count
         kinds[kind] = kinds.get(kind, 0) + count
     rows = [(year, month, count) for (year, month), count in months.items()]
@@ -70,7 +71,7 @@ def home_lists(member) -> dict:
         # in tree order, sorted here: ORDER BY path (treebeard's default) walks every page
         "sections": sorted(selectors.visible_sections(member), key=lambda section: section.path),
         "recent": list(selectors.listed(selectors.visible_pages(member))[:HOME_RECENT]),
-        "tags": selectors.visible_tags(member, HOME_TAGS),
+        "tags": tags[:HOME_TAGS],
         "kinds": [
             (value, label, kinds.get(value, 0)) for value, label in KnowledgePage.Kind.choices
         ],  # fmt: skip

@@ -312,20 +312,10 @@ def month_counts(member, year: int | None = None) -> list[tuple[int, int, int]]:
             for year_month, count in tallies.rows(viewer(member).version, rows)]  # fmt: skip
 
 
-def archive_counts(member) -> list[tuple[int, int, str, int]]:
-    """(year, month, kind, visible pages), newest first: the home's month and kind links."""
-    return home_tallies(member)[0]
-
-
-def visible_tags(member, limit: int | None = None) -> list[dict]:
-    """The tags on pages the member may see, each with how many of those pages carry it, most
-    used first; a tag only restricted pages carry is not among them."""
-    tags = home_tallies(member)[1]
-    return tags[:limit] if limit else tags
-
-
 def home_tallies(member) -> tuple[list[tuple[int, int, str, int]], list[dict]]:
-    """archive_counts and visible_tags from one statement, which finds the visible pages once
+    """(year, month, kind, visible pages) newest first, and the tags on pages the member may
+    see with how many of those pages carry each, most used first (a tag only restricted pages
+    carry is not among them). From one statement, which finds the visible pages once
     (a materialised CTE) and counts them twice: by month and kind, and by tag (grouped by the
     tag's id off its own index, its name joined to the forty or so groups). bench/pages.py,
     10,000 pages, SQLite: 12 + 26 ms as two queries → 25 ms, 11 ms of it the visible pages."""
