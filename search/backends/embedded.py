@@ -1,8 +1,10 @@
 """The embedded backend: the index lives in the site's own database, so it needs nothing else
 installed, survives restarts and is shared by every server process. Words are tokenised in
 Python (search.text) and stored pre-split: SQLite keeps them in an FTS5 table ranked by BM25,
-PostgreSQL in a weighted tsvector column with a GIN index ranked by ts_rank. The full-text parts
-are SQL because the ORM has no words for FTS5; everything else goes through the ORM."""
+PostgreSQL in a weighted tsvector column with a GIN index ranked by ts_rank. Beside them stand
+the entry's group and organization as words of their own (_facet_words), so that a search
+filtered on one asks the full-text index for its documents alone. The full-text parts are SQL
+because the ORM has no words for FTS5; everything else goes through the ORM."""
 
 import json
 import zlib
