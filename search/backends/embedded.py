@@ -20,8 +20,9 @@ from search.documents import AUDIENCE_SLOTS, Document, Hit, Page, Query
 from search.models import Entry, EntryBody, IndexState, Outbox
 
 FACETS = ("kind", "group_id", "organization_id")
-# Weights of title, tags and body.
-_SQLITE_WEIGHTS = "10.0, 4.0, 1.0"
+# Weights of title, tags and body (and, on SQLite, of the facet words: none, so that a
+# filtered search ranks its documents as the same search unfiltered does).
+_SQLITE_WEIGHTS = "10.0, 4.0, 1.0, 0.0"
 _PG_WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'"
 # An entry's id is its document's date in seconds times this, plus a slot from its key: the
 # newest documents have the highest ids, so "the newest matches" is a walk down the full-text

@@ -81,3 +81,15 @@ def test_the_migration_gives_entries_indexed_before_it_their_facet_words(
     assert found(world.member, "窓口", organization_id=two_groups_two_cities.sendai.pk,
                  kinds=("page",)) == ["page:4"]  # fmt: skip
     assert Entry.objects.count() == 4
+
+
+def test_a_filtered_search_ranks_its_documents_as_the_unfiltered_search_does(world, index):
+    """The facet word is matched, never weighed: a short document does not climb for it."""
+    long_body = "。".join(["予算の説明"] * 8)
+    index(document("topic:1", "窓口", long_body, group=world.open_group, day=2),
+          document("topic:2", "相談", "窓口の話", group=world.open_group, day=3),
+          *(document(f"page:{n}", "別の話", "ほかの言葉", day=4)
+            for n in range(3, 30)))  # fmt: skip
+    everything = found(world.outsider, "窓口")
+    assert everything == ["topic:1", "topic:2"]  # the title outweighs the short body
+    assert found(world.outsider, "窓口", group_id=world.open_group.pk) == everything
