@@ -256,8 +256,8 @@ class EmbeddedBackend:
 
 def _page_sql(query: Query, cap: int, with_facets: bool) -> tuple[str, list]:
     """The page's rows, ("hit", the _COLUMNS..., body matched, total, more, position), ranked
-    (or by date) among the newest ``cap`` candidates; then, ``with_facets``, each facet
-    value's count over those candidates as ("facet", name, value, NULL..., count, NULL, 0).
+    (or by date) among the newest ``cap`` candidates; then, ``with_facets``, each facet's
+    counts over those candidates as ("facet", name, {value: count} as JSON, NULL..., 0).
     "more": the candidates fill the cap and an older match stands below the oldest of them."""
     by_date = query.sort == "date"  # then nothing is ranked
     candidates, params = _candidates(query, cap, spare=0, ranked=not by_date)
