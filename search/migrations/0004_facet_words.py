@@ -31,15 +31,18 @@ def _rebuild_sqlite(cursor, columns: str, select: str) -> None:
     cursor.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
 
 
+def _update_postgres(cursor, vector: str) -> None:
+    """Each entry with a facet: its vector as the SQL ``vector`` makes of it and the words."""
+    cursor.execute(
+        f"UPDATE search_entry SET vector = {vector.format(words=_postgres_words())} "
+        "WHERE vector IS NOT NULL AND (group_id IS NOT NULL OR organization_id IS NOT NULL)"
+    )
+
+
 def add_words(apps, schema_editor):
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"UPDATE search_entry SET vector = vector || array_to_tsvector({_postgres_words()}) "
-                "WHERE vector IS NOT NULL AND (group_id IS NOT NULL OR organization_id IS NOT NULL)"
-            )
-            return
+    with schema_editor.connection.cursor() as cursor:
+        if schema_editor.connection.vendor == "postgresql":
+            return _update_postgres(cursor, "vector || array_to_tsvector({words})")
         _rebuild_sqlite(
             cursor, "title, tags, body, facets",
             f"SELECT f.rowid, f.title, f.tags, f.body, COALESCE({_sqlite_words()}, '') "
@@ -48,14 +51,9 @@ def add_words(apps, schema_editor):
 
 
 def remove_words(apps, schema_editor):
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"UPDATE search_entry SET vector = ts_delete(vector, {_postgres_words()}) "
-                "WHERE vector IS NOT NULL AND (group_id IS NOT NULL OR organization_id IS NOT NULL)"
-            )
-            return
+    with schema_editor.connection.cursor() as cursor:
+        if schema_editor.connection.vendor == "postgresql":
+            return _update_postgres(cursor, "ts_delete(vector, {words})")
         _rebuild_sqlite(cursor, "title, tags, body",
                         "SELECT rowid, title, tags, body FROM search_fts ORDER BY rowid")
 
