@@ -95,3 +95,18 @@ def test_a_database_file_made_anew_never_gets_a_connection_to_the_old_one(tmp_pa
         assert cursor.fetchone() == (0,)
     assert second.connection is not old
     second.close()
+
+
+def test_a_kept_connection_keeps_its_prepared_statements():
+    """Setting a pragma expires every prepared statement of the connection (each is compiled
+    again on its next run), so a kept connection whose foreign keys are on is given none."""
+    connection.ensure_connection()
+    connection.connection.execute("PRAGMA foreign_keys").fetchone()
+    statements = []
+    connection.connection.set_trace_callback(statements.append)
+    connection.close()
+
+    connection.ensure_connection()
+    connection.connection.set_trace_callback(None)
+
+    assert [sql for sql in statements if "=" in sql] == []
