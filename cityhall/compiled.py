@@ -185,11 +185,18 @@ class FixedIds(FixedQuery):
         super().__init__(lambda *ids, shape: build(ids))
 
     def __call__(self, ids, using: str = "default") -> list[tuple]:
-        ids = tuple(dict.fromkeys(ids))
+        ids, size = padded(ids)
         if not ids:
             return []
-        size = 1 << (len(ids) - 1).bit_length()
-        return super().__call__(*ids, *(0,) * (size - len(ids)), shape=size, using=using)
+        return super().__call__(*ids, shape=size, using=using)
+
+
+def padded(ids) -> tuple[tuple, int]:
+    """The distinct ids padded with 0 (no row's id) to the next power of two of their number,
+    and that number: the values and shape of a query compiled once for each such number."""
+    ids = tuple(dict.fromkeys(ids))
+    size = 1 << (len(ids) - 1).bit_length() if ids else 0
+    return (*ids, *(0,) * (size - len(ids))), size
 
 
 class FixedPages:

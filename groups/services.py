@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityhall import markdown, ratelimits, realtime
+from cityhall.compiled import FixedQuerySet
 from cityhall.uploads import delete_unless_committed
 from groups import drafts, policies, selectors
 from groups import search as group_search
@@ -394,7 +395,7 @@ def post_create(
     returns the post the first one made: the topic's row lock makes the second wait for the
     first. With other text (the form changed after going back to it), that is a new reply."""
     ratelimits.hit("post", author)
-    topic = Topic.objects.select_for_update().select_related("group").get(pk=topic.pk)
+    topic = _LOCKED_TOPIC(topic.pk)[0]
     if client_id:
         existing = Post.objects.filter(topic=topic, author=author, client_id=client_id).first()
         if existing is not None and existing.body == body:
@@ -771,8 +772,22 @@ def _topic_access_changed(topic: Topic) -> None:
     realtime.publish_on_commit(realtime.group_name("topic", topic.pk), event)
 
 
+# Compiled once: every reply, edit and moderation asks them.
+_LOCKED_TOPIC = FixedQuerySet(
+    lambda topic_id, shape: (
+        Topic.objects.select_for_update().select_related("group").filter(pk=topic_id)
+    )
+)
+_MEMBERSHIP = FixedQuerySet(
+    lambda group_id, member_id, shape: Membership.objects.filter(
+        group=group_id, member=member_id
+    ).order_by("pk")[:1]
+)
+
+
 def _membership(member: User, group: Group) -> Membership | None:
-    return Membership.objects.filter(group=group, member=member).first()
+    found = _MEMBERSHIP(group.pk, member.pk)
+    return found[0] if found else None
 
 
 def _require_moderator(member: User, group: Group) -> None:
@@ -865,6 +880,8 @@ def _notify_post(post: Post, mentions: list[str]) -> None:
 
 
 def _notify_mentions(post: Post, handles) -> set[int]:
+    if not handles:
+        return set()
     topic = post.topic
     members = _with_membership(topic.group_id, member_selectors.members_by_handles(handles))
     mentioned = [
@@ -891,16 +908,23 @@ def _wants(member: User, topic: Topic) -> bool:
     return selectors.watch_level(member, topic.group, topic) != WatchLevel.MUTED
 
 
-def _watchers(topic: Topic) -> list[User]:
-    """Members watching the topic, or its group without a topic-level override (whether they
-    may see the post is decided when they are notified)."""
-    topic_watch = Watch.objects.filter(topic=topic)
+def _watching(topic_id: int, group_id: int, *, shape=None):
+    topic_watch = Watch.objects.filter(topic=topic_id)
     overridden = topic_watch.values("member")
     members = User.objects.filter(
         pk__in=topic_watch.filter(level=WatchLevel.WATCHING).values("member")
     ) | User.objects.filter(
-        pk__in=Watch.objects.filter(group=topic.group_id, level=WatchLevel.WATCHING)
+        pk__in=Watch.objects.filter(group=group_id, level=WatchLevel.WATCHING)
         .exclude(member__in=overridden)
         .values("member")
     )
-    return member_selectors.known_verified(members.distinct())
+    return member_selectors.with_verified(members.distinct())
+
+
+_WATCHING = FixedQuerySet(_watching)  # compiled once: every reply asks it
+
+
+def _watchers(topic: Topic) -> list[User]:
+    """Members watching the topic, or its group without a topic-level override (whether they
+    may see the post is decided when they are notified)."""
+    return member_selectors.known_verified(_WATCHING(topic.pk, topic.group_id))

@@ -23,7 +23,14 @@ from django.utils.translation import gettext_lazy as _
 
 from cityhall import notifications as kinds
 from cityhall import policies, text
-from cityhall.compiled import FixedIds, FixedPages, FixedQuery, FixedQuerySet, as_prefetched
+from cityhall.compiled import (
+    FixedIds,
+    FixedPages,
+    FixedQuery,
+    FixedQuerySet,
+    as_prefetched,
+    padded,
+)
 from members import notification_subjects, search
 from members.models import (
     FormerHandle,
@@ -51,13 +58,24 @@ def _address_verified() -> Exists:
     ))  # fmt: skip
 
 
-def known_verified(members: QuerySet[User]) -> list[User]:
+def with_verified(members: QuerySet[User]) -> QuerySet[User]:
+    """The members, each to know whether its address is verified (known_verified)."""
+    return members.annotate(_verified_email=_address_verified())
+
+
+def known_verified(members: QuerySet[User] | list[User]) -> list[User]:
     """The members, each already knowing whether its address is verified, so that
-    policies.is_verified_member asks no query per member."""
-    found = list(members.annotate(_verified_email=_address_verified()))
+    policies.is_verified_member asks no query per member. A list is of members read with
+    ``with_verified`` (by a query compiled once, say)."""
+    found = list(with_verified(members) if isinstance(members, QuerySet) else members)
     for member in found:
         member._verified_member = member._verified_email
     return found
+
+
+# Compiled once for each power of two of the number of ids (padded with 0, which is no id):
+# every reply looks up the members it notifies.
+_BY_ID = FixedQuerySet(lambda *ids, shape: with_verified(User.objects.filter(pk__in=ids)))
 
 
 def members_by_id(ids, known=None) -> dict[int, User]:
@@ -66,9 +84,8 @@ def members_by_id(ids, known=None) -> dict[int, User]:
     query (none when every one is known)."""
     found = {pk: member for pk, member in (known or {}).items() if pk in ids}
     if missing := set(ids) - found.keys():
-        found |= {
-            member.pk: member for member in known_verified(User.objects.filter(pk__in=missing))
-        }
+        ids, size = padded(missing)
+        found |= {member.pk: member for member in known_verified(_BY_ID(*ids, shape=size))}
     return found
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cityhall import notifications as kinds
 from cityhall import policies, ratelimits, realtime
+from cityhall.compiled import FixedQuery, padded
 from cityhall.uploads import delete_after_commit, delete_unless_committed
 from members import domains, handles, notification_subjects
 from members.models import (
@@ -370,9 +371,22 @@ def _channels_of(member_ids: list[int], kind: str) -> dict[int, tuple[bool, bool
     if registered is None:
         raise ValueError(f"notification kind {kind!r} is not registered (cityhall.notifications)")
     default = (registered.in_app_by_default, registered.email_by_default)
-    chosen = NotificationPreference.objects.filter(member_id__in=member_ids, kind=kind)
-    found = {row.member_id: (row.in_app, row.email) for row in chosen}
+    found = {member_id: (in_app, email) for member_id, in_app, email in _chosen(kind, member_ids)}
     return {pk: found.get(pk, default) for pk in member_ids}
+
+
+# Compiled once for each power of two of the number of members (padded with 0, no member's
+# id): every reply asks it for the members it notifies.
+_CHOSEN = FixedQuery(
+    lambda kind, *member_ids, shape: NotificationPreference.objects.filter(
+        member_id__in=member_ids, kind=kind
+    ).values_list("member_id", "in_app", "email")
+)
+
+
+def _chosen(kind: str, member_ids: list[int]) -> list[tuple]:
+    ids, size = padded(member_ids)
+    return _CHOSEN(kind, *ids, shape=size) if ids else []
 
 
 @transaction.atomic
