@@ -267,6 +267,36 @@ def test_moderator_suspends_a_member_who_can_then_read_but_not_post(group, owner
     assert Post.objects.filter(topic=topic).count() == 1
 
 
+def test_each_watcher_is_notified_as_their_own_preferences_say(group, owner, committing):
+    """Three watchers (their preferences read for four ids, the last a stand-in): the one who
+    asked for mail only gets it by mail, the one who turned both off gets neither, the one
+    with no preference gets the kind's default."""
+    from groups.models import Watch
+    from members.models import NotificationPreference
+
+    topic = services.topic_create(author=owner, group=group, title="監視の設定", body="本文")
+    mail_only, silent, default = MemberFactory(), MemberFactory(), MemberFactory()
+    for watcher in (mail_only, silent, default):
+        Membership.objects.create(group=group, member=watcher)
+        Watch.objects.create(member=watcher, group=group, level="watching")
+    NotificationPreference.objects.create(
+        member=mail_only, kind="watched_reply", in_app=False, email=True
+    )
+    NotificationPreference.objects.create(
+        member=silent, kind="watched_reply", in_app=False, email=False
+    )
+
+    with committing():
+        client_for(owner).post(
+            reverse("groups:reply", args=[group.slug, topic.pk]), {"body": "追記です"}
+        )
+
+    found = {n.recipient_id: n for n in Notification.objects.filter(kind="watched_reply")}
+    assert silent.pk not in found
+    assert found[mail_only.pk].read_at is not None and found[mail_only.pk].emailed_at is None
+    assert found[default.pk].read_at is None
+
+
 @pytest.mark.parametrize("watchers", [1, 25])
 def test_a_reply_costs_the_same_queries_however_many_watch(
     group, owner, watchers, committing, django_assert_max_num_queries
