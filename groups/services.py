@@ -395,7 +395,10 @@ def post_create(
     returns the post the first one made: the topic's row lock makes the second wait for the
     first. With other text (the form changed after going back to it), that is a new reply."""
     ratelimits.hit("post", author)
-    topic = _LOCKED_TOPIC(topic.pk)[0]
+    locked = _LOCKED_TOPIC(topic.pk)
+    if not locked:
+        raise Topic.DoesNotExist
+    topic = locked[0]
     if client_id:
         existing = Post.objects.filter(topic=topic, author=author, client_id=client_id).first()
         if existing is not None and existing.body == body:
@@ -772,7 +775,7 @@ def _topic_access_changed(topic: Topic) -> None:
     realtime.publish_on_commit(realtime.group_name("topic", topic.pk), event)
 
 
-# Compiled once: every reply, edit and moderation asks them.
+# Compiled once: every reply asks both, and edits and moderation ask for the membership.
 _LOCKED_TOPIC = FixedQuerySet(
     lambda topic_id, shape: (
         Topic.objects.select_for_update().select_related("group").filter(pk=topic_id)

@@ -84,8 +84,8 @@ def members_by_id(ids, known=None) -> dict[int, User]:
     query (none when every one is known)."""
     found = {pk: member for pk, member in (known or {}).items() if pk in ids}
     if missing := set(ids) - found.keys():
-        ids, size = padded(missing)
-        found |= {member.pk: member for member in known_verified(_BY_ID(*ids, shape=size))}
+        values, size = padded(missing)
+        found |= {member.pk: member for member in known_verified(_BY_ID(*values, shape=size))}
     return found
 
 
