@@ -194,14 +194,20 @@ def snippet(body: str, wanted: set[str], matched: bool | None = None) -> SafeStr
     when the backend says none stands in the body (``matched`` False: found by its title).
     The word is first looked for as written (cheap), and only then by Sudachi's reading of
     the opening SCAN_CHARS (申込み for a query that said 申し込み)."""
+    read = None
     first = None if matched is False else _first_written(body, wanted)
     if first is None and matched is not False:
-        first = text.first_surface(body[:SCAN_CHARS], wanted)
+        read = text.first_surfaces(body[:SCAN_CHARS], wanted)
+        first = read.spans[0][0] if read.spans else None
     if first is None:  # nothing to mark in the opening: Sudachi has read it, or need not
         return _window(body, 0, mark_safe(escape(body[:SNIPPET_CHARS])))
     start = max(0, first - SNIPPET_CHARS // 3)
     window = body[start : start + SNIPPET_CHARS]
-    return _window(body, start, _marked(window, _spans(window, wanted)))
+    spans = _written_spans(window, wanted)
+    if not spans and read and start + len(window) <= read.read:
+        # Sudachi has read the window already: what it found there, not a second reading
+        spans = [(a - start, b - start) for a, b in read.spans if a >= start]
+    return _window(body, start, _marked(window, spans or _spans(window, wanted)))
 
 
 def _window(body: str, start: int, marked: SafeString) -> SafeString:

@@ -213,11 +213,22 @@ def surfaces(text: str, wanted: set[str]) -> list[tuple[int, int]]:
     return list(_found(text, wanted, _chunks(text)))
 
 
-def first_surface(text: str, wanted: set[str], piece: int = 300) -> int | None:
-    """Where the first word of ``text`` whose normalised form is in ``wanted`` starts; read a
-    few sentences at a time, so that a word near the start costs only those."""
-    first = next(_found(text, wanted, _chunks(text, piece, ends="。\n")), None)
-    return first[0] if first else None
+class Surfaces(NamedTuple):
+    spans: list[tuple[int, int]]
+    read: int  # how many characters of the text were read
+
+
+def first_surfaces(text: str, wanted: set[str], piece: int = 300) -> Surfaces:
+    """(start, end) of every word of ``text`` whose normalised form is in ``wanted``, in the
+    first few sentences that hold one, and how far that read: a few sentences at a time, so
+    that a word near the start costs only those. No spans when no word is found."""
+    offset = 0
+    for chunk in _chunks(text, piece, ends="。\n"):
+        spans = [(offset + start, offset + end) for start, end in _found(chunk, wanted, [chunk])]
+        offset += len(chunk)
+        if spans:
+            return Surfaces(spans, offset)
+    return Surfaces([], offset)
 
 
 class Forms(NamedTuple):

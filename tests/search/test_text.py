@@ -28,8 +28,13 @@ def test_the_first_word_in_any_spelling_is_found_however_far_into_the_text():
     opening = "令和8年度の予算編成について説明します。" * 30  # 600 characters without the word
     body = f"{opening}本日から申込みを受け付けます。次の申込み期限は来月です。"
 
-    assert text.first_surface(body, {"申し込み"}) == body.index("申込み")
-    assert text.first_surface(opening, {"申し込み"}) is None
+    found = text.first_surfaces(body, {"申し込み"})
+    first = body.index("申込み")
+    second = body.index("申込み", first + 1)
+
+    assert found.spans == [(first, first + 3), (second, second + 3)]
+    assert found.read > second
+    assert text.first_surfaces(opening, {"申し込み"}) == ([], len(opening))
 
 
 def test_a_snippet_marks_a_spelling_the_body_holds_and_reads_nothing_it_need_not():
@@ -41,6 +46,21 @@ def test_a_snippet_marks_a_spelling_the_body_holds_and_reads_nothing_it_need_not
     # The backend said the body holds no word of the query (a title match): its opening, unread.
     assert snippet(body, {"申し込み"}, matched=False) == body[:120]
     assert snippet("短い本文", {"申し込み"}) == "短い本文"
+
+
+def test_a_snippet_marks_every_spelling_in_what_sudachi_read_and_past_it():
+    from search.services import snippet
+
+    read_once = "本日から申込みを受け付けます。" + "次の申込は来月、" * 12
+    # the first sentence holding the word is all Sudachi reads; the snippet runs on past it
+    read_past = "申込みです。" + "予算の説明と次の申込について" + "、詳しくは後日" * 50
+
+    for body in (read_once, read_past):
+        found = snippet(body, {"申し込み"})
+        assert found.count("<mark>") == found.count("申込") >= 2
+    assert snippet(read_once, {"申し込み"}).startswith(
+        "本日から<mark>申込み</mark>を受け付けます。次の<mark>申込</mark>"
+    )
 
 
 def test_a_one_character_word_is_marked_where_it_belongs_to_a_marked_word():
