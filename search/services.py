@@ -206,7 +206,8 @@ def snippet(body: str, wanted: set[str], matched: bool | None = None) -> SafeStr
     spans = _written_spans(window, wanted)
     if not spans and read and start + len(window) <= read.read:
         # Sudachi has read the window already: what it found there, not a second reading
-        spans = [(a - start, b - start) for a, b in read.spans if a >= start]
+        end = start + len(window)
+        spans = [(a - start, b - start) for a, b in read.spans if start <= a and b <= end]
     return _window(body, start, _marked(window, spans or _spans(window, wanted)))
 
 

@@ -73,3 +73,15 @@ def test_a_one_character_word_is_marked_where_it_belongs_to_a_marked_word():
     assert highlight("現状の督促と督促状", {"督促", "状"}) == (
         "現状の<mark>督促</mark>と<mark>督促</mark><mark>状</mark>"
     )
+
+
+def test_a_word_cut_by_the_end_of_a_snippet_is_not_marked_in_part():
+    from search.services import snippet
+
+    body = "申込みです。予算" + "、説明" * 36 + "ああ申込みの件。" + "です" * 10
+    assert body.index("申込み", 3) == 118  # the snippet's 120 characters end inside it
+
+    found = snippet(body, {"申し込み"})
+
+    assert found.startswith("<mark>申込み</mark>です。")
+    assert found.count("<mark>") == 1
