@@ -21,7 +21,9 @@ from groups.models import (
     JoinRequest,
     Membership,
     ModerationLog,
+    Post,
     Reaction,
+    Topic,
     Watch,
 )
 from tests.factories import MemberFactory
@@ -103,6 +105,27 @@ def _step_down(group, owner):
 def post(owner):
     group = make_group(owner)
     return services.topic_create(author=owner, group=group, title="同時", body="本文").posts.get()
+
+
+def test_six_members_replying_at_once_each_get_their_own_post_number(post):
+    """Each reply locks the topic and takes the next number under the lock: none is lost, no
+    two share a number, and the topic counts them all."""
+    topic = post.topic
+    repliers = [MemberFactory() for _ in range(6)]
+    for member in repliers:
+        Membership.objects.create(group=topic.group, member=member)
+    url = reverse("groups:reply", args=[topic.group.slug, topic.pk])
+    calls = [partial(_post_as, member, url, {"body": f"{n}番目の返信"}) for n, member in
+             enumerate(repliers)]  # fmt: skip
+
+    responses = together(calls)
+
+    assert [getattr(r, "status_code", r) for r in responses] == [302] * 6
+    replies = Post.objects.filter(topic=topic, number__gt=1)
+    assert sorted(replies.values_list("number", flat=True)) == [2, 3, 4, 5, 6, 7]
+    assert {reply.author_id for reply in replies} == {member.pk for member in repliers}
+    topic = Topic.objects.get(pk=topic.pk)
+    assert (topic.highest_post_number, topic.reply_count) == (7, 6)
 
 
 @pytest.mark.parametrize("route", ["react", "bookmark"])
