@@ -1,7 +1,9 @@
 """Bench-only ASGI entry point: the site's own application, plus a bare Django view at
-/__bench__/bare that serves as the baseline of bench/pages.py, and /__bench__/forget, which
-empties this process's fragment cache (cityhall.fragments) so that the next page is rendered
-cold, as a page nobody has opened since the process started.
+/__bench__/bare that serves as the baseline of bench/pages.py; /__bench__/frame, the cheapest
+page a member can open (signed in, the site's frame of base.html around nothing: what every
+page pays before its own content); and /__bench__/forget, which empties this process's
+fragment cache (cityhall.fragments) so that the next page is rendered cold, as a page nobody
+has opened since the process started.
 
 The bare view runs through a second handler of the site's own kind (cityhall.handlers), with
 the same settings and the same middleware; only its URLconf differs (this module). So the
@@ -12,19 +14,27 @@ from cityhall.asgi import application as site  # noqa: I001 (sets up Django firs
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
+from django.template import engines
 
 from cityhall import fragments
-from django.urls import path
+from django.urls import include, path
 
 from cityhall.handlers import SyncChainASGIHandler
 
 BARE_PATH = "/__bench__/bare"
 FORGET_PATH = "/__bench__/forget"
+FRAME_PATH = "/__bench__/frame"
+BENCH_PATHS = (BARE_PATH, FORGET_PATH, FRAME_PATH)
+_FRAME = engines["django"].from_string("{% extends 'base.html' %}")
 
 
 @login_not_required
 def bare(request):
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+def frame(request):
+    return HttpResponse(_FRAME.render({}, request))
 
 
 @login_not_required
@@ -36,6 +46,9 @@ def forget(request):
 urlpatterns = [
     path(BARE_PATH.lstrip("/"), bare, name="bench_bare"),
     path(FORGET_PATH.lstrip("/"), forget, name="bench_forget"),
+    path(FRAME_PATH.lstrip("/"), frame, name="bench_frame"),
+    # the site's own names, for the frame's links ({% url %})
+    path("", include("cityhall.urls")),
 ]
 
 
@@ -53,6 +66,6 @@ bare_application = BareHandler()
 
 
 async def application(scope, receive, send):
-    if scope["type"] == "http" and scope["path"] in (BARE_PATH, FORGET_PATH):
+    if scope["type"] == "http" and scope["path"] in BENCH_PATHS:
         return await bare_application(scope, receive, send)
     return await site(scope, receive, send)
