@@ -4,10 +4,10 @@ an article) with 10,000 knowledge pages and the events (the events page, an occu
 about 50 occurrences, the forum's pages (bench/_forum.py) and the search results, against a
 bare Django view measured in the same run (see bench/README.md). Beside the bare view stands
 a second reference, not judged: the member's frame (bench/_asgi.py), a signed-in member's
-empty page in the site's base.html, which every page pays before its own content. Every page is timed twice in
-each round: warm (opened once just before, untimed), and cold (this process's fragment cache
-emptied just before, untimed: the page rendered as if nobody had opened it since the server
-started).
+empty page in the site's base.html, which every page pays before its own content. Every page
+is timed twice in each round: warm (opened once just before, untimed), and cold (this
+process's fragment cache emptied just before, untimed: the page rendered as if nobody had
+opened it since the server started).
 
     .venv/bin/python bench/pages.py [--requests 300] [--warmup 30] [--knowledge-pages 10000]
         [--no-events]

@@ -154,6 +154,12 @@ class KnowledgePage(ServedPage):
 
         return {**super().get_context(request, *args, **kwargs), **reading.detail(request, self)}
 
+    @property
+    def card_tags(self) -> list:
+        """The tags its card shows: read with the listing (selectors.with_card_tags), else now."""
+        tags = self.__dict__.get("tags_for_card")
+        return list(self.tags.all()) if tags is None else tags
+
 
 class ArticlePage(KnowledgePage):
     KIND = KnowledgePage.Kind.ARTICLE

@@ -26,7 +26,9 @@ def paged(request, queryset):
     version = selectors.viewer(request.user).version
     ids = tallies.rows(version, queryset.values_list("pk", flat=True))
     page = Paginator(ids, PAGE_SIZE).get_page(number)
-    cards = {card.pk: card for card in selectors.listed(queryset.filter(pk__in=page.object_list))}
+    # The ids are the viewer's already: read by id, without the hidden paths' filter again.
+    chosen = selectors.live(queryset.model.objects.filter(pk__in=page.object_list))
+    cards = {card.pk: card for card in selectors.with_card_tags(selectors.listed(chosen))}
     page.object_list = [cards[pk] for pk in page.object_list if pk in cards]
     return page
 
@@ -70,7 +72,9 @@ def home_lists(member) -> dict:
     return {
         # in tree order, sorted here: ORDER BY path (treebeard's default) walks every page
         "sections": sorted(selectors.visible_sections(member), key=lambda section: section.path),
-        "recent": list(selectors.listed(selectors.visible_pages(member))[:HOME_RECENT]),
+        "recent": selectors.with_card_tags(
+            selectors.listed(selectors.visible_pages(member))[:HOME_RECENT]
+        ),
         "tags": tags[:HOME_TAGS],
         "kinds": [
             (value, label, kinds.get(value, 0)) for value, label in KnowledgePage.Kind.choices

@@ -3,6 +3,7 @@ archive links; a section with its start-here text, kinds and pages; the year, mo
 archives; the three kinds of page; the feeds. Japanese pages show 和暦 where officials expect it,
 English pages English dates. Each page costs the same queries with 3 pages as with 30."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -251,6 +252,28 @@ def test_related_pages_share_tags(section, reader):
     text = client_for(reader).get(page.url).text
     related = text[text.index("関連するページ") :]
     assert "預金の差押え" in related and "関係ない記事" not in related
+
+
+def _card_tags(html: str, title: str) -> list[str]:
+    """The tag names on the card of the page with this title."""
+    card = html[html.index(f">{title}</a>") :]
+    card = card[: card.index("\n</li>")]  # a card's own end; its tags close on their line
+    return re.findall(r'<a class="tag" href="/knowledge/-/tags/[^"]+/">([^<]+)</a>', card)
+
+
+@pytest.mark.parametrize("where", ["home", "section", "tag", "related"])
+def test_each_card_shows_its_own_tags_in_the_order_given(section, reader, where):
+    page = article(section, "差押えの手順", date(2024, 6, 21), tags=["差押え", "滞納", "預金"])
+    article(section, "分納の相談", date(2024, 6, 20), tags=["滞納"])
+    article(section, "タグのない記事", date(2024, 6, 19))
+    url = {"home": "/knowledge/", "section": section.url, "tag": "/knowledge/-/tags/滞納/",
+           "related": page.url}[where]  # fmt: skip
+    html = client_for(reader).get(url).text
+    if where != "related":
+        assert _card_tags(html, "差押えの手順") == ["差押え", "滞納", "預金"]
+    assert _card_tags(html, "分納の相談") == ["滞納"]
+    if where in ("home", "section"):
+        assert _card_tags(html, "タグのない記事") == []
 
 
 def test_the_feeds_list_the_newest_pages(section, reader):
