@@ -31,6 +31,7 @@ from cityhall.compiled import (
     FixedQuerySet,
     FixedUnion,
     as_prefetched,
+    padded,
 )
 from cityhall.policies import is_site_moderator, is_verified_member
 from cityhall.worddiff import changed, word_diff
@@ -586,8 +587,26 @@ def members_in_groups(pairs, group_of: dict[int, int], known=None):
             shared[member_id, "memberships"] = list(Membership.objects.filter(member=member_id))
         rows = [row for row in shared[member_id, "memberships"] if row.group_id in groups]
     else:
-        rows = Membership.objects.filter(member__in=member_ids, group__in=groups)
+        rows = _memberships_of(member_ids, groups)
     return members, {(row.member_id, row.group_id): row for row in rows}
+
+
+def _memberships_of(member_ids, group_ids) -> list[Membership]:
+    """The memberships of these members in these groups, compiled once for each power of two
+    of their numbers (cityhall.compiled.padded): a reply's notifications ask on every post."""
+    members, member_count = padded(sorted(member_ids))
+    groups, group_count = padded(sorted(group_ids))
+    if not members or not groups:
+        return []
+    return _MEMBERSHIPS_OF(*members, *groups, shape=(member_count, group_count))
+
+
+def _memberships_of_query(*ids, shape):
+    member_count, _group_count = shape
+    return Membership.objects.filter(member__in=ids[:member_count], group__in=ids[member_count:])
+
+
+_MEMBERSHIPS_OF = FixedQuerySet(_memberships_of_query)
 
 
 def posts_seen(pairs, known=None, subjects=None) -> set[tuple[int, int]]:
