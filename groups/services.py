@@ -930,4 +930,4 @@ _WATCHING = FixedQuerySet(_watching)  # compiled once: every reply asks it
 def _watchers(topic: Topic) -> list[User]:
     """Members watching the topic, or its group without a topic-level override (whether they
     may see the post is decided when they are notified)."""
-    return member_selectors.known_verified(_WATCHING(topic.pk, topic.group_id))
+    return member_selectors.mark_verified(_WATCHING(topic.pk, topic.group_id))

@@ -63,11 +63,16 @@ def with_verified(members: QuerySet[User]) -> QuerySet[User]:
     return members.annotate(_verified_email=_address_verified())
 
 
-def known_verified(members: QuerySet[User] | list[User]) -> list[User]:
+def known_verified(members: QuerySet[User]) -> list[User]:
     """The members, each already knowing whether its address is verified, so that
-    policies.is_verified_member asks no query per member. A list is of members read with
-    ``with_verified`` (by a query compiled once, say)."""
-    found = list(with_verified(members) if isinstance(members, QuerySet) else members)
+    policies.is_verified_member asks no query per member."""
+    return mark_verified(with_verified(members))
+
+
+def mark_verified(members) -> list[User]:
+    """Members read with ``with_verified`` (by a query compiled once, say), marked as
+    known_verified marks them."""
+    found = list(members)
     for member in found:
         member._verified_member = member._verified_email
     return found
@@ -85,7 +90,7 @@ def members_by_id(ids, known=None) -> dict[int, User]:
     found = {pk: member for pk, member in (known or {}).items() if pk in ids}
     if missing := set(ids) - found.keys():
         values, size = padded(missing)
-        found |= {member.pk: member for member in known_verified(_BY_ID(*values, shape=size))}
+        found |= {member.pk: member for member in mark_verified(_BY_ID(*values, shape=size))}
     return found
 
 
