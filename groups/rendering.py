@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from cityhall import fragments
 from cityhall.links import link_maker
+from members.models import organization_label
 
 from .models import Post, Reaction
 
@@ -59,27 +60,29 @@ def post_values(
     can_quote: bool,
     links: dict,
 ) -> dict:
-    """``links``: _link_makers(slug), made once for the page's posts."""
-    author, reply_to = post.author, post.reply_to
+    """``post``: as selectors.posts_page reads it (its author and replied-to post as values);
+    ``links``: _link_makers(slug), made once for the page's posts."""
     return {
         "pk": post.pk,
         "number": post.number,
         "slug": slug,
         "links": {name: links[name](post.pk) for name in POST_LINKS},
         "author": {
-            "pk": author.pk,
-            "display_name": author.display_name,
-            "avatar": bool(author.avatar),
-            "organization": str(author.organization or ""),
-            "url": links["member_detail"](author.pk),
-            "card": links["member_card"](author.pk),
+            "pk": post.author_id,
+            "display_name": post.author_name,
+            "avatar": bool(post.author_avatar),
+            "organization": organization_label(post.author_organization or "",
+                                               post.author_organization_kind,
+                                               post.author_prefecture or ""),  # fmt: skip
+            "url": links["member_detail"](post.author_id),
+            "card": links["member_card"](post.author_id),
         },
         "created_at": post.created_at,
         "edited": post.edited_at is not None,
         "hidden": post.is_hidden,
         "deleted": post.is_deleted,
         "delete_reason": post.delete_reason,
-        "reply_to": reply_to and {"name": reply_to.author.display_name, "number": reply_to.number},
+        "reply_to": post.reply_to_id and {"name": post.reply_to_name, "number": post.reply_to_number},
         "body_html": post.body_html,
         "attachments": [
             {
@@ -88,7 +91,7 @@ def post_values(
                 "preview": bool(item.preview),
                 "size": item.size,
             }
-            for item in post.attachments.all()
+            for item in post.attachment_list
         ],
         "reactions": [
             {

@@ -60,9 +60,18 @@ class Organization(models.Model):
         ordering = ["lg_code", "name"]
 
     def __str__(self):
-        if self.prefecture_id and self.kind != self.Kind.DESIGNATED_CITY:
-            return f"{self.prefecture.name}{self.name}"
-        return self.name
+        # the prefecture read only where it shows: a designated city's list may not load it
+        shown = self.prefecture_id and self.kind != self.Kind.DESIGNATED_CITY
+        return organization_label(self.name, self.kind, self.prefecture.name if shown else "")
+
+
+def organization_label(name: str, kind: str, prefecture: str) -> str:
+    """An organization as members read its name: a town or city with its prefecture's name
+    before it (葉山町: 神奈川県葉山町), except a designated city; ``prefecture``: "" for none.
+    (For names read as values: a page of posts reads its authors' so.)"""
+    if prefecture and kind != Organization.Kind.DESIGNATED_CITY:
+        return f"{prefecture}{name}"
+    return name
 
 
 class OrganizationDomain(models.Model):

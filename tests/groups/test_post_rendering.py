@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from groups import services
 from groups.models import Membership
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, organization
 from tests.groups.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +120,19 @@ def test_every_kind_of_post_shows_in_a_fixed_number_of_queries(
     assert "直した文例です" in html and "編集済み" in html and "回答 太郎" in html
     assert f"#{reply.number}" in html and "宣伝です" in html  # a moderator sees hidden posts
     assert "個人情報を書いてしまいました" not in html and quoted.body in html
+
+
+def test_each_post_names_its_author_their_organization_and_the_post_it_answers(answered, owner):
+    topic, reply, answerer = answered
+    answerer.organization = organization("葉山町")  # a town: its prefecture's name before it
+    answerer.save()
+    owner.organization = organization("横浜市")  # a designated city: its name alone
+    owner.save()
+    services.post_create(author=owner, topic=topic, body="ありがとう", reply_to=reply)
+    html = page(client_for(owner), topic)
+    posts = html.split('<article class="post')[1:]
+    assert len(posts) == 3
+    assert "回答 太郎" in posts[1] and "神奈川県葉山町" in posts[1]
+    assert "横浜市" in posts[2] and "神奈川県横浜市" not in posts[2]
+    assert f"回答 太郎さんの #{reply.number} への返信" in posts[2]
+    assert "への返信" not in posts[1]
