@@ -71,9 +71,7 @@ def post_values(
             "pk": post.author_id,
             "display_name": post.author_name,
             "avatar": bool(post.author_avatar),
-            "organization": organization_label(post.author_organization or "",
-                                               post.author_organization_kind,
-                                               post.author_prefecture or ""),  # fmt: skip
+            "organization": _organization(post),
             "url": links["member_detail"](post.author_id),
             "card": links["member_card"](post.author_id),
         },
@@ -82,7 +80,7 @@ def post_values(
         "hidden": post.is_hidden,
         "deleted": post.is_deleted,
         "delete_reason": post.delete_reason,
-        "reply_to": post.reply_to_id and {"name": post.reply_to_name, "number": post.reply_to_number},
+        "reply_to": post.reply_to_id and _replied_to(post),
         "body_html": post.body_html,
         "attachments": [
             {
@@ -109,6 +107,15 @@ def post_values(
         "can_quote": can_quote and not post.is_deleted,
         "answer": accepted_post_id == post.pk,
     }
+
+
+def _organization(post: Post) -> str:
+    name, prefecture = post.author_organization or "", post.author_prefecture or ""
+    return organization_label(name, post.author_organization_kind, prefecture)
+
+
+def _replied_to(post: Post) -> dict:
+    return {"name": post.reply_to_name, "number": post.reply_to_number}
 
 
 def cache_key(where: tuple, values: dict) -> str:
