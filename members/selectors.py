@@ -274,13 +274,14 @@ _EVERYONE = FixedPages(_everyone)
 
 
 def with_work_fields(members: list[User]) -> list[User]:
-    """``members``, each with its fields of work loaded (``member.work_fields.all()``), in one
-    query compiled once for each power of two of their number."""
+    """``members``, each with its fields of work as a list (``member.listed_work_fields``), in
+    one query compiled once for each power of two of their number. (Kept as the relation's
+    prefetched rows, they cost a related manager and a queryset a member: a third of it.)"""
     fields = {member.pk: [] for member in members}
     for user_id, *row in _WORK_FIELDS_OF([member.pk for member in members]):
         fields[user_id].append(WorkField.from_db(WorkField.objects.db, _WORK_FIELD_COLUMNS, row))
     for member in members:
-        as_prefetched(member, "work_fields", fields[member.pk])
+        member.listed_work_fields = fields[member.pk]
     return members
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from members.directory import label_candidates, load_organizations
 from members.domains import DESIGNATED_CITY_LABELS, PREFECTURE_LABELS
-from members.models import Organization, OrganizationDomain
+from members.models import Organization, OrganizationDomain, organization_label
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +149,14 @@ def test_loading_fills_in_a_label_that_was_cleared():
     load_organizations(Organization, OrganizationDomain)
     funabashi.refresh_from_db()
     assert funabashi.domain_label == "funabashi"
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("葉山町", "神奈川県葉山町"), ("鎌倉市", "神奈川県鎌倉市"), ("横浜市", "横浜市"),
+    ("神奈川県", "神奈川県"), ("総務省", "総務省"),
+])  # fmt: skip
+def test_an_organization_is_named_with_its_prefecture_unless_a_designated_city(name, shown):
+    found = Organization.objects.filter(name=name).order_by("lg_code").first()
+    assert str(found) == shown
+    prefecture = found.prefecture.name if found.prefecture_id else ""
+    assert organization_label(found.name, found.kind, prefecture) == shown
