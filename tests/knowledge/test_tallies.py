@@ -7,8 +7,10 @@ from datetime import date
 import pytest
 from django.db import transaction
 
+from groups.models import Group
 from knowledge import selectors
-from knowledge.models import ArticlePage, PageGroupRestriction
+from knowledge.models import ArticlePage, KnowledgePageTag, PageGroupRestriction
+from tests.factories import GroupFactory, MembershipFactory
 from tests.groups.conftest import client_for
 from tests.knowledge.conftest import SECRET as SECRET_WORD
 
@@ -175,3 +177,36 @@ def test_tags_come_most_used_first_then_by_name_and_months_newest_first(world):
     assert counts[:3] == sorted([("予算", 2), ("決算", 2)]) + [("一般", 1)]
     months = [(year, month) for year, month, _kind, _count in archive]
     assert months == sorted(months, reverse=True) and (2025, 12) in months
+
+
+def test_the_counts_are_those_of_the_pages_the_member_may_list(world):
+    """Nested hidden subtrees, a page hidden twice over, an unpublished page under a hidden
+    section, a page under Wagtail's own privacy setting, and a tag given twice: each member's
+    counts are those of the pages their listing shows, no page counted twice."""
+    from collections import Counter
+
+    from wagtail.models import PageViewRestriction
+
+    other = GroupFactory(slug="zaisei", name="財政係", kind=Group.Kind.CLOSED)
+    nested = tagged(world, "nested", tag="内部")
+    PageGroupRestriction.objects.create(page=nested, group=other)
+    inner = ArticlePage(title="記事 inner", slug="inner", date=date(2025, 12, 24))
+    world.secret_section.add_child(instance=inner)
+    inner.tags.add("内部", "予算")
+    inner.save_revision().publish()
+    PageGroupRestriction.objects.create(page=inner, group=other)  # hidden inside a hidden one
+    draft = ArticlePage(title="記事 draft", slug="draft", date=date(2026, 4, 1), live=False)
+    world.secret_section.add_child(instance=draft)
+    private = tagged(world, "private", tag="予算")
+    PageViewRestriction.objects.create(page=private, restriction_type="login")
+    twice = tagged(world, "twice", tag="予算")
+    KnowledgePageTag.objects.create(content_object=twice, tag=twice.tags.get())
+    KnowledgePageTag.objects.create(content_object=private, tag=private.tags.get())
+    for member in (world.insider, world.outsider, MembershipFactory(group=other).member):
+        fresh(member)
+        pages = list(selectors.visible_pages(member))
+        months = Counter((page.date.year, page.date.month, page.kind) for page in pages)
+        tags = Counter(tag.name for page in pages for tag in set(page.tags.all()))
+        archive, counted = selectors.home_tallies(member)
+        assert sorted(archive) == sorted((*key, count) for key, count in months.items())
+        assert {tag["name"]: tag["count"] for tag in counted} == dict(tags)
