@@ -151,6 +151,12 @@ elif env.bool("DATABASE_POOL", default=True):
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL compiles a query to machine code once its estimated cost passes
+    # jit_above_cost, which a page's counts over 10,000 knowledge pages can reach: 25 ms of
+    # compiling for a 25 ms query (bench/pages.py, the knowledge home). Off for the site's
+    # short queries, as PostgreSQL's own documentation suggests for them.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

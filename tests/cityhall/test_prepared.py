@@ -55,3 +55,12 @@ def test_a_statement_whose_plan_depends_on_its_values_is_planned_on_each_run():
     assert not [statement for statement in _statements()
                 if "LIKE" in statement and '"groups_membership"."group_id"' in statement
                 and '"groups_group"."name"' in statement]  # fmt: skip
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
+def test_the_sites_connections_never_compile_a_query_to_machine_code():
+    """A query whose estimated cost passes jit_above_cost (the knowledge home's counts can)
+    would spend 25 ms compiling itself (settings.DATABASES: jit off)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
