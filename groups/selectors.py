@@ -600,7 +600,8 @@ def _memberships_of(member_ids, group_ids) -> list[Membership]:
     """The memberships of these members in these groups, compiled once for each power of two
     of their numbers (cityhall.compiled.padded): a reply's notifications ask on every post."""
     members, member_count = padded(sorted(member_ids))
-    groups, group_count = padded(sorted(group_ids))
+    # None: an object of no group (an event's chat room), in which nobody is a member
+    groups, group_count = padded(sorted(pk for pk in group_ids if pk is not None))
     if not members or not groups:
         return []
     return _MEMBERSHIPS_OF(*members, *groups, shape=(member_count, group_count))

@@ -210,3 +210,19 @@ def test_the_counts_are_those_of_the_pages_the_member_may_list(world):
         archive, counted = selectors.home_tallies(member)
         assert sorted(archive) == sorted((*key, count) for key, count in months.items())
         assert {tag["name"]: tag["count"] for tag in counted} == dict(tags)
+
+
+@pytest.mark.parametrize(("path", "after"), [
+    ("000100010003", "000100010004"), ("0001000A000Z", "0001000A0010"),
+    ("00010001ZZZZ", "00010002"),  # the last child: past its parent
+    ("ZZZZ", "Z" * 256),  # the last of all: past any path
+])  # fmt: skip
+def test_a_hidden_subtree_ends_where_the_next_one_begins(path, after):
+    assert selectors._after(path) == after
+
+
+def test_a_hidden_subtree_inside_another_is_one_range():
+    paths = ["00010003", "000100010002", "00010001", "0001000100020001"]
+    assert selectors._hidden_ranges(paths) == [
+        ("00010001", "00010002"), ("00010003", "00010004"),
+    ]  # fmt: skip
