@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from search import tokenizing
-from search.documents import AUDIENCE_SLOTS, Document, Hit, Page, Query
+from search.documents import AUDIENCE_SLOTS, EVERYONE, Document, Hit, Page, Query
 from search.models import Entry, EntryBody, IndexState, Outbox
 
 FACETS = ("kind", "group_id", "organization_id")
@@ -428,11 +428,17 @@ def _filters(query: Query, leave_out=()) -> tuple[str, list]:
     params: list = []
     tokens = sorted(query.tokens)
     marks = ",".join(["%s"] * len(tokens))
+    # Most slots hold EVERYONE: compared first, before the member's whole list (SQLite: 0.3 ms
+    # of a common word's 1,000 candidates).
+    everyone = [EVERYONE] if EVERYONE in tokens else []
     for slot in range(AUDIENCE_SLOTS):
-        where.append(f"e.audience_{slot} IN ({marks})")
-        params += tokens
+        column = f"e.audience_{slot}"
+        held = f"{column} IN ({marks})"
+        where.append(f"({column} = %s OR {held})" if everyone else held)
+        params += [*everyone, *tokens]
+    # The pending changes read once, not once a candidate.
     outbox = Outbox._meta.db_table
-    where.append(f"NOT EXISTS (SELECT 1 FROM {outbox} o WHERE o.key = e.key AND o.hides)")
+    where.append(f"e.key NOT IN (SELECT o.key FROM {outbox} o WHERE o.hides)")
     facets, facet_params = _facet_filters(query, "e.", leave_out)
     where.append("TRUE" + facets)
     params += facet_params
