@@ -85,7 +85,10 @@ def query_for(member, filters: Filters, *, facets: bool = True) -> Query:
     )
 
 
-def search(member, filters: Filters, *, facets: bool = True) -> Results:
+def search(member, filters: Filters, *, facets: bool = True, named: int | None = None) -> Results:
+    """``named``: name only each facet's ``named`` values with the most results (and those
+    tied with the last of them, and the chosen one); the others keep None for a name. A page
+    shows ten of a common word's hundreds of organizations (naming them all: 1.3 ms)."""
     query = query_for(member, filters, facets=facets)
     if not query.terms or not query.tokens:
         return Results(filters=filters, results=[], total=0, facets={})
@@ -94,7 +97,8 @@ def search(member, filters: Filters, *, facets: bool = True) -> Results:
     if broadened:
         page = get_backend().search(replace(query, match="any", terms=_worded(query.terms)))
     wanted = {word for term in query.terms for spelling in term.spellings for word in spelling}
-    facets = _named_facets(page.facets)
+    chosen = {"group_id": filters.group_id, "organization_id": filters.organization_id}
+    facets = _named_facets(page.facets, named, chosen)
     groups = _group_names(page.hits, facets)
     results = [Result(hit, highlight(hit.title, wanted),
                       snippet(hit.body, wanted, matched=hit.body_matched),
@@ -124,22 +128,33 @@ def similar(member, title: str, *, kinds: tuple[str, ...] = (), limit: int = 5) 
 
 def _group_names(hits: list[Hit], facets: dict) -> dict[int, str]:
     """The names of the hits' groups: from the group facet, else asked once for the page."""
-    known = {key: label for key, label, _count in facets.get("group_id", [])}
+    known = {key: label for key, label, _count in facets.get("group_id", []) if label is not None}
     missing = sorted({hit.group_id for hit in hits if hit.group_id is not None} - known.keys())
     return known | registry.facet_names("group_id", missing)
 
 
-def _named_facets(facets: dict[str, dict]) -> dict[str, list[tuple[object, str, int]]]:
-    named = {}
+def _named_facets(facets: dict[str, dict], named: int | None, chosen: dict) -> dict[str, list]:
+    """Each facet's (value, name, count) rows, most results first (then by name); the values
+    left unnamed (``named``: see search()) last, with None for a name."""
+    rows_of = {}
     for name, counts in facets.items():
+        wanted = _to_name(counts, named, chosen.get(name))
         if name == "kind":
             labels = {p.kind: p.label for p in registry.providers()}
         else:
-            labels = registry.facet_names(name, [k for k in counts if k is not None])
-        rows = [(key, str(labels.get(key, key)), count) for key, count in counts.items()
-                if key in labels]  # fmt: skip
-        named[name] = sorted(rows, key=lambda row: (-row[2], row[1]))
-    return named
+            labels = registry.facet_names(name, [k for k in wanted if k is not None])
+        rows = [(key, str(labels[key]), counts[key]) for key in wanted if key in labels]
+        rows.sort(key=lambda row: (-row[2], row[1]))
+        rows += [(key, None, count) for key, count in counts.items() if key not in wanted]
+        rows_of[name] = rows
+    return rows_of
+
+
+def _to_name(counts: dict, named: int | None, chosen) -> set:
+    if named is None or len(counts) <= named:
+        return set(counts)
+    least = sorted(counts.values(), reverse=True)[named - 1]
+    return {key for key, count in counts.items() if count >= least or key == chosen}
 
 
 def _marked(source: str, spans: list[tuple[int, int]]) -> SafeString:

@@ -41,11 +41,13 @@ def index(request):
         errors = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
         return _json({"errors": errors}, status=400)
     filters = form.filters()
-    results = services.search(request.user, filters) if valid and filters.q else None
+    every = request.GET.get("all")
+    named = None if as_json or every else FACET_SHOWN
+    results = services.search(request.user, filters, named=named) if valid and filters.q else None
     if as_json:
         return _json(_payload(filters, results))
     context = {"form": form, "filters": filters, "results": results,
-               "facets": _facets(filters, results, request.GET.get("all")),
+               "facets": _facets(filters, results, every),
                "pager": _pager(filters, results),
                "chosen": _chosen(filters, results), "unfiltered": _unfiltered(filters)}  # fmt: skip
     return render(request, "search/index.html", context)
@@ -146,8 +148,8 @@ def _facets(filters: Filters, results: Results | None, every: str | None = None)
     for name, param, heading in FACETS:
         rows = results.facets.get(name, [])
         kept = [
-            row for index, row in enumerate(rows)
-            if param == every or index < FACET_SHOWN or _chosen_value(filters, name, row[0])
+            row for index, row in enumerate(rows) if row[1] is not None
+            and (param == every or index < FACET_SHOWN or _chosen_value(filters, name, row[0]))
         ]  # fmt: skip
         options = []
         for value, label, count in kept:

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from search import text
+from tests.factories import GroupFactory
 from tests.search.conftest import document
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,8 @@ def test_results_with_kind_title_snippet_group_and_date(searcher, corpus):
     # Stored in UTC, shown in Tokyo time through the site's date format.
     assert '<time datetime="2026-03-02T05:00:00+09:00">2026年3月2日</time>' in page
     assert "検索結果 4 件" in page
+    assert page.count('<span class="tag tag--solved">解決済み</span>') == 1  # topic:1 alone
+    assert page.count('<span class="search-result__group">債権回収</span> ·') == 2
 
 
 def test_facets_count_and_link_to_the_filtered_search(searcher, corpus, world):
@@ -386,6 +389,52 @@ def test_a_facet_shows_its_ten_largest_options_and_links_to_the_rest(searcher, w
         .__len__()
         == 13
     )
+
+
+def test_the_ten_largest_options_are_named_and_shown_by_name_where_counts_tie(
+    searcher, world, index
+):
+    """Only the options shown are named (the rest are counted as "ほか"); where the tenth
+    count is shared, every option sharing it is named, so the order by name still decides."""
+    from members.models import Organization
+
+    counts = [12, 11, 10, 9, 8, 7, 6, 5, 4, 2, 2, 1, 1]
+    names = [f"第{n}市" for n in range(9)] + ["Z市", "A市", "末尾市", "最後市"]
+    organizations = [Organization.objects.create(name=name, kind="city") for name in names]
+    index(*[document(f"topic:{len(counts) * 100 + n * 20 + i}", "窓口の案内",
+                     organization_id=organizations[n].pk)
+            for n, count in enumerate(counts) for i in range(count)])  # fmt: skip
+
+    page = searcher.get("/search/", {"q": "窓口"})
+    shown = page.context["facets"][1]
+
+    labels = [option["label"] for option in shown["options"]]
+    assert labels == [f"第{n}市" for n in range(9)] + ["A市"]
+    assert [option["count"] for option in shown["options"]] == counts[:10]
+    assert shown["hidden"] == 3 and "ほか 3 件を表示" in page.content.decode()
+    assert "Z市" not in page.content.decode() and "None" not in page.content.decode()
+    everything = searcher.get("/search/" + shown["more"]).context["facets"][1]
+    assert [option["label"] for option in everything["options"]][-4:] == [
+        "A市", "Z市", "最後市", "末尾市"
+    ]  # fmt: skip
+    facets = searcher.get("/search/", {"q": "窓口", "format": "json"}).json()["facets"]
+    assert {item["label"] for item in facets["organization"]} == set(names)
+
+
+def test_a_result_names_its_group_when_the_group_is_not_among_the_options_shown(
+    searcher, world, index
+):
+    groups = [GroupFactory(name=f"部会{n}", slug=f"bukai-{n}") for n in range(12)]
+    index(*[document(f"topic:{n * 20 + i}", "窓口の案内", group=groups[n], day=1)
+            for n in range(11) for i in range(12 - n)])  # fmt: skip
+    index(document("topic:999", "窓口の案内(最新)", group=groups[11], day=20))
+
+    page = searcher.get("/search/", {"q": "窓口", "sort": "date"})
+
+    first = page.context["results"].results[0]
+    assert (first.hit.key, first.group) == ("topic:999", "部会11")
+    assert '<span class="search-result__group">部会11</span>' in page.content.decode()
+    assert "部会11" not in [o["label"] for o in page.context["facets"][1]["options"]]
 
 
 def test_a_word_is_marked_as_written_and_in_another_spelling(searcher, world, index):
