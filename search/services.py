@@ -87,8 +87,9 @@ def query_for(member, filters: Filters, *, facets: bool = True) -> Query:
 
 def search(member, filters: Filters, *, facets: bool = True, named: int | None = None) -> Results:
     """``named``: name only each facet's ``named`` values with the most results (and those
-    tied with the last of them, and the chosen one); the others keep None for a name. A page
-    shows ten of a common word's hundreds of organizations (naming them all: 1.3 ms)."""
+    tied with the last of them, the chosen one and the groups of the hits shown); the others
+    keep None for a name. A page shows ten of a common word's hundreds of organizations
+    (naming them all: 1.3 ms)."""
     query = query_for(member, filters, facets=facets)
     if not query.terms or not query.tokens:
         return Results(filters=filters, results=[], total=0, facets={})
@@ -97,8 +98,9 @@ def search(member, filters: Filters, *, facets: bool = True, named: int | None =
     if broadened:
         page = get_backend().search(replace(query, match="any", terms=_worded(query.terms)))
     wanted = {word for term in query.terms for spelling in term.spellings for word in spelling}
-    chosen = {"group_id": filters.group_id, "organization_id": filters.organization_id}
-    facets = _named_facets(page.facets, named, chosen)
+    also = {"group_id": {filters.group_id, *(hit.group_id for hit in page.hits)},
+            "organization_id": {filters.organization_id}}  # fmt: skip
+    facets = _named_facets(page.facets, named, also)
     groups = _group_names(page.hits, facets)
     results = [Result(hit, highlight(hit.title, wanted),
                       snippet(hit.body, wanted, matched=hit.body_matched),
@@ -133,12 +135,12 @@ def _group_names(hits: list[Hit], facets: dict) -> dict[int, str]:
     return known | registry.facet_names("group_id", missing)
 
 
-def _named_facets(facets: dict[str, dict], named: int | None, chosen: dict) -> dict[str, list]:
+def _named_facets(facets: dict[str, dict], named: int | None, also: dict) -> dict[str, list]:
     """Each facet's (value, name, count) rows, most results first (then by name); the values
     left unnamed (``named``: see search()) last, with None for a name."""
     rows_of = {}
     for name, counts in facets.items():
-        wanted = _to_name(counts, named, chosen.get(name))
+        wanted = _to_name(counts, named, also.get(name, set()))
         if name == "kind":
             labels = {p.kind: p.label for p in registry.providers()}
         else:
@@ -150,11 +152,11 @@ def _named_facets(facets: dict[str, dict], named: int | None, chosen: dict) -> d
     return rows_of
 
 
-def _to_name(counts: dict, named: int | None, chosen) -> set:
+def _to_name(counts: dict, named: int | None, also: set) -> set:
     if named is None or len(counts) <= named:
         return set(counts)
     least = sorted(counts.values(), reverse=True)[named - 1]
-    return {key for key, count in counts.items() if count >= least or key == chosen}
+    return {key for key, count in counts.items() if count >= least or key in also}
 
 
 def _marked(source: str, spans: list[tuple[int, int]]) -> SafeString:
