@@ -291,6 +291,33 @@ def test_each_card_shows_its_own_tags_in_the_order_given(section, reader, where)
         assert _card_tags(html, "タグのない記事") == []
 
 
+def _card(html: str, title: str) -> str:
+    start = html.rindex('<li class="kb-card">', 0, html.index(f">{title}</a>"))
+    return html[start : html.index("\n</li>", start) + 6]
+
+
+def test_a_card_shows_title_kind_date_summary_and_tags_in_the_reader_language(section, reader):
+    long_summary = "滞納整理の流れ。" * 30  # 240 characters
+    title, day = "差押えの<手順>", date(2024, 6, 21)
+    page = article(section, title, day, tags=["差押え"], slug="a-tetsuzuki")
+    page.summary = long_summary
+    page.save_revision().publish()
+    japanese = _card(client_for(reader).get(section.url).text, "差押えの&lt;手順&gt;")
+    assert japanese == (
+        '<li class="kb-card">\n  <a class="kb-card__title" href="/knowledge/saiken/a-tetsuzuki/">'
+        '差押えの&lt;手順&gt;</a>\n'
+        '  <p class="meta"><span class="tag">業務ノウハウ</span> '
+        '<time datetime="2024-06-21">2024年6月21日</time>\n</p>\n'
+        f'  <p class="kb-card__summary">{long_summary[:139]}…</p>\n'
+        '  <ul class="tags kb-card__tags"><li><a class="tag" href="/knowledge/-/tags/'
+        '%E5%B7%AE%E6%8A%BC%E3%81%88/">差押え</a></li></ul>\n</li>'
+    )  # fmt: skip
+    caches["fragments"].clear()
+    in_english = _card(english(client_for(reader)).get(section.url).text, "差押えの&lt;手順&gt;")
+    expected = '<span class="tag">How-to article</span> <time datetime="2024-06-21">Jun 21, 2024'
+    assert expected in in_english
+
+
 def test_the_feeds_list_the_newest_pages(section, reader):
     article(section, "差押えの手順", date(2024, 6, 21))
     other = add_page(ensure_home(), SectionPage(title="財政", slug="zaisei"))
