@@ -1,0 +1,66 @@
+"""A group's topic list as its reader sees it: each row's marks, the way into the topic (its
+first unread post), the answer, the author, the tags, the replies and the last post in Tokyo
+time; what members wrote is shown as text, never as markup."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from groups import services
+from groups.models import Topic
+from tests.factories import GroupFactory, MemberFactory, PostFactory, TopicFactory
+from tests.groups.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _row(html: str, title: str) -> str:
+    start = html.rindex("<tr", 0, html.index(f">{title}</a>"))
+    return html[start : html.index("</tr>", start)]
+
+
+def test_each_row_shows_marks_unread_answer_author_tags_and_last_post(db):
+    group = GroupFactory(name="債権回収", slug="saiken")
+    reader = MemberFactory()
+    asked = TopicFactory(group=group, title="延滞金の計算", is_question=True, tags=["延滞金"])
+    answer = PostFactory(topic=asked, body="日割りで計算します。")
+    services.answer_accept(actor=group.proposed_by, topic=asked, post=answer)
+    PostFactory(topic=asked, body="ありがとうございます。")
+    services.topic_mark_read(member=reader, topic=asked, number=1)
+    TopicFactory(group=group, title="年末の窓口", is_pinned=True, is_locked=True)
+    Topic.objects.filter(pk=asked.pk).update(last_posted_at=datetime(2026, 3, 1, 20, 5, tzinfo=UTC))
+
+    html = client_for(reader).get("/groups/saiken/").text
+
+    solved = _row(html, "延滞金の計算")
+    url = f"/groups/saiken/t/{asked.pk}/"
+    assert '<span class="tag tag--solved">解決済み</span>' in solved and ">質問<" not in solved
+    assert f'<a href="{url}?n=2#p2">延滞金の計算</a>' in solved  # the first unread post
+    assert '<span class="badge-unread">未読 2</span>' in solved
+    assert f'<a class="jump" href="{url}?n=2#p2">回答へ</a>' in solved
+    assert f'{group.proposed_by.display_name}(神戸市) <span class="tag">#延滞金</span>' in solved
+    assert "<td>2</td>" in solved
+    assert '<time datetime="2026-03-02T05:05:00+09:00">3月2日(月) 05:05</time>' in solved
+    unread = _row(html, "年末の窓口")
+    assert '<span class="tag">ピン留め</span> <span class="tag">受付終了</span>' in unread
+    assert '<span class="badge-new">新着</span>' in unread and "回答へ" not in unread
+
+
+def test_what_members_wrote_is_shown_as_text(db):
+    author = MemberFactory(display_name="<b>太字</b>")
+    group = GroupFactory(name="債権回収", slug="saiken", owner=author)
+    TopicFactory(group=group, author=author, title='"><script>alert(1)</script>',
+                 tags=["<i>斜体</i>"])  # fmt: skip
+
+    html = client_for(MemberFactory()).get("/groups/saiken/").text
+
+    assert "<script>alert(1)" not in html and "<b>太字</b>" not in html
+    assert "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</a>" in html
+    assert "&lt;b&gt;太字&lt;/b&gt;(神戸市)" in html
+
+
+def test_a_topic_with_a_question_unanswered_is_marked_as_a_question(db):
+    group = GroupFactory(name="債権回収", slug="saiken")
+    TopicFactory(group=group, title="分納の相談", is_question=True)
+    html = client_for(MemberFactory()).get("/groups/saiken/").text
+    assert '<span class="tag">質問</span>' in _row(html, "分納の相談")
