@@ -3,7 +3,6 @@ same values (with the language and time zone) are its key in the per-process fra
 So a fragment is never stale and nothing is invalidated when a post, its author or its
 reactions change: changed values are simply a new key."""
 
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
@@ -12,9 +11,9 @@ from cityhall.links import link_maker
 from members.models import organization_label
 
 from .models import Post, Reaction
+from .post_markup import post_html
 
-TEMPLATE = "groups/_post.html"
-# The links of a post, by the name the template reads them under (groups:<name>, with the
+# The links of a post, by the name post_markup reads them under (groups:<name>, with the
 # group's slug and the post's id).
 POST_LINKS = ("post_history", "react", "bookmark", "accept", "quote", "post_edit",
               "post_delete", "flag")  # fmt: skip
@@ -45,10 +44,10 @@ def posts_html(posts: list[Post], *, slug: str, accepted_post_id, can_accept: bo
     rendered = {}
     for key, value in zip(keys, values, strict=True):
         if key not in found:
-            found[key] = rendered[key] = render_to_string(TEMPLATE, {"p": value})
+            found[key] = rendered[key] = post_html(value)
     if rendered:
         cache.set_many(rendered)
-    return [mark_safe(found[key]) for key in keys]  # noqa: S308 (rendered by the template)
+    return [mark_safe(found[key]) for key in keys]  # noqa: S308 (written by post_markup)
 
 
 def post_values(

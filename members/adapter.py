@@ -45,7 +45,8 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().authenticate(request, **credentials)
 
     def format_email_subject(self, subject: str) -> str:
-        return f"[{_('オンライン市役所')}] {subject}"
+        site = _("オンライン市役所")
+        return f"[{site}] {subject}"
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = allauth_context.request

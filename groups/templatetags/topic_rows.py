@@ -52,7 +52,8 @@ def _to_unread(topic) -> str:
 
 def _unread(topic) -> str:
     if topic.last_read is None:
-        return f'<span class="badge-new">{_e(gettext("新着"))}</span>'
+        label = gettext("新着")
+        return f'<span class="badge-new">{_e(label)}</span>'
     if topic.last_read < topic.highest_post_number:
         label = gettext("未読 %(n)s") % {"n": topic.unread}
         return f'<span class="badge-unread">{_e(label)}</span>'
@@ -62,10 +63,8 @@ def _unread(topic) -> str:
 def _jump(topic) -> str:
     if not topic.is_solved:
         return ""
-    number = _e(str(topic.answer_number))
-    return (
-        f'<a class="jump" href="{_e(topic.url)}?n={number}#p{number}">{_e(gettext("回答へ"))}</a>'
-    )
+    number, label = _e(str(topic.answer_number)), gettext("回答へ")
+    return f'<a class="jump" href="{_e(topic.url)}?n={number}#p{number}">{_e(label)}</a>'
 
 
 def _tags(tags) -> str:

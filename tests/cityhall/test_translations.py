@@ -9,6 +9,7 @@ string must have an English translation in locale/en. After adding or changing s
 translate the new entries in locale/en/LC_MESSAGES/django.po and run compilemessages.
 """
 
+import ast
 import os
 import re
 import shutil
@@ -208,6 +209,37 @@ def test_every_translatable_string_in_the_code_is_in_the_english_catalogue(
         "Strings without an English translation; run makemessages, translate them in "
         "locale/en/LC_MESSAGES/django.po and run compilemessages:\n" + "\n".join(missing)
     )
+
+
+GETTEXT_CALLS = {"gettext", "gettext_lazy", "_", "ngettext", "ngettext_lazy", "pgettext",
+                 "pgettext_lazy", "npgettext", "npgettext_lazy"}  # fmt: skip
+
+
+def _python_sources():
+    for dirpath, dirnames, filenames in os.walk(ROOT):
+        dirnames[:] = [
+            name for name in dirnames
+            if name not in MAKEMESSAGES_IGNORE and name != "locale" and not name.startswith(".")
+        ]  # fmt: skip
+        yield from (Path(dirpath) / name for name in filenames if name.endswith(".py"))
+
+
+def _called(node) -> str:
+    return getattr(node, "id", None) or getattr(node, "attr", "")
+
+
+def test_no_translatable_string_stands_inside_an_f_string():
+    """makemessages (xgettext) does not read inside an f-string: a gettext("...") there never
+    reaches the catalogue, and its words stay Japanese on English pages."""
+    hidden = [
+        f"{path.relative_to(ROOT)}:{inner.lineno}"
+        for path in _python_sources()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path)))
+        if isinstance(node, ast.JoinedStr)
+        for inner in ast.walk(node)
+        if isinstance(inner, ast.Call) and _called(inner.func) in GETTEXT_CALLS
+    ]
+    assert hidden == []
 
 
 def test_compiled_catalogue_matches_the_po_file(tmp_path):

@@ -37,6 +37,7 @@ class Command(BaseCommand):
             return
         line = f"{outcome.name}: {' '.join(outcome.notes)}"
         if outcome.status == importing.FAILED:
-            self.stderr.write(f"{_('失敗')} {line}")
+            failed = _("失敗")
+            self.stderr.write(f"{failed} {line}")
         else:
             self.stdout.write(line)
