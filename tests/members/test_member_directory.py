@@ -82,3 +82,29 @@ def test_directory_query_count_does_not_grow(member_client, django_assert_max_nu
     with django_assert_max_num_queries(10):
         page = names(member_client)
     assert page.count('class="member-card"') == 26
+
+
+def _card(page: str, name: str) -> str:
+    start = page.rindex('<li class="member-card">', 0, page.index(f">{name}</a>"))
+    return page[start : page.index("</li>\n", page.index("</div>", start))]
+
+
+def test_a_card_shows_the_department_and_fields_only_when_the_member_shows_them(
+    member_client, collector
+):
+    shown = _card(names(member_client), "債権 一郎")
+    assert '<span class="member-card__org">神戸市 · 行財政局 財政部 財政課</span>' in shown
+    assert '<ul class="tags"><li class="tag">財政</li></ul>' in shown
+    collector.hide_department = collector.hide_work_fields = True
+    collector.save()
+    hidden = _card(names(member_client), "債権 一郎")
+    assert "財政課" not in hidden and 'class="tags"' not in hidden
+    assert '<span class="member-card__org">神戸市</span>' in hidden
+
+
+def test_a_card_shows_what_members_wrote_as_text(member_client):
+    MemberFactory(display_name='<img src=x onerror="alert(1)">', section="<b>課</b>")
+    page = names(member_client)
+    assert "<img src=x" not in page and "<b>課</b>" not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</a>" in page
+    assert "&lt;b&gt;課&lt;/b&gt;</span>" in page
