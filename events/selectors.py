@@ -44,7 +44,8 @@ def with_my_registration(occurrences, member):
     return occurrences.annotate(my_status=mine.values("status")[:1])
 
 
-# What a row of the lists and the calendar shows (events/_row.html): the rest stays unread.
+# What a row of the lists and the calendar shows (events.templatetags.event_rows): the rest
+# stays unread.
 LISTED = ("starts_at", "ends_at", "status", "series__title", "series__format",
           "series__group__slug", "series__group__name")  # fmt: skip
 

@@ -332,3 +332,34 @@ def test_my_sessions_tab_lists_what_i_registered_for(organizer, vaccine_group):
     services.registration_cancel(member=member, occurrence=mine)
     page = client.get(reverse("events:index"), {"when": "mine"}).content.decode()
     assert "申し込んでいるイベントはありません。" in page
+
+
+def test_a_row_of_the_list_shows_time_group_state_and_links_as_text(organizer, vaccine_group):
+    from events import extensions
+
+    series = make_series(organizer, vaccine_group, capacity=1)
+    services.series_update(actor=organizer, series=series, title="<b>勉強会</b>")
+    occurrence = first_occurrence(series)
+    services.registration_create(member=MemberFactory(), occurrence=occurrence)
+    member = MemberFactory()
+    services.registration_create(member=member, occurrence=occurrence)  # the second: waitlisted
+    links = [extensions.Link("記録", "/notes/1/", title='"記録" <要約>'),
+             extensions.Link("資料", "/files/?a=1&b=2")]  # fmt: skip
+    extensions.register(extensions.OccurrenceLinks(
+        key="tests.row", links=lambda viewer, rows: {row.pk: links for row in rows},
+    ))  # fmt: skip
+    try:
+        page = client_for(member).get(reverse("events:index")).content.decode()
+    finally:
+        extensions.unregister(extensions.OccurrenceLinks, "tests.row")
+
+    row = page[page.index('<li class="event-card') : page.index("</li>", page.index("event-card"))]
+    starts = timezone.localtime(occurrence.starts_at)
+    ends = timezone.localtime(occurrence.ends_at)
+    assert f'<a class="event-card__title" href="/events/{occurrence.pk}/">&lt;b&gt;勉強会' in row
+    assert '<span class="tag" data-status="waitlisted">補欠</span>' in row
+    assert f'<time datetime="{starts.isoformat()}">' in row and f"–{ends:%H:%M}\n" in row
+    assert f'· <a href="/groups/{vaccine_group.slug}/">{vaccine_group.name}</a>' in row
+    assert ('· <a class="event-link" href="/notes/1/" title="&quot;記録&quot; &lt;要約&gt;" '
+            'data-occurrence-link>記録</a> · <a class="event-link" href="/files/?a=1&amp;b=2" '
+            "data-occurrence-link>資料</a></p>") in row  # fmt: skip
