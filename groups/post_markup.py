@@ -9,9 +9,9 @@ from html import escape as _e
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from cityhall.templatetags.dates import date
+from cityhall.translating import gettext
 from members.templatetags.avatars import avatar
 
 

@@ -9,9 +9,9 @@ from html import escape as _e
 from django import template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
 
 from cityhall.templatetags.dates import date
+from cityhall.translating import gettext
 
 register = template.Library()
 

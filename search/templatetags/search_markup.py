@@ -6,9 +6,9 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
 
 from cityhall.templatetags.dates import date
+from cityhall.translating import gettext
 
 register = template.Library()
 

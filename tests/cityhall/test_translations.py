@@ -321,3 +321,24 @@ def test_form_errors_from_python_are_translated(client, db):
     assert "Only local-government or ministry email addresses can register." in (
         page.content.decode()
     )
+
+
+def test_the_remembered_gettext_follows_the_active_language():
+    from cityhall import translating
+
+    with translation.override("ja"):
+        assert translating.gettext("通報") == "通報"
+    with translation.override("en"):
+        assert translating.gettext("通報") == "Flag"
+    with translation.override("ja"):
+        assert translating.gettext("通報") == "通報"
+
+
+def test_the_remembered_gettext_forgets_when_the_catalogues_change(settings):
+    from cityhall import translating
+
+    with translation.override("en"):
+        translating.gettext("通報")
+        assert translating._translated.cache_info().currsize > 0
+        settings.LOCALE_PATHS = [*settings.LOCALE_PATHS]
+        assert translating._translated.cache_info().currsize == 0

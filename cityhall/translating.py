@@ -1,0 +1,25 @@
+"""``gettext``, remembered per language. Django looks each message up through every app's
+catalogue (about 9 µs here), and a topic's fifty posts or a list's thirty rows ask for the same
+few words hundreds of times. Named ``gettext`` so that makemessages finds the strings."""
+
+import functools
+
+from django.core.signals import setting_changed
+from django.utils import translation
+
+
+def gettext(message: str) -> str:
+    return _translated(message, translation.get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _translated(message: str, language) -> str:
+    return translation.gettext(message)  # the active language: ``language``
+
+
+def _forget(*, setting, **kwargs) -> None:
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
+        _translated.cache_clear()
+
+
+setting_changed.connect(_forget)
