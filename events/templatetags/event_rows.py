@@ -11,16 +11,13 @@ from django import template
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 
 from cityhall.links import link_maker
 from cityhall.templatetags.dates import date
-from cityhall.translating import gettext
+from cityhall.translating import choice_label, gettext
 from events.models import Series
 
 register = template.Library()
-
-_FORMAT_LABELS = dict(Series.Format.choices)
 
 
 @register.simple_tag
@@ -36,7 +33,7 @@ def event_row(o, links):
         f'<li class="event-card{" event-card--cancelled" * cancelled}">\n'
         f'  <a class="event-card__title" href="{_occurrence_links(*where)(o.pk)}">'
         f"{_e(series.title)}</a>\n"
-        f'  <span class="tag">{_e(_format_label(series.format, get_language()))}</span>\n'
+        f'  <span class="tag">{_e(choice_label(Series.Format, series.format))}</span>\n'
         f"  {state}\n  {_registration(o.my_status)}\n"
         f'  <p class="meta"><time datetime="{date(starts, "c")}">'
         f"{_e(date(starts, 'DATETIME_FORMAT'))}</time>–"
@@ -44,12 +41,6 @@ def event_row(o, links):
         f'    · <a href="{_e(_group_url(*where, series.group.slug))}">{_e(series.group.name)}</a>'
         f"{_links((links or {}).get(o.pk))}</p>\n</li>\n"
     )
-
-
-@functools.lru_cache(maxsize=64)
-def _format_label(value: str, language) -> str:
-    """As get_format_display(), which hashes every translated label each time."""
-    return str(_FORMAT_LABELS.get(value, value))
 
 
 @functools.cache

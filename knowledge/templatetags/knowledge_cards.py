@@ -12,12 +12,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import get_language
 
+from cityhall.translating import choice_label
 from knowledge.models import KnowledgePage
 
 register = template.Library()
 
 SUMMARY_CHARS = 140
-_KIND_LABELS = dict(KnowledgePage.Kind.choices)
 
 
 @register.simple_tag(takes_context=True)
@@ -29,7 +29,7 @@ def kb_card(context, page):
         '<li class="kb-card">\n  <a class="kb-card__title" href="{}">{}</a>\n  <p class="meta">'
         '<span class="tag">{}</span> <time datetime="{}">{}</time>\n</p>\n  {}\n  {}\n</li>\n',
         page.get_url(request=context.get("request")), page.title,
-        _kind_label(page.kind, get_language()), page.date.isoformat(),
+        choice_label(KnowledgePage.Kind, page.kind), page.date.isoformat(),
         _day(page.date, get_language()), summary, _tags(page.card_tags),
     )  # fmt: skip
 
@@ -48,12 +48,6 @@ def _tag_url(script_prefix: str, urlconf, slug: str) -> str:
     """A tag page's address, reversed once per process (for each script prefix and URLconf):
     the same tags stand on many cards."""
     return reverse("knowledge:tag", args=[slug])
-
-
-@functools.lru_cache(maxsize=64)
-def _kind_label(value: str, language) -> str:
-    """As get_kind_display(), which hashes every translated label each time."""
-    return str(_KIND_LABELS.get(value, value))
 
 
 def _shortened(summary: str) -> str:

@@ -342,3 +342,14 @@ def test_the_remembered_gettext_forgets_when_the_catalogues_change(settings):
         assert translating._translated.cache_info().currsize > 0
         settings.LOCALE_PATHS = [*settings.LOCALE_PATHS]
         assert translating._translated.cache_info().currsize == 0
+
+
+def test_a_remembered_choice_label_is_that_of_the_active_language():
+    from cityhall.translating import choice_label
+    from knowledge.models import KnowledgePage
+
+    with translation.override("ja"):
+        assert choice_label(KnowledgePage.Kind, "article") == "業務ノウハウ"
+        assert choice_label(KnowledgePage.Kind, "unknown") == "unknown"
+    with translation.override("en"):
+        assert choice_label(KnowledgePage.Kind, "article") == "How-to article"
