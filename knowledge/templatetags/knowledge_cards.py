@@ -1,6 +1,6 @@
 """``{% kb_card page %}``: a page's card in a listing (title, kind, date, summary, tags). A
-listing writes twenty cards; as an included template each cost 0.4 ms (8 ms of a section's
-page whenever its listing is not kept), as this tag a tenth of that."""
+listing writes twenty cards: 8.2 ms as an included template whenever the listing is not kept,
+2.2 ms as this tag (measured in-process)."""
 
 import functools
 import unicodedata

@@ -1,6 +1,6 @@
 """``{% search_result result %}`` and ``{% facet_option option %}``: a page of search results
-writes twenty results and up to thirty facet options; as tags rather than template loops they
-cost a tenth as much each (2.5 ms of the page's 7 ms of template for a common word)."""
+writes twenty results and up to thirty facet options. As tags rather than template loops, a
+common word's twenty results take 1.6 ms rather than 2.5 ms (measured in-process)."""
 
 from django import template
 from django.utils import formats, timezone
