@@ -23,7 +23,7 @@ def topic_row(topic):
         f'<tr class="{"topic--hidden" if topic.is_hidden else ""}">\n<td>\n{_marks(topic)}\n'
         f'<a href="{_e(topic.url)}{_to_unread(topic)}">{_e(topic.title)}</a>\n'
         f"{_unread(topic)}\n{_jump(topic)}\n"
-        f'<div class="meta">{_e(author.display_name)}({_e(str(author.organization))})'
+        f'<div class="meta">{_e(author.display_name)}{_organization(author.organization)}'
         f"{_tags(topic.tag_list)}</div>\n</td>\n<td>{_e(str(topic.reply_count))}</td>\n"
         f"<td>{_last_post(topic.last_posted_at)}</td>\n"
         "</tr>\n"
@@ -65,6 +65,12 @@ def _jump(topic) -> str:
         return ""
     number, label = _e(str(topic.answer_number)), gettext("回答へ")
     return f'<a class="jump" href="{_e(topic.url)}?n={number}#p{number}">{_e(label)}</a>'
+
+
+def _organization(organization) -> str:
+    """In brackets after the author's name; nothing for an account of no organization (the
+    knowledge importer's)."""
+    return f"({_e(str(organization))})" if organization is not None else ""
 
 
 def _tags(tags) -> str:

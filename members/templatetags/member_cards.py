@@ -29,6 +29,7 @@ def member_card(member, visible):
         f'      <a class="member-card__name" href="{_e(member.url)}" '
         f'data-member-card="{_e(member.card_url)}">{_e(member.display_name)}</a>\n'
         f'      <span class="member-card__handle meta">@{_e(member.handle)}</span>\n'
-        f'      <span class="member-card__org">{_e(str(member.organization))}{department}</span>\n'
+        f'      <span class="member-card__org">{_e(str(member.organization or ""))}{department}'
+        "</span>\n"
         f"      {fields}\n    </div>\n  </li>\n  "
     )

@@ -64,3 +64,12 @@ def test_a_topic_with_a_question_unanswered_is_marked_as_a_question(db):
     TopicFactory(group=group, title="分納の相談", is_question=True)
     html = client_for(MemberFactory()).get("/groups/saiken/").text
     assert '<span class="tag">質問</span>' in _row(html, "分納の相談")
+
+
+def test_an_author_of_no_organization_shows_no_brackets(db):
+    group = GroupFactory(name="債権回収", slug="saiken")
+    importer = MemberFactory(display_name="ナレッジ取り込み", organization=None)
+    group.memberships.create(member=importer)
+    TopicFactory(group=group, author=importer, title="取り込んだ記事")
+    row = _row(client_for(MemberFactory()).get("/groups/saiken/").text, "取り込んだ記事")
+    assert '<div class="meta">ナレッジ取り込み</div>' in row and "None" not in row
