@@ -6,12 +6,12 @@ import functools
 import unicodedata
 
 from django import template
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import get_language
 
+from cityhall.links import reversed_once
 from cityhall.translating import choice_label
 from knowledge.models import KnowledgePage
 
@@ -37,17 +37,9 @@ def kb_card(context, page):
 def _tags(tags) -> str:
     if not tags:
         return ""
-    where = (get_script_prefix(), get_urlconf())
-    links = format_html_join("", '<li><a class="tag" href="{}">{}</a></li>',
-                             ((_tag_url(*where, tag.slug), tag.name) for tag in tags))  # fmt: skip
+    pairs = ((reversed_once("knowledge:tag", tag.slug), tag.name) for tag in tags)
+    links = format_html_join("", '<li><a class="tag" href="{}">{}</a></li>', pairs)
     return format_html('<ul class="tags kb-card__tags">{}</ul>', links)
-
-
-@functools.lru_cache(maxsize=4096)
-def _tag_url(script_prefix: str, urlconf, slug: str) -> str:
-    """A tag page's address, reversed once per process (for each script prefix and URLconf):
-    the same tags stand on many cards."""
-    return reverse("knowledge:tag", args=[slug])
 
 
 def _shortened(summary: str) -> str:
