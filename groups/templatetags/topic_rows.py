@@ -84,3 +84,30 @@ def _last_post(moment) -> str:
     return (
         f'<time datetime="{date(moment, "c")}">{_e(date(moment, "SHORT_DATETIME_FORMAT"))}</time>'
     )
+
+
+@register.simple_tag
+def home_topic(topic):
+    """A topic in the home's topics panel (groups.home): its title (opening at the first
+    unread post), new or unread, solved or a question, group, author and last post."""
+    first_unread = f"?n={topic.last_read + 1}" if topic.unread and topic.last_read else ""
+    badge = mark = None
+    if topic.is_new:
+        badge = ("badge-new", gettext("新着"))
+    elif topic.unread:
+        badge = ("badge-unread", gettext("未読 %(n)s") % {"n": topic.unread})
+    if topic.is_solved:
+        mark = ("tag tag--solved", gettext("解決済み"))
+    elif topic.is_question:
+        mark = ("tag", gettext("質問"))
+    return mark_safe(  # noqa: S308 (every value below is escaped or made here)
+        f'<li><a href="{_e(topic.url)}{first_unread}">{_e(topic.title)}</a>\n'
+        f"  {_span(badge)}\n  {_span(mark)}\n"
+        f'  <span class="meta">{_e(topic.group.name)} · {_e(topic.author.display_name)} · '
+        f"{_last_post(topic.last_posted_at)}</span>\n</li>\n"
+    )
+
+
+def _span(shown) -> str:
+    """A (css class, text) pair as a span; nothing for None."""
+    return f'<span class="{shown[0]}">{_e(shown[1])}</span>' if shown else ""

@@ -53,3 +53,16 @@ def _shortened(summary: str) -> str:
 def _day(day, language: str) -> str:
     """A date as the date filter writes it in ``language`` (the active one)."""
     return formats.date_format(day, "DATE_FORMAT")
+
+
+@register.simple_tag
+def kb_kind(page) -> str:
+    """A page's kind, as get_kind_display() but remembered per language."""
+    return choice_label(KnowledgePage.Kind, page.kind)
+
+
+@register.simple_tag
+def kb_day(day):
+    """A page's date as knowledge/_date.html writes it plain (no 和暦), for the home's panel."""
+    shown = _day(day, get_language())
+    return format_html('<time datetime="{}">{}</time>\n', day.isoformat(), shown)

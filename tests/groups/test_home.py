@@ -282,3 +282,19 @@ def test_my_groups_counts_agree_with_the_unread_counts_of_the_group_directory(gr
         assert len(counted) == 4
         assert counted == {pk: expected.get(pk, (0, 0)) for pk in counted}
     assert {g.unread for g in selectors.my_groups_with_unread(reader)} == {1, 4}
+
+
+def test_a_topic_read_in_part_opens_at_its_first_unread_post_and_shows_as_text(
+    group, owner, reader
+):
+    topic = services.topic_create(author=owner, group=group, title="<b>延滞金</b>の計算",
+                                  body="本文", is_question=True)  # fmt: skip
+    services.topic_mark_read(member=reader, topic=topic, number=1)
+    services.post_create(author=owner, topic=topic, body="追記です")
+
+    topics = _panel(_page(reader), "home-topics")
+
+    url = reverse("groups:topic", args=[group.slug, topic.pk])
+    assert f'<a href="{url}?n=2">&lt;b&gt;延滞金&lt;/b&gt;の計算</a>' in topics
+    assert '<span class="badge-unread">未読 1</span>' in topics
+    assert '<span class="tag">質問</span>' in topics and "<b>" not in topics
