@@ -8,9 +8,8 @@ from html import escape as _e
 
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
 
-from cityhall.templatetags.dates import date
+from cityhall.templatetags.dates import time_element
 from cityhall.translating import gettext
 from members.templatetags.avatars import avatar
 
@@ -26,7 +25,6 @@ def post_html(p: dict) -> str:
 
 def _header(p: dict) -> str:
     number, author = p["number"], p["author"]
-    moment = timezone.localtime(p["created_at"])
     edited = ""
     if p["edited"]:
         edited = "· " + _link(p["links"]["post_history"], gettext("編集済み"))
@@ -40,8 +38,7 @@ def _header(p: dict) -> str:
         f'data-member-card="{_e(author["card"])}">{_e(author["display_name"])}</a>\n'
         f'      <span class="meta">{_e(author["organization"])}</span>\n'
         f'      <div class="meta"><a href="?n={number}#p{number}">#{number}</a>\n'
-        f'        <time datetime="{date(moment, "c")}">'
-        f"{_e(date(moment, 'DATETIME_FORMAT'))}</time>\n"
+        f"        {time_element(p['created_at'], 'DATETIME_FORMAT')}\n"
         f"        {edited}</div>\n    </div>\n    {answer}\n  </header>"
     )
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from cityhall.links import reversed_once
-from cityhall.templatetags.dates import date
+from cityhall.templatetags.dates import time_element
 from cityhall.translating import choice_label, gettext
 from events.models import Series
 
@@ -21,7 +21,7 @@ register = template.Library()
 
 @register.simple_tag
 def event_row(o, links):
-    series, starts = o.series, timezone.localtime(o.starts_at)
+    series = o.series
     cancelled = o.status == "cancelled"
     state = ""
     if cancelled:
@@ -34,8 +34,7 @@ def event_row(o, links):
         f"{_e(series.title)}</a>\n"
         f'  <span class="tag">{_e(choice_label(Series.Format, series.format))}</span>\n'
         f"  {state}\n  {_registration(o.my_status)}\n"
-        f'  <p class="meta"><time datetime="{date(starts, "c")}">'
-        f"{_e(date(starts, 'DATETIME_FORMAT'))}</time>–"
+        f'  <p class="meta">{time_element(o.starts_at, "DATETIME_FORMAT")}–'
         f"{timezone.localtime(o.ends_at).strftime('%H:%M')}\n"
         f'    · <a href="{_e(group_url)}">{_e(series.group.name)}</a>'
         f"{_links((links or {}).get(o.pk))}</p>\n</li>\n"

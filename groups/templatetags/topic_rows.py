@@ -7,10 +7,9 @@ groups.views.detail prepares it (url, unread, tag_list, last_read, answer_number
 from html import escape as _e
 
 from django import template
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from cityhall.templatetags.dates import date
+from cityhall.templatetags.dates import time_element
 from cityhall.translating import gettext
 
 register = template.Library()
@@ -80,10 +79,7 @@ def _tags(tags) -> str:
 def _last_post(moment) -> str:
     if moment is None:
         return '<time datetime=""></time>'
-    moment = timezone.localtime(moment)
-    return (
-        f'<time datetime="{date(moment, "c")}">{_e(date(moment, "SHORT_DATETIME_FORMAT"))}</time>'
-    )
+    return time_element(moment, "SHORT_DATETIME_FORMAT")
 
 
 @register.simple_tag

@@ -27,10 +27,9 @@ def kb_card(context, page):
         summary = format_html('<p class="kb-card__summary">{}</p>', _shortened(page.summary))
     return format_html(
         '<li class="kb-card">\n  <a class="kb-card__title" href="{}">{}</a>\n  <p class="meta">'
-        '<span class="tag">{}</span> <time datetime="{}">{}</time>\n</p>\n  {}\n  {}\n</li>\n',
-        page.get_url(request=context.get("request")), page.title,
-        choice_label(KnowledgePage.Kind, page.kind), page.date.isoformat(),
-        _day(page.date, get_language()), summary, _tags(page.card_tags),
+        '<span class="tag">{}</span> {}</p>\n  {}\n  {}\n</li>\n',
+        page.get_url(request=context.get("request")), page.title, kb_kind(page),
+        kb_day(page.date), summary, _tags(page.card_tags),
     )  # fmt: skip
 
 

@@ -3,11 +3,11 @@ writes twenty results and up to thirty facet options. As tags rather than templa
 common word's twenty results take 1.6 ms rather than 2.5 ms (measured in-process)."""
 
 from django import template
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from cityhall.templatetags.dates import date
+from cityhall.templatetags.dates import time_element
 from cityhall.translating import gettext
 
 register = template.Library()
@@ -20,13 +20,12 @@ def search_result(result):
     solved = format_html('<span class="tag tag--solved">{}</span>', gettext("解決済み"))
     group = format_html(' <span class="search-result__group">{}</span> ·', result.group)
     snippet = format_html('<p class="search-result__snippet">{}</p>', result.snippet)
-    moment = timezone.localtime(hit.date)
     return format_html(
         '<li class="search-result">\n<p class="search-result__meta meta"><span class="tag">{}'
-        '</span>{}{} <time datetime="{}">{}</time></p>\n<h3 class="search-result__title">'
+        '</span>{}{} {}</p>\n<h3 class="search-result__title">'
         '<a href="{}">{}</a></h3>\n{}</li>',
         result.kind_label, solved if hit.solved else "", group if result.group else "",
-        date(moment, "c"), date(moment, "DATE_FORMAT"), hit.url, result.title,
+        mark_safe(time_element(hit.date, "DATE_FORMAT")), hit.url, result.title,  # noqa: S308
         snippet if result.snippet else "",
     )  # fmt: skip
 

@@ -51,3 +51,15 @@ def test_the_site_templates_use_it_in_japan_time():
         shown = engines["django"].from_string(source).render({"moment": moment})
     assert shown == "2026-12-05T00:30:00+09:00 12月5日(土) 00:30"
     assert Template(source).render(Context({"moment": moment})) == shown
+
+
+def test_a_time_element_is_in_tokyo_time_as_the_template_writes_it():
+    from cityhall.templatetags.dates import time_element
+
+    late = datetime(2026, 3, 1, 20, 5, tzinfo=UTC)  # 2026-03-02 05:05 in Tokyo
+    template = Template(
+        '<time datetime="{{ m|date:\'c\' }}">{{ m|date:"SHORT_DATETIME_FORMAT" }}</time>'
+    )
+    with translation.override("ja"):
+        assert time_element(late, "SHORT_DATETIME_FORMAT") == template.render(Context({"m": late}))
+        assert time_element(late, "DATE_FORMAT").endswith('+09:00">2026年3月2日</time>')
