@@ -29,18 +29,21 @@ from members.models import WorkField
 
 def viewer(member) -> policies.Viewer:
     """The member as the knowledge base sees them, loaded once per request in one query: their
-    roles in active groups, every topic-group restriction and every path Wagtail's own privacy
-    setting restricts."""
+    roles in active groups, the content version and, when that version is not the one this
+    process last read them at, every topic-group restriction and every path Wagtail's own
+    privacy setting restricts (any change to them is a new version: knowledge.tallies)."""
     cached = getattr(member, "_knowledge_viewer", None)
     if cached is not None:
         return cached
     if not getattr(member, "is_authenticated", False):
         return policies.Viewer(member)
+    global _last_read
+    known = _last_read
     roles: dict[int, str] = {}
     restrictions: dict[str, set[int]] = {}
     wagtail_restricted = set()
     version = ""
-    for kind, path, group_id, role in _viewer_rows(member):
+    for kind, path, group_id, role in _viewer_rows(member, known.version):
         if kind == "version":
             version = path
         elif kind == "role":
@@ -49,29 +52,52 @@ def viewer(member) -> policies.Viewer:
             restrictions.setdefault(path, set()).add(group_id)
         else:
             wagtail_restricted.add(path)
+    if version == known.version:
+        read = known
+    else:
+        read = _Restrictions(version, _frozen(restrictions), frozenset(wagtail_restricted))
+        _last_read = read
     moderated = {Membership.Role.OWNER, Membership.Role.MODERATOR}
     result = policies.Viewer(
         member,
         frozenset(roles),
         frozenset(group for group, role in roles.items() if role in moderated),
-        restrictions,
-        frozenset(wagtail_restricted),
+        read.restrictions,
+        read.wagtail_restricted,
         version,
     )
     member._knowledge_viewer = result
     return result
 
 
-def _viewer_rows(member):
-    """(kind, page path, group id, role) rows: the member's roles, the topic-group restrictions,
-    Wagtail's view restrictions and the content version (in place of a path), as one UNION
-    ALL, written out: it runs on every knowledge page, and Django took as long to compile it
-    as the database to answer it."""
+class _Restrictions(NamedTuple):
+    """The restrictions as this process last read them, at a content version (shared by every
+    request at that version, so never changed once made)."""
+
+    version: str
+    restrictions: dict
+    wagtail_restricted: frozenset
+
+
+_last_read = _Restrictions("-", {}, frozenset())  # no content version is "-"
+
+
+def _frozen(restrictions: dict[str, set[int]]) -> dict[str, frozenset[int]]:
+    return {path: frozenset(groups) for path, groups in restrictions.items()}
+
+
+def _viewer_rows(member, known_version: str):
+    """(kind, page path, group id, role) rows: the member's roles, the content version (in
+    place of a path) and, unless the version is ``known_version``, the topic-group
+    restrictions and Wagtail's view restrictions, as one UNION ALL, written out: it runs on
+    every knowledge page, and Django took as long to compile it as the database to answer it.
+    Reading the restrictions again (some 200 rows) was most of its cost."""
     with connection.cursor() as cursor:
-        cursor.execute(_VIEWER_SQL, [member.pk, Group.Status.ACTIVE])
+        cursor.execute(_VIEWER_SQL, [member.pk, Group.Status.ACTIVE, known_version, known_version])
         return cursor.fetchall()
 
 
+_VERSION = f"COALESCE((SELECT value FROM {ContentVersion._meta.db_table}), '')"
 _VIEWER_SQL = f"""
     SELECT 'role', '', membership.group_id, membership.role
     FROM {Membership._meta.db_table} membership
@@ -80,11 +106,13 @@ _VIEWER_SQL = f"""
     UNION ALL
     SELECT 'group', page.path, restriction.group_id, ''
     FROM {PageGroupRestriction._meta.db_table} restriction
-    JOIN {Page._meta.db_table} page ON page.id = restriction.page_id
+    CROSS JOIN {Page._meta.db_table} page  -- SQLite: the few restrictions first
+    WHERE page.id = restriction.page_id AND {_VERSION} <> %s
     UNION ALL
     SELECT 'wagtail', page.path, NULL, ''
     FROM {PageViewRestriction._meta.db_table} restriction
-    JOIN {Page._meta.db_table} page ON page.id = restriction.page_id
+    CROSS JOIN {Page._meta.db_table} page
+    WHERE page.id = restriction.page_id AND {_VERSION} <> %s
     UNION ALL
     SELECT 'version', version.value, NULL, '' FROM {ContentVersion._meta.db_table} version
 """

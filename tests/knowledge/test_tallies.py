@@ -226,3 +226,23 @@ def test_a_hidden_subtree_inside_another_is_one_range():
     assert selectors._hidden_ranges(paths) == [
         ("00010001", "00010002"), ("00010003", "00010004"),
     ]  # fmt: skip
+
+
+def test_the_restrictions_read_once_per_version_follow_every_change(world):
+    page = tagged(world, "comes-and-goes")
+    assert page.path not in selectors.viewer(fresh(world.outsider)).denied_paths
+    restriction = PageGroupRestriction.objects.create(page=page, group=world.group)
+    assert page.path in selectors.viewer(fresh(world.outsider)).denied_paths
+    assert page.path not in selectors.viewer(fresh(world.insider)).denied_paths
+    restriction.delete()
+    assert page.path not in selectors.viewer(fresh(world.outsider)).denied_paths
+
+
+def test_a_rolled_back_restriction_is_not_kept(world):
+    page = tagged(world, "almost-secret")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        PageGroupRestriction.objects.create(page=page, group=world.group)
+        assert page.path in selectors.viewer(fresh(world.outsider)).denied_paths  # read
+        raise RuntimeError
+    assert page.path not in selectors.viewer(fresh(world.outsider)).denied_paths
+    assert client_for(world.outsider).get(page.url).status_code == 200
