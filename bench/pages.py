@@ -129,6 +129,15 @@ def pages(colleague_id: int, knowledge=None, events=None, forum=None) -> list[tu
     return targets
 
 
+def gather_statistics() -> None:
+    """Planner statistics over the data just made, as a live site has them: SQLite's from the
+    ANALYZE the site runs at every start (cityhall.statistics), PostgreSQL's from autovacuum."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def count_queries(viewer, path: str, cold: bool = False) -> int:
     """SQL queries of one request, in this process, with the test client signed in as viewer
     (one request first, so per-process caches are warm as they are in daphne; ``cold``: the
@@ -257,6 +266,7 @@ def main() -> None:
     forum = _forum.ensure(viewer, colleague)
     print(f"groups: {forum.topics} topics, one of {forum.posts} posts, made in {forum.seconds} s",
           flush=True)  # fmt: skip
+    gather_statistics()
     targets = pages(colleague.pk, knowledge, events, forum)
     queries = {(path, cold): count_queries(viewer, path, cold)
                for _, path in targets for cold in (False, True)}  # fmt: skip

@@ -41,6 +41,18 @@ def event_row(o, links):
     )
 
 
+@register.simple_tag
+def home_occurrence(o):
+    """An occurrence in the home's 次の参加予定 panel (events.home): its title, time and group
+    and the member's registration; the panel's rows were an included template each."""
+    return mark_safe(  # noqa: S308 (every value below is escaped or made here)
+        f'<li data-occurrence="{o.pk}"><a href="{reversed_once("events:occurrence", o.pk)}">'
+        f"{_e(o.series.title)}</a>\n"
+        f'      <span class="meta">{time_element(o.starts_at, "SHORT_DATETIME_FORMAT")} · '
+        f"{_e(o.series.group.name)}</span>\n      {_registration(o.my_status)}\n</li>\n"
+    )
+
+
 def _registration(status) -> str:
     shown = {
         "confirmed": ("tag tag--member", gettext("参加予定")),

@@ -116,8 +116,16 @@ def test_a_closed_groups_event_leaks_by_no_route(organizer):
 def test_the_home_panel_shows_my_next_sessions(online):
     member = MemberFactory()
     services.registration_create(member=member, occurrence=online, answers=_answer(online))
+    Series.objects.filter(pk=online.series_id).update(title='<b>"接種"</b>&予約')
     home = client_for(member).get(reverse("home")).content.decode()
-    assert "次の参加予定" in home and "参加予定" in home
+    panel = _panel(home, "home-events")
+    assert "次の参加予定" in home and 'data-status="confirmed">参加予定</span>' in panel
+    link = reverse("events:occurrence", args=[online.pk])
+    assert f'<a href="{link}">&lt;b&gt;&quot;接種&quot;&lt;/b&gt;&amp;予約</a>' in panel
+    starts = timezone.localtime(online.starts_at)
+    shown = f"{starts.month}月{starts.day}日"  # 12月8日(火) 12:20
+    assert f'<time datetime="{starts.isoformat()}">{shown}(' in panel
+    assert f"{starts:%H:%M}</time> · ワクチン接種体制</span>" in panel
 
 
 def _panel(home: str, panel_id: str) -> str:
