@@ -66,6 +66,19 @@ def test_results_with_kind_title_snippet_group_and_date(searcher, corpus):
     assert page.count('<span class="search-result__group">債権回収</span> ·') == 2
 
 
+def test_what_members_wrote_is_escaped_in_a_result(searcher, world, index):
+    world.open_group.name = '<img src=x onerror="alert(1)">'
+    world.open_group.save(update_fields=["name"])
+    index(document("topic:9", "<script>督促</script>", 'a "督促" <b>本文</b> & more',
+                   group=world.open_group, url='/topic/9/?a=1&b="2"'))  # fmt: skip
+    page = searcher.get("/search/", {"q": "督促"}).content.decode()
+    assert "&lt;script&gt;<mark>督促</mark>&lt;/script&gt;" in page
+    assert "a &quot;<mark>督促</mark>&quot; &lt;b&gt;本文&lt;/b&gt; &amp; more" in page
+    assert '<a href="/topic/9/?a=1&amp;b=&quot;2&quot;">' in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</span> ·" in page
+    assert "<img src=x" not in page and "<script>督促" not in page
+
+
 def test_facets_count_and_link_to_the_filtered_search(searcher, corpus, world):
     page = searcher.get("/search/", {"q": "督促"}).content.decode()
     assert 'トピック <span class="search-facet__count">(3)</span>' in page
