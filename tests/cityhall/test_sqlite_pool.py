@@ -110,3 +110,14 @@ def test_a_kept_connection_keeps_its_prepared_statements():
     connection.connection.set_trace_callback(None)
 
     assert [sql for sql in statements if "=" in sql] == []
+
+
+def test_placeholders_are_converted_as_django_converts_them_each_time():
+    with connection.cursor() as cursor:
+        for _ in range(2):  # the second run takes the kept conversion
+            cursor.execute("SELECT %s, '100%%', %s || '%%s'", ["a", "b"])
+            assert cursor.fetchone() == ("a", "100%", "b%s")
+        cursor.execute("SELECT %(first)s, %(second)s", {"first": 1, "second": 2})
+        assert cursor.fetchone() == (1, 2)
+        cursor.execute("SELECT %s", [3])
+        assert cursor.fetchone() == (3,)
