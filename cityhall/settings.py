@@ -107,8 +107,9 @@ TEMPLATES = [
                     ],
                 )
             ],
-            # Django's date filter, faster for datetimes (cityhall/templatetags/dates.py).
-            "builtins": ["cityhall.templatetags.dates"],
+            # Django's date filter, faster for datetimes (cityhall/templatetags/dates.py), and
+            # {% field %}, a form field as every form shows it (cityhall/templatetags/fields.py).
+            "builtins": ["cityhall.templatetags.fields", "cityhall.templatetags.dates"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

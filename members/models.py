@@ -6,10 +6,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cityhall import notifications
+from cityhall import notifications, translating
 from members import handles, search
 
 
@@ -154,8 +153,9 @@ class WorkField(models.Model):
     @property
     def label(self) -> str:
         """The name in the visitor's language: the default fields (members/defaults.py) are in
-        the catalogue; one an administrator added shows as written."""
-        return gettext(self.name)
+        the catalogue; one an administrator added shows as written. Remembered per language
+        (cityhall.translating): a directory page or a profile form shows them all."""
+        return translating.gettext(self.name)
 
 
 class UserManager(BaseUserManager):
