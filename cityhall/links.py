@@ -11,11 +11,21 @@ _MARK = 7300021  # an id in a reversed link, replaced by each object's own
 
 def link_maker(name: str, *fixed):
     """A function of an id giving ``reverse(name, args=[*fixed, id])``."""
+    head, tail = _halves(get_script_prefix(), get_urlconf(), name, fixed)
+    if head is None:
+        return lambda pk: reverse(name, args=[*fixed, pk])
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _halves(script_prefix: str, urlconf, name: str, fixed: tuple) -> tuple:
+    """The link around its id, once per process, script prefix and URLconf: a topic page made
+    ten link makers, ten reverse() calls, for every request."""
     url = reverse(name, args=[*fixed, _MARK])
     if url.count(str(_MARK)) != 1:
-        return lambda pk: reverse(name, args=[*fixed, pk])
+        return None, None
     head, _mark, tail = url.partition(str(_MARK))
-    return lambda pk: f"{head}{pk}{tail}"
+    return head, tail
 
 
 def reversed_once(name: str, *args) -> str:

@@ -26,3 +26,17 @@ def test_a_link_reversed_once_follows_the_script_prefix():
     finally:
         set_script_prefix("/")
     assert reversed_once("groups:detail", "saiken") == plain
+
+
+def test_a_link_maker_follows_the_script_prefix():
+    plain = link_maker("groups:topic", "saiken")(7)
+    set_script_prefix("/cityhall/")
+    try:
+        assert link_maker("groups:topic", "saiken")(7) == "/cityhall" + plain
+    finally:
+        set_script_prefix("/")
+    assert (
+        link_maker("groups:topic", "saiken")(7)
+        == plain
+        == reverse("groups:topic", args=["saiken", 7])
+    )
