@@ -8,7 +8,7 @@ import pytest
 
 from groups import services
 from groups.models import Topic
-from tests.factories import GroupFactory, MemberFactory, PostFactory, TopicFactory
+from tests.factories import GroupFactory, MemberFactory, PostFactory, TopicFactory, organization
 from tests.groups.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +73,14 @@ def test_an_author_of_no_organization_shows_no_brackets(db):
     TopicFactory(group=group, author=importer, title="取り込んだ記事")
     row = _row(client_for(MemberFactory()).get("/groups/saiken/").text, "取り込んだ記事")
     assert '<div class="meta">ナレッジ取り込み</div>' in row and "None" not in row
+
+
+def test_an_author_of_a_town_shows_its_prefecture_and_of_a_designated_city_its_name(db):
+    group = GroupFactory(name="債権回収", slug="saiken")
+    for name, title in (("葉山町", "町の質問"), ("横浜市", "市の質問")):
+        author = MemberFactory(display_name="回答 太郎", organization=organization(name))
+        group.memberships.create(member=author)
+        TopicFactory(group=group, author=author, title=title)
+    html = client_for(MemberFactory()).get("/groups/saiken/").text
+    assert '<div class="meta">回答 太郎(神奈川県葉山町)</div>' in _row(html, "町の質問")
+    assert '<div class="meta">回答 太郎(横浜市)</div>' in _row(html, "市の質問")
