@@ -440,3 +440,21 @@ class ContentVersion(models.Model):
 
     def __str__(self):
         return self.value
+
+
+class TallySnapshot(models.Model):
+    """The knowledge base's counts over every page (pages by month and kind, pages by tag) at
+    one content version, stored by the first reader at that version (knowledge.selectors
+    .home_tallies): a reader then counts only the pages hidden from them, and takes those
+    away. Every change removes them with the version it replaces (content_version_replace),
+    and the counts are read in the same statement as the version they are stored under."""
+
+    version = models.CharField(max_length=32, unique=True)
+    rows = models.JSONField()
+
+    class Meta:
+        verbose_name = _("ナレッジの件数")
+        verbose_name_plural = _("ナレッジの件数")
+
+    def __str__(self):
+        return self.version

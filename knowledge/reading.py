@@ -71,7 +71,7 @@ def home_lists(member) -> dict:
     rows = [(year, month, count) for (year, month), count in months.items()]
     return {
         # in tree order, sorted here: ORDER BY path (treebeard's default) walks every page
-        "sections": sorted(selectors.visible_sections(member), key=lambda section: section.path),
+        "sections": sorted(selectors.section_cards(member), key=lambda section: section.path),
         "recent": selectors.with_card_tags(
             selectors.listed(selectors.visible_pages(member))[:HOME_RECENT]
         ),

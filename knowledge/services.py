@@ -8,7 +8,13 @@ from django.utils.translation import gettext as _
 from wagtail.models import Collection, Locale, Page, Site
 
 from groups.models import Group
-from knowledge.models import ContentVersion, KnowledgeHomePage, PageGroupRestriction, SectionPage
+from knowledge.models import (
+    ContentVersion,
+    KnowledgeHomePage,
+    PageGroupRestriction,
+    SectionPage,
+    TallySnapshot,
+)
 
 
 @transaction.atomic
@@ -38,6 +44,7 @@ def content_version_replace() -> None:
     value = uuid.uuid4().hex
     if not ContentVersion.objects.filter(pk=1).update(value=value):
         ContentVersion.objects.update_or_create(pk=1, defaults={"value": value})
+    TallySnapshot.objects.all().delete()
 
 
 @transaction.atomic

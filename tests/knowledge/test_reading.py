@@ -361,9 +361,11 @@ def test_the_knowledge_pages_cost_the_same_queries_with_3_pages_as_with_30(
     caches["fragments"].clear()  # cold: the counts kept per content version are read afresh
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
-    assert len(few) <= BUDGETS[where], [query["sql"] for query in few.captured_queries]
+    cold = len(few)
+    assert cold <= BUDGETS[where], [query["sql"] for query in few.captured_queries]
     _many(section, 27, start=3)
+    client.get(url)  # the first reader at the new version (the home's stores its counts)
     caches["fragments"].clear()
-    with django_assert_num_queries(len(few)):
+    with django_assert_num_queries(cold):
         page = client.get(url).text
     assert "ページ" in page

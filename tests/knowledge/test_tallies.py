@@ -9,7 +9,7 @@ from django.db import transaction
 
 from groups.models import Group
 from knowledge import selectors
-from knowledge.models import ArticlePage, KnowledgePageTag, PageGroupRestriction
+from knowledge.models import ArticlePage, KnowledgePageTag, PageGroupRestriction, TallySnapshot
 from tests.factories import GroupFactory, MembershipFactory
 from tests.groups.conftest import client_for
 from tests.knowledge.conftest import SECRET as SECRET_WORD
@@ -210,6 +210,33 @@ def test_the_counts_are_those_of_the_pages_the_member_may_list(world):
         archive, counted = selectors.home_tallies(member)
         assert sorted(archive) == sorted((*key, count) for key, count in months.items())
         assert {tag["name"]: tag["count"] for tag in counted} == dict(tags)
+
+
+def test_every_pages_counts_are_stored_at_their_version_and_serve_the_next_reader(world):
+    """The home's first reader at a content version stores every page's counts; a later
+    reader, with other pages hidden and nothing kept in their process, takes their own hidden
+    pages away from those; a change drops them and the next reader counts the change."""
+    from django.core.cache import caches
+
+    tagged(world, "insider-only", tag="内部")
+    PageGroupRestriction.objects.create(page=ArticlePage.objects.get(slug="insider-only"),
+                                        group=world.group)  # fmt: skip
+    insider = month_total(fresh(world.insider))
+    version = selectors.viewer(world.insider).version
+    assert list(TallySnapshot.objects.values_list("version", flat=True)) == [version]
+    caches["fragments"].clear()
+    assert month_total(fresh(world.outsider)) == insider - 3  # memo, year, insider-only
+    assert "内部" not in tag_counts(fresh(world.outsider))
+    tagged(world, "later")
+    assert not TallySnapshot.objects.filter(version=version).exists()
+    assert month_total(fresh(world.outsider)) == insider - 2
+
+
+def test_counts_are_never_stored_under_a_version_they_were_not_counted_at(world):
+    """A change committed between a reader's version and their count: the count is the new
+    content's, so it is not stored under the old version."""
+    counted = selectors._home_tallies("an-older-version", [])
+    assert counted[0] and not TallySnapshot.objects.filter(version="an-older-version").exists()
 
 
 @pytest.mark.parametrize(("path", "after"), [
