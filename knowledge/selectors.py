@@ -5,7 +5,7 @@ import json
 from collections import Counter
 from typing import NamedTuple
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 from django.db.models import Count, Func, IntegerField, Q, Value
 from django.db.models.functions import Left
 from taggit.models import Tag
@@ -16,7 +16,7 @@ from cityhall import prepared
 from cityhall.compiled import FixedQuerySet
 from cityhall.policies import is_site_moderator, is_verified_member
 from groups.models import Group, Membership
-from knowledge import policies, tallies
+from knowledge import policies, services, tallies
 from knowledge.models import (
     ContentVersion,
     KnowledgePage,
@@ -435,18 +435,8 @@ def _home_tallies(version: str, ranges) -> tuple[list, list[dict]]:
     if stored:
         every = json.loads(stored[0])
     elif [row[1] for row in rows if row[0] == "version"] == [version]:
-        _store(version, every)
+        services.tally_snapshot_store(version, every)
     return _less(every, [row for row in rows if row[0] in ("-month", "-tag")])
-
-
-def _store(version: str, rows: list) -> None:
-    """Every page's counts, counted at ``version``, for the next reader at that version."""
-    try:
-        with transaction.atomic():
-            TallySnapshot.objects.bulk_create([TallySnapshot(version=version, rows=rows)],
-                                              ignore_conflicts=True)  # fmt: skip
-    except DatabaseError:  # another writer holds the database: counted again next time
-        pass
 
 
 def _less(every: list, hidden: list) -> tuple[list, list[dict]]:
