@@ -70,7 +70,7 @@ def post_values(
             "pk": post.author_id,
             "display_name": post.author_name,
             "avatar": bool(post.author_avatar),
-            "organization": _organization(post),
+            "organization": author_organization(post),
             "url": links["member_detail"](post.author_id),
             "card": links["member_card"](post.author_id),
         },
@@ -108,7 +108,9 @@ def post_values(
     }
 
 
-def _organization(post: Post) -> str:
+def author_organization(post) -> str:
+    """The author's organization as members read it, from the values a page of posts or a
+    topic list reads (author_organization, _kind, author_prefecture); "" for none."""
     name, prefecture = post.author_organization or "", post.author_prefecture or ""
     return organization_label(name, post.author_organization_kind, prefecture)
 

@@ -123,7 +123,7 @@ def _unread_by_group(viewer, *, shape=None):
 _UNREAD_BY_GROUP = FixedQuery(_unread_by_group)
 
 
-# What a row of the topic list shows; the author's organization is loaded whole for its name.
+# What a row of the topic list shows (the author's name and organization: _AUTHOR_VALUES).
 TOPIC_ROW_FIELDS = (
     "group_id", "author_id", "title", "is_question", "accepted_post_id", "is_pinned",
     "is_locked", "is_hidden", "highest_post_number", "reply_count", "last_posted_at",

@@ -192,16 +192,18 @@ def visible_pages(member, queryset=None):
 def visible_sections(member):
     """Every section is a child of the one knowledge home (SectionPage.parent_page_types,
     KnowledgeHomePage.max_count): no path filter, so the few section rows lead the query."""
-    queryset = live(SectionPage.objects.all())
-    return hide_denied(queryset, viewer(member)).select_related("group", "work_field").order_by()
+    return _sections(member).select_related("group", "work_field")
 
 
 def section_cards(member):
     """The visible sections as the knowledge home's cards show them: title, introduction and
     link (with their whole rows, group and field of work, nine sections took 6.2 ms to read
     and build, with these 3.7)."""
-    queryset = hide_denied(live(SectionPage.objects.all()), viewer(member))
-    return queryset.only("title", "intro", "url_path", "path").order_by()
+    return _sections(member).only("title", "intro", "url_path", "path")
+
+
+def _sections(member):
+    return hide_denied(live(SectionPage.objects.all()), viewer(member)).order_by()
 
 
 def occurrence_notes(member, occurrence_ids) -> dict[int, KnowledgePage]:

@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 
 from cityhall.templatetags.dates import time_element
 from cityhall.translating import gettext
-from members.models import organization_label
+from groups.rendering import author_organization
 
 register = template.Library()
 
@@ -70,11 +70,8 @@ def _jump(topic) -> str:
 def _organization(topic) -> str:
     """In brackets after the author's name; nothing for an account of no organization (the
     knowledge importer's)."""
-    if topic.author_organization is None:
-        return ""
-    label = organization_label(topic.author_organization, topic.author_organization_kind,
-                               topic.author_prefecture or "")  # fmt: skip
-    return f"({_e(label)})"
+    label = author_organization(topic)
+    return f"({_e(label)})" if label else ""
 
 
 def _tags(tags) -> str:
