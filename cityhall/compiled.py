@@ -202,10 +202,11 @@ def padded(ids) -> tuple[tuple, int]:
 class FixedPages:
     """A queryset compiled once for Django's Paginator: ``FixedPages(build)(*values, shape=...)``
     is a sequence whose count and slices (the paginator's pages) are each a statement compiled
-    once, a page's rows answered as FixedQuerySet answers them."""
+    once, a page's rows answered as FixedQuerySet answers them. ``count``: the same rows without
+    what ``build`` adds to show them (annotations and their joins), to count them cheaply."""
 
-    def __init__(self, build: Callable[..., QuerySet]):
-        self.count = FixedCount(build)
+    def __init__(self, build: Callable[..., QuerySet], count: Callable | None = None):
+        self.count = FixedCount(count or build)
         self.rows = FixedQuerySet(
             lambda *values, shape: build(*values, shape=shape[0])[shape[1] : shape[2]]
         )

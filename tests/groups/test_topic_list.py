@@ -5,6 +5,8 @@ time; what members wrote is shown as text, never as markup."""
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from groups import services
 from groups.models import Topic
@@ -84,3 +86,19 @@ def test_an_author_of_a_town_shows_its_prefecture_and_of_a_designated_city_its_n
     html = client_for(MemberFactory()).get("/groups/saiken/").text
     assert '<div class="meta">回答 太郎(神奈川県葉山町)</div>' in _row(html, "町の質問")
     assert '<div class="meta">回答 太郎(横浜市)</div>' in _row(html, "市の質問")
+
+
+def test_pages_count_the_topics_the_reader_may_see_in_a_statement_with_no_join(db):
+    group = GroupFactory(slug="zaisei")
+    for number in range(30):
+        TopicFactory(group=group, title=f"予算編成 {number}")
+    TopicFactory(group=group, title="非表示の話題", is_hidden=True)
+    owner = client_for(group.proposed_by)
+
+    with CaptureQueriesContext(connection) as queries:
+        as_member = client_for(MemberFactory()).get("/groups/zaisei/").text
+    counts = [q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert len(counts) == 1 and "JOIN" not in counts[0].upper()
+
+    assert "ページ</span>" not in as_member  # 30 topics: one page
+    assert "1 / 2 ページ" in owner.get("/groups/zaisei/").text  # a moderator sees the hidden one
