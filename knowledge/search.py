@@ -9,7 +9,7 @@ from datetime import datetime, time
 
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page, PageViewRestriction, get_page_models
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cityhall.markdown import plain_text, render
@@ -88,7 +88,10 @@ def register() -> None:
     for kind, label in KnowledgePage.Kind.choices:
         registry.register(PageProvider(kind, label))
     for signal in (post_save, post_delete):
-        signal.connect(_page_saved, dispatch_uid="knowledge.search.page")
+        # by sender: a receiver of every model's deletes would make each delete on the site
+        # read its rows first (Django deletes without reading only what nobody listens to)
+        for model in get_page_models():
+            signal.connect(_page_saved, sender=model, dispatch_uid=f"knowledge.search.{model}")
         signal.connect(_tag_saved, sender=KnowledgePageTag, dispatch_uid="knowledge.search.tag")
         for model in (PageGroupRestriction, PageViewRestriction):
             signal.connect(_restriction_saved, sender=model,

@@ -6,7 +6,7 @@ tags, a restriction or a group replaces in the change's own transaction. So noth
 read again after a change, nor by a reader from whom other pages are hidden."""
 
 from django.db.models.signals import post_delete, post_save
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import PageViewRestriction, get_page_models
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cityhall import fragments
@@ -41,16 +41,12 @@ def new_version(**kwargs) -> None:
     services.content_version_replace()
 
 
-def page_changed(sender, instance, **kwargs) -> None:
-    if isinstance(instance, Page):
-        new_version()
-
-
 def connect() -> None:
     for signal in (post_save, post_delete):
-        signal.connect(page_changed, dispatch_uid="knowledge.tallies.page")
-        # a group's name shows in the restriction badge of the pages kept per version
-        for model in (KnowledgePageTag, PageGroupRestriction, PageViewRestriction, Group):
+        # every kind of page by name, as knowledge.search connects its own; a group's name
+        # shows in the restriction badge of the pages kept per version
+        changes = (KnowledgePageTag, PageGroupRestriction, PageViewRestriction, Group)
+        for model in (*get_page_models(), *changes):
             signal.connect(new_version, sender=model, dispatch_uid=f"knowledge.tallies.{model}")
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(new_version, dispatch_uid="knowledge.tallies")

@@ -5,7 +5,7 @@ reply, and the edit history as a word diff."""
 import pytest
 from django.urls import reverse
 
-from groups import services
+from groups import drafts, services
 from groups.models import Draft, Membership, Post, Topic
 from tests.factories import MemberFactory
 from tests.groups.conftest import client_for, make_group
@@ -139,6 +139,15 @@ def test_the_draft_is_deleted_when_the_post_is_made(topic, group, writer):
     late = _draft(client, group, topic=topic.pk, body="送った返信", client_id="r1")
     assert late.json()["saved"] is False and not Draft.objects.exists()
     assert "送った返信</textarea>" not in client.get(_topic_url(topic)).content.decode()
+
+
+def test_a_draft_is_discarded_in_one_statement(topic, group, writer, django_assert_num_queries):
+    """Nothing on the site listens to every model's deletes (knowledge's receivers name the
+    page models): a delete that nobody listens to is one statement, with no read first."""
+    _draft(client_for(writer), group, topic=topic.pk, body="送る前")
+    with django_assert_num_queries(1):
+        drafts.draft_discard(member=writer, group=group, topic=topic)
+    assert not Draft.objects.exists()
 
 
 def test_the_later_save_wins_and_empty_text_discards(topic, writer):
