@@ -249,6 +249,27 @@ def test_topic_watch_overrides_the_group(group, owner, committing):
     assert Notification.objects.filter(recipient=watcher, kind="watched_reply").exists()
 
 
+def test_a_topic_level_below_watching_silences_a_group_watcher(group, owner, committing):
+    topic = services.topic_create(author=owner, group=group, title="監視の上書き", body="本文")
+    watchers = {level: MemberFactory() for level in ("watching", "tracking", "muted")}
+    for level, member in watchers.items():
+        Membership.objects.create(group=group, member=member)
+        client = client_for(member)
+        client.post(reverse("groups:watch", args=[group.slug]), {"level": "watching"})
+        if level != "watching":
+            client.post(
+                reverse("groups:watch_topic", args=[group.slug, topic.pk]), {"level": level}
+            )
+    with committing():
+        client_for(owner).post(
+            reverse("groups:reply", args=[group.slug, topic.pk]), {"body": "追記"}
+        )
+    notified = set(
+        Notification.objects.filter(kind="watched_reply").values_list("recipient", flat=True)
+    )
+    assert notified == {watchers["watching"].pk}
+
+
 def test_moderator_suspends_a_member_who_can_then_read_but_not_post(group, owner):
     member = MemberFactory()
     membership = Membership.objects.create(group=group, member=member)
