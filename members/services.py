@@ -29,7 +29,7 @@ from members.models import (
     handle_taken,
 )
 from members.notifications import ORGANIZATION_CONFIRMED, TRANSFER, WELCOME
-from members.tasks import send_email, send_notification_mail
+from members.tasks import send_email, send_notification_mails
 
 
 def email_enqueue(message) -> None:
@@ -335,7 +335,7 @@ def notifications_create(
     """notification_create for many members at once, in a fixed number of queries: who may see
     the subject (unless the caller ``checked`` with notification_subjects.may_see already),
     their preferences, one insert, and after commit one "count changed" to each bell and one
-    mail task each."""
+    mail task for those who get mail."""
     recipients = list(recipients)
     reference = {}
     if subject is not None:
@@ -355,9 +355,7 @@ def notifications_create(
     ]  # fmt: skip
     Notification.objects.bulk_create(notifications)
     _publish_unread_counts([n.recipient_id for n in notifications if n.read_at is None])
-    for notification in notifications:
-        if notification.emailed_at is None:
-            _enqueue_notification_mail(notification.recipient_id)
+    _enqueue_notification_mail([n.recipient_id for n in notifications if n.emailed_at is None])
     return notifications
 
 
@@ -398,11 +396,12 @@ def notification_preferences_set(*, member: User, choices: dict[str, tuple[bool,
         )
 
 
-def _enqueue_notification_mail(member_id: int) -> None:
+def _enqueue_notification_mail(member_ids: list[int]) -> None:
+    if not member_ids:
+        return
     run_after = timezone.now() + timedelta(seconds=settings.NOTIFICATION_MAIL_DELAY)
-    transaction.on_commit(
-        lambda: send_notification_mail.using(run_after=run_after).enqueue(member_id=member_id)
-    )
+    mails = send_notification_mails.using(run_after=run_after)
+    transaction.on_commit(lambda: mails.enqueue(member_ids=member_ids))
 
 
 def notifications_mark_read(*, member: User) -> int:

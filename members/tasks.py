@@ -72,6 +72,22 @@ def send_notification_mail(*, member_id: int, attempt: int = 1) -> int:
         cache.delete(lock)
 
 
+@task
+def send_notification_mails(*, member_ids: list[int]) -> int:
+    """send_notification_mail for the members notified together (a reply's watchers: one task,
+    not one each). A member whose mail fails is tried again on their own, as that task retries;
+    the others are still sent, and the failure stays on record."""
+    sent, failed = 0, None
+    for member_id in member_ids:
+        try:
+            sent += send_notification_mail.call(member_id=member_id)
+        except SEND_ERRORS as error:
+            failed = failed or error
+    if failed is not None:
+        raise failed
+    return sent
+
+
 def _mail_pending(member, Notification, attempt: int) -> int:
     from members import notification_subjects
 

@@ -110,3 +110,23 @@ def test_a_second_run_for_the_same_member_waits_for_the_first(db):
     _time_passes()
     assert _run_ready_tasks() == ["SUCCESSFUL"]
     assert len(mail.outbox) == 1
+
+
+def test_members_notified_together_share_a_task_and_are_each_retried(
+    mail_server_down, django_capture_on_commit_callbacks
+):
+    members = [MemberFactory() for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notifications_create(
+            recipients=members, kind=MENTION, params={"topic": "滞納整理", "actor": "山田"}
+        )
+    assert DBTaskResult.objects.count() == 1
+    _time_passes()
+    assert _run_ready_tasks() == ["FAILED"]
+    assert DBTaskResult.objects.filter(status="READY").count() == 3  # a retry for each
+
+    _mail_server_back(mail_server_down)
+    _time_passes()
+    assert _run_ready_tasks() == ["SUCCESSFUL"] * 3
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(m.email for m in members)
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
