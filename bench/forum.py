@@ -149,6 +149,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reply-warmup", type=int, default=20, help="untimed reply POSTs first")
     parser.add_argument("--seed", type=int, default=2024, help="random seed of the generated data")
     parser.add_argument(
+        "--watchers", type=int, default=2,
+        help="members watching the busy group: each reply notifies them all",
+    )  # fmt: skip
+    parser.add_argument(
+        "--watchers-mail", action="store_true",
+        help="the watchers take mail for watched replies too (a mail task for them per reply)",
+    )  # fmt: skip
+    parser.add_argument(
         "--keep-database", action="store_true",
         help="keep the bench database afterwards (default: drop it, or delete the SQLite file)",
     )  # fmt: skip
@@ -163,6 +171,8 @@ def parse_args() -> argparse.Namespace:
         parser.error("--requests must be 2..100000 and --warmup 0..10000")
     if not 2 <= args.replies <= 100_000 or not 0 <= args.reply_warmup <= 10_000:
         parser.error("--replies must be 2..100000 and --reply-warmup 0..10000")
+    if not 0 <= args.watchers <= args.members // 2:
+        parser.error("--watchers must be 0..half of --members")
     return args
 
 
@@ -352,6 +362,8 @@ def create_forum(rng: random.Random, args, viewer, others: list[int]) -> dict:
         Watch,
         WatchLevel,
     )
+    from groups.notifications import WATCHED_REPLY
+    from members.models import NotificationPreference
 
     now = timezone.now()
     group_count = args.groups
@@ -483,10 +495,15 @@ def create_forum(rng: random.Random, args, viewer, others: list[int]) -> dict:
     TopicRead.objects.bulk_create(reads, batch_size=BATCH)
     Reaction.objects.bulk_create(reactions, batch_size=BATCH)
     big_authors = {posts[0].author_id, viewer.pk}
-    watchers = [m for m in members_of[0].items if m not in big_authors][:2]
+    watchers = [m for m in members_of[0].items if m not in big_authors][: args.watchers]
     Watch.objects.bulk_create(
         [Watch(member_id=m, group_id=1, level=WatchLevel.WATCHING) for m in watchers]
     )
+    if args.watchers_mail:
+        NotificationPreference.objects.bulk_create([
+            NotificationPreference(member_id=m, kind=WATCHED_REPLY, in_app=True, email=True)
+            for m in watchers
+        ])  # fmt: skip
     Bookmark.objects.bulk_create([Bookmark(post_id=n, member=viewer) for n in (3, 8, 21)])
     with connection.cursor() as cursor:  # explicit ids were given: move the sequences on
         for statement in connection.ops.sequence_reset_sql(no_style(), [Group, Topic, Post]):
@@ -496,7 +513,8 @@ def create_forum(rng: random.Random, args, viewer, others: list[int]) -> dict:
         "posts": len(posts), "memberships": len(memberships), "reactions": len(reactions),
         "topic_reads": len(reads), "busy_group_topics": topic_groups.count(0),
         "busy_group_members": len(members_of[0].items), "big_topic_posts": BIG_TOPIC_POSTS,
-        "busy_slug": groups[0].slug, "big_topic_id": 1,
+        "busy_slug": groups[0].slug, "big_topic_id": 1, "watchers": len(watchers),
+        "watchers_mail": args.watchers_mail,
     }  # fmt: skip
 
 
@@ -677,7 +695,9 @@ def main() -> None:
         f"{counts['memberships']} memberships, {counts['reactions']} reactions, "
         f"{counts['topic_reads']} read states; busy group {forum.busy_slug}: "
         f"{counts['busy_group_topics']} topics, {counts['busy_group_members']} members; "
-        f"big topic {forum.big_topic_id}: {counts['big_topic_posts']} posts",
+        f"big topic {forum.big_topic_id}: {counts['big_topic_posts']} posts; "
+        f"{counts['watchers']} watchers of the busy group"
+        f"{' (who take mail)' if counts['watchers_mail'] else ''}",
         flush=True,
     )
     paths = requests_of(forum)
