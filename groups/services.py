@@ -47,10 +47,14 @@ from groups.notifications import (
 )
 from groups.slugs import new_slug
 from groups.tasks import attachment_preview_make
-from members import notification_subjects
 from members import selectors as member_selectors
 from members.models import User
-from members.services import member_access_changed, notification_create, notifications_create
+from members.services import (
+    member_access_changed,
+    notification_create,
+    notifications_create,
+    notifications_create_by_kind,
+)
 from search import outbox
 
 # --- groups and memberships ---------------------------------------------------------------
@@ -872,14 +876,9 @@ def _notify_post(post: Post, mentions: list[str]) -> None:
         asker = [author] if _wants(author, topic) else []
         notified.update(member.pk for member in asker)
     watchers = [member for member in _watchers(topic) if member.pk not in notified]
-    readers = {member.pk for member in notification_subjects.may_see(asker + watchers, post)}
-    for kind, recipients in [
-        (REPLY, asker),
-        (WATCHED_REPLY, watchers),
-    ]:
-        recipients = [member for member in recipients if member.pk in readers]
-        notifications_create(recipients=recipients, kind=kind, params=params, url=url,
-                             subject=post, checked=True)  # fmt: skip
+    notifications_create_by_kind(
+        {REPLY: asker, WATCHED_REPLY: watchers}, params=params, url=url, subject=post
+    )
 
 
 def _notify_mentions(post: Post, handles) -> set[int]:

@@ -336,55 +336,85 @@ def notifications_create(
     the subject (unless the caller ``checked`` with notification_subjects.may_see already),
     their preferences, one insert, and after commit one "count changed" to each bell and one
     mail task for those who get mail."""
-    recipients = list(recipients)
+    return notifications_create_by_kind(
+        {kind: recipients}, params=params, url=url, subject=subject, checked=checked
+    )
+
+
+def notifications_create_by_kind(
+    recipients_by_kind: dict, *, params: dict, url: str = "", subject=None, checked: bool = False
+) -> list:
+    """notifications_create for several kinds about the same subject (a reply: the asker's and
+    the watchers'), in the queries of one: the kinds' preferences read and their rows written
+    together, one mail task for all."""
+    by_kind = {kind: list(members) for kind, members in recipients_by_kind.items()}
     reference = {}
     if subject is not None:
         if not checked:
-            recipients = notification_subjects.may_see(recipients, subject)
+            everyone = {member.pk: member for members in by_kind.values() for member in members}
+            readers = {
+                m.pk for m in notification_subjects.may_see(list(everyone.values()), subject)
+            }
+            by_kind = {kind: [m for m in members if m.pk in readers]
+                       for kind, members in by_kind.items()}  # fmt: skip
         reference = notification_subjects.reference(subject)
-    if not recipients:
+    by_kind = {kind: members for kind, members in by_kind.items() if members}
+    if not by_kind:
         return []
-    channels = _channels_of([member.pk for member in recipients], kind)
+    channels = _channels({kind: [member.pk for member in members]
+                          for kind, members in by_kind.items()})  # fmt: skip
     now = timezone.now()
     notifications = [
         Notification(recipient=member, kind=kind, params=params, url=url, **reference,
                      read_at=None if in_app else now, emailed_at=None if by_mail else now)
-        for member in recipients
-        for in_app, by_mail in [channels[member.pk]]
+        for kind, members in by_kind.items()
+        for member in members
+        for in_app, by_mail in [channels[kind, member.pk]]
         if in_app or by_mail
     ]  # fmt: skip
     Notification.objects.bulk_create(notifications)
     _publish_unread_counts([n.recipient_id for n in notifications if n.read_at is None])
-    _enqueue_notification_mail([n.recipient_id for n in notifications if n.emailed_at is None])
+    mailed = [n.recipient_id for n in notifications if n.emailed_at is None]
+    _enqueue_notification_mail(list(dict.fromkeys(mailed)))
     return notifications
 
 
 def notification_channels(member: User, kind: str) -> tuple[bool, bool]:
-    return _channels_of([member.pk], kind)[member.pk]
+    return _channels({kind: [member.pk]})[kind, member.pk]
 
 
-def _channels_of(member_ids: list[int], kind: str) -> dict[int, tuple[bool, bool]]:
-    """(in the app, by mail) for each member: their preference, or the default for ``kind``."""
-    registered = kinds.get(kind)
-    if registered is None:
-        raise ValueError(f"notification kind {kind!r} is not registered (cityhall.notifications)")
-    default = (registered.in_app_by_default, registered.email_by_default)
-    found = {member_id: (in_app, email) for member_id, in_app, email in _chosen(kind, member_ids)}
-    return {pk: found.get(pk, default) for pk in member_ids}
+def _channels(member_ids_by_kind: dict[str, list[int]]) -> dict[tuple[str, int], tuple[bool, bool]]:
+    """(in the app, by mail) for each kind and member: their preference, or the kind's
+    default, in one query for every kind."""
+    defaults = {}
+    for kind in member_ids_by_kind:
+        registered = kinds.get(kind)
+        if registered is None:
+            raise ValueError(
+                f"notification kind {kind!r} is not registered (cityhall.notifications)"
+            )
+        defaults[kind] = (registered.in_app_by_default, registered.email_by_default)
+    every_id = list(dict.fromkeys(pk for ids in member_ids_by_kind.values() for pk in ids))
+    found = {(kind, member_id): (in_app, email)
+             for kind, member_id, in_app, email in _chosen(list(defaults), every_id)}  # fmt: skip
+    return {(kind, pk): found.get((kind, pk), defaults[kind])
+            for kind, ids in member_ids_by_kind.items() for pk in ids}  # fmt: skip
 
 
-# Compiled once for each power of two of the number of members (padded with 0, no member's
-# id): every reply asks it for the members it notifies.
+# Compiled once for each number of kinds and power of two of the number of members (padded
+# with 0, no member's id): every reply asks it for the members it notifies.
 _CHOSEN = FixedQuery(
-    lambda kind, *member_ids, shape: NotificationPreference.objects.filter(
-        member_id__in=member_ids, kind=kind
-    ).values_list("member_id", "in_app", "email")
+    lambda *values, shape: NotificationPreference.objects.filter(
+        kind__in=values[: shape[0]], member_id__in=values[shape[0] :]
+    ).values_list("kind", "member_id", "in_app", "email")
 )
 
 
-def _chosen(kind: str, member_ids: list[int]) -> list[tuple]:
+def _chosen(kinds_wanted: list[str], member_ids: list[int]) -> list[tuple]:
     ids, size = padded(member_ids)
-    return _CHOSEN(kind, *ids, shape=size) if ids else []
+    if not ids:
+        return []
+    return _CHOSEN(*kinds_wanted, *ids, shape=(len(kinds_wanted), size))
 
 
 @transaction.atomic

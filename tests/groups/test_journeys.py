@@ -5,10 +5,11 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
+from django_tasks_db.models import DBTaskResult
 
 from groups import services
 from groups.models import Attachment, Group, Membership, ModerationLog, Post, Topic
-from members.models import Notification
+from members.models import Notification, NotificationPreference
 from tests.factories import MemberFactory, organization
 from tests.groups.conftest import client_for
 
@@ -329,18 +330,23 @@ def test_a_reply_costs_the_same_queries_however_many_watch(
         watcher = MemberFactory()
         Membership.objects.create(group=group, member=watcher)
         Watch.objects.create(member=watcher, group=group, level="watching")
+        NotificationPreference.objects.create(  # who takes mail costs no more either
+            member=watcher, kind="watched_reply", in_app=True, email=True
+        )
     replier = MemberFactory()
     Membership.objects.create(group=group, member=replier)
     client = client_for(replier)
     client.get(reverse("groups:topic", args=[group.slug, topic.pk]))
-    # A fixed number (24): the session and member, the topic read and locked, who may post, the
+    # A fixed number (22): the session and member, the topic read and locked, who may post, the
     # post, its outbox row and the topic's, group's and reader's counters, the asker and the
-    # watchers with their memberships and preferences, the notifications, the draft, and the
-    # tasks enqueued on commit. The new reply is not read again to check who may see it (25 so).
-    with django_assert_max_num_queries(24), committing():
+    # watchers with their memberships, the preferences and the notifications of both kinds, the
+    # draft, and the tasks enqueued on commit (the search outbox's and one mail task). The new
+    # reply is not read again to check who may see it.
+    with django_assert_max_num_queries(22), committing():
         response = client.post(
             reverse("groups:reply", args=[group.slug, topic.pk]), {"body": "経験があります"}
         )
     assert response.status_code == 302
     assert Notification.objects.filter(kind="watched_reply").count() == watchers
     assert Notification.objects.filter(kind="reply", recipient=owner).count() == 1
+    assert DBTaskResult.objects.filter(task_path__endswith="send_notification_mails").count() == 1
