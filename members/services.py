@@ -351,12 +351,7 @@ def notifications_create_by_kind(
     reference = {}
     if subject is not None:
         if not checked:
-            everyone = {member.pk: member for members in by_kind.values() for member in members}
-            readers = {
-                m.pk for m in notification_subjects.may_see(list(everyone.values()), subject)
-            }
-            by_kind = {kind: [m for m in members if m.pk in readers]
-                       for kind, members in by_kind.items()}  # fmt: skip
+            by_kind = _who_may_see(by_kind, subject)
         reference = notification_subjects.reference(subject)
     by_kind = {kind: members for kind, members in by_kind.items() if members}
     if not by_kind:
@@ -377,6 +372,13 @@ def notifications_create_by_kind(
     mailed = [n.recipient_id for n in notifications if n.emailed_at is None]
     _enqueue_notification_mail(list(dict.fromkeys(mailed)))
     return notifications
+
+
+def _who_may_see(by_kind: dict[str, list], subject) -> dict[str, list]:
+    """``by_kind`` without the members who may not see ``subject``, asked once for them all."""
+    everyone = {member.pk: member for members in by_kind.values() for member in members}
+    readers = {m.pk for m in notification_subjects.may_see(list(everyone.values()), subject)}
+    return {kind: [m for m in members if m.pk in readers] for kind, members in by_kind.items()}
 
 
 def notification_channels(member: User, kind: str) -> tuple[bool, bool]:
