@@ -5,7 +5,10 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityhall.settings")
 django.setup(set_prefix=False)
 
+from cityhall import http_server  # noqa: E402
 from cityhall.handlers import SyncChainASGIHandler  # noqa: E402
+
+http_server.leave_bodies_to_django()
 
 django_asgi_app = SyncChainASGIHandler()
 
