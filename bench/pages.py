@@ -131,11 +131,13 @@ def pages(colleague_id: int, knowledge=None, events=None, forum=None) -> list[tu
 
 def gather_statistics() -> None:
     """Planner statistics over the data just made, as a live site has them: SQLite's from the
-    ANALYZE the site runs at every start (cityhall.statistics), PostgreSQL's from autovacuum."""
+    ANALYZE the site runs at every start (cityhall.statistics), PostgreSQL's from autovacuum,
+    which also vacuums a table after many inserts: its visibility map lets PostgreSQL answer
+    from an index alone (a section's listing ids 4.5 → 3.6 ms)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def count_queries(viewer, path: str, cold: bool = False) -> int:
