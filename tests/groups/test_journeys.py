@@ -271,6 +271,36 @@ def test_a_topic_level_below_watching_silences_a_group_watcher(group, owner, com
     assert notified == {watchers["watching"].pk}
 
 
+def test_the_asker_hears_of_replies_unless_they_muted_the_topic(group, owner, committing):
+    """The topic's author is told of each reply (read with the watchers, in one query) unless
+    their level for the topic is muted: the topic's own, else their group's."""
+    levels = {"none": (None, None), "topic muted": (None, "muted"),
+              "group muted": ("muted", None), "group muted, topic tracked": ("muted", "tracking"),
+              "group watched, topic muted": ("watching", "muted")}  # fmt: skip
+    topics = {}
+    for case, (group_level, topic_level) in levels.items():
+        asker = MemberFactory()
+        Membership.objects.create(group=group, member=asker)
+        topics[case] = services.topic_create(author=asker, group=group, title=case, body="質問")
+        if group_level:
+            services.watch_set(member=asker, group=group, level=group_level)
+        if topic_level:
+            services.watch_set(member=asker, topic=topics[case], level=topic_level)
+    for topic in topics.values():
+        with committing():
+            client_for(owner).post(
+                reverse("groups:reply", args=[group.slug, topic.pk]), {"body": "回答です"}
+            )
+    told = {
+        case for case, topic in topics.items()
+        if Notification.objects.filter(recipient=topic.author, kind="reply").exists()
+    }  # fmt: skip
+    assert told == {"none", "group muted, topic tracked"}
+    watcher = topics["group watched, topic muted"].author  # the group's other four topics
+    watched = Notification.objects.filter(kind="watched_reply")
+    assert [n.recipient_id for n in watched] == [watcher.pk] * (len(topics) - 1)
+
+
 def test_moderator_suspends_a_member_who_can_then_read_but_not_post(group, owner):
     member = MemberFactory()
     membership = Membership.objects.create(group=group, member=member)
@@ -337,12 +367,12 @@ def test_a_reply_costs_the_same_queries_however_many_watch(
     Membership.objects.create(group=group, member=replier)
     client = client_for(replier)
     client.get(reverse("groups:topic", args=[group.slug, topic.pk]))
-    # A fixed number (22): the session and member, the topic read and locked, who may post, the
-    # post, its outbox row and the topic's, group's and reader's counters, the asker and the
-    # watchers with their memberships, the preferences and the notifications of both kinds, the
-    # draft, and the tasks enqueued on commit (the search outbox's and one mail task). The new
-    # reply is not read again to check who may see it.
-    with django_assert_max_num_queries(22), committing():
+    # A fixed number (20): the session and member, the topic read and locked, who may post, the
+    # post, its outbox row and the topic's, group's and reader's counters, the asker with the
+    # watchers (one query) and their memberships, the preferences and the notifications of both
+    # kinds, the draft, and the tasks enqueued on commit (the search outbox's and one mail
+    # task). The new reply is not read again to check who may see it.
+    with django_assert_max_num_queries(20), committing():
         response = client.post(
             reverse("groups:reply", args=[group.slug, topic.pk]), {"body": "経験があります"}
         )
