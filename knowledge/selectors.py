@@ -430,7 +430,7 @@ def _home_tallies(version: str, ranges) -> tuple[list, list[dict]]:
         hidden = (f" UNION SELECT page.id FROM (VALUES {values}) hidden_range "
                   f"JOIN {Page._meta.db_table} page ON page.path >= hidden_range.{_FIRST} "
                   f"AND page.path < hidden_range.{_PAST}")  # fmt: skip
-    pages, tags = _HIDDEN_ROWS[connection.vendor == "postgresql"]
+    pages, tags = _HIDDEN_ROWS[connection.vendor]
     statement = _HOME_TALLIES.format(
         hidden=hidden, year_month=YearMonth.sql("k.date"), hidden_pages=pages, hidden_tags=tags
     )
@@ -536,18 +536,18 @@ _HOME_TALLIES = f"""
     GROUP BY tagged.tag_id
 """
 
-# The hidden pages' rows and tags, looked up one hidden page at a time: (SQLite, PostgreSQL).
+# The hidden pages' rows and tags, looked up one hidden page at a time.
 # SQLite does so with the few hidden pages first (CROSS JOIN keeps that order). PostgreSQL has
 # no statistics for pages under ranges of paths (it guessed 105,000 hidden pages for 548), so
 # it hashed every page and every tag; a LATERAL subquery, kept from being pulled up by OFFSET 0,
 # makes it look them up (bench/pages.py's knowledge home, cold: the statement 9.3 → 3.7 ms).
 _PAGES, _TAGS = KnowledgePage._meta.db_table, KnowledgePageTag._meta.db_table
 _HIDDEN_ROWS = {
-    False: (
+    "sqlite": (
         f"hidden CROSS JOIN {_PAGES} k ON k.page_ptr_id = hidden.id",
         f"hidden CROSS JOIN {_TAGS} tagged ON tagged.content_object_id = hidden.id",
     ),
-    True: (
+    "postgresql": (
         f"hidden CROSS JOIN LATERAL (SELECT k.date, k.kind FROM {_PAGES} k"
         " WHERE k.page_ptr_id = hidden.id OFFSET 0) k",
         "hidden CROSS JOIN LATERAL (SELECT tagged.tag_id, tagged.content_object_id"
