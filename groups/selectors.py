@@ -273,6 +273,15 @@ def watch_level(viewer, group: Group, topic: Topic | None = None) -> str:
     return by_target.get("topic") or by_target.get("group") or WatchLevel.NORMAL
 
 
+def watches_at_level(topic_id: int, group_id: int, level: str):
+    """The watches that set ``level`` for the topic, as watch_level reads them for one member:
+    the topic's own, else the group's. For many members in one query (a reply's watchers)."""
+    overridden = Watch.objects.filter(topic=topic_id).values("member")
+    return Watch.objects.filter(
+        Q(topic=topic_id) | Q(group=group_id) & ~Q(member__in=overridden), level=level
+    )
+
+
 def _group_watch(viewer, group, *, shape=None):
     return Watch.objects.filter(member=viewer, group=group).values_list("topic_id", "level")
 
