@@ -2,7 +2,10 @@
 bomb as an icon (a 140 KB PNG of 12000×12000 pixels), four of each at once, and 144-megapixel
 attachments, each case in a fresh daphne process; then the worker making the attachments'
 previews. Figures from /proc: the resident set before and after (VmRSS) and its high-water
-mark during the requests (VmHWM, reset first where the kernel allows it).
+mark during the requests (VmHWM, reset first where the kernel allows it). Meanwhile another
+client GETs /healthz every 5 ms: the longest it waited is how long the case held up everyone
+else the process serves (a 10 MB form, case "form": what the server does with a body before
+Django sees it).
 
     .venv/bin/python bench/uploads.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cityhall_bench .venv/bin/python \
@@ -16,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -39,7 +43,7 @@ MB = 1024
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep-database", action="store_true")
-    parser.add_argument("--cases", default="small,bomb,small4,bomb4,attach,attach4",
+    parser.add_argument("--cases", default="small,bomb,small4,bomb4,attach,attach4,form",
                         help="which cases, by key, comma-separated; also: body")  # fmt: skip
     parser.add_argument("--body-mb", type=int, default=200, help="size of the 'body' case")
     return parser.parse_args()
@@ -73,7 +77,7 @@ def post_avatar(base_url: str, cookie: str, content: bytes) -> httpx.Response:
                       trust_env=False) as http:  # fmt: skip
         token, csrf_cookie, page = csrf(http, "/profile/")
         fields = {"csrfmiddlewaretoken": token, "record_as_transfer": "on"}
-        for name in ("display_name", "display_name_kana"):
+        for name in ("handle", "display_name", "display_name_kana"):
             fields[name] = re.search(rf'name="{name}"[^>]*value="([^"]*)"', page).group(1)
         return http.post(
             "/profile/", data=fields, files={"avatar": ("icon.png", content, "image/png")},
@@ -99,6 +103,38 @@ def post_body(base_url: str, size: int) -> httpx.Response:
     with httpx.Client(base_url=base_url, timeout=300, trust_env=False) as http:
         return http.post("/profile/", content=bytes(size),
                          headers={"Content-Type": "application/octet-stream"})  # fmt: skip
+
+
+def post_form(base_url: str, size: int) -> httpx.Response:
+    """A form with a file of ``size`` random bytes, without a session or CSRF token."""
+    with httpx.Client(base_url=base_url, timeout=120, trust_env=False) as http:
+        upload = ("資料.pdf", os.urandom(size), "application/pdf")
+        return http.post("/profile/", data={"bio": "x"}, files={"files": upload})
+
+
+class Waits:
+    """GETs ``/healthz`` every 5 ms from a thread of its own until stopped; ``longest_ms``."""
+
+    def __init__(self, base_url: str):
+        self.base_url, self.longest_ms, self._stop = base_url, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "Waits":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        with httpx.Client(base_url=self.base_url, timeout=30, trust_env=False) as http:
+            while not self._stop.is_set():
+                started = time.perf_counter()
+                http.get("/healthz")
+                waited = (time.perf_counter() - started) * 1000
+                self.longest_ms = max(self.longest_ms, waited)
+                time.sleep(0.005)
 
 
 def outcome(response: httpx.Response) -> str:
@@ -130,7 +166,7 @@ def run_case(case: Case, env: dict, members, log_dir: Path) -> dict:
                 http.get(f"/groups/{GROUP}/new/")
         before = server.rss_kb()
         peak_reset = reset_peak(server.pid)
-        with concurrent.futures.ThreadPoolExecutor(case.count) as pool:
+        with Waits(server.url) as waits, concurrent.futures.ThreadPoolExecutor(case.count) as pool:
             results = list(
                 pool.map(lambda m: case.send(server.url, m.cookie), members[: case.count])
             )
@@ -143,6 +179,7 @@ def run_case(case: Case, env: dict, members, log_dir: Path) -> dict:
         "rss_before_mb": round(before / MB, 1),
         "rss_growth_mb": round((after - before) / MB, 1),
         "peak_growth_mb": round((peak - before) / MB, 1) if peak_reset else None,
+        "others_waited_max_ms": round(waits.longest_ms, 1),
     }  # fmt: skip
 
 
@@ -204,6 +241,8 @@ def main() -> None:
             Case("4 icon bombs at once", "bomb4", 4, avatar(bomb), "refused"),
             Case("144 MP attachment (accepted)", "attach", 1, attach(aerial), "accepted"),
             Case("4 × 144 MP attachments at once", "attach4", 4, attach(aerial), "accepted"),
+            Case("10 MB form, anonymous", "form", 1,
+                 lambda url, _cookie: post_form(url, 10 * 2**20), "HTTP 403 []"),
             Case(f"{args.body_mb} MB body, anonymous", "body", 1,
                  lambda url, _cookie: post_body(url, args.body_mb * 2**20), "HTTP 403 []"),
         ]  # fmt: skip
@@ -244,6 +283,7 @@ def report(rows: list[dict], worker: dict, attachments: int, previews: int, url:
             ("peak MB", "peak_growth_mb"),
             ("peak - baseline MB", "peak_minus_baseline_mb"),
             ("peak / baseline", "peak_ratio"),
+            ("others waited ms (max)", "others_waited_max_ms"),
             ("target", "target"),
         ],
         rows,
