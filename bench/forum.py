@@ -1,7 +1,8 @@
 """Forum at scale over real HTTP: one daphne process on 127.0.0.1, a signed-in verified member,
 a generated forum (3,000 members, 200 groups, 10,000 topics, 100,000 posts by default), the
-topic list of a busy group, a 50-post topic page and posting a reply, against a bare Django view
-measured in the same run (see bench/README.md).
+home page, the group list, the topic list of a busy group, a 50-post topic page, the member
+directory and posting a reply, against a bare Django view measured in the same run (see
+bench/README.md).
 
     .venv/bin/python bench/forum.py [--members 3000] [--groups 200] [--topics 10000]
         [--posts 100000] [--requests 300] [--warmup 30] [--replies 200] [--reply-warmup 20]
@@ -32,6 +33,11 @@ BIG_TOPIC_POSTS = 150  # three 50-post pages; the page bench reads page 1
 VIEWER_OTHER_GROUPS = 15  # groups the viewer belongs to besides the busy one
 BATCH = 1000
 TARGETS = {"page_p50_ms": 25, "page_p99_ms": 100, "reply_p50_ms": 30, "page_queries": 12}
+# The pages, in the order a round opens them: (key in requests_of, name in the table).
+PAGES = [
+    ("home", "home"), ("groups", "group list"), ("list", "group topic list"),
+    ("topic", "topic page (50 posts)"), ("members", "member directory"),
+]  # fmt: skip
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 COLUMNS = [
     ("request", "request"), ("path", "path"), ("p50 ms", "p50_ms"), ("p95 ms", "p95_ms"),
@@ -528,9 +534,12 @@ def requests_of(forum: Forum) -> dict[str, str]:
     topic = f"/groups/{forum.busy_slug}/t/{forum.big_topic_id}/"
     return {
         "bare": BARE_PATH,
+        "home": "/",
+        "groups": "/groups/",
         "list": f"/groups/{forum.busy_slug}/",
         "topic": f"{topic}?page=1",
         "reply": f"{topic}reply",
+        "members": "/members/",
     }
 
 
@@ -628,10 +637,10 @@ def measure(base_url: str, cookie: str, paths: dict[str, str], args) -> list[dic
         # Each page warm (opened just before, untimed: the cold ones empty the cache), and
         # cold: this process's fragment cache (the rendered posts) emptied just before, as
         # for a page nobody opened since the server started.
-        pages = (("bare", "bare Django view", False), ("list", "group topic list", False),
-                 ("list", "group topic list, cold", True),
-                 ("topic", "topic page (50 posts)", False),
-                 ("topic", "topic page (50 posts), cold", True))  # fmt: skip
+        pages = [("bare", "bare Django view", False)] + [
+            (key, f"{name}, cold" if cold else name, cold)
+            for key, name in PAGES for cold in (False, True)
+        ]  # fmt: skip
         every = _common.interleaved_requests(
             http, [paths[key] for key, _name, _cold in pages], args.requests, args.warmup,
             before=[FORGET_PATH if cold else paths[key] if key != "bare" else None
@@ -655,9 +664,9 @@ def judge(rows: list[dict], queries: dict[str, int]) -> bool:
         key = row.pop("key")
         row["queries"] = queries[key]
         row["p50_ratio_to_bare"] = round(row["p50_ms"] / bare, 2)
+        page = (TARGETS["page_p50_ms"], TARGETS["page_p99_ms"], TARGETS["page_queries"])
         targets = {
-            "list": (TARGETS["page_p50_ms"], TARGETS["page_p99_ms"], TARGETS["page_queries"]),
-            "topic": (TARGETS["page_p50_ms"], TARGETS["page_p99_ms"], TARGETS["page_queries"]),
+            **{key: page for key, _name in PAGES},
             "reply": (TARGETS["reply_p50_ms"], None, None),
         }.get(key, (None, None, None))
         for (figure, target_key, ok_key), target in zip(
@@ -702,7 +711,9 @@ def main() -> None:
         flush=True,
     )
     paths = requests_of(forum)
-    queries = {key: count_queries(forum.viewer, paths[key]) for key in ("bare", "list", "topic")}
+    queries = {
+        key: count_queries(forum.viewer, paths[key]) for key in ["bare", *(k for k, _ in PAGES)]
+    }
     queries["reply"] = count_queries(forum.viewer, paths["reply"], post=True)
     load_before = round(os.getloadavg()[0], 2)
     try:
