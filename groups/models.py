@@ -225,8 +225,18 @@ class Topic(models.Model):
         verbose_name_plural = _("トピック")
         indexes = [
             models.Index(fields=["group", "-is_pinned", "-last_posted_at"]),
-            # a group's topic list counts its visible topics from this index alone
-            models.Index(fields=["group", "is_hidden"]),
+            # a group's topic list counts its visible topics from this index alone, and a
+            # member's new topics in a group are one range of it (selectors.unread_by_group)
+            models.Index(fields=["group", "is_hidden", "created_at"], name="topic_group_started"),
+            # a group's topics newest post first, read until enough are found (home_topics)
+            models.Index(
+                fields=["group", "is_hidden", "last_posted_at", "id"],
+                name="topic_group_newest_post",
+            ),
+            # open questions newest first, read until enough are found (home_questions)
+            models.Index(
+                fields=["is_question", "accepted_post", "created_at"], name="topic_open_questions"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -99,6 +99,33 @@ def test_each_topic_list_shows_its_own_newest_eight(group, owner, reader):
     assert unread_part.index("未読9号") < unread_part.index("未読2号")  # newest first
 
 
+def test_the_newest_topics_of_all_my_groups_come_first_whichever_group_they_are_in(
+    group, owner, reader
+):
+    """Each group's topics are read apart (selectors.home_topics) and merged newest first."""
+    from groups.selectors import HOME_TOPICS
+
+    other = make_group(owner, slug="zaisei", name="財政")
+    Membership.objects.create(group=other, member=reader)
+    for number in range(HOME_TOPICS + 2):
+        services.topic_create(author=owner, group=(group, other)[number % 2],
+                              title=f"交互{number}号", body="本文")  # fmt: skip
+        read = services.topic_create(author=owner, group=(other, group)[number % 2],
+                                     title=f"読了{number}号", body="本文")  # fmt: skip
+        services.topic_mark_read(member=reader, topic=read, number=1)
+
+    unread_part, latest_part = _panel(_page(reader), "home-topics").split("最近のトピック")
+
+    shown = [f"交互{n}号" in unread_part for n in range(HOME_TOPICS + 2)]
+    assert shown == [False] * 2 + [True] * HOME_TOPICS
+    assert (
+        unread_part.index("交互9号") < unread_part.index("交互8号") < unread_part.index("交互2号")
+    )
+    assert [f"読了{n}号" in latest_part for n in range(HOME_TOPICS + 2)] == [False] * 2 + [
+        True
+    ] * HOME_TOPICS
+
+
 def test_open_questions_in_my_fields_from_groups_i_may_read(owner, reader):
     other_open = make_group(owner, slug="zaisei", name="財政")
     kisai = services.topic_create(author=owner, group=other_open, title="起債の協議について",
