@@ -233,9 +233,13 @@ class Topic(models.Model):
                 fields=["group", "is_hidden", "last_posted_at", "id"],
                 name="topic_group_newest_post",
             ),
-            # open questions newest first, read until enough are found (home_questions)
+            # open questions newest first, read until enough are found (home_questions): a
+            # partial index, as PostgreSQL reads no order off an index past an IS NULL column,
+            # on a condition that holds no value a query binds as a parameter (is_question)
             models.Index(
-                fields=["is_question", "accepted_post", "created_at"], name="topic_open_questions"
+                fields=["is_question", "created_at"],
+                name="topic_open_questions",
+                condition=models.Q(accepted_post__isnull=True),
             ),
         ]
         constraints = [
