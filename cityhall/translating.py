@@ -18,6 +18,15 @@ def _translated(message: str, language) -> str:
     return translation.gettext(message)  # the active language: ``language``
 
 
+def ngettext(singular: str, plural: str, number: int) -> str:
+    return _translated_plural(singular, plural, number, translation.get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _translated_plural(singular: str, plural: str, number: int, language) -> str:
+    return translation.ngettext(singular, plural, number)
+
+
 def choice_label(choices, value) -> str:
     """``value``'s label among ``choices`` (a TextChoices class), as get_FOO_display() gives it
     (which hashes every translated label each time); the value itself when it has none."""
@@ -32,6 +41,7 @@ def _label(choices, value, language) -> str:
 def _forget(*, setting, **kwargs) -> None:
     if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
         _translated.cache_clear()
+        _translated_plural.cache_clear()
         _label.cache_clear()
 
 

