@@ -10,7 +10,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -766,26 +765,35 @@ def my_groups_with_unread(viewer) -> list[Group]:
 
 def _unread_topic():
     """Opened and replied to since, or never opened and started since the viewer joined."""
-    opened = Q(last_read__isnull=False, highest_post_number__gt=F("last_read"))
-    return opened | Q(last_read__isnull=True, created_at__gte=F("joined_at"))
+    return Q(highest_post_number__gt=F("read_to"))
 
 
 def _read_topic():
     """What _unread_topic is not: opened and read to its end, or started before they joined."""
-    opened = Q(last_read__isnull=False, highest_post_number__lte=F("last_read"))
-    return opened | Q(last_read__isnull=True, created_at__lt=F("joined_at"))
+    return Q(highest_post_number__lte=F("read_to"))
 
 
 def _topics_in_my_group(viewer, group):
     """A group's topics that every member may see (no hidden ones, also not for moderators:
-    the home page is no moderation tool), each with how far the viewer read it and when the
-    viewer joined the group. The read state is joined, not asked as a subquery wherever the
-    conditions name it: in the home's union of 32 groups those subqueries took 3.9 of 5 ms."""
+    the home page is no moderation tool), each with how far the viewer read it (``last_read``)
+    and ``read_to``: that, or for a topic never opened, -1 when it started since the viewer
+    joined the group (all unread) and its last post when before (all read). One read state
+    asked a topic: written as "opened and ..., or never opened and ...", the conditions asked
+    it three times (the home's union of 32 groups, SQLite: 4.2 → 3.4 ms). Not a join: with
+    one, PostgreSQL's generic plan read all of the member's read states for every topic (45
+    ms, against 4 ms this way)."""
+    last_read = TopicRead.objects.filter(topic=OuterRef("pk"), member=viewer).values(
+        "last_read_post_number"
+    )[:1]
     joined = Membership.objects.filter(group=group, member=viewer).values("joined_at")[:1]
+    since_joined = When(created_at__gte=Subquery(joined), then=Value(-1))
     return Topic.objects.filter(group=group, is_hidden=False).annotate(
-        my_read=FilteredRelation("reads", condition=Q(reads__member=viewer)),
-        last_read=F("my_read__last_read_post_number"), joined_at=Subquery(joined),
-    )  # fmt: skip
+        last_read=Subquery(last_read, output_field=IntegerField()),
+        read_to=Coalesce(
+            Subquery(last_read, output_field=IntegerField()),
+            Case(since_joined, default=F("highest_post_number"), output_field=IntegerField()),
+        ),
+    )
 
 
 # The groups whose topics the home page lists: the member's most recently active ones.
