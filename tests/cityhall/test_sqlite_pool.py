@@ -121,3 +121,16 @@ def test_placeholders_are_converted_as_django_converts_them_each_time():
         assert cursor.fetchone() == (1, 2)
         cursor.execute("SELECT %s", [3])
         assert cursor.fetchone() == (3,)
+
+
+def test_a_connection_reads_the_file_through_a_memory_map_in_wal_mode():
+    """Every connection, new or kept, reads the file mapped (settings: SQLITE_MMAP_MB) rather
+    than through its own 2 MB page cache, and writes ahead to the log."""
+    connection.ensure_connection()
+    pragma = connection.connection.execute
+    assert pragma("PRAGMA mmap_size").fetchone()[0] == 256 * 2**20
+    assert pragma("PRAGMA journal_mode").fetchone()[0] == "wal"
+    kept = _raw_after_close()
+    connection.ensure_connection()
+    assert connection.connection is kept
+    assert pragma("PRAGMA mmap_size").fetchone()[0] == 256 * 2**20
