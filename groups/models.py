@@ -374,11 +374,20 @@ class Attachment(models.Model):
 
 class TopicRead(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="reads")
-    member = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="+")
+    # Found by member through the index below, which begins with it.
+    member = models.ForeignKey(MEMBER, on_delete=models.CASCADE, related_name="+", db_index=False)
     last_read_post_number = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["topic", "member"], name="one_read_state")]
+        # A member's read states, each with how far they read, off the index alone: the
+        # unread counts of every page's navigation and the home (groups.selectors).
+        indexes = [
+            models.Index(
+                fields=["member", "topic", "last_read_post_number"],
+                name="topicread_member_progress",
+            )
+        ]
 
 
 class WatchLevel(models.TextChoices):
