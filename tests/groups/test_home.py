@@ -65,6 +65,20 @@ def test_my_groups_show_unread_topics_new_topics_and_unread_chat(group, owner, r
     assert reverse("chat:room", args=[group.slug]) in mine
 
 
+def test_my_groups_show_a_name_as_text_and_no_chat_count_where_chat_is_off(group, owner, reader):
+    group.name = "<b>債権</b>回収"
+    group.save()
+    _chat(group, owner, 2)
+
+    mine = _panel(_page(reader), "home-my-groups")
+    assert "&lt;b&gt;債権&lt;/b&gt;回収</a>" in mine and "<b>" not in mine
+    assert "チャット 未読 2" in mine
+
+    group.chat_enabled = False
+    group.save()
+    assert "チャット 未読" not in _panel(_page(reader), "home-my-groups")
+
+
 def test_latest_and_unread_topics_of_my_groups(group, owner, reader):
     read = services.topic_create(author=owner, group=group, title="読んだ話題", body="本文")
     services.topic_mark_read(member=reader, topic=read, number=1)
