@@ -108,3 +108,23 @@ def test_a_card_shows_what_members_wrote_as_text(member_client):
     assert "<img src=x" not in page and "<b>課</b>" not in page
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</a>" in page
     assert "&lt;b&gt;課&lt;/b&gt;</span>" in page
+
+
+def test_the_directory_lists_and_counts_each_verified_member_once(member_client, member):
+    """A member with several addresses comes once; one whose only verified address is not their
+    primary one, an unverified one and one who left do not come (nor count)."""
+    from allauth.account.models import EmailAddress
+
+    both = MemberFactory(display_name="二通 花子")
+    EmailAddress.objects.create(user=both, email="nitsu.old@city.chiba.lg.jp", verified=True)
+    aside = MemberFactory(display_name="副 次郎")
+    EmailAddress.objects.filter(user=aside).update(verified=False)
+    EmailAddress.objects.create(user=aside, email="fuku.other@city.chiba.lg.jp", verified=True)
+    MemberFactory(display_name="未確認 三郎", verified=False)
+    MemberFactory(display_name="退会 四郎", is_active=False)
+
+    page = names(member_client)
+
+    assert page.count("二通 花子") == 1
+    assert "副 次郎" not in page and "未確認 三郎" not in page and "退会 四郎" not in page
+    assert '<p class="result-count" role="status">2 人</p>' in page  # the viewer and 二通
