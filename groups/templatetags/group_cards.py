@@ -49,15 +49,23 @@ def _members(count: int) -> str:
 
 def _counts(group, counts, chat_unread) -> str:
     unread, new = counts
+    shown = []
+    for kind, label in _count_labels(unread, new, chat_unread):
+        strong = f"<strong>{_e(label)}</strong>"
+        if kind == "chat":
+            strong = f'<a href="{_e(reversed_once("chat:room", group.slug))}">{strong}</a>'
+        shown.append(f"\n· {strong}")
+    return "".join(shown)
+
+
+def _count_labels(unread: int, new: int, chat: int) -> list[tuple[str, str]]:
+    """("unread" | "new" | "chat", label) for each count that is not 0, in that order."""
     labels = [
-        unread and gettext("未読 %(n)s") % {"n": unread},
-        new and gettext("新着 %(n)s") % {"n": new},
-        chat_unread and gettext("チャット 未読 %(n)s") % {"n": chat_unread},
+        ("unread", unread and gettext("未読 %(n)s") % {"n": unread}),
+        ("new", new and gettext("新着 %(n)s") % {"n": new}),
+        ("chat", chat and gettext("チャット 未読 %(n)s") % {"n": chat}),
     ]
-    shown = [f"<strong>{_e(label)}</strong>" if label else "" for label in labels]
-    if chat_unread:
-        shown[2] = f'<a href="{_e(reversed_once("chat:room", group.slug))}">{shown[2]}</a>'
-    return "".join(f"\n· {part}" for part in shown if part)
+    return [(kind, label) for kind, label in labels if label]
 
 
 @register.simple_tag
@@ -66,15 +74,15 @@ def my_group_row(row):
     member's unread, new and chat counts there."""
     group = row["group"]
     slug = _e(group.slug)
-    labels = [
-        ("badge-unread", row["unread"] and gettext("未読 %(n)s") % {"n": row["unread"]}),
-        ("badge-new", row["new"] and gettext("新着 %(n)s") % {"n": row["new"]}),
-    ]
-    badges = [f'<span class="{css}">{_e(label)}</span>' for css, label in labels if label]
-    if row["chat"] and group.chat_enabled:
-        label = gettext("チャット 未読 %(n)s") % {"n": row["chat"]}
-        room = _e(reversed_once("chat:room", group.slug))
-        badges.append(f'<a class="badge-unread" href="{room}">{_e(label)}</a>')
+    chat = row["chat"] if group.chat_enabled else 0
+    badges = []
+    for kind, label in _count_labels(row["unread"], row["new"], chat):
+        if kind == "chat":
+            room = _e(reversed_once("chat:room", group.slug))
+            badges.append(f'<a class="badge-unread" href="{room}">{_e(label)}</a>')
+        else:
+            css = "badge-unread" if kind == "unread" else "badge-new"
+            badges.append(f'<span class="{css}">{_e(label)}</span>')
     link = _e(reversed_once("groups:detail", group.slug))
     return mark_safe(  # noqa: S308 (every value below is escaped or made here)
         f'<li data-group="{slug}"><a href="{link}">{_e(group.name)}</a>\n'
