@@ -64,8 +64,10 @@ class Hit:
     group_id: int | None
     organization_id: int | None
     solved: bool
-    # Whether a word of the query stands in the body (so a snippet is worth looking for);
-    # None when the backend cannot tell.
+    # Whether a word of the query stands in the title (so that there are words to mark in
+    # it) and in the body (so that a snippet is worth looking for); None when the backend
+    # cannot tell.
+    title_matched: bool | None = None
     body_matched: bool | None = None
 
 

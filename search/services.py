@@ -102,7 +102,7 @@ def search(member, filters: Filters, *, facets: bool = True, named: int | None =
             "organization_id": {filters.organization_id}}  # fmt: skip
     facets = _named_facets(page.facets, named, also)
     groups = _group_names(page.hits, facets)
-    results = [Result(hit, highlight(hit.title, wanted),
+    results = [Result(hit, highlight(hit.title, wanted, matched=hit.title_matched),
                       snippet(hit.body, wanted, matched=hit.body_matched),
                       groups.get(hit.group_id, "")) for hit in page.hits]  # fmt: skip
     return Results(filters=filters, results=results, total=page.total, facets=facets,
@@ -201,8 +201,14 @@ def _places(lowered: str, words) -> list[tuple[int, int]]:
     return spans
 
 
-def highlight(source: str, wanted: set[str]) -> SafeString:
-    return _marked(source, _spans(source, wanted))
+def highlight(source: str, wanted: set[str], matched: bool | None = None) -> SafeString:
+    """``source`` escaped, the words marked: as written, else as Sudachi reads them, unless
+    the backend says no word stands in it (``matched`` False: the title of a hit found by
+    its body, 0.1 ms a title)."""
+    spans = _written_spans(source, wanted)
+    if not spans and matched is not False:
+        spans = text.surfaces(source, wanted)
+    return _marked(source, spans)
 
 
 def snippet(body: str, wanted: set[str], matched: bool | None = None) -> SafeString:

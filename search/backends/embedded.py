@@ -24,6 +24,7 @@ FACETS = ("kind", "group_id", "organization_id")
 # filtered search ranks its documents as the same search unfiltered does).
 _SQLITE_WEIGHTS = "10.0, 4.0, 1.0, 0.0"
 _PG_WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'"
+_PG_LETTERS = {"title": "A", "body": "D"}  # the weights of _tsvector's fields
 # An entry's id is its document's date in seconds times this, plus a slot from its key: the
 # newest documents have the highest ids, so "the newest matches" is a walk down the full-text
 # index's own order that stops early. (Small steps between ids keep FTS5's lists short.)
@@ -255,9 +256,10 @@ class EmbeddedBackend:
 
 
 def _page_sql(query: Query, cap: int, with_facets: bool) -> tuple[str, list]:
-    """The page's rows, ("hit", the _COLUMNS..., body matched, total, more, position), ranked
-    (or by date) among the newest ``cap`` candidates; then, ``with_facets``, each facet's
-    counts over those candidates as ("facet", name, {value: count} as JSON, NULL..., 0).
+    """The page's rows, ("hit", the _COLUMNS..., title matched, body matched, total, more,
+    position), ranked (or by date) among the newest ``cap`` candidates; then, ``with_facets``,
+    each facet's counts over those candidates as ("facet", name, {value: count} as JSON,
+    NULL..., 0).
     "more": the candidates fill the cap and an older match stands below the oldest of them."""
     by_date = query.sort == "date"  # then nothing is ranked
     candidates, params = _candidates(query, cap, spare=0, ranked=not by_date)
@@ -265,14 +267,15 @@ def _page_sql(query: Query, cap: int, with_facets: bool) -> tuple[str, list]:
     # limit, and may then scan every entry for a word with just over ``cap`` matches.
     older, older_params = _candidates(query, 0, ranked=False, columns="e.id",
                                       below="(SELECT MIN(id) FROM candidate)")  # fmt: skip
-    body_sql, body_params = _body_matched(query)
+    title_sql, title_params = _matched_in(query, "title")
+    body_sql, body_params = _matched_in(query, "body")
     order = "date DESC, id DESC" if by_date else "rank, date DESC, id DESC"
     again = ", ".join(f"found.{part}" for part in order.split(", "))
     rank = "0 AS rank" if by_date else "rank"
     # Ranked and counted on the narrow columns; the texts read for the page's rows alone.
     sql = (
         f"WITH candidate AS MATERIALIZED ({candidates}) "
-        f"SELECT * FROM (SELECT 'hit' AS part, {_COLUMNS}, {body_sql}, "
+        f"SELECT * FROM (SELECT 'hit' AS part, {_COLUMNS}, {title_sql}, {body_sql}, "
         f"(SELECT COUNT(*) FROM candidate) AS total, "
         f"CASE WHEN (SELECT COUNT(*) FROM candidate) >= %s AND ({older}) IS NOT NULL "
         f"THEN 1 ELSE 0 END AS more, ROW_NUMBER() OVER (ORDER BY {again}) AS position "
@@ -280,7 +283,7 @@ def _page_sql(query: Query, cap: int, with_facets: bool) -> tuple[str, list]:
         f"JOIN {Entry._meta.db_table} e ON e.id = found.id "
         f"JOIN {EntryBody._meta.db_table} b ON b.id = found.id) hits"
     )
-    params = [*params, *body_params, cap, *older_params, query.limit, query.offset]
+    params = [*params, *title_params, *body_params, cap, *older_params, query.limit, query.offset]
     if with_facets:
         counts, count_params = _facet_parts(query, "candidate", padded=True)
         sql = f"{sql} UNION ALL {counts}"
@@ -288,14 +291,16 @@ def _page_sql(query: Query, cap: int, with_facets: bool) -> tuple[str, list]:
     return f"{sql} ORDER BY part DESC, position", params
 
 
-def _body_matched(query: Query) -> tuple[str, list]:
-    """Whether any word of the query stands in a hit's body, read from the index's own words
-    (search.text.tokens), for the page's rows alone: a hit found by its title alone needs no
+def _matched_in(query: Query, column: str) -> tuple[str, list]:
+    """Whether any word of the query stands in a hit's ``column`` ("title" or "body"), read
+    from the index's own words (search.text.tokens), for the page's rows alone: a hit found by
+    its body alone needs no title read again for words to mark, nor one found by its title a
     snippet searched for."""
     words = sorted({w for term in query.terms for spelling in term.spellings for w in spelling})
-    if _postgres():  # the body's words are the vector's unweighted (D) ones
-        return "e.vector @@ %s::tsquery", [" | ".join(f"'{word}':D" for word in words)]
-    held = " OR ".join(["instr(' ' || f.body || ' ', %s) > 0"] * len(words))
+    if _postgres():  # the vector's weights: the title's words are A, the body's D
+        weight = _PG_LETTERS[column]
+        return "e.vector @@ %s::tsquery", [" | ".join(f"'{word}':{weight}" for word in words)]
+    held = " OR ".join([f"instr(' ' || f.{column} || ' ', %s) > 0"] * len(words))
     sql = f"EXISTS (SELECT 1 FROM search_fts f WHERE f.rowid = e.id AND ({held}))"
     return sql, [f" {word} " for word in words]
 
@@ -306,7 +311,7 @@ def _facet_parts(query: Query, source: str, padded: bool = False) -> tuple[str, 
     the page's columns (NULL in the others, position 0). One row a facet, not one a value:
     a common word's facets are hundreds of values."""
     parts, params = [], []
-    padding = f"{', NULL' * (_COLUMNS.count(',') + 2)}, 0" if padded else ""
+    padding = f"{', NULL' * (_COLUMNS.count(',') + 3)}, 0" if padded else ""
     as_json = "json_object_agg(value, n)::text" if _postgres() else "json_group_object(value, n)"
     for name in FACETS:
         others, others_params = _facet_filters(query, f"{source}.", leave_out=name)
@@ -480,14 +485,15 @@ def _aware(value) -> datetime:
 
 def _hit(row) -> Hit:
     key, kind, title, body, url, date, group_id, organization_id, solved = row[:9]
-    body_matched = row[10]
+    title_matched, body_matched = row[10:12]
     if isinstance(date, str):
         date = parse_datetime(date)
     if timezone.is_naive(date):
         date = timezone.make_aware(date, UTC)
     return Hit(key=key, kind=kind, title=title, body=body, url=url, date=date,
                group_id=group_id, organization_id=organization_id,
-               solved=bool(solved), body_matched=bool(body_matched))  # fmt: skip
+               solved=bool(solved), title_matched=bool(title_matched),
+               body_matched=bool(body_matched))  # fmt: skip
 
 
 def _present(generation: int, keys: list[str]) -> set[str]:

@@ -191,17 +191,22 @@ def test_a_title_match_ranks_above_a_body_match(backend):
     assert keys(find(backend, "公用車 予約")) == ["topic:2", "topic:1"]
 
 
-def test_a_hit_says_whether_the_words_stand_in_its_body(backend):
-    """So that a hit found by its title alone is not read again for a snippet. A backend that
-    cannot tell says None, never a wrong False."""
+def test_a_hit_says_whether_the_words_stand_in_its_title_and_body(backend):
+    """So that a hit found by its title alone is not read again for a snippet, nor one found
+    by its body for words to mark in its title. A backend that cannot tell says None, never
+    a wrong False."""
     backend.write([doc("topic:1", "申し込みの締切", "先週の会議で決めました"),
                    doc("topic:2", "会議の記録", "申込みは来月からです"),
                    doc("topic:3", "申し込み窓口", "申込書は窓口にあります")], [])  # fmt: skip
-    matched = {hit.key: hit.body_matched for hit in find(backend, "申し込み").hits}
-    assert matched["topic:1"] in (False, None)
-    assert matched["topic:2"] in (True, None) and matched["topic:3"] in (True, None)
+    hits = find(backend, "申し込み").hits
+    body = {hit.key: hit.body_matched for hit in hits}
+    title = {hit.key: hit.title_matched for hit in hits}
+    assert body["topic:1"] in (False, None) and title["topic:2"] in (False, None)
+    assert body["topic:2"] in (True, None) and body["topic:3"] in (True, None)
+    assert title["topic:1"] in (True, None) and title["topic:3"] in (True, None)
     if backend.name == "embedded":
-        assert matched == {"topic:1": False, "topic:2": True, "topic:3": True}
+        assert body == {"topic:1": False, "topic:2": True, "topic:3": True}
+        assert title == {"topic:1": True, "topic:2": False, "topic:3": True}
 
 
 @pytest.mark.parametrize("q", ["", "   ", "の", "、。"])

@@ -75,6 +75,19 @@ def test_a_one_character_word_is_marked_where_it_belongs_to_a_marked_word():
     )
 
 
+def test_a_title_is_read_by_sudachi_only_when_the_backend_says_a_word_stands_in_it():
+    from search.services import highlight
+
+    # 申込み for 申し込み: found only by Sudachi's reading
+    assert highlight("申込みの締切", {"申し込み"}) == "<mark>申込み</mark>の締切"
+    assert highlight("申込みの締切", {"申し込み"}, matched=True) == "<mark>申込み</mark>の締切"
+    # a hit found by its body: its title as written, escaped, still marked where written
+    assert highlight("申込み<締切>", {"申し込み"}, matched=False) == "申込み&lt;締切&gt;"
+    assert highlight("申し込みの締切", {"申し込み"}, matched=False) == (
+        "<mark>申し込み</mark>の締切"
+    )
+
+
 def test_a_word_cut_by_the_end_of_a_snippet_is_not_marked_in_part():
     from search.services import snippet
 
