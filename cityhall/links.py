@@ -28,12 +28,12 @@ def _halves(script_prefix: str, urlconf, name: str, fixed: tuple) -> tuple:
     return head, tail
 
 
-def reversed_once(name: str, *args) -> str:
-    """``reverse(name, args=args)``, remembered per process (for each script prefix and
-    URLconf): the same few groups or tags stand on many rows of a list."""
-    return _reversed(get_script_prefix(), get_urlconf(), name, args)
+def reversed_once(name: str, *args, current_app: str | None = None) -> str:
+    """``reverse(name, args=args, current_app=current_app)``, remembered per process (for each
+    script prefix and URLconf): the same few groups or tags stand on many rows of a list."""
+    return _reversed(get_script_prefix(), get_urlconf(), name, args, current_app)
 
 
 @functools.lru_cache(maxsize=4096)
-def _reversed(script_prefix: str, urlconf, name: str, args: tuple) -> str:
-    return reverse(name, args=args)
+def _reversed(script_prefix: str, urlconf, name: str, args: tuple, current_app) -> str:
+    return reverse(name, args=args, current_app=current_app)

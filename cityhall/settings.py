@@ -109,9 +109,14 @@ TEMPLATES = [
                     ],
                 )
             ],
-            # Django's date filter, faster for datetimes (cityhall/templatetags/dates.py), and
+            # Django's date filter, faster for datetimes (cityhall/templatetags/dates.py), its
+            # {% url %}, remembered for plain arguments (cityhall/templatetags/urls.py), and
             # {% field %}, a form field as every form shows it (cityhall/templatetags/fields.py).
-            "builtins": ["cityhall.templatetags.fields", "cityhall.templatetags.dates"],
+            "builtins": [
+                "cityhall.templatetags.fields",
+                "cityhall.templatetags.dates",
+                "cityhall.templatetags.urls",
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

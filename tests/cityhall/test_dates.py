@@ -44,7 +44,8 @@ def test_the_same_text_as_djangos_filter(language):
 
 
 def test_the_site_templates_use_it_in_japan_time():
-    assert engines["django"].engine.template_builtins[-1].filters["date"] is site_date
+    builtins = engines["django"].engine.template_builtins
+    assert [lib.filters["date"] for lib in builtins if "date" in lib.filters][-1] is site_date
     moment = datetime(2026, 12, 4, 15, 30, tzinfo=UTC)
     source = "{{ moment|date:'c' }} {{ moment|date:'SHORT_DATETIME_FORMAT' }}"
     with translation.override("ja"):
