@@ -17,6 +17,9 @@ from cityhall.translating import gettext
 
 register = template.Library()
 
+NEXT_MAX = 2000
+SEARCH_MAX = 200
+
 
 @register.simple_tag(takes_context=True)
 def site_header(context):
@@ -109,6 +112,7 @@ def _search(request) -> str:
     instant search (the data- attributes are its words)."""
     match = getattr(request, "resolver_match", None)
     query = request.GET.get("q", "") if match and match.view_name == "search:index" else ""
+    query = query[:SEARCH_MAX]  # the box's maxlength; the page's own form keeps the rest
     search, field = _e(gettext("サイト内検索")), _e(gettext("サイト内を検索"))
     label, every = _e(gettext("検索の候補")), _e(gettext("すべての結果を見る"))
     count = _e(gettext("候補 %s件。上下の矢印で選び、Enterで開きます。"))
@@ -122,15 +126,25 @@ def _search(request) -> str:
         f'          data-instant-all="{every}" data-instant-count="{count}"\n'
         f'          data-instant-none="{none}" data-instant-solved="{solved}">\n'
         f'      <label for="site-search-q" class="visually-hidden">{field}</label>\n'
-        '      <input id="site-search-q" name="q" type="search" maxlength="200" '
+        f'      <input id="site-search-q" name="q" type="search" maxlength="{SEARCH_MAX}" '
         f'autocomplete="off" placeholder="{button}" value="{_e(query)}">\n'
         f'      <button type="submit">{button}</button>\n    </form>\n'
     )
 
 
+def _here(request) -> str:
+    """Where the language switch brings the member back: this page with its query, or the
+    page alone when the query is longer than NEXT_MAX (a search of 5,000 characters made
+    every header carry it again, encoded: 90 KB)."""
+    if request is None:
+        return ""
+    here = request.get_full_path()
+    return here if len(here) <= NEXT_MAX else request.path
+
+
 def _language_switch(context, token) -> str:
     current, request = context.get("LANGUAGE_CODE"), context.get("request")
-    here = request.get_full_path() if request is not None else ""
+    here = _here(request)
     options = "".join(
         f'        <option value="{_e(code)}" lang="{_e(code)}"'
         f"{' selected' if code == current else ''}>"

@@ -72,6 +72,18 @@ def test_what_the_request_brought_is_escaped():
     assert 'name="next" type="hidden" value="/members/?q=%22%3E%3Cscript%3E"' in header
 
 
+def test_the_language_switch_brings_back_a_long_query_page_without_its_query():
+    member = _client(MemberFactory())
+    header = _header(member, "/members/", q="申込" * 40)
+    assert 'name="next" type="hidden" value="/members/?q=' in header
+    header = _header(member, "/members/", q="申込" * 400)
+    assert 'name="next" type="hidden" value="/members/">' in header
+    assert len(header) < 10_000
+    header = _header(member, "/search/", q="申込" * 400)
+    box = f'maxlength="200" autocomplete="off" placeholder="検索" value="{"申込" * 100}">'
+    assert box in header
+
+
 def test_a_visitor_sees_only_the_title_and_the_language_switch():
     header = _header(_client(), "/accounts/login/")
     assert 'class="site-title"' in header and 'class="language-switch"' in header
