@@ -53,6 +53,15 @@ def test_a_groups_newest_topics_are_read_off_an_index_in_order(reader, group):
         assert "TEMP B-TREE" not in found  # no sort of every topic of the group
 
 
+def test_a_groups_newest_topics_join_the_read_state_not_a_subquery_a_topic(reader, group):
+    """A correlated subquery opens a cursor for every topic, which SQLite does slowly in the
+    home's union of 32 groups (selectors._topics_in_my_group)."""
+    for part in selectors._home_topic_parts(reader, group.pk, shape=1):
+        found = plan_of(part)
+        assert "topicread_member_progress" in found and "LEFT-JOIN" in found
+        assert "CORRELATED" not in found
+
+
 def test_open_questions_are_read_newest_first_off_an_index(reader):
     _answers, in_fields = selectors._home_questions(reader, shape=False)
     found = plan_of(in_fields)
