@@ -17,14 +17,15 @@ from cityhall.links import reversed_once
 register = template.Library()
 
 # Text (a literal in a template is SafeString) and numbers; not bool: True would be taken for 1.
-_PLAIN = (str, SafeString, int)
+_TEXT = (str, SafeString)
+_PLAIN = (*_TEXT, int)
 
 
 class RememberedURLNode(defaulttags.URLNode):
     def render(self, context):
         args = tuple(arg.resolve(context) for arg in self.args)
         view_name = self.view_name.resolve(context)
-        plain = type(view_name) in _PLAIN[:2] and all(type(arg) in _PLAIN for arg in args)
+        plain = type(view_name) in _TEXT and all(type(arg) in _PLAIN for arg in args)
         if self.kwargs or not plain:
             return super().render(context)
         url = ""
