@@ -43,6 +43,24 @@ def test_a_topic_of_50_posts_is_sent_compressed_under_30_kb(long_topic, owner):
     assert not plain.has_header("Content-Encoding")
 
 
+def test_a_page_is_packed_as_small_as_standard_gzip_and_padded_to_a_length_of_its_own(
+    long_topic, owner
+):
+    url = reverse("groups:topic", args=[long_topic.group.slug, long_topic.pk])
+    client = client_for(owner)
+    lengths, over = set(), []
+    for _ in range(6):
+        packed = client.get(url, **GZIP).content
+        html = gzip.decompress(packed)
+        assert f"{REPLY}(49)".encode() in html
+        lengths.add(len(packed))
+        standard = len(gzip.compress(html, compresslevel=6, mtime=0))
+        over.append((len(packed) - 100) / standard)
+
+    assert max(over) <= 1.02  # Django's gzip (level 6) with its padding (100 bytes at most)
+    assert len(lengths) > 1  # the random name in the header (BREACH): not one length twice
+
+
 def test_json_is_compressed_and_reads_the_same(committing, run_tasks, group, owner):
     with committing():
         for number in range(5):
