@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.shortcuts import render, resolve_url
 from django.utils.cache import patch_vary_headers
@@ -76,14 +76,18 @@ def suspended_response(request):
 
 
 class UnstorableTextMiddleware:
-    """Answers 400 when the path, query string, form or JSON body hold a NUL character or a
-    lone surrogate. No database column takes them (PostgreSQL refuses NUL in text), so
-    wherever one reached a query it became a 500."""
+    """Answers 400 when the path, query string or JSON body hold a NUL character or a lone
+    surrogate. No database column takes them (PostgreSQL refuses NUL in text), so wherever one
+    reached a query it became a 500. A form's NUL characters are dropped instead (text pasted
+    from a PDF may hold them): a 400 page would lose the reply the member typed. Django reads
+    a form's text with lone surrogates replaced."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if _is_form(request) and has_unstorable_text(dict(request.POST.lists())):
+            request.POST = _without_nul(request.POST)
         if _has_unstorable_input(request):
             message = _(
                 "アドレスまたは送信された内容に、使えない文字(制御文字など)が含まれています。"
@@ -106,6 +110,19 @@ def _has_unstorable_input(request) -> bool:
             return False  # not JSON: the view says what is wrong with it
     # Django already drops unprintable characters from uploaded file names.
     return has_unstorable_text([dict(request.POST.lists()), list(request.FILES)])
+
+
+def _is_form(request) -> bool:
+    return request.method in {"POST", "PUT", "PATCH"} and request.content_type in {
+        "application/x-www-form-urlencoded", "multipart/form-data"}  # fmt: skip
+
+
+def _without_nul(form: QueryDict) -> QueryDict:
+    cleaned = QueryDict(mutable=True, encoding=form.encoding)
+    for name, values in form.lists():
+        cleaned.setlist(name.replace("\x00", ""), [value.replace("\x00", "") for value in values])
+    cleaned._mutable = False
+    return cleaned
 
 
 _TEXT_SUBTYPES = {"json", "javascript", "xml", "manifest+json", "rss+xml", "atom+xml"}

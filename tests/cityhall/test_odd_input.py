@@ -7,17 +7,17 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 
 from cityhall.asgi import application
 from cityhall.params import BIGINT_MAX, has_unstorable_text, int_param
 from cityhall.routing import websocket_urlpatterns
 from cityhall.websocket import NOT_FOUND
 from groups.chat.models import Message
-from groups.models import Topic
+from groups.models import Draft, Topic
 from tests.cityhall.test_route_walker import ROUTES, SOURCES
 from tests.cityhall.test_websocket import ORIGIN, _session_cookie
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, TopicFactory
 from tests.groups.chat.test_consumer import _connect, _entered, _frames_until, _room, _send
 
 HUGE = "99999999999999999999999"
@@ -112,10 +112,32 @@ def test_a_nul_in_a_json_body_is_a_json_400(owner_client):
     assert response.json()["error"] == "bad_text"
 
 
-def test_a_form_field_with_a_nul_is_refused_and_the_form_not_saved(owner_client, group):
-    response = owner_client.post(f"/groups/{group.slug}/new/", {"title": "題名", "body": "a\x00b"})
-    assert response.status_code == 400
-    assert not Topic.objects.filter(group=group).exists()
+def test_a_forms_nul_characters_are_dropped_and_the_text_kept(owner_client, group):
+    response = owner_client.post(
+        f"/groups/{group.slug}/new/", {"title": "題\x00名", "body": "a\x00b"}
+    )
+    topic = Topic.objects.get(group=group)
+    assert response.status_code == 302 and topic.title == "題名"
+    assert topic.posts.get().body == "ab"
+
+
+def test_a_reply_pasted_with_a_nul_is_posted_and_its_draft_saved(owner_client, group, owner):
+    topic = TopicFactory(group=group, author=owner)
+    draft = owner_client.post(
+        reverse("groups:draft", args=[group.slug]),
+        {"topic": topic.pk, "body": "PDFから\x00貼り付け", "via": "js"},
+        headers={"accept": "application/json"},
+    )
+    assert draft.status_code == 200 and Draft.objects.get().body == "PDFから貼り付け"
+    reply = owner_client.post(reverse("groups:reply", args=[group.slug, topic.pk]),
+                              {"body": "PDFから\x00貼り付け", "reply_to": ""})  # fmt: skip
+    assert reply.status_code == 302
+    assert topic.posts.order_by("number").last().body == "PDFから貼り付け"
+
+
+def test_a_nul_in_a_form_names_field_is_dropped_with_it(owner_client, group):
+    owner_client.post(f"/groups/{group.slug}/new/", {"ti\x00tle": "題名", "body": "本文"})
+    assert Topic.objects.get(group=group).title == "題名"
 
 
 # --- sockets ---------------------------------------------------------------------------------
