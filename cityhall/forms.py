@@ -5,6 +5,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 
 from cityhall.params import int_param
+from cityhall.text import blank
 
 
 class IdsChoiceField(forms.ModelMultipleChoiceField):
@@ -44,3 +45,12 @@ class IdsAdminMixin:
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         kwargs.setdefault("form_class", IdsChoiceField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class VisibleTextField(forms.CharField):
+    """A CharField for which text that shows nothing (zero-width spaces alone, say) is empty:
+    a required one refuses it rather than saving a post nobody can see."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return self.empty_value if isinstance(value, str) and blank(value) else value

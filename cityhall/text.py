@@ -21,6 +21,12 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", text.lower()).strip()
 
 
+def blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: white space and invisible format characters only
+    (zero-width spaces and joiners, the BOM, soft hyphens)."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
+
+
 def hiragana(text: str) -> str:
     """Katakana as hiragana (モウシコミ → もうしこみ); everything else as it is."""
     return text.translate(_KATAKANA_TO_HIRAGANA)

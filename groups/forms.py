@@ -4,6 +4,7 @@ from datetime import timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cityhall.forms import VisibleTextField
 from groups.models import Flag, Group, Reaction
 
 BODY_MAX = 20000
@@ -66,8 +67,8 @@ class JoinRequestForm(forms.Form):
 
 
 class TopicForm(forms.Form):
-    title = forms.CharField(label=_("タイトル"), max_length=120)
-    body = forms.CharField(
+    title = VisibleTextField(label=_("タイトル"), max_length=120)
+    body = VisibleTextField(
         label=_("本文"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 10}),
         help_text=_("Markdown が使えます。@ハンドル名 で呼びかけられます。"),
     )  # fmt: skip
@@ -88,7 +89,7 @@ class TopicForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(
+    body = VisibleTextField(
         label=_("返信"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Markdown が使えます。@ハンドル名 で呼びかけられます。"),
     )  # fmt: skip
@@ -98,8 +99,8 @@ class ReplyForm(forms.Form):
 
 
 class EditForm(forms.Form):
-    title = forms.CharField(label=_("タイトル"), max_length=120, required=False)
-    body = forms.CharField(
+    title = VisibleTextField(label=_("タイトル"), max_length=120, required=False)
+    body = VisibleTextField(
         label=_("本文"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 10})
     )
     # The post's version when the form was shown. A form without one (made before versions

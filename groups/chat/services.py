@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityhall import markdown, ratelimits, realtime
+from cityhall.text import blank
 from groups import policies as group_policies
 from groups import services as group_services
 from groups.chat import policies, selectors
@@ -357,7 +358,7 @@ def _require_send(author, room: Room):
 
 
 def _clean_body(body) -> str:
-    if not isinstance(body, str) or not body.strip():
+    if not isinstance(body, str) or blank(body):
         raise ChatError(_("メッセージが空です。"), code="empty")
     if len(body) > BODY_MAX:
         raise ChatError(

@@ -298,3 +298,19 @@ def test_a_topic_shows_its_tags_in_name_order_and_a_topic_without_tags_none(grou
     row = listing[listing.index("交付税の算定") :]
     row = row[: row.index("</tr>")]
     assert '#DX</span> <span class="tag">#交付税</span> <span class="tag">#財政</span>' in row
+
+
+# --- text that shows nothing ----------------------------------------------------------------
+
+
+def test_a_reply_or_topic_of_zero_width_spaces_alone_is_refused_and_nothing_saved(topic, writer):
+    client = client_for(writer)
+    invisible = "\u200b\u200b\u2060\ufeff"
+    reply = client.post(_topic_url(topic), {"body": invisible, "reply_to": ""})
+    assert reply.status_code == 400 and "field--error" in reply.content.decode()
+    assert topic.posts.count() == 1
+    new = client.post(reverse("groups:topic_new", args=[topic.group.slug]),
+                      {"title": invisible, "body": "本文"})  # fmt: skip
+    assert new.status_code == 400 and Topic.objects.count() == 1
+    kept = client.post(_topic_url(topic), {"body": "\u200bあ", "reply_to": ""})
+    assert kept.status_code == 302 and topic.posts.count() == 2

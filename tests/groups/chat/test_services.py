@@ -60,7 +60,14 @@ def test_others_cannot_edit_and_a_tombstone_cannot_be_edited(room, talker, owner
 
 
 @pytest.mark.parametrize(
-    ("body", "code"), [("", "empty"), ("   ", "empty"), ("あ" * 4001, "too_long"), (None, "empty")]
+    ("body", "code"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("\u200b\u200b\n\ufeff", "empty"),
+        ("あ" * 4001, "too_long"),
+        (None, "empty"),
+    ],
 )
 def test_bad_bodies_are_refused_and_nothing_is_stored(room, talker, body, code):
     with pytest.raises(services.ChatError) as refused:
