@@ -39,6 +39,7 @@ class InstantSearch {
     this.input = form.querySelector('input[name="q"]');
     this.words = form.dataset;
     this.items = [];
+    this.shownFor = null; // the words this.items were found for
     this.active = -1;
     this.controller = null;
     this.list = document.createElement("ul");
@@ -91,14 +92,15 @@ class InstantSearch {
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const found = await response.json();
-      if (controller === this.controller && q === this.input.value.trim()) this.show(found);
+      if (controller === this.controller && q === this.input.value.trim()) this.show(found, q);
     } catch (error) {
       if (error.name !== "AbortError" && controller === this.controller) this.close();
     }
   }
 
-  show(found) {
+  show(found, q) {
     this.items = [...found.results, { url: found.url, all: true }];
+    this.shownFor = q;
     this.list.replaceChildren(...this.items.map((item, index) => this.option(item, index)));
     this.list.hidden = false;
     this.input.setAttribute("aria-expanded", "true");
@@ -146,8 +148,12 @@ class InstantSearch {
     clearTimeout(this.timer);
     this.list.hidden = true;
     this.input.setAttribute("aria-expanded", "false");
-    this.input.removeAttribute("aria-activedescendant");
-    this.active = -1;
+    this.activate(-1);
+  }
+
+  // Whether the options are those of the words in the box (not yet while new ones are looked up).
+  current() {
+    return this.items.length > 0 && this.shownFor === this.input.value.trim();
   }
 
   open(index) {
@@ -158,13 +164,13 @@ class InstantSearch {
   onKeydown(event) {
     if (event.isComposing || event.keyCode === 229) return;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      if (!this.items.length) return;
+      if (!this.current()) return;
       if (this.list.hidden) {
         this.list.hidden = false;
         this.input.setAttribute("aria-expanded", "true");
       }
       this.activate(this.active + (event.key === "ArrowDown" ? 1 : -1));
-    } else if (event.key === "Enter" && !this.list.hidden && this.active >= 0) {
+    } else if (event.key === "Enter" && !this.list.hidden && this.active >= 0 && this.current()) {
       this.open(this.active);
     } else if (event.key === "Escape" && !this.list.hidden) {
       this.close();

@@ -88,6 +88,29 @@ def test_results_as_you_type_then_arrow_down_and_enter(member_page, indexed, axe
     assert errors == []
 
 
+def test_options_for_other_words_are_never_chosen(member_page, indexed):
+    """Cleared, or changed and not yet looked up again, the box's old options are not chosen by
+    the arrows and Enter: Enter sends the words in the box."""
+    page = member_page
+    page.goto("/groups/")
+    box = page.get_by_role("combobox", name="サイト内を検索")
+    box.press_sequentially(WORD, delay=30)
+    listbox = page.get_by_role("listbox", name="検索の候補")
+    expect(listbox.get_by_role("option")).to_have_count(len(DOCUMENTS) + 1)
+    box.press("ArrowDown")
+    box.press("End")
+    box.press("Backspace")  # one word fewer: the options shown are for the old words
+    box.press("ArrowDown")
+    assert listbox.locator("[aria-selected=true]").count() == 0  # now, before the new look-up
+    box.fill("")
+    expect(listbox).to_be_hidden()
+    box.press("ArrowDown")
+    expect(listbox).to_be_hidden()
+    expect(box).not_to_have_attribute("aria-activedescendant", re.compile(".+"))
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/search/\?q=$"))
+
+
 def test_escape_closes_and_the_last_option_shows_every_result(
     member_page, indexed, axe_check, screenshot
 ):
