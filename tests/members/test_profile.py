@@ -49,6 +49,12 @@ def test_edit_profile_and_other_members_see_it(member_client, member, other_clie
     assert "予算編成を担当しています。" in page and "財政" in page
 
 
+def test_a_member_of_no_organization_shows_a_dash_not_none(other_client):
+    account = MemberFactory(organization=None, display_name="ナレッジ取り込み")
+    page = other_client.get(reverse("members:detail", args=[account.pk])).content.decode()
+    assert "None" not in page and "<p>—" in page
+
+
 def test_private_fields_are_hidden_from_others_but_not_from_self(
     member_client, member, other_client
 ):
