@@ -51,6 +51,15 @@ def _number_field(name, maximum):
     )  # fmt: skip
 
 
+class Checkbox(forms.CheckboxInput):
+    """Django's checkbox, reading 0, off and no (typed into an address) as unchecked too."""
+
+    def value_from_datadict(self, data, files, name):
+        if str(data.get(name, "")).strip().lower() in {"0", "off", "no"}:
+            return False
+        return super().value_from_datadict(data, files, name)
+
+
 class SearchForm(forms.Form):
     """What /search/ reads from its query string. Every value is only a value: it reaches the
     backend as a typed parameter, never as query syntax."""
@@ -68,7 +77,7 @@ class SearchForm(forms.Form):
     organization = _id_field(_("組織"))
     since = _date_field(_("この日から"))
     until = _date_field(_("この日まで"))
-    solved = forms.BooleanField(label=_("解決済みのみ"), required=False)
+    solved = forms.BooleanField(label=_("解決済みのみ"), required=False, widget=Checkbox)
     sort = forms.ChoiceField(
         label=_("並び順"), choices=SORTS, required=False,
         error_messages={

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from search import services
+from search import services, text
 from search.forms import PER_PAGE, SearchForm
 from search.services import Filters, Result, Results
 
@@ -55,8 +55,9 @@ def index(request):
 
 @require_safe
 def suggest(request):
-    """The header box's results as the member types: a few, no facets."""
-    q = request.GET.get("q", "").strip()
+    """The header box's results as the member types: a few, no facets. Only the first
+    MAX_QUERY_CHARS characters are words (search.text.parse), and only they are sent back."""
+    q = request.GET.get("q", "").strip()[: text.MAX_QUERY_CHARS]
     filters = Filters(q=q, per_page=SUGGESTIONS)
     results = services.search(request.user, filters, facets=False) if q else None
     return _json({
@@ -70,7 +71,7 @@ def suggest(request):
 @require_safe
 def similar(request):
     """Topics like the title being written (any of its words), solved ones first."""
-    title = request.GET.get("title", "").strip()
+    title = request.GET.get("title", "").strip()[: text.MAX_QUERY_CHARS]
     found = []
     if len(title) >= SIMILAR_MIN_CHARS:
         found = services.similar(request.user, title, kinds=SIMILAR_KINDS, limit=SIMILAR)

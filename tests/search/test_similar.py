@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from search import services
+from search import services, text
 from tests.search.conftest import document
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +69,8 @@ def test_operators_and_long_titles_are_only_words(client, world, topics):
     for title in ['督促状 OR "文例"', "督促状* AND -文例", "NEAR(督促 文例)", "督促" * 1000]:
         assert similar(client, title)
     assert client.get("/search/similar", {"title": "督促\x00"}).status_code == 400
+    echoed = client.get("/search/similar", {"title": "督促" * 1000}).json()["title"]
+    assert echoed == "督促" * (text.MAX_QUERY_CHARS // 2)
 
 
 def test_the_service_orders_solved_first_within_the_best_matches(world, topics):

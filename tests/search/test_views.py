@@ -109,7 +109,8 @@ def test_filters_solved_dates_and_sort(searcher, corpus):
         assert response.status_code == 200
         return [result.hit.key for result in response.context["results"].results]
 
-    assert keys(solved="1") == ["topic:1"]
+    assert keys(solved="1") == keys(solved="on") == ["topic:1"]
+    assert len(keys(solved="0")) == len(keys(solved="off")) == len(keys(solved="no")) == 5
     # 2026-03-02 in Tokyo holds topic:1 (20:00 UTC on the 1st); the page of the 3rd is after.
     assert keys(since="2026-03-02", until="2026-03-02") == ["topic:1"]
     assert sorted(keys(since="2026-03-04")) == ["page:5", "topic:2", "topic:3"]
@@ -359,6 +360,7 @@ def test_suggest_with_nothing_or_too_much(searcher, corpus):
     assert payload(searcher.get("/search/suggest", {"q": "  "}))["results"] == []
     long = payload(searcher.get("/search/suggest", {"q": "督促 " * 500}))
     assert long["total"] == 5  # the first words count
+    assert long["query"] == ("督促 " * 500)[: text.MAX_QUERY_CHARS]  # and only they come back
     assert len(text.parse("督促 " * 500)) <= text.MAX_TERMS
 
 
