@@ -108,3 +108,9 @@ def test_the_remembered_ngettext_follows_the_language_and_the_number():
         assert translating.ngettext("メンバー %(counter)s 人", "メンバー %(counter)s 人", 2) == (
             "メンバー %(counter)s 人"
         )
+
+
+def test_a_search_that_finds_no_group_says_so_with_the_words(reader, groups):
+    page = client_for(reader).get(reverse("groups:index"), {"q": "<b>ドローン"}).content.decode()
+    assert "「&lt;b&gt;ドローン」に合うグループはありません。" in page
+    assert "グループはまだありません" not in page
