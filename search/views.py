@@ -181,13 +181,14 @@ def _chosen(filters: Filters, results: Results | None) -> list[dict]:
 
 
 def _pager(filters: Filters, results: Results | None) -> dict | None:
-    """Links to the pages before and after; past the last page, "previous" is the last one."""
+    """Links to the pages before and after; past the last page, "previous" is the last one
+    (and no "2 / 1")."""
     page = filters.page
     if not results or (results.pages <= 1 and page <= 1):
         return None
     previous = min(page - 1, results.pages)
     return {
-        "number": page, "pages": results.pages,
+        "number": page if page <= results.pages else None, "pages": results.pages,
         "previous": query_string(replace(filters, page=previous)) if page > 1 else None,
         "next": query_string(replace(filters, page=page + 1)) if page < results.pages else None,
     }  # fmt: skip

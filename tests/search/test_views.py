@@ -129,6 +129,7 @@ def test_paging(searcher, world, index):
     beyond = searcher.get("/search/", {"q": "予算要求", "page": "7"})
     assert beyond.status_code == 200
     assert "このページに結果はありません" in beyond.content.decode()
+    assert "7 / 2" not in beyond.content.decode() and 'rel="prev"' in beyond.content.decode()
 
 
 def test_empty_query_shows_the_form_and_tips(searcher, corpus):
