@@ -119,13 +119,23 @@ class Term:
 def parse(query: str) -> list[Term]:
     """A member's query as terms: split at white space, each term with its spellings through the
     synonyms. At most MAX_TERMS terms from the first MAX_QUERY_CHARS characters; terms without
-    a word left out."""
-    terms = []
+    a word, and a term said again, left out."""
+    return _terms(query)[:MAX_TERMS]
+
+
+def dropped_terms(query: str) -> int:
+    """How many of the query's terms parse leaves out for being past the first MAX_TERMS."""
+    return max(0, len(_terms(query)) - MAX_TERMS)
+
+
+def _terms(query: str) -> list[Term]:
+    terms, seen = [], set()
     for part in normalize(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS].split(" "):
         spellings = _spellings(words(part))
-        if spellings:
+        if spellings and spellings not in seen:
+            seen.add(spellings)
             terms.append(Term(part, spellings))
-    return terms[:MAX_TERMS]
+    return terms
 
 
 def _spellings(found: list[str]) -> tuple[tuple[str, ...], ...]:

@@ -47,10 +47,17 @@ def index(request):
     if as_json:
         return _json(_payload(filters, results))
     context = {"form": form, "filters": filters, "results": results,
+               "dropped": _dropped_terms(filters.q) if results else 0, "max_terms": text.MAX_TERMS,
                "facets": _facets(filters, results, every),
                "pager": _pager(filters, results),
                "chosen": _chosen(filters, results), "unfiltered": _unfiltered(filters)}  # fmt: skip
     return render(request, "search/index.html", context)
+
+
+def _dropped_terms(q: str) -> int:
+    """Words past the first MAX_TERMS, which the search left out (read again only when the
+    query has that many)."""
+    return text.dropped_terms(q) if len(q.split()) > text.MAX_TERMS else 0
 
 
 @require_safe

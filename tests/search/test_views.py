@@ -365,6 +365,17 @@ def test_suggest_with_nothing_or_too_much(searcher, corpus):
     assert len(text.parse("督促 " * 500)) <= text.MAX_TERMS
 
 
+def test_a_word_said_again_counts_once_and_words_past_eight_are_told(searcher, corpus):
+    again = searcher.get("/search/", {"q": "督促 " * 8 + "文例"})
+    assert again.context["results"].total == searcher.get(
+        "/search/", {"q": "督促 文例"}).context["results"].total  # fmt: skip
+    assert "最初の" not in again.content.decode()
+    many = "督促 文例 納付 相談 窓口 電話 催告 分納 差押 滞納"  # ten words
+    assert [t.text for t in text.parse(many)] == many.split()[: text.MAX_TERMS]
+    page = searcher.get("/search/", {"q": many}).content.decode()
+    assert "最初の 8 語で探しました(残りの 2 語は使っていません)" in page
+
+
 def test_nothing_with_every_word_shows_what_has_some_of_them(searcher, world, index):
     index(document("topic:1", "督促状の文例", group=world.open_group))
     response = searcher.get("/search/", {"q": "督促状 ドローン"})
