@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cityhall.forms import IdsChoiceField
+from cityhall.forms import IdsChoiceField, VisibleTextField
 from events.models import Question, Series
 from members.models import WorkField
 
@@ -71,6 +71,7 @@ class SeriesForm(forms.ModelForm):
             "duration_minutes",
             "repeat_until",
         ]
+        field_classes = {"title": VisibleTextField}
         widgets = {
             "repeat_until": forms.DateInput(attrs={"type": "date"}),
         }
@@ -135,5 +136,5 @@ class MoveForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    subject = forms.CharField(label=_("件名"), max_length=100)
-    body = forms.CharField(label=_("本文"), max_length=5000, widget=forms.Textarea)
+    subject = VisibleTextField(label=_("件名"), max_length=100)
+    body = VisibleTextField(label=_("本文"), max_length=5000, widget=forms.Textarea)

@@ -40,8 +40,8 @@ class ClientIdField(forms.CharField):
 
 
 class GroupProposalForm(forms.Form):
-    name = forms.CharField(label=_("グループ名"), max_length=80)
-    description = forms.CharField(
+    name = VisibleTextField(label=_("グループ名"), max_length=80)
+    description = VisibleTextField(
         label=_("説明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("どんな人のための、どんな話をする場かを書いてください。"),
     )  # fmt: skip

@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from PIL import ImageOps
 
-from cityhall.forms import IdsChoiceField
+from cityhall.forms import IdsChoiceField, VisibleTextField
 from cityhall.uploads import open_image
 from members import domains, handles, selectors, services
 from members.models import Organization, Posting, User, WorkField
@@ -138,7 +138,7 @@ def limit_organizations(field, candidates) -> None:
 class SignupExtraForm(forms.Form):
     """Fields allauth's sign-up form adds to email and password."""
 
-    display_name = forms.CharField(label=_("氏名"), max_length=50, help_text=_("例: 山田 花子"))
+    display_name = VisibleTextField(label=_("氏名"), max_length=50, help_text=_("例: 山田 花子"))
     display_name_kana = forms.CharField(
         label=_("よみがな"), max_length=100, help_text=_("例: やまだ はなこ")
     )
@@ -232,6 +232,7 @@ class ProfileForm(forms.ModelForm):
             "display_name", "display_name_kana", "organization", "department", "section",
             "team", "work_fields", "bio",
         ]  # fmt: skip
+        field_classes = {"display_name": VisibleTextField}
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
         help_texts = {"bio": _("Markdown が使えます(HTML は使えません)。")}
         error_messages = {
