@@ -126,6 +126,10 @@ class InstantSearch {
     if (item.solved) option.append(part("tag tag--solved", this.words.instantSolved || ""), " ");
     option.append(part("instant-results__title", marked(item.title_html)));
     if (item.group) option.append(" ", part("instant-results__group meta", item.group));
+    // Found by its text, not its title (a chat message's title is its room): the words in it.
+    if (!item.title_html.includes("<mark>") && item.snippet_html) {
+      option.append(part("instant-results__snippet meta", marked(item.snippet_html)));
+    }
     return option;
   }
 

@@ -27,6 +27,8 @@ DOCUMENTS = [
     ("topic:990002", "流鏑馬行事の警備計画の作り方", "昨年の計画書を共有します", "/groups/", True),
     ("topic:990003", "流鏑馬の当日運営", "交通規制と案内", "/events/", False),
     ("page:990004", "流鏑馬の歴史(記事)", "神事としての流鏑馬", "/knowledge/", False),
+    # found by its text alone: a chat message, titled with its room's name
+    ("chat:990005", "行事ルーム", "当日の流鏑馬の駐車場は第二グラウンドです", "/groups/", False),
 ]
 
 INDEX = """
@@ -86,6 +88,17 @@ def test_results_as_you_type_then_arrow_down_and_enter(member_page, indexed, axe
     box.press("Enter")
     page.wait_for_url(lambda u: u.endswith(url))
     assert errors == []
+
+
+def test_a_result_found_by_its_text_shows_the_words_in_it(member_page, indexed):
+    page = member_page
+    page.goto("/")
+    page.get_by_role("combobox", name="サイト内を検索").press_sequentially(WORD, delay=30)
+    chat = page.get_by_role("option").filter(has_text="行事ルーム")
+    expect(chat.locator(".instant-results__snippet mark")).to_have_text(WORD)
+    expect(chat).to_contain_text("駐車場は第二グラウンド")
+    titled = page.get_by_role("option").filter(has_text="流鏑馬の警備体制")
+    expect(titled.locator(".instant-results__snippet")).to_have_count(0)
 
 
 def test_options_for_other_words_are_never_chosen(member_page, indexed):
