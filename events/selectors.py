@@ -18,7 +18,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from cityhall.compiled import FixedQuerySet, FixedUnion
+from cityhall.compiled import FixedQuerySet, FixedUnion, padded
 from cityhall.policies import is_site_moderator, is_verified_member
 from events.models import Occurrence, Registration, Series
 from events.policies import ROOM_OPENS_BEFORE
@@ -137,9 +137,8 @@ def occurrences_seen(pairs, known=None, subjects=None) -> set[tuple[int, int]]:
     from events import policies
     from groups.selectors import members_in_groups
 
-    occurrences = Occurrence.objects.select_related("series__group").in_bulk(
-        {occurrence for _m, occurrence in pairs}
-    )
+    ids, size = padded(sorted({occurrence for _m, occurrence in pairs}))
+    occurrences = {occurrence.pk: occurrence for occurrence in _TO_CHECK(*ids, shape=size)}
     group_of = {pk: occurrence.series.group_id for pk, occurrence in occurrences.items()}
     members, memberships = members_in_groups(pairs, group_of, known)
     return {
@@ -148,6 +147,14 @@ def occurrences_seen(pairs, known=None, subjects=None) -> set[tuple[int, int]]:
         and policies.can_see(members[member_id], occurrences[pk].series,
                              memberships.get((member_id, group_of[pk])))
     }  # fmt: skip
+
+
+# The occurrences of a member's notifications as the policy reads them: their series and group,
+# compiled once for each power of two of their number (the bell asks on every page).
+_TO_CHECK = FixedQuerySet(
+    lambda *ids, shape: Occurrence.objects.select_related("series__group")
+    .only("id", "series").filter(pk__in=ids)
+)  # fmt: skip
 
 
 ATTENDANCE_DAYS = 14

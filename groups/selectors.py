@@ -625,7 +625,7 @@ def members_in_groups(pairs, group_of: dict[int, int], known=None):
         # kind of subject the notifications are about
         (member_id,) = member_ids
         if (member_id, "memberships") not in shared:
-            shared[member_id, "memberships"] = list(Membership.objects.filter(member=member_id))
+            shared[member_id, "memberships"] = _MEMBERSHIPS_OF_MEMBER(member_id)
         rows = [row for row in shared[member_id, "memberships"] if row.group_id in groups]
     else:
         rows = _memberships_of(member_ids, groups)
@@ -649,6 +649,9 @@ def _memberships_of_query(*ids, shape):
 
 
 _MEMBERSHIPS_OF = FixedQuerySet(_memberships_of_query)
+_MEMBERSHIPS_OF_MEMBER = FixedQuerySet(
+    lambda member_id, *, shape: Membership.objects.filter(member=member_id)
+)
 
 
 def posts_seen(pairs, known=None, subjects=None) -> set[tuple[int, int]]:

@@ -375,7 +375,7 @@ def notifications_for(member: User, limit: int = 50) -> list[Notification]:
     """The member's latest notifications, leaving out those about something they may no longer
     see (a topic hidden or a group left since)."""
     return notification_subjects.still_visible(
-        Notification.objects.filter(recipient=member)[:limit]
+        Notification.objects.filter(recipient=member)[:limit], recipient=member
     )
 
 
@@ -432,8 +432,9 @@ def unread_notification_count(member: User) -> int:
     known = getattr(member, "_unread_notifications", None)
     if known is None:
         known = notification_subjects.still_visible(
-            SimpleNamespace(recipient_id=member.pk, subject_type=kind, subject_id=pk)
-            for kind, pk in _UNREAD_SUBJECTS(member)
+            (SimpleNamespace(recipient_id=member.pk, subject_type=kind, subject_id=pk)
+             for kind, pk in _UNREAD_SUBJECTS(member)),
+            recipient=member,
         )
     return len(known)
 

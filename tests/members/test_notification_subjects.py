@@ -6,16 +6,18 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from groups.chat import services as chat_services
 from groups.models import Group
 from members import notification_subjects
 from members.models import Notification
-from members.selectors import unread_notification_count
+from members.selectors import members_by_id, unread_notification_count
 from tests.factories import (
     GroupFactory,
     MemberFactory,
     MembershipFactory,
     PostFactory,
     TopicFactory,
+    make_occurrence,
 )
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +44,11 @@ def test_a_recipient_the_caller_has_loaded_is_not_loaded_again():
     assert not [q for q in queries.captured_queries if '"members_user"' in q["sql"]]
 
 
+def _as_signed_in(member):
+    """The member as a request loads it: knowing whether its address is verified."""
+    return members_by_id({member.pk})[member.pk]
+
+
 def _replies_notified(member, topic, count):
     for _ in range(count):
         post = PostFactory(topic=topic, body="返信の本文です。")
@@ -62,6 +69,7 @@ def test_the_bell_over_many_unread_replies_reads_no_post_text_and_no_more_querie
             count = unread_notification_count(member)
         return count, queries.captured_queries
 
+    member = _as_signed_in(member)
     count, few = bell()
     assert count == 3
     _replies_notified(member, topics[0], 20)
@@ -90,3 +98,49 @@ def test_the_bell_reads_the_members_memberships_once_for_every_kind_of_subject()
     assert notification_subjects.shared() is None  # kept for that one call only
     mine.memberships.filter(member=member).delete()
     assert unread_notification_count(member) == 1  # the closed group is still listed to all
+
+
+def _notified(member, subject, kind):
+    Notification.objects.create(recipient=member, kind=kind, url="/",
+                                **notification_subjects.reference(subject))  # fmt: skip
+
+
+def _chat_message(room, author, body):
+    return chat_services.message_send(author=author, room=room, client_id=body, body=body)[0]
+
+
+def test_the_bell_over_replies_sessions_and_chat_reads_no_text_no_member_and_a_fixed_count():
+    """Every page shows the bell: a member with unread notifications about a reply, a session and
+    a chat message pays a query per kind, not per notification, and never reads the messages'
+    text nor their own row again."""
+    member = MemberFactory()
+    closed = GroupFactory(kind=Group.Kind.CLOSED, chat_enabled=True)
+    MembershipFactory(group=closed, member=member)
+    secret = GroupFactory(kind=Group.Kind.SECRET, chat_enabled=True)
+    author = MemberFactory()
+    for group in (closed, secret):
+        MembershipFactory(group=group, member=author)
+    topics = {group: TopicFactory(group=group) for group in (closed, secret)}
+    rooms = {group: chat_services.room_for_group(group) for group in (closed, secret)}
+
+    def notify(group, number):
+        _notified(member, PostFactory(topic=topics[group], body="返信です。"), "reply")
+        _notified(member, make_occurrence(group=group, organizer=author), "event")
+        _notified(member, _chat_message(rooms[group], author, f"連絡 {number}"), "mention")
+
+    def bell():
+        with CaptureQueriesContext(connection) as queries:
+            count = unread_notification_count(member)
+        return count, queries.captured_queries
+
+    notify(closed, 1)
+    notify(secret, 1)  # not a member of the secret group: none of these counted
+    member = _as_signed_in(member)
+    count, few = bell()
+    assert count == 3
+    notify(closed, 2)
+    notify(closed, 3)
+    count, many = bell()
+    assert count == 9
+    assert len(many) == len(few) <= 6  # the unread, memberships, and one query per kind
+    assert not [q for q in many if '"body' in q["sql"] or '"members_user"' in q["sql"]]
