@@ -431,11 +431,9 @@ def unread_notification_count(member: User) -> int:
     by a query compiled once, or from unread_notifications' read on this page."""
     known = getattr(member, "_unread_notifications", None)
     if known is None:
-        known = notification_subjects.still_visible(
-            (SimpleNamespace(recipient_id=member.pk, subject_type=kind, subject_id=pk)
-             for kind, pk in _UNREAD_SUBJECTS(member)),
-            recipient=member,
-        )
+        unread = [SimpleNamespace(recipient_id=member.pk, subject_type=kind, subject_id=pk)
+                  for kind, pk in _UNREAD_SUBJECTS(member)]  # fmt: skip
+        known = notification_subjects.still_visible(unread, recipient=member)
     return len(known)
 
 
