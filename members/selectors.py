@@ -101,23 +101,29 @@ def members_by_id(ids, known=None) -> dict[int, User]:
 def _signed_in_row(user_id, *, shape=None):
     return (
         User._default_manager.filter(pk=user_id)
-        .annotate(_work_fields=_work_fields_listed(), _verified_email=_address_verified())
-        .values_list(*_MEMBER_COLUMNS, "_work_fields", "_verified_email")
-    )
+        .annotate(_work_fields=_work_fields_listed(), _verified_email=_address_verified(),
+                  _unread=_unread_listed())
+        .values_list(*_MEMBER_COLUMNS, "_work_fields", "_verified_email", "_unread")
+    )  # fmt: skip
 
 
 def _work_fields_listed() -> Subquery:
     """The member's fields of work as one text column: JSON [position, name] pairs joined by
     commas (SQLite before 3.44 cannot order an aggregate: work_field_names sorts them)."""
-    pairs = Cast(JSONArray("position", "name"), output_field=TextField())
-    listed = (
-        WorkField.objects.filter(user=OuterRef("pk"))
-        .order_by()
-        .values("user")
-        .annotate(listed=StringAgg(pairs, delimiter=Value(",")))
-        .values("listed")
-    )
-    return Subquery(listed, output_field=TextField())
+    return _listed(WorkField.objects.filter(user=OuterRef("pk")), "user", "position", "name")
+
+
+def _unread_listed() -> Subquery:
+    """What the member's unread notifications are about, as _work_fields_listed lists: JSON
+    [subject type, subject id] pairs, for the bell (unread_notification_count)."""
+    unread = Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+    return _listed(unread, "recipient", "subject_type", "subject_id")
+
+
+def _listed(rows, owner: str, *fields: str) -> Subquery:
+    pairs = Cast(JSONArray(*fields), output_field=TextField())
+    listed = rows.order_by().values(owner).annotate(listed=StringAgg(pairs, delimiter=Value(",")))
+    return Subquery(listed.values("listed"), output_field=TextField())
 
 
 def _verified_member_row(member_id, *, shape=None):
@@ -147,10 +153,11 @@ def signed_in(user_id: int) -> User | None:
     if not rows:
         return None
     user = _member(rows[0])
-    listed, verified = rows[0][-2:]
+    listed, verified, unread = rows[0][-3:]
     pairs = sorted(json.loads(f"[{listed}]")) if listed else []
     user._home_work_field_names = [name for _position, name in pairs]
     user._verified_member = bool(verified)
+    user._unread_subjects = [tuple(pair) for pair in json.loads(f"[{unread or ''}]")]
     return user
 
 
@@ -431,8 +438,13 @@ def unread_notification_count(member: User) -> int:
     by a query compiled once, or from unread_notifications' read on this page."""
     known = getattr(member, "_unread_notifications", None)
     if known is None:
+        subjects = getattr(member, "_unread_subjects", None)
+        if subjects is None:
+            subjects = _UNREAD_SUBJECTS(member)
+        else:  # read with the member (signed_in), used once: a socket's member outlives it
+            del member._unread_subjects
         unread = [SimpleNamespace(recipient_id=member.pk, subject_type=kind, subject_id=pk)
-                  for kind, pk in _UNREAD_SUBJECTS(member)]  # fmt: skip
+                  for kind, pk in subjects]  # fmt: skip
         known = notification_subjects.still_visible(unread, recipient=member)
     return len(known)
 

@@ -353,7 +353,7 @@ def test_the_history_page_costs_the_same_queries_however_many_edits(
     client = client_for(owner)
     url = reverse("groups:post_history", args=[topic.group.slug, post.pk])
     client.get(url)
-    with django_assert_num_queries(9):  # with the nav's counts (groups' moderation and chat
+    with django_assert_num_queries(8):  # with the nav's counts (groups' moderation and chat
         # in one, knowledge review)
         assert client.get(url).status_code == 200
 

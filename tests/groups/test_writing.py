@@ -259,15 +259,15 @@ def test_draft_and_quote_keep_the_topic_page_query_count(topic, writer, django_a
     client = client_for(writer)
     url = _topic_url(topic)
     client.get(url)
-    with django_assert_num_queries(11):  # the draft is one of them; the tags come with the topic
+    with django_assert_num_queries(10):  # the draft is one of them; the tags come with the topic
         client.get(url)
     for number in range(5):
         services.post_create(author=writer, topic=topic, body=f"返信{number}")
     _draft(client, topic.group, topic=topic.pk, body="下書き")
     client.get(url)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         assert "下書き</textarea>" in client.get(url).content.decode()
-    with django_assert_num_queries(12):  # and the quoted post
+    with django_assert_num_queries(11):  # and the quoted post
         assert client.get(url + "?quote=2").status_code == 200
 
 
@@ -275,10 +275,10 @@ def test_new_topic_page_query_count(group, writer, django_assert_num_queries):
     client = client_for(writer)
     url = reverse("groups:topic_new", args=[group.slug])
     client.get(url)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(url)
     _draft(client, group, title="題", body="本文")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert 'value="題"' in client.get(url).content.decode()
 
 

@@ -10,7 +10,7 @@ from groups.chat import services as chat_services
 from groups.models import Group
 from members import notification_subjects
 from members.models import Notification
-from members.selectors import members_by_id, unread_notification_count
+from members.selectors import members_by_id, signed_in, unread_notification_count
 from tests.factories import (
     GroupFactory,
     MemberFactory,
@@ -144,3 +144,19 @@ def test_the_bell_over_replies_sessions_and_chat_reads_no_text_no_member_and_a_f
     assert count == 9
     assert len(many) == len(few) <= 6  # the unread, memberships, and one query per kind
     assert not [q for q in many if '"body' in q["sql"] or '"members_user"' in q["sql"]]
+
+
+def test_the_signed_in_members_bell_comes_with_them_and_is_read_afresh_after():
+    """The bell's unread notifications are read with the request's member (no query of their
+    own), once: counted again on the same member (a socket's), they are read anew."""
+    member = MemberFactory()
+    group = GroupFactory(kind=Group.Kind.CLOSED)
+    MembershipFactory(group=group, member=member)
+    _replies_notified(member, TopicFactory(group=group), 2)
+    member = signed_in(member.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert unread_notification_count(member) == 2
+    assert not [q for q in queries.captured_queries if '"members_notification"' in q["sql"]]
+    _replies_notified(member, TopicFactory(group=group), 1)
+    assert unread_notification_count(member) == 3
