@@ -54,3 +54,12 @@ class VisibleTextField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         return self.empty_value if isinstance(value, str) and blank(value) else value
+
+
+class LineField(VisibleTextField):
+    """A VisibleTextField of one line (a title, a mail's subject): line breaks, which only a
+    hand-made request sends, become spaces."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return " ".join(value.splitlines()) if isinstance(value, str) else value

@@ -7,9 +7,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cityhall.forms import IdsChoiceField, VisibleTextField
+from cityhall.forms import IdsChoiceField, LineField, VisibleTextField
 from events.models import Question, Series
 from members.models import WorkField
+
+MAX_CAPACITY = 10_000  # a series' and each of its occurrences'
 
 
 def answers_form(questions: list[Question], data=None) -> forms.Form:
@@ -49,7 +51,7 @@ class SeriesForm(forms.ModelForm):
         label=_("分野"), queryset=WorkField.objects.all(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
-    capacity = forms.IntegerField(label=_("定員"), min_value=1, max_value=10_000, initial=100)
+    capacity = forms.IntegerField(label=_("定員"), min_value=1, max_value=MAX_CAPACITY, initial=100)
     duration_minutes = forms.IntegerField(label=_("所要時間(分)"), min_value=5,
                                           max_value=24 * 60, initial=90)  # fmt: skip
     lottery_hours_before = forms.IntegerField(label=_("抽選の締切(開始の何時間前)"), min_value=1,
@@ -71,7 +73,7 @@ class SeriesForm(forms.ModelForm):
             "duration_minutes",
             "repeat_until",
         ]
-        field_classes = {"title": VisibleTextField}
+        field_classes = {"title": LineField}
         widgets = {
             "repeat_until": forms.DateInput(attrs={"type": "date"}),
         }
@@ -118,6 +120,13 @@ class QuestionForm(forms.Form):
     )
     required = forms.BooleanField(label=_("必須"), required=False)
 
+    def clean(self):
+        cleaned = super().clean()
+        chosen = [line for line in cleaned.get("choices", "").splitlines() if line.strip()]
+        if cleaned.get("label") and cleaned.get("kind") == Question.Kind.CHOICE and not chosen:
+            self.add_error("choices", _("選択式の質問には選択肢を1行に1つ入れてください。"))
+        return cleaned
+
 
 class MoveForm(forms.Form):
     starts_at = forms.DateTimeField(
@@ -136,5 +145,5 @@ class MoveForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    subject = VisibleTextField(label=_("件名"), max_length=100)
+    subject = LineField(label=_("件名"), max_length=100)
     body = VisibleTextField(label=_("本文"), max_length=5000, widget=forms.Textarea)

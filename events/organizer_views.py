@@ -174,7 +174,11 @@ def _attendance(request, found):
 
 
 def _capacity(request, found):
-    capacity = int_param(request.POST.get("capacity"), default=0, minimum=0, maximum=100_000)
+    capacity = int_param(request.POST.get("capacity"), default=None, minimum=1,
+                         maximum=forms.MAX_CAPACITY)  # fmt: skip
+    if capacity is None:
+        raise ValidationError(_("定員は1から%(maximum)sまでの数で入れてください。")
+                              % {"maximum": forms.MAX_CAPACITY})  # fmt: skip
     services.occurrence_capacity_set(actor=request.user, occurrence=found.occurrence,
                                      capacity=capacity)  # fmt: skip
     messages.success(request, _("定員を変更しました。"))

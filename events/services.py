@@ -31,6 +31,7 @@ from search import outbox
 
 Status = Registration.Status
 ACTIVE = (Status.CONFIRMED, Status.WAITLISTED, Status.LOTTERY)
+LAST_YEAR = 2100  # a session later than this is a typing mistake (9999 overflowed: a 500)
 
 
 # --- series and occurrences -----------------------------------------------------------------
@@ -55,6 +56,9 @@ def _check_series(series: Series, *, new: bool) -> list:
         raise ValidationError({"rule": _("繰り返しの指定を読み取れません。")}) from problem
     if new and series.first_start <= timezone.now():
         raise ValidationError({"first_start": _("初回の開始は今より後にしてください。")})
+    if series.first_start.year > LAST_YEAR:
+        raise ValidationError({"first_start": _("%(year)s年までの日付にしてください。")
+                               % {"year": LAST_YEAR}})  # fmt: skip
     if not starts:
         raise ValidationError({"rule": _("この指定では開催日がひとつもありません。")})
     return starts
@@ -150,12 +154,19 @@ def occurrence_move(*, actor, occurrence: Occurrence, starts_at, ends_at) -> Occ
         raise ValidationError({"ends_at": _("終了は開始より後にしてください。")})
     if starts_at <= timezone.now():
         raise ValidationError({"starts_at": _("開始は今より後にしてください。")})
+    if ends_at.year > LAST_YEAR:
+        raise ValidationError({"starts_at": _("%(year)s年までの日付にしてください。")
+                               % {"year": LAST_YEAR}})  # fmt: skip
+    if occurrence.is_cancelled:
+        raise ValidationError({"starts_at": _("中止した回の日時は変えられません。")})
     occurrence.starts_at, occurrence.ends_at = starts_at, ends_at
     if occurrence.lottery_closes_at and not occurrence.lottery_drawn_at:
         occurrence.lottery_closes_at = starts_at - timedelta(
             hours=occurrence.series.lottery_hours_before
         )
     occurrence.save(update_fields=["starts_at", "ends_at", "lottery_closes_at"])
+    # the reminders again, for the new start
+    occurrence.registrations.update(reminded_day_before_at=None, reminded_hour_before_at=None)
     outbox.changed(series_key(occurrence.series_id))
     _tell(_registrants(occurrence), occurrence, CHANGE, "moved")
     return occurrence
@@ -339,6 +350,8 @@ def occurrence_capacity_set(*, actor, occurrence: Occurrence, capacity: int) -> 
     refused (nobody loses a confirmed seat)."""
     _require_manager(actor, occurrence.series)
     locked = Occurrence.objects.select_for_update().select_related("series").get(pk=occurrence.pk)
+    if locked.is_cancelled:
+        raise ValidationError({"capacity": _("中止した回の定員は変えられません。")})
     if capacity < 1:
         raise ValidationError({"capacity": _("定員は1以上にしてください。")})
     if capacity < locked.confirmed_count:

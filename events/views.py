@@ -31,10 +31,12 @@ def _month(value: str) -> date:
 
 
 def _day(value: str) -> date | None:
+    """「2026-12-24」 (from 2000 to 2100, as _month); None for anything else."""
     try:
-        return date.fromisoformat(value) if value and len(value) == 10 else None
+        day = date.fromisoformat(value) if value and len(value) == 10 else None
     except ValueError:
         return None
+    return day if day and 2000 <= day.year <= 2100 else None
 
 
 def index(request):

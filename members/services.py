@@ -38,7 +38,8 @@ def email_enqueue(message) -> None:
         (body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"), ""
     )
     payload = dict(
-        subject=message.subject,
+        # one line: a subject holding a title a member wrote cannot break the mail's headers
+        subject=" ".join(message.subject.splitlines()),
         body=message.body,
         to=list(message.to),
         from_email=message.from_email,

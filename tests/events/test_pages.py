@@ -371,3 +371,54 @@ def test_a_row_of_the_list_shows_time_group_state_and_links_as_text(organizer, v
     assert ('· <a class="event-link" href="/notes/1/" title="&quot;記録&quot; &lt;要約&gt;" '
             'data-occurrence-link>記録</a> · <a class="event-link" href="/files/?a=1&amp;b=2" '
             "data-occurrence-link>資料</a></p>") in row  # fmt: skip
+
+
+def test_odd_series_forms_are_japanese_errors_and_save_nothing(organizer, vaccine_group):
+    """A date past 2100 (9999-12-31 overflowed: a 500), a choice question without choices
+    (nobody could ever register), a title with a line break (it broke every mail's subject)."""
+    client = client_for(organizer)
+    assert client.get("/events/", {"day": "9999-12-31"}).status_code == 200
+    day = timezone.localdate() + timedelta(days=7)
+    data = {
+        "group": "vaccine", "title": "接種会場の\r\nBcc: someone@example.com", "kind": "session",
+        "description": "説明です。", "format": "online", "capacity": "20", "mode": "first_come",
+        "lottery_hours_before": "48", "duration_minutes": "90", "date": day.isoformat(),
+        "start_time": "10:00", "repeat": "",
+        "q-TOTAL_FORMS": "1", "q-INITIAL_FORMS": "0", "q-MIN_NUM_FORMS": "0",
+        "q-MAX_NUM_FORMS": "10", "q-0-label": "自治体の規模", "q-0-kind": "choice",
+        "q-0-choices": "", "q-0-required": "on",
+    }  # fmt: skip
+    far = {**data, "date": "9999-12-31", "start_time": "23:30", "q-0-choices": "政令市"}
+    response = client.post(reverse("events:series_new"), far)
+    assert response.status_code == 400
+    assert "2100年までの日付にしてください。" in response.content.decode()
+    response = client.post(reverse("events:series_new"), data)
+    assert response.status_code == 400
+    assert "選択式の質問には選択肢を1行に1つ入れてください。" in response.content.decode()
+    assert not Series.objects.exists()
+    chosen = {**data, "q-0-choices": "政令市"}
+    assert client.post(reverse("events:series_new"), chosen).status_code == 302
+    series = Series.objects.get()
+    assert series.title == "接種会場の Bcc: someone@example.com"  # one line
+    manage = reverse("events:manage_action", args=[first_occurrence(series).pk])
+    client.post(manage, {"action": "capacity", "capacity": "100001"})
+    page = client.get(reverse("events:manage", args=[first_occurrence(series).pk]))
+    assert "定員は1から10000までの数で入れてください。" in page.content.decode()
+
+
+def test_a_title_with_a_line_break_still_mails_and_a_cancelled_session_says_so(
+    organizer, occurrence, run_tasks, django_capture_on_commit_callbacks
+):
+    member = MemberFactory()
+    services.registration_create(member=member, occurrence=occurrence)
+    Series.objects.filter(pk=occurrence.series_id).update(title="接種会場\n情報交換会")
+    occurrence.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registrants_message(actor=organizer, occurrence=occurrence,
+                                     subject="資料\r\nの件", body="資料を共有します。")  # fmt: skip
+    run_tasks()
+    assert [m.subject for m in mail.outbox] == ["[接種会場 情報交換会] 資料 の件"]
+    services.occurrence_cancel(actor=organizer, occurrence=occurrence)
+    page = _page(client_for(member), occurrence)
+    assert "この回は中止になったため、参加の必要はありません。" in page
+    assert "申込を取り消す" not in page and "参加が確定しています" not in page

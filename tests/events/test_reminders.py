@@ -136,3 +136,17 @@ def test_the_clock_draws_a_closed_lottery_and_reminds(organizer, vaccine_group, 
     assert _reminders().get().recipient == winner
     results = Notification.objects.filter(kind=REGISTRATION, params__event__in=["won", "lost"])
     assert results.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_moved_occurrence_reminds_its_registrants_again_for_the_new_start(organizer, occurrence):
+    member = MemberFactory()
+    services.registration_create(member=member, occurrence=occurrence)
+    _starting_in(occurrence, timedelta(minutes=30))
+    assert services.reminders_send() == 1  # the hour's reminder, for the old start
+    start = timezone.now() + timedelta(days=1, hours=-2)
+    occurrence.refresh_from_db()
+    services.occurrence_move(actor=organizer, occurrence=occurrence, starts_at=start,
+                             ends_at=start + timedelta(hours=1))  # fmt: skip
+    assert services.reminders_send() == 1
+    assert [n.params["event"] for n in _reminders(member).order_by("pk")] == ["hour", "day"]

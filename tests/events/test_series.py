@@ -124,3 +124,16 @@ def test_only_organizers_move_or_cancel(occurrence):
         services.occurrence_cancel(actor=stranger, occurrence=occurrence)
     occurrence.refresh_from_db()
     assert occurrence.status == Occurrence.Status.SCHEDULED
+
+
+def test_a_cancelled_occurrence_keeps_its_time_and_capacity(organizer, occurrence):
+    services.occurrence_cancel(actor=organizer, occurrence=occurrence)
+    start = occurrence.starts_at + timedelta(days=7)
+    with pytest.raises(ValidationError):
+        services.occurrence_move(actor=organizer, occurrence=occurrence, starts_at=start,
+                                 ends_at=start + timedelta(hours=1))  # fmt: skip
+    with pytest.raises(ValidationError):
+        services.occurrence_capacity_set(actor=organizer, occurrence=occurrence, capacity=50)
+    occurrence.refresh_from_db()
+    assert occurrence.starts_at < start and occurrence.capacity == 3
+    assert not Notification.objects.filter(kind=CHANGE, params__event="moved").exists()
