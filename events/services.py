@@ -61,6 +61,12 @@ def _check_series(series: Series, *, new: bool) -> list:
                                % {"year": LAST_YEAR}})  # fmt: skip
     if not starts:
         raise ValidationError({"rule": _("この指定では開催日がひとつもありません。")})
+    if new and series.mode == Series.Mode.LOTTERY:
+        closes = starts[0] - timedelta(hours=series.lottery_hours_before)
+        if closes <= timezone.now():
+            raise ValidationError({"lottery_hours_before": _(
+                "初回の抽選の締切(開始の%(hours)s時間前)が過ぎています。締切を開始に近づけるか、"
+                "初回を遅くしてください。") % {"hours": series.lottery_hours_before}})  # fmt: skip
     return starts
 
 
@@ -84,7 +90,8 @@ def series_create(*, author, group, questions=(), **fields) -> Series:
 @transaction.atomic
 def series_update(*, actor, series: Series, **fields) -> Series:
     """Change a series. Occurrences that have registrations keep their time, capacity and
-    registrations; the others follow the new rule (added, moved or removed)."""
+    registrations (and no other is added on their day); the others follow the new rule (added,
+    moved or removed), from now on."""
     _require_manager(actor, series)
     for name, value in fields.items():
         setattr(series, name, value)
@@ -105,7 +112,9 @@ def series_update(*, actor, series: Series, **fields) -> Series:
                 starts_at=fresh.starts_at, ends_at=fresh.ends_at, capacity=fresh.capacity,
                 lottery_closes_at=fresh.lottery_closes_at,
             )  # fmt: skip
-    occurrences_extend(series, starts)
+    kept_days = {timezone.localdate(o.starts_at) for o in future if o.pk in kept}
+    occurrences_extend(series, [start for start in starts if start > now
+                                and timezone.localdate(start) not in kept_days])  # fmt: skip
     outbox.changed(series_key(series.pk), hides="group" in fields)
     return series
 

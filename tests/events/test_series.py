@@ -137,3 +137,32 @@ def test_a_cancelled_occurrence_keeps_its_time_and_capacity(organizer, occurrenc
     occurrence.refresh_from_db()
     assert occurrence.starts_at < start and occurrence.capacity == 3
     assert not Notification.objects.filter(kind=CHANGE, params__event="moved").exists()
+
+
+def test_a_new_start_time_adds_no_second_session_on_a_day_with_registrants(
+    organizer, vaccine_group
+):
+    series = make_series(organizer, vaccine_group, rule="FREQ=WEEKLY")
+    registered = first_occurrence(series)
+    services.registration_create(member=MemberFactory(), occurrence=registered)
+    services.series_update(actor=organizer, series=series,
+                           first_start=series.first_start + timedelta(minutes=30))  # fmt: skip
+    days = [timezone.localdate(o.starts_at) for o in series.occurrences.all()]
+    assert len(days) == len(set(days))  # one session a day
+    registered.refresh_from_db()
+    assert registered.starts_at == series.occurrences.order_by("starts_at").first().starts_at
+
+
+def test_a_first_date_moved_into_the_past_adds_no_past_sessions(organizer, vaccine_group):
+    series = make_series(organizer, vaccine_group, rule="FREQ=WEEKLY")
+    services.series_update(actor=organizer, series=series,
+                           first_start=series.first_start - timedelta(weeks=5))  # fmt: skip
+    assert not series.occurrences.filter(starts_at__lte=timezone.now()).exists()
+    assert series.occurrences.exists()
+
+
+def test_a_lottery_whose_first_deadline_has_passed_is_refused(organizer, vaccine_group):
+    with pytest.raises(ValidationError) as refused:
+        make_series(organizer, vaccine_group, days=1, mode="lottery", lottery_hours_before=48)
+    assert "lottery_hours_before" in refused.value.message_dict
+    assert make_series(organizer, vaccine_group, days=3, mode="lottery", lottery_hours_before=48)
