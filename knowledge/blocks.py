@@ -99,7 +99,8 @@ class VideoBlock(blocks.StructBlock):
 class QuestionAnswerBlock(blocks.StructBlock):
     question = blocks.TextBlock(label=_("質問"))
     asked_by = blocks.CharBlock(label=_("質問した人・団体"), required=False, max_length=100)
-    answer = MarkdownBlock(label=_("回答"))
+    # a question asked in a session's chat that nobody answered is kept, marked as such
+    answer = MarkdownBlock(label=_("回答"), required=False)
 
     class Meta:
         icon = "help"

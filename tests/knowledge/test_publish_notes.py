@@ -482,3 +482,16 @@ def test_two_clicks_at_once_make_one_page_and_one_section(organizer, co_organize
     assert not [result for result in made if isinstance(result, Exception)], made
     section = SectionPage.objects.get(group=vaccine_group)
     assert section.get_children().count() == 5 == section.numchild
+
+
+def test_the_draft_as_made_can_be_published_with_its_unanswered_question(
+    occurrence, chat, organizer
+):
+    """Wagtail refused to publish the draft as made: the question nobody answered had an empty
+    required answer ("The page could not be saved due to validation errors")."""
+    made = from_events.session_notes_draft(actor=organizer, occurrence=occurrence)
+    page = SessionNotesPage.objects.get(pk=made.pk)
+    page.questions.stream_block.clean(page.questions)  # what the editor checks on publishing
+    page.get_latest_revision().publish()
+    shown = client_for(organizer).get(page.url).content.decode()
+    assert "駐車場の確保について" in shown and "まだ回答はありません。" in shown
