@@ -325,6 +325,14 @@ def test_a_waiting_message_survives_a_reload_and_a_closed_room_says_so(new_conte
     assert [body for _seq, body in _history(page, slug)].count(text) == 1
     assert page.evaluate("() => Object.values(sessionStorage).join('')") in ("", "[]")
 
+    # What is typed and not sent yet is still in the box after a reload.
+    box = page.get_by_role("textbox", name="メッセージ", exact=True)
+    box.fill("書きかけの質問です。")
+    page.reload()
+    _wait_connected(page)
+    expect(box).to_have_value("書きかけの質問です。")
+    box.fill("")
+
     # A member no longer allowed in is told so, and the composer is switched off.
     socket["mode"] = "forbidden"
     page.reload()

@@ -92,8 +92,11 @@ def test_a_waitlisted_member_is_promoted_when_a_seat_is_freed(new_context, login
     axe_check(third)
 
     first = confirmed[0]
+    asked = []
+    first.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     first.get_by_role("button", name="申込を取り消す").click()
     expect(_message(first)).to_contain_text("申込を取り消しました。")
+    assert asked == ["この回の申込を取り消します。よろしいですか?"]  # asked first
     expect(_my_status(first)).to_have_count(0)
     expect(first.locator(".event__facts")).to_contain_text("2 / 2 人")  # the seat went on
 

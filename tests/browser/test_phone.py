@@ -62,8 +62,14 @@ CHECKBOXES_BESIDE_LABELS = """() => [...document.querySelectorAll('input[type=ch
     return label && !(label.left >= input.right && label.top < input.bottom);
   }).map((box) => box.id)"""
 
+# Elements reaching past the right edge of the screen (the page scrolls sideways).
+BEYOND_THE_SCREEN = """() => [...document.querySelectorAll('main *')]
+  .filter((el) => el.getBoundingClientRect().right > innerWidth + 1 && !el.closest('pre'))
+  .map((el) => el.tagName + ' ' + el.textContent.trim().slice(0, 20)).slice(0, 5)"""
+
 
 def check_page(page):
+    assert page.evaluate(BEYOND_THE_SCREEN) == [], page.url
     assert page.evaluate(SMALL_TARGETS) == [], page.url
     assert page.evaluate(SQUEEZED_TEXT) == [], page.url
 
@@ -93,3 +99,10 @@ def test_phone_chat_notification_settings_group_and_profile(new_context, member_
     expect(page.get_by_label("部署の変更を異動として記録する", exact=False)).to_be_visible()
     check_page(page)
     assert page.evaluate(CHECKBOXES_BESIDE_LABELS) == []
+
+    page.goto("/members/?q=やまもと")  # a history with a long department name: it wraps
+    link = page.locator("main a[href^='/members/']", has_text="山本 美咲").first
+    page.goto(link.get_attribute("href"))
+    expect(page.get_by_role("heading", name="所属の履歴")).to_be_visible()
+    expect(page.locator("table.history")).to_contain_text("市民税課 収納係")
+    check_page(page)

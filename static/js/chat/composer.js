@@ -1,5 +1,6 @@
-// The composer: sending (kept in sessionStorage until acknowledged, so a reload or a lost
-// connection loses nothing), the length counter, errors, mutes and the reply banner.
+// The composer: what is typed and what is sent (each kept in sessionStorage, the sent until
+// acknowledged, so a reload or a lost connection loses nothing), the length counter, errors,
+// mutes and the reply banner.
 
 import { fill, isSendKey, newClientId, part } from "./util.js";
 
@@ -14,7 +15,12 @@ export class ComposerPart {
     this.errorLine = this.form.querySelector("[data-chat-error]");
     this.form.hidden = false;
     this.counter = this.form.querySelector("[data-chat-count]");
-    this.input.addEventListener("input", () => this.showCount());
+    this.typedKey = `chat-typed-${this.roomId}`;
+    this.restoreTyped();
+    this.input.addEventListener("input", () => {
+      this.showCount();
+      this.saveTyped();
+    });
     this.input.addEventListener("keydown", (event) => {
       if (!isSendKey(event)) return;
       event.preventDefault();
@@ -49,6 +55,7 @@ export class ComposerPart {
     this.clearError();
     this.send({ client_id: newClientId(), body, reply_to: this.replyTo?.seq ?? null });
     this.input.value = "";
+    this.saveTyped();
     this.showCount();
     this.setReply(null);
     this.input.focus();
@@ -102,12 +109,32 @@ export class ComposerPart {
     });
   }
 
-  savePending() {
-    try {
-      sessionStorage.setItem(this.storageKey, JSON.stringify([...this.pending.values()]));
-    } catch {
-      // Storage full or switched off: pending messages then last as long as the page.
+  restoreTyped() {
+    const typed = this.stored(() => sessionStorage.getItem(this.typedKey));
+    if (typed && !this.input.value) {
+      this.input.value = typed;
+      this.showCount();
     }
+  }
+
+  saveTyped() {
+    const typed = this.input.value;
+    this.stored(() => typed.trim() ? sessionStorage.setItem(this.typedKey, typed)
+      : sessionStorage.removeItem(this.typedKey));
+  }
+
+  // Storage full or switched off: what it keeps then lasts as long as the page.
+  stored(use) {
+    try {
+      return use();
+    } catch {
+      return null;
+    }
+  }
+
+  savePending() {
+    const pending = JSON.stringify([...this.pending.values()]);
+    this.stored(() => sessionStorage.setItem(this.storageKey, pending));
   }
 
   onAck(frame) {
@@ -129,6 +156,7 @@ export class ComposerPart {
     if (REFUSED_FOR_GOOD.has(frame.code) && this.input && !this.input.value.trim()) {
       element?.remove();
       this.input.value = item.body;
+      this.saveTyped();
       this.showCount();
       return;
     }
