@@ -435,7 +435,8 @@ def profile_gaps(member: User) -> list[str]:
 
 def unread_notification_count(member: User) -> int:
     """The bell's number (every page shows it): unread notifications the member may still see,
-    by a query compiled once, or from unread_notifications' read on this page."""
+    from what signed_in read with the member, or by a query compiled once, or from
+    unread_notifications' read on this page."""
     known = getattr(member, "_unread_notifications", None)
     if known is None:
         subjects = getattr(member, "_unread_subjects", None)
