@@ -55,6 +55,13 @@ def can_send(member, room, standing, *, muted: bool) -> bool:
     return standing is not None and not standing.is_suspended
 
 
+def can_react(member, message, standing) -> bool:
+    """A reaction is a word in the room: for whoever may write there now (an ended session's
+    room is read-only to its registrants), on a message not deleted. A mute stops messages,
+    not reactions."""
+    return not message.is_deleted and can_send(member, message.room, standing, muted=False)
+
+
 def can_edit(member, message, standing, *, muted: bool) -> bool:
     if message.is_deleted:
         return False

@@ -178,7 +178,8 @@ def reaction_toggle(*, member, message: Message, kind: str) -> bool:
     ratelimits.hit("chat-change", member)
     room = _lock(message.room)
     message = Message.objects.select_for_update().get(pk=message.pk)
-    if message.is_deleted or not policies.can_enter(member, room, standing_of(member, room)):
+    message.room = room
+    if not policies.can_react(member, message, standing_of(member, room)):
         raise PermissionDenied
     removed, _count = MessageReaction.objects.filter(
         message=message, member=member, kind=kind

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
@@ -170,6 +171,10 @@ def test_after_the_end_registrants_read_and_organizers_still_write():
     with pytest.raises(services.ChatError) as refused:
         services.message_send(author=member, room=_room(occurrence), client_id="c2", body="遅刻")
     assert refused.value.code == "forbidden"
+    message = Message.objects.get(client_id="c1")
+    with pytest.raises(PermissionDenied):  # nor react
+        services.reaction_toggle(member=member, message=message, kind="like")
+    assert services.reaction_toggle(member=organizer, message=message, kind="like")
 
 
 @db

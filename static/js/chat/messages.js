@@ -63,6 +63,7 @@ export class MessagesPart {
       const members = message.reactions[button.dataset.kind] || [];
       part(button, "count").textContent = members.length ? String(members.length) : "";
       button.setAttribute("aria-pressed", String(members.includes(this.viewer)));
+      button.disabled = !this.canSend; // the counts stay readable in a read-only room
     });
     const allowed = {
       reply: this.canSend,
