@@ -258,7 +258,7 @@ def _register(member, occurrence_id: int, answers: dict):
     found = Registration.objects.filter(occurrence=occurrence, member=member).first()
     if found is not None and found.is_active:
         return found, False
-    if occurrence.is_lottery and occurrence.lottery_closes_at <= now:
+    if _drawing(occurrence) and occurrence.lottery_closes_at <= now:
         raise ValidationError(_("抽選の申込は締め切りました。"))
     status = _status_for_newcomer(occurrence)
     position = occurrence.last_position + 1
@@ -276,8 +276,14 @@ def _register(member, occurrence_id: int, answers: dict):
     return found, True
 
 
+def _drawing(occurrence: Occurrence) -> bool:
+    """Whether newcomers enter the lottery: until it is drawn; after, the seats left go to
+    whoever comes first (as connpass does), the others wait behind those not drawn."""
+    return occurrence.is_lottery and occurrence.lottery_drawn_at is None
+
+
 def _status_for_newcomer(occurrence: Occurrence) -> str:
-    if occurrence.is_lottery:
+    if _drawing(occurrence):
         return Status.LOTTERY
     if occurrence.confirmed_count < occurrence.capacity:
         return Status.CONFIRMED

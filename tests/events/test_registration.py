@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from events import services
@@ -14,6 +15,7 @@ from groups.models import Membership
 from members.models import Notification
 from tests.events.conftest import first_occurrence, make_series
 from tests.factories import GroupFactory, MemberFactory
+from tests.groups.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 Status = Registration.Status
@@ -187,8 +189,20 @@ def test_the_draw_is_reproducible_from_its_seed_and_uniform():
     assert all(450 <= count <= 750 for count in wins.values()), wins  # 600 expected each
 
 
-def test_fewer_entries_than_seats_all_win(organizer, vaccine_group):
-    occurrence = _lottery(organizer, vaccine_group, capacity=5)
+def test_fewer_entries_than_seats_all_win_and_the_seats_left_go_first_come(
+    organizer, vaccine_group
+):
+    occurrence = _lottery(organizer, vaccine_group, capacity=3)
     _register(occurrence, 2)
     _close(occurrence)
     assert len(services.lottery_draw(occurrence=occurrence)) == 2
+    occurrence.refresh_from_db()
+    late, later = MemberFactory(), MemberFactory()
+    assert services.registration_create(member=late, occurrence=occurrence)[0].status == (
+        Status.CONFIRMED
+    )  # the seat nobody drew
+    assert services.registration_create(member=later, occurrence=occurrence)[0].status == (
+        Status.WAITLISTED
+    )
+    page = client_for(MemberFactory()).get(reverse("events:occurrence", args=[occurrence.pk]))
+    assert "補欠として申し込む" in page.text and "抽選に申し込む" not in page.text
