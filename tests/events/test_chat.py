@@ -86,6 +86,8 @@ def test_every_active_registrant_enters_and_talks(status):
     page = client_for(member).get(reverse("events:chat", args=[occurrence.pk]))
     assert page.status_code == 200 and f'data-chat-room="{occurrence.room_id}"' in page.text
     assert 'data-can-send="true"' in page.text and 'data-can-moderate="false"' in page.text
+    # told that the organizers may keep the chat as notes, and who will read them
+    assert "ナレッジはすべての会員が読めます。" in page.text  # an open group's session
     message, created = services.message_send(author=member, room=_room(occurrence),
                                               client_id="c1", body="よろしく")  # fmt: skip
     assert created and message.seq == 1
@@ -104,6 +106,9 @@ def test_others_get_the_same_404_as_for_a_missing_room():
         if who not in IN:
             with pytest.raises(Http404):
                 chat_access.room_by_id(member, occurrence.room_id)
+        else:  # a closed group's notes are for its members: the room says so
+            page = client.get(reverse("events:chat", args=[occurrence.pk])).text
+            assert "読めるのはこのグループの会員だけです。" in page
 
 
 @db
