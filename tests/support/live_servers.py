@@ -345,7 +345,10 @@ class Worker:
 
     def start(self) -> "Worker":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "manage.py", "run_worker", "--interval", str(self.interval)]
+        # No autoreloader (DEBUG turns it on): nothing changes the code under a test run, and a
+        # CI run's worker once stopped taking tasks for good behind it, mails unsent.
+        command = [sys.executable, "manage.py", "run_worker", "--interval", str(self.interval),
+                   "--no-reload"]  # fmt: skip
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
