@@ -42,24 +42,26 @@ def can_register(member, occurrence, membership) -> bool:
 
 
 def sees_meeting_details(member, occurrence, membership, registration, organizer_ids) -> bool:
-    """The meeting URL and the venue's details: confirmed registrants and the organizers."""
+    """The meeting URL and the venue's details: confirmed registrants (not once the occurrence
+    is cancelled) and the organizers."""
     if can_manage(member, occurrence.series, membership, organizer_ids):
         return True
     return (
-        registration is not None
+        not occurrence.is_cancelled
+        and registration is not None
         and registration.status == registration.Status.CONFIRMED
         and can_see(member, occurrence.series, membership)
     )
 
 
 def can_enter_room(member, occurrence, membership, registration, organizer_ids) -> bool:
-    """An occurrence's chat: its registrants (confirmed, waitlisted or waiting for the lottery)
-    and the organizers."""
+    """An occurrence's chat: its registrants (confirmed, waitlisted or waiting for the lottery;
+    not once the occurrence is cancelled) and the organizers."""
     if not can_see(member, occurrence.series, membership):
         return False
     if can_manage(member, occurrence.series, membership, organizer_ids):
         return True
-    return registration is not None and registration.is_active
+    return not occurrence.is_cancelled and registration is not None and registration.is_active
 
 
 def room_opens_at(occurrence):

@@ -415,3 +415,20 @@ async def test_a_cancelled_registrant_whose_close_was_lost_is_refused_on_the_nex
     message = await sync_to_async(Message.objects.get)()
     assert message.change == 1  # no reaction, nothing new
     await client.disconnect()
+
+
+@db
+def test_a_cancelled_sessions_room_and_meeting_url_are_the_organizers_alone():
+    member, occurrence = _registrant("confirmed")
+    organizer = _organizer(occurrence)
+    event_services.occurrence_cancel(actor=organizer, occurrence=occurrence)
+    occurrence.refresh_from_db()
+    registrant = client_for(member)
+    assert registrant.get(reverse("events:chat", args=[occurrence.pk])).status_code == 404
+    with pytest.raises(Http404):
+        chat_access.room_by_id(member, occurrence.room_id)
+    page = registrant.get(reverse("events:occurrence", args=[occurrence.pk])).text
+    assert "data-chat-room-link" not in page
+    assert (
+        client_for(organizer).get(reverse("events:chat", args=[occurrence.pk])).status_code == 200
+    )
