@@ -138,6 +138,12 @@ class Occurrence(models.Model):
     def is_lottery(self) -> bool:
         return self.lottery_closes_at is not None
 
+    @property
+    def lottery_pending(self) -> bool:
+        """A lottery not drawn yet: newcomers enter it. After the draw, the seats left go to
+        whoever comes first (as connpass does), the others wait behind those not drawn."""
+        return self.is_lottery and self.lottery_drawn_at is None
+
 
 class Question(models.Model):
     class Kind(models.TextChoices):

@@ -169,7 +169,7 @@ def occurrence_move(*, actor, occurrence: Occurrence, starts_at, ends_at) -> Occ
     if occurrence.is_cancelled:
         raise ValidationError({"starts_at": _("中止した回の日時は変えられません。")})
     occurrence.starts_at, occurrence.ends_at = starts_at, ends_at
-    if occurrence.lottery_closes_at and not occurrence.lottery_drawn_at:
+    if occurrence.lottery_pending:
         occurrence.lottery_closes_at = starts_at - timedelta(
             hours=occurrence.series.lottery_hours_before
         )
@@ -258,7 +258,7 @@ def _register(member, occurrence_id: int, answers: dict):
     found = Registration.objects.filter(occurrence=occurrence, member=member).first()
     if found is not None and found.is_active:
         return found, False
-    if _drawing(occurrence) and occurrence.lottery_closes_at <= now:
+    if occurrence.lottery_pending and occurrence.lottery_closes_at <= now:
         raise ValidationError(_("抽選の申込は締め切りました。"))
     status = _status_for_newcomer(occurrence)
     position = occurrence.last_position + 1
@@ -276,14 +276,8 @@ def _register(member, occurrence_id: int, answers: dict):
     return found, True
 
 
-def _drawing(occurrence: Occurrence) -> bool:
-    """Whether newcomers enter the lottery: until it is drawn; after, the seats left go to
-    whoever comes first (as connpass does), the others wait behind those not drawn."""
-    return occurrence.is_lottery and occurrence.lottery_drawn_at is None
-
-
 def _status_for_newcomer(occurrence: Occurrence) -> str:
-    if _drawing(occurrence):
+    if occurrence.lottery_pending:
         return Status.LOTTERY
     if occurrence.confirmed_count < occurrence.capacity:
         return Status.CONFIRMED
@@ -399,7 +393,7 @@ def lottery_draw(*, occurrence: Occurrence, seed: str = "") -> list[Registration
     waitlist in drawn order (a cancellation promotes them), everyone is told. Drawing again
     does nothing."""
     locked = Occurrence.objects.select_for_update().select_related("series").get(pk=occurrence.pk)
-    if not locked.is_lottery or locked.lottery_drawn_at or locked.is_cancelled:
+    if not locked.lottery_pending or locked.is_cancelled:
         return []
     if locked.lottery_closes_at > timezone.now():
         raise ValidationError(_("抽選の締切前です。"))

@@ -19,24 +19,25 @@ from groups.selectors import readable_group_names
 from members import selectors as member_selectors
 
 PER_PAGE = 20
+FIRST_YEAR = 2000  # the calendar's first; its last is the sessions' (services.LAST_YEAR)
 
 
 def _month(value: str) -> date:
     """「2026-12」 as its first day; this month for anything else."""
     today = timezone.localdate()
     year, _sep, month = (value or "").partition("-")
-    year = int_param(year, default=today.year, minimum=2000, maximum=2100)
+    year = int_param(year, default=today.year, minimum=FIRST_YEAR, maximum=services.LAST_YEAR)
     month = int_param(month, default=today.month, minimum=1, maximum=12)
     return date(year, month, 1)
 
 
 def _day(value: str) -> date | None:
-    """「2026-12-24」 (from 2000 to 2100, as _month); None for anything else."""
+    """「2026-12-24」 (in the years _month takes); None for anything else."""
     try:
         day = date.fromisoformat(value) if value and len(value) == 10 else None
     except ValueError:
         return None
-    return day if day and 2000 <= day.year <= 2100 else None
+    return day if day and FIRST_YEAR <= day.year <= services.LAST_YEAR else None
 
 
 def index(request):

@@ -260,8 +260,9 @@ def test_organizer_actions(online, organizer, run_tasks, committing):
         assert client.post(action, odd).status_code in (302, 404)
 
 
-def test_a_member_sets_up_a_weekly_series_with_a_question(organizer, vaccine_group):
-    client = client_for(organizer)
+def _series_form(**changes) -> dict:
+    """The new-series form as a member fills it in a week from now, with one required choice
+    question; ``changes`` replace its fields."""
     day = timezone.localdate() + timedelta(days=7)
     data = {
         "group": "vaccine", "title": "接種会場運営の情報交換会", "description": "毎週土曜です。",
@@ -272,6 +273,12 @@ def test_a_member_sets_up_a_weekly_series_with_a_question(organizer, vaccine_gro
         "q-MAX_NUM_FORMS": "10", "q-0-label": "自治体の規模", "q-0-kind": "choice",
         "q-0-choices": "政令市\n中核市", "q-0-required": "on",
     }  # fmt: skip
+    return {**data, **changes}
+
+
+def test_a_member_sets_up_a_weekly_series_with_a_question(organizer, vaccine_group):
+    client = client_for(organizer)
+    data = _series_form()
     bad = client.post(reverse("events:series_new"), {**data, "capacity": "0"})
     assert bad.status_code == 400 and not Series.objects.exists()
     past = client.post(reverse("events:series_new"), {**data, "date": "2020-01-01"})
@@ -378,16 +385,8 @@ def test_odd_series_forms_are_japanese_errors_and_save_nothing(organizer, vaccin
     (nobody could ever register), a title with a line break (it broke every mail's subject)."""
     client = client_for(organizer)
     assert client.get("/events/", {"day": "9999-12-31"}).status_code == 200
-    day = timezone.localdate() + timedelta(days=7)
-    data = {
-        "group": "vaccine", "title": "接種会場の\r\nBcc: someone@example.com", "kind": "session",
-        "description": "説明です。", "format": "online", "capacity": "20", "mode": "first_come",
-        "lottery_hours_before": "48", "duration_minutes": "90", "date": day.isoformat(),
-        "start_time": "10:00", "repeat": "",
-        "q-TOTAL_FORMS": "1", "q-INITIAL_FORMS": "0", "q-MIN_NUM_FORMS": "0",
-        "q-MAX_NUM_FORMS": "10", "q-0-label": "自治体の規模", "q-0-kind": "choice",
-        "q-0-choices": "", "q-0-required": "on",
-    }  # fmt: skip
+    data = _series_form(title="接種会場の\r\nBcc: someone@example.com", capacity="20", repeat="",
+                        **{"q-0-choices": ""})  # fmt: skip
     far = {**data, "date": "9999-12-31", "start_time": "23:30", "q-0-choices": "政令市"}
     response = client.post(reverse("events:series_new"), far)
     assert response.status_code == 400

@@ -97,13 +97,8 @@ export class ComposerPart {
   }
 
   restorePending() {
-    let saved = [];
-    try {
-      saved = JSON.parse(sessionStorage.getItem(this.storageKey) || "[]");
-    } catch {
-      saved = [];
-    }
-    saved.forEach((item) => {
+    const saved = this.stored(() => JSON.parse(sessionStorage.getItem(this.storageKey) || "[]"));
+    (saved || []).forEach((item) => {
       this.pending.set(item.client_id, item);
       this.pendingList.append(this.pendingElement(item));
     });
