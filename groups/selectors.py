@@ -1,6 +1,7 @@
 """Every read in groups for a viewer: querysets already narrowed to what the viewer may see and
 already joined to what the page shows, so a page's query count does not grow with its content."""
 
+import json
 from dataclasses import dataclass
 
 from django.db import connection
@@ -56,7 +57,13 @@ from groups.models import (
 )
 from members import notification_subjects
 from members.models import User, WorkField
-from members.selectors import members_by_id, verified_members
+from members.selectors import (
+    listed_column,
+    listed_datetime,
+    members_by_id,
+    take_signed_in_column,
+    verified_members,
+)
 
 POSTS_PER_PAGE = 50
 
@@ -622,14 +629,44 @@ def members_in_groups(pairs, group_of: dict[int, int], known=None):
     groups = set(group_of.values())
     if len(member_ids) == 1 and (shared := notification_subjects.shared()) is not None:
         # one member's notifications (the bell): all their memberships, read once for every
-        # kind of subject the notifications are about
+        # kind of subject the notifications are about (with the member, when they signed in)
         (member_id,) = member_ids
         if (member_id, "memberships") not in shared:
-            shared[member_id, "memberships"] = _MEMBERSHIPS_OF_MEMBER(member_id)
+            mine = signed_in_memberships(members.get(member_id))
+            shared[member_id, "memberships"] = (
+                _MEMBERSHIPS_OF_MEMBER(member_id) if mine is None else mine
+            )
         rows = [row for row in shared[member_id, "memberships"] if row.group_id in groups]
     else:
         rows = _memberships_of(member_ids, groups)
     return members, {(row.member_id, row.group_id): row for row in rows}
+
+
+SIGNED_IN_MEMBERSHIPS = "groups.memberships"
+_MEMBERSHIP_COLUMNS = [field.attname for field in Membership._meta.concrete_fields]
+
+
+def memberships_listed():
+    """The signed-in member's memberships, read with their row (members.selectors
+    .register_signed_in_column): the bell's checks need them on every page."""
+    mine = Membership.objects.filter(member=OuterRef("pk"))
+    return listed_column(mine, "member", *_MEMBERSHIP_COLUMNS)
+
+
+def signed_in_memberships(member) -> list[Membership] | None:
+    """``member``'s memberships as read when they signed in, once (None if they were not)."""
+    value = take_signed_in_column(member, SIGNED_IN_MEMBERSHIPS)
+    if value is None:
+        return None
+    return [Membership.from_db("default", _MEMBERSHIP_COLUMNS, _membership_values(row))
+            for row in json.loads(f"[{value}]")]  # fmt: skip
+
+
+def _membership_values(row: list) -> list:
+    values = dict(zip(_MEMBERSHIP_COLUMNS, row, strict=True))
+    for name in ("joined_at", "suspended_until"):
+        values[name] = listed_datetime(values[name])
+    return list(values.values())
 
 
 def _memberships_of(member_ids, group_ids) -> list[Membership]:

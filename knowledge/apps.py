@@ -8,7 +8,16 @@ class KnowledgeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from knowledge import event_extensions, home, moderation, notifications, search, tallies
+        from knowledge import (
+            event_extensions,
+            home,
+            moderation,
+            notifications,
+            search,
+            selectors,
+            tallies,
+        )
+        from members.selectors import register_signed_in_column
 
         notifications.register()
         event_extensions.register()
@@ -16,3 +25,5 @@ class KnowledgeConfig(AppConfig):
         home.register()
         tallies.connect()
         search.register()
+        register_signed_in_column(selectors.SIGNED_IN_ROLES, selectors.roles_listed)
+        register_signed_in_column(selectors.SIGNED_IN_VERSION, selectors.version_read)

@@ -6,8 +6,8 @@ from collections import Counter
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Func, IntegerField, Q, Value
-from django.db.models.functions import Left
+from django.db.models import CharField, Count, Func, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Left
 from taggit.models import Tag
 from treebeard.exceptions import PathOverflow
 from wagtail.models import Page, PageViewRestriction
@@ -29,6 +29,7 @@ from knowledge.models import (
     TallySnapshot,
 )
 from members.models import WorkField
+from members.selectors import listed_column, take_signed_in_column
 
 
 def viewer(member) -> policies.Viewer:
@@ -47,7 +48,8 @@ def viewer(member) -> policies.Viewer:
     restrictions: dict[str, set[int]] = {}
     wagtail_restricted = set()
     version = ""
-    for kind, path, group_id, role in _viewer_rows(member, known.version):
+    rows = _signed_in_rows(member, known.version) or _viewer_rows(member, known.version)
+    for kind, path, group_id, role in rows:
         if kind == "version":
             version = path
         elif kind == "role":
@@ -99,6 +101,34 @@ def _viewer_rows(member, known_version: str):
     it each time (cityhall.prepared keeps the plan)."""
     params = [member.pk, Group.Status.ACTIVE, known_version, known_version]
     return prepared.rows(_VIEWER_SQL, params)
+
+
+SIGNED_IN_ROLES = "knowledge.roles"
+SIGNED_IN_VERSION = "knowledge.version"
+
+
+def roles_listed():
+    """The member's roles in active groups, read with their row when they sign in (members
+    .selectors.register_signed_in_column), as _viewer_rows' first part reads them."""
+    mine = Membership.objects.filter(member=OuterRef("pk"), group__status=Group.Status.ACTIVE)
+    return listed_column(mine, "member", "group_id", "role")
+
+
+def version_read():
+    """The content version, read with the signed-in member's row."""
+    version = Subquery(ContentVersion.objects.values("value")[:1])
+    return Coalesce(version, Value(""), output_field=CharField())
+
+
+def _signed_in_rows(member, known_version: str) -> list | None:
+    """_viewer_rows from what was read with the member when they signed in, if the content
+    version then was the one this process has the restrictions of (else None)."""
+    roles = take_signed_in_column(member, SIGNED_IN_ROLES)
+    version = take_signed_in_column(member, SIGNED_IN_VERSION)
+    if roles is None or version != known_version:
+        return None
+    rows = [("role", "", group_id, role) for group_id, role in json.loads(f"[{roles}]")]
+    return [*rows, ("version", version, None, "")]
 
 
 _VERSION = f"COALESCE((SELECT value FROM {ContentVersion._meta.db_table}), '')"

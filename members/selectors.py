@@ -2,6 +2,8 @@
 
 import json
 import operator
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import reduce
 from types import SimpleNamespace
 
@@ -9,6 +11,7 @@ from allauth.account.models import EmailAddress
 from django.db.models import (
     Case,
     Exists,
+    Expression,
     OuterRef,
     Q,
     QuerySet,
@@ -18,7 +21,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, JSONArray
+from django.db.models.functions import Cast, Coalesce, JSONArray
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from cityhall import notifications as kinds
@@ -98,32 +102,66 @@ def members_by_id(ids, known=None) -> dict[int, User]:
     return found
 
 
+# Columns apps add to the signed-in member's row (register_signed_in_column), by name.
+_signed_in_columns: dict[str, Callable[[], Expression]] = {}
+
+
+def register_signed_in_column(name: str, column: Callable[[], Expression]) -> None:
+    """Read ``column()`` (an expression over the member's row, e.g. listed_column(...)) with the
+    member every request signs in, for an app that would otherwise ask a query of its own on
+    every page; take_signed_in_column hands it out. From AppConfig.ready, before any request:
+    the row's query is compiled once."""
+    _signed_in_columns[name] = column
+
+
+def take_signed_in_column(member, name: str):
+    """The value of the registered column ``name`` read with ``member`` when they signed in,
+    once (None after, or for a member not read by signed_in: a column must never be NULL, so
+    that None means this only): a socket's member outlives the request that read it, so a
+    later use must read afresh."""
+    values = getattr(member, "_signed_in_columns", None)
+    return values.pop(name, None) if values else None
+
+
 def _signed_in_row(user_id, *, shape=None):
+    extra = {f"_column_{name}": column() for name, column in _signed_in_columns.items()}
     return (
         User._default_manager.filter(pk=user_id)
         .annotate(_work_fields=_work_fields_listed(), _verified_email=_address_verified(),
-                  _unread=_unread_listed())
-        .values_list(*_MEMBER_COLUMNS, "_work_fields", "_verified_email", "_unread")
+                  _unread=_unread_listed(), **extra)
+        .values_list(*_MEMBER_COLUMNS, "_work_fields", "_verified_email", "_unread", *extra)
     )  # fmt: skip
 
 
-def _work_fields_listed() -> Subquery:
+def listed_datetime(value: str | None) -> datetime | None:
+    """A datetime field's value as listed_column gives it: SQLite's stored text (UTC) or
+    PostgreSQL's ISO 8601 with its offset."""
+    if value is None:
+        return None
+    moment = parse_datetime(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _work_fields_listed() -> Coalesce:
     """The member's fields of work as one text column: JSON [position, name] pairs joined by
     commas (SQLite before 3.44 cannot order an aggregate: work_field_names sorts them)."""
-    return _listed(WorkField.objects.filter(user=OuterRef("pk")), "user", "position", "name")
+    return listed_column(WorkField.objects.filter(user=OuterRef("pk")), "user", "position", "name")
 
 
-def _unread_listed() -> Subquery:
+def _unread_listed() -> Coalesce:
     """What the member's unread notifications are about, as _work_fields_listed lists: JSON
     [subject type, subject id] pairs, for the bell (unread_notification_count)."""
     unread = Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
-    return _listed(unread, "recipient", "subject_type", "subject_id")
+    return listed_column(unread, "recipient", "subject_type", "subject_id")
 
 
-def _listed(rows, owner: str, *fields: str) -> Subquery:
+def listed_column(rows, owner: str, *fields: str) -> Coalesce:
+    """``fields`` of ``rows`` (filtered on OuterRef, grouped by ``owner``) as one text column:
+    a JSON array per row, joined by commas, '' for none (parse with json.loads(f"[{value}]");
+    a datetime field's value with listed_datetime)."""
     pairs = Cast(JSONArray(*fields), output_field=TextField())
     listed = rows.order_by().values(owner).annotate(listed=StringAgg(pairs, delimiter=Value(",")))
-    return Subquery(listed.values("listed"), output_field=TextField())
+    return Coalesce(Subquery(listed.values("listed")), Value(""), output_field=TextField())
 
 
 def _verified_member_row(member_id, *, shape=None):
@@ -152,12 +190,15 @@ def signed_in(user_id: int) -> User | None:
     rows = _SIGNED_IN(user_id)
     if not rows:
         return None
-    user = _member(rows[0])
-    listed, verified, unread = rows[0][-3:]
-    pairs = sorted(json.loads(f"[{listed}]")) if listed else []
+    cut = len(rows[0]) - len(_signed_in_columns)
+    row, extra = rows[0][:cut], rows[0][cut:]
+    user = _member(row)
+    fields, verified, unread = row[-3:]
+    pairs = sorted(json.loads(f"[{fields}]")) if fields else []
     user._home_work_field_names = [name for _position, name in pairs]
     user._verified_member = bool(verified)
     user._unread_subjects = [tuple(pair) for pair in json.loads(f"[{unread or ''}]")]
+    user._signed_in_columns = dict(zip(_signed_in_columns, extra, strict=True))
     return user
 
 

@@ -144,10 +144,10 @@ def test_overview_page_query_count(owner, moderator, django_assert_num_queries):
     for number in range(3):
         _busy_group(owner, moderator, number)
     client = client_for(moderator)
-    # session, member (with what their unread notifications are about), the moderation counts
-    # and unread chat (one), whether the notifications' posts are still visible (posts,
-    # memberships), the knowledge base's pages awaiting review (one)
-    with django_assert_num_queries(6):
+    # session, member (with what their unread notifications are about and their memberships),
+    # the moderation counts and unread chat (one), whether the notifications' posts are still
+    # visible (one), the knowledge base's pages awaiting review (one)
+    with django_assert_num_queries(5):
         client.get(reverse("moderation"))
 
 

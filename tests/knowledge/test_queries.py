@@ -16,11 +16,11 @@ from tests.knowledge.conftest import add_page
 
 pytestmark = pytest.mark.django_db
 
-# session, member (with what their unread notifications are about), the page with its
-# ancestors (knowledge.serving), the viewer (memberships, restrictions and Wagtail's own view
-# restrictions in one UNION) and the site's navigation (moderation count and chat unread in one
-# statement)
-COMMON = 5
+# session, member (with what their unread notifications are about, and the viewer's roles and
+# the content version: knowledge.selectors.viewer asks nothing more while this process has
+# the restrictions at that version), the page with its ancestors (knowledge.serving) and the
+# site's navigation (moderation count and chat unread in one statement)
+COMMON = 4
 # (cold, warm): the lists and counts over the whole knowledge base (the home's, a section's
 # cards, an article's related pages) are kept per process under the content version and the
 # pages hidden from the reader (knowledge.tallies), and a page's header and body per content

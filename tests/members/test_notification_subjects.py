@@ -2,12 +2,16 @@
 the same answer whether or not the caller hands over the recipient it has loaded, and without
 loading that recipient again when it does."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from groups.chat import services as chat_services
-from groups.models import Group
+from groups.models import Group, Membership
+from groups.selectors import signed_in_memberships
 from members import notification_subjects
 from members.models import Notification
 from members.selectors import members_by_id, signed_in, unread_notification_count
@@ -160,3 +164,41 @@ def test_the_signed_in_members_bell_comes_with_them_and_is_read_afresh_after():
     assert not [q for q in queries.captured_queries if '"members_notification"' in q["sql"]]
     _replies_notified(member, TopicFactory(group=group), 1)
     assert unread_notification_count(member) == 3
+
+
+def test_the_signed_in_members_memberships_come_with_them_and_are_read_afresh_after():
+    """The bell's checks take the request's member's memberships from their row (no query of
+    their own), once: a socket's member counted again after joining a group sees it."""
+    member = MemberFactory()
+    closed = GroupFactory(kind=Group.Kind.CLOSED)
+    MembershipFactory(group=closed, member=member)
+    secret = GroupFactory(kind=Group.Kind.SECRET)
+    _mentioned(member, TopicFactory(group=closed))
+    _mentioned(member, TopicFactory(group=secret))
+    member = signed_in(member.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert unread_notification_count(member) == 1
+    assert not [q for q in queries.captured_queries if '"groups_membership"' in q["sql"]]
+    MembershipFactory(group=secret, member=member)
+    assert unread_notification_count(member) == 2
+
+
+def test_memberships_read_with_the_member_are_theirs_to_the_microsecond():
+    """What signed_in lists (JSON text, dates as each database writes them) comes back as the
+    rows themselves, suspension and all."""
+    member = MemberFactory()
+    suspended = MembershipFactory(
+        member=member, role=Membership.Role.MODERATOR,
+        suspended_until=timezone.now() + timedelta(days=3, microseconds=17),
+    )  # fmt: skip
+    MembershipFactory(member=member)
+    MembershipFactory()  # another member's
+
+    read = signed_in_memberships(signed_in(member.pk))
+
+    columns = ("id", "group_id", "member_id", "role", "joined_at", "suspended_until")
+    expected = Membership.objects.filter(member=member).order_by("pk").values_list(*columns)
+    assert sorted(tuple(getattr(row, name) for name in columns) for row in read) == list(expected)
+    assert {row.pk: row.suspended_until for row in read}[suspended.pk] == suspended.suspended_until
+    assert signed_in_memberships(member) is None  # not read by signed_in

@@ -24,14 +24,14 @@ def test_the_search_page_reads_a_fixed_number_of_queries(client, django_assert_n
     _topics(count, groups)
     client.force_login(member)
     client.get("/search/", {"q": "督促状"})
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get("/search/", {"q": "督促状"})
     assert response.context["results"].total == count
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get("/search/", {"q": "督促状", "format": "json"})
     # A facet filtered on is counted without it: the facets in a statement of their own.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get("/search/", {"q": "督促状", "group": groups[1].pk})
     assert response.context["results"].total == len(range(1, count, 3))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get("/search/suggest", {"q": "督促状"})
