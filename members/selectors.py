@@ -1,5 +1,6 @@
 """Every read of members for a viewer."""
 
+import copy
 import json
 import operator
 from collections.abc import Callable
@@ -415,8 +416,13 @@ def mention_candidates(viewer, q: str, *, first_ids=None) -> list[User]:
 
 
 def own_profile(member: User) -> User:
-    """A fresh copy of the member's profile, for a form to change."""
-    return member_for_viewer(member, member.pk)
+    """A copy of the request's member (read with this request: signed_in), for a form to
+    change without changing the member the page's frame shows, with their fields of work and
+    postings."""
+    profile = copy.copy(member)
+    as_prefetched(profile, "work_fields", _WORK_FIELDS(profile))
+    as_prefetched(profile, "postings", _POSTINGS(profile))
+    return profile
 
 
 def notifications_for(member: User, limit: int = 50) -> list[Notification]:
