@@ -88,6 +88,15 @@ def _textarea(widget: dict) -> str:
     return f'<textarea name="{name}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
 
 
+def _clearable_file(widget: dict) -> str | None:
+    """clearable_file_input.html with no file yet (a form's attachments), else None (the
+    template: a link to the file and a box to clear it)."""
+    if widget["is_initial"]:
+        return None
+    kind, name = _shown(widget["type"]), _shown(widget["name"])
+    return f'<input type="{kind}" name="{name}"{_attrs(widget["attrs"])}>'
+
+
 _INPUTS = ("input", "text", "number", "email", "url", "password", "hidden", "date", "datetime",
            "time", "search", "tel", "color", "file", "checkbox")  # fmt: skip
 WRITERS = {
@@ -96,6 +105,7 @@ WRITERS = {
     "django/forms/widgets/radio.html": _input_options,
     "django/forms/widgets/select.html": _select,
     "django/forms/widgets/textarea.html": _textarea,
+    "django/forms/widgets/clearable_file_input.html": _clearable_file,
 }
 
 
@@ -118,9 +128,10 @@ class FlatWidgetTemplates(DjangoTemplates):
         if widget is not None and not _stock_options(widget):
             return _STOCK.render(template_name, context, request)
         write = WRITERS.get(template_name)
-        if write is None:
+        written = write(widget) if write is not None else None
+        if written is None:
             return super().render(template_name, context, request)
-        return write(widget).strip()
+        return written.strip()
 
     @cached_property
     def engine(self):

@@ -62,11 +62,12 @@ def post_values(
 ) -> dict:
     """``post``: as selectors.posts_page reads it (its author and replied-to post as values);
     ``links``: _link_makers(slug), made once for the page's posts."""
+    pk = post.pk
     return {
-        "pk": post.pk,
+        "pk": pk,
         "number": post.number,
         "slug": slug,
-        "links": {name: links[name](post.pk) for name in POST_LINKS},
+        "links": {name: links[name](pk) for name in POST_LINKS},
         "author": {
             "pk": post.author_id,
             "display_name": post.author_name,
@@ -105,7 +106,7 @@ def post_values(
         "can_accept": can_accept and post.number > 1,
         # A quote link: opens the reply box with this post quoted (filled in by script).
         "can_quote": can_quote and not post.is_deleted,
-        "answer": accepted_post_id == post.pk,
+        "answer": accepted_post_id == pk,
     }
 
 

@@ -26,6 +26,21 @@ ATTRS = {
     "data-pair": (1, "二"),
     "maxlength": 20,
 }
+
+
+class _Files(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class _File:
+    """A stored file as a clearable file input shows it (a link to it)."""
+
+    url = "/media/avatars/a&b.png"
+
+    def __str__(self):
+        return "a&b <i>.png"
+
+
 WIDGETS = [
     forms.TextInput(ATTRS), forms.TextInput({"type": "search", "autocomplete": "off"}),
     forms.NumberInput(ATTRS), forms.EmailInput(ATTRS), forms.URLInput(ATTRS),
@@ -35,11 +50,15 @@ WIDGETS = [
     forms.Select(ATTRS, choices=CHOICES), forms.SelectMultiple(ATTRS, choices=CHOICES),
     forms.CheckboxSelectMultiple({"id": "id_kind"}, choices=CHOICES),
     forms.RadioSelect({"id": "id_pick"}, choices=CHOICES), forms.FileInput(ATTRS),
-    forms.ClearableFileInput(ATTRS), forms.NullBooleanSelect(ATTRS),
+    forms.ClearableFileInput(ATTRS), _Files({"data-x": "1"}),
+    forms.NullBooleanSelect(ATTRS),
     forms.CheckboxSelectMultiple({"class": "choices"}, choices=CHOICES), forms.RadioSelect(),
     forms.SplitDateTimeWidget(ATTRS), forms.SelectDateWidget(ATTRS, years=[2026, 2027]),
 ]  # fmt: skip
-VALUES = [None, "", "b", ["a", "d"], "値 <script>&", True, False, 3, mark_safe("<f>"), 7, (1, 2)]
+
+
+VALUES = [None, "", "b", ["a", "d"], "値 <script>&", True, False, 3, mark_safe("<f>"), 7, (1, 2),
+          _File()]  # fmt: skip
 
 
 @pytest.mark.parametrize("widget", WIDGETS, ids=lambda w: type(w).__name__)
