@@ -103,28 +103,35 @@ def members_by_id(ids, known=None) -> dict[int, User]:
     return found
 
 
-# Columns apps add to the signed-in member's row (register_signed_in_column), by name.
+# Columns apps add to the signed-in member's row (register_signed_in_column), by name; sealed
+# once the row's query is built (compiled once: a column added later would never be read).
 _signed_in_columns: dict[str, Callable[[], Expression]] = {}
+_sealed = False
 
 
 def register_signed_in_column(name: str, column: Callable[[], Expression]) -> None:
     """Read ``column()`` (an expression over the member's row, e.g. listed_column(...)) with the
     member every request signs in, for an app that would otherwise ask a query of its own on
-    every page; take_signed_in_column hands it out. From AppConfig.ready, before any request:
-    the row's query is compiled once."""
+    every page; take_signed_in_column hands it out. From AppConfig.ready, before any request."""
+    if _sealed:
+        raise RuntimeError("signed-in columns are registered from AppConfig.ready, before use")
     _signed_in_columns[name] = column
 
 
 def take_signed_in_column(member, name: str):
     """The value of the registered column ``name`` read with ``member`` when they signed in,
     once (None after, or for a member not read by signed_in: a column must never be NULL, so
-    that None means this only): a socket's member outlives the request that read it, so a
-    later use must read afresh."""
+    that None means this only). For the request that read it: a socket's member
+    (``scope["member"]``) is read at its handshake and outlives it, so only the handshake may
+    take its columns (the bell's first count); later, a socket reads the member afresh
+    (cityhall.websocket.session_member)."""
     values = getattr(member, "_signed_in_columns", None)
     return values.pop(name, None) if values else None
 
 
 def _signed_in_row(user_id, *, shape=None):
+    global _sealed
+    _sealed = True
     extra = {f"_column_{name}": column() for name, column in _signed_in_columns.items()}
     return (
         User._default_manager.filter(pk=user_id)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Value
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -14,7 +15,12 @@ from groups.models import Group, Membership
 from groups.selectors import signed_in_memberships
 from members import notification_subjects
 from members.models import Notification
-from members.selectors import members_by_id, signed_in, unread_notification_count
+from members.selectors import (
+    members_by_id,
+    register_signed_in_column,
+    signed_in,
+    unread_notification_count,
+)
 from tests.factories import (
     GroupFactory,
     MemberFactory,
@@ -202,3 +208,10 @@ def test_memberships_read_with_the_member_are_theirs_to_the_microsecond():
     assert sorted(tuple(getattr(row, name) for name in columns) for row in read) == list(expected)
     assert {row.pk: row.suspended_until for row in read}[suspended.pk] == suspended.suspended_until
     assert signed_in_memberships(member) is None  # not read by signed_in
+
+
+def test_a_column_registered_after_the_row_is_built_is_refused():
+    """The signed-in row's query is compiled once: a column added later would never be read."""
+    signed_in(MemberFactory().pk)
+    with pytest.raises(RuntimeError):
+        register_signed_in_column("late.column", lambda: Value(""))
