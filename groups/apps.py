@@ -19,4 +19,7 @@ class GroupsConfig(AppConfig):
         notification_subjects.register(Group, selectors.groups_seen)
         home.register_panels()
         register_signed_in_column(selectors.SIGNED_IN_MEMBERSHIPS, selectors.memberships_listed)
+        register_signed_in_column(
+            selectors.SIGNED_IN_NOTIFIED_POSTS, selectors.notified_posts_listed
+        )
         search.register()

@@ -56,7 +56,7 @@ from groups.models import (
     WatchLevel,
 )
 from members import notification_subjects
-from members.models import User, WorkField
+from members.models import Notification, User, WorkField
 from members.selectors import (
     listed_column,
     listed_datetime,
@@ -695,7 +695,10 @@ def posts_seen(pairs, known=None, subjects=None) -> set[tuple[int, int]]:
     """The (member id, post id) pairs where the member may see the post: policies.can_see_post.
     ``subjects``: posts the caller has just written, with their topic and group."""
     ids = {post for _m, post in pairs}
-    posts = subjects if subjects and ids <= subjects.keys() else _posts_to_check(ids)
+    if subjects and ids <= subjects.keys():
+        posts = subjects
+    else:
+        posts = _notified_posts(pairs, known, ids) or _posts_to_check(ids)
     group_of = {pk: post.topic.group_id for pk, post in posts.items()}
     members, memberships = members_in_groups(pairs, group_of, known)
     return {
@@ -708,6 +711,57 @@ def posts_seen(pairs, known=None, subjects=None) -> set[tuple[int, int]]:
 
 # The fields of a post that the policies read, in the order of the model's fields.
 _POST_CHECKED = ("id", "topic_id", "author_id", "is_hidden")
+
+SIGNED_IN_NOTIFIED_POSTS = "groups.notified_posts"
+# What policies.can_see_post reads of a post, its topic and its group (each model's fields in
+# its own order, as from_db takes them).
+_NOTIFIED_POST_FIELDS = (
+    "pk", "topic_id", "author_id", "is_hidden", "topic__is_hidden", "topic__group_id",
+    "topic__group__kind", "topic__group__status", "topic__group__proposed_by_id",
+)  # fmt: skip
+
+
+def notified_listed(model, *fields):
+    """``fields`` of the objects of ``model`` the signed-in member's unread notifications are
+    about, read with their row (members.selectors.register_signed_in_column): the bell on every
+    page checks that each is still theirs to see."""
+    unread = Notification.objects.filter(
+        recipient=OuterRef(OuterRef("pk")), read_at__isnull=True,
+        subject_type=model._meta.label_lower,
+    )  # fmt: skip
+    rows = model.objects.filter(pk__in=unread.values("subject_id")).annotate(every=Value(1))
+    return listed_column(rows, "every", *fields)
+
+
+def notified_rows(pairs, known, name: str) -> list | None:
+    """The rows of the signed-in column ``name`` (notified_listed) when the pairs are of one
+    recipient the caller has loaded (the bell's member), else None."""
+    recipients = {member_id for member_id, _object_id in pairs}
+    member = (known or {}).get(next(iter(recipients))) if len(recipients) == 1 else None
+    value = take_signed_in_column(member, name) if member else None
+    return None if value is None else json.loads(f"[{value}]")
+
+
+def notified_posts_listed():
+    return notified_listed(Post, *_NOTIFIED_POST_FIELDS)
+
+
+def _notified_posts(pairs, known, ids) -> dict[int, Post] | None:
+    """{id: post} of ``ids`` as read with their one recipient (notified_posts_listed), or None:
+    another member's, or a post notified since."""
+    rows = notified_rows(pairs, known, SIGNED_IN_NOTIFIED_POSTS)
+    if rows is None:
+        return None
+    posts = {}
+    for pk, topic_id, author, hidden, topic_hidden, group_id, *group in rows:
+        topic = Topic.from_db(Topic.objects.db, ("id", "group_id", "is_hidden"),
+                              (topic_id, group_id, bool(topic_hidden)))  # fmt: skip
+        topic.group = Group.from_db(Group.objects.db, ("id", "kind", "status", "proposed_by_id"),
+                                    (group_id, *group))  # fmt: skip
+        post = Post.from_db(Post.objects.db, _POST_CHECKED, (pk, topic_id, author, bool(hidden)))
+        post.topic = topic
+        posts[pk] = post
+    return posts if ids <= posts.keys() else None
 
 
 def _posts_to_check(ids) -> dict[int, Post]:

@@ -14,8 +14,12 @@ class ChatConfig(AppConfig):
         from groups.chat import moderation, search, selectors
         from groups.chat.models import Message
         from members import notification_subjects
+        from members.selectors import register_signed_in_column
 
         notification_subjects.register(Message, selectors.messages_seen)
+        register_signed_in_column(
+            selectors.SIGNED_IN_NOTIFIED_MESSAGES, selectors.notified_messages_listed
+        )
         moderation.register()
         search.register()
         unread.register(unread.GroupUnread(

@@ -25,7 +25,7 @@ from groups.chat.models import (
     RoomRead,
 )
 from groups.models import Flag, Group, Membership
-from groups.selectors import members_in_groups, readable_groups
+from groups.selectors import members_in_groups, notified_listed, notified_rows, readable_groups
 from members.models import User
 
 HISTORY_PAGE = 50
@@ -217,12 +217,44 @@ _TO_CHECK = FixedQuerySet(
 )  # fmt: skip
 
 
+SIGNED_IN_NOTIFIED_MESSAGES = "chat.notified_messages"
+
+
+def notified_messages_listed():
+    """What policies.can_enter reads of the messages the signed-in member's unread notifications
+    are about: their room and its group (each model's fields in its own order)."""
+    return notified_listed(Message, "pk", "room_id", "room__group_id", "room__group__kind",
+                           "room__group__status", "room__group__chat_enabled")  # fmt: skip
+
+
+def _notified_messages(pairs, known, ids) -> dict[int, Message] | None:
+    """{id: message} of ``ids`` as read with their one recipient (notified_messages_listed), or
+    None: another member's, a message notified since, or one in a room without a group (its
+    owner decides: access.standing_of)."""
+    rows = notified_rows(pairs, known, SIGNED_IN_NOTIFIED_MESSAGES)
+    if rows is None or any(row[2] is None for row in rows):
+        return None
+    messages = {}
+    for pk, room_id, group_id, kind, status, chat_enabled in rows:
+        room = Room.from_db(Room.objects.db, ("id", "group_id"), (room_id, group_id))
+        room.group = Group.from_db(Group.objects.db, ("id", "kind", "status", "chat_enabled"),
+                                   (group_id, kind, status, bool(chat_enabled)))  # fmt: skip
+        message = Message.from_db(Message.objects.db, ("id", "room_id"), (pk, room_id))
+        message.room = room
+        messages[pk] = message
+    return messages if ids <= messages.keys() else None
+
+
 def messages_seen(pairs, known=None, subjects=None) -> set[tuple[int, int]]:
     """The (member id, message id) pairs where the member may enter the message's room:
-    policies.can_enter (members.notification_subjects). Two queries for groups' rooms; a room
-    without a group asks its owner once per member and room."""
-    ids, size = padded(sorted({message for _member, message in pairs}))
-    messages = {message.pk: message for message in _TO_CHECK(*ids, shape=size)}
+    policies.can_enter (members.notification_subjects). Two queries for groups' rooms (none
+    for the bell's member: read with them); a room without a group asks its owner once per
+    member and room."""
+    wanted = {message for _member, message in pairs}
+    messages = _notified_messages(pairs, known, wanted)
+    if messages is None:
+        ids, size = padded(sorted(wanted))
+        messages = {message.pk: message for message in _TO_CHECK(*ids, shape=size)}
     group_of = {pk: message.room.group_id for pk, message in messages.items()}
     members, memberships = members_in_groups(pairs, group_of, known)
     granted = {}

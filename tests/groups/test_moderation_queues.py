@@ -144,10 +144,10 @@ def test_overview_page_query_count(owner, moderator, django_assert_num_queries):
     for number in range(3):
         _busy_group(owner, moderator, number)
     client = client_for(moderator)
-    # session, member (with what their unread notifications are about and their memberships),
-    # the moderation counts and unread chat (one), whether the notifications' posts are still
-    # visible (one), the knowledge base's pages awaiting review (one)
-    with django_assert_num_queries(5):
+    # session, member (with what their unread notifications are about, those posts and their
+    # memberships: whether the posts are still visible asks nothing more), the moderation
+    # counts and unread chat (one), the knowledge base's pages awaiting review (one)
+    with django_assert_num_queries(4):
         client.get(reverse("moderation"))
 
 

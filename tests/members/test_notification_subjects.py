@@ -215,3 +215,56 @@ def test_a_column_registered_after_the_row_is_built_is_refused():
     signed_in(MemberFactory().pk)
     with pytest.raises(RuntimeError):
         register_signed_in_column("late.column", lambda: Value(""))
+
+
+def test_the_posts_of_the_signed_in_members_bell_come_with_them_and_count_as_a_query_would():
+    """The posts the bell checks are read with the request's member (no query of their own):
+    the same count as read apart, whatever hides them; counted again on the same member (a
+    socket's), they are read anew."""
+    member = MemberFactory()
+    closed = GroupFactory(kind=Group.Kind.CLOSED)
+    MembershipFactory(group=closed, member=member)
+    secret, proposed = GroupFactory(kind=Group.Kind.SECRET), GroupFactory()
+    _notified(member, PostFactory(topic=TopicFactory(group=proposed)), "reply")
+    Group.objects.filter(pk=proposed.pk).update(status=Group.Status.PROPOSED)
+    seen = TopicFactory(group=closed)
+    _notified(member, PostFactory(topic=seen), "reply")
+    _notified(member, PostFactory(topic=seen, is_hidden=True), "reply")  # hidden: not counted
+    _notified(member, PostFactory(topic=seen, author=member, is_hidden=True), "reply")  # own
+    _notified(member, PostFactory(topic=TopicFactory(group=closed, is_hidden=True)), "reply")
+    _notified(member, PostFactory(topic=TopicFactory(group=secret)), "reply")
+    apart = unread_notification_count(_as_signed_in(member))
+
+    signed = signed_in(member.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert unread_notification_count(signed) == apart == 2
+    assert not [q for q in queries.captured_queries if '"groups_post"' in q["sql"]]
+    MembershipFactory(group=secret, member=member)
+    assert unread_notification_count(signed) == 3
+
+
+def test_the_chat_messages_of_the_signed_in_members_bell_come_with_them():
+    """Messages in groups' rooms are checked from what was read with the request's member, with
+    the same count as read apart; one in a room without a group (a session's) is asked of its
+    owner, as before."""
+    member, author = MemberFactory(), MemberFactory()
+    closed = GroupFactory(kind=Group.Kind.CLOSED, chat_enabled=True)
+    secret = GroupFactory(kind=Group.Kind.SECRET, chat_enabled=True)
+    muted = GroupFactory(kind=Group.Kind.CLOSED, chat_enabled=True)
+    for group in (closed, muted):
+        MembershipFactory(group=group, member=member)
+    for group in (closed, secret, muted):
+        MembershipFactory(group=group, member=author)
+        room = chat_services.room_for_group(group)
+        _notified(member, _chat_message(room, author, f"{group.pk} の連絡"), "mention")
+    Group.objects.filter(pk=muted.pk).update(chat_enabled=False)
+    apart = unread_notification_count(_as_signed_in(member))
+
+    signed = signed_in(member.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert unread_notification_count(signed) == apart == 1
+    assert not [q for q in queries.captured_queries if '"chat_message"' in q["sql"]]
+
+    occurrence = make_occurrence(group=closed, organizer=author)
+    _notified(member, _chat_message(occurrence.room, author, "会場の連絡"), "mention")
+    assert unread_notification_count(signed_in(member.pk)) == 1  # not registered: not theirs
