@@ -136,8 +136,8 @@ def _signed_in_row(user_id, *, shape=None):
     return (
         User._default_manager.filter(pk=user_id)
         .annotate(_work_fields=_work_fields_listed(), _verified_email=_address_verified(),
-                  _unread=_unread_listed(), **extra)
-        .values_list(*_MEMBER_COLUMNS, "_work_fields", "_verified_email", "_unread", *extra)
+                  **extra)
+        .values_list(*_MEMBER_COLUMNS, "_work_fields", "_verified_email", *extra)
     )  # fmt: skip
 
 
@@ -154,6 +154,9 @@ def _work_fields_listed() -> Coalesce:
     """The member's fields of work as one text column: JSON [position, name] pairs joined by
     commas (SQLite before 3.44 cannot order an aggregate: work_field_names sorts them)."""
     return listed_column(WorkField.objects.filter(user=OuterRef("pk")), "user", "position", "name")
+
+
+SIGNED_IN_UNREAD = "members.unread"
 
 
 def _unread_listed() -> Coalesce:
@@ -187,6 +190,7 @@ _MEMBER_COLUMNS = [
     *_USER_COLUMNS, *_attnames(Organization, "organization__"),
     *_attnames(Organization, "organization__prefecture__"),
 ]  # fmt: skip
+register_signed_in_column(SIGNED_IN_UNREAD, _unread_listed)
 _SIGNED_IN = FixedQuery(_signed_in_row)
 _VERIFIED_MEMBER = FixedQuery(_verified_member_row)
 
@@ -201,11 +205,10 @@ def signed_in(user_id: int) -> User | None:
     cut = len(rows[0]) - len(_signed_in_columns)
     row, extra = rows[0][:cut], rows[0][cut:]
     user = _member(row)
-    fields, verified, unread = row[-3:]
+    fields, verified = row[-2:]
     pairs = sorted(json.loads(f"[{fields}]")) if fields else []
     user._home_work_field_names = [name for _position, name in pairs]
     user._verified_member = bool(verified)
-    user._unread_subjects = [tuple(pair) for pair in json.loads(f"[{unread or ''}]")]
     user._signed_in_columns = dict(zip(_signed_in_columns, extra, strict=True))
     return user
 
@@ -240,6 +243,11 @@ def member_for_viewer(viewer, member_id: int) -> User | None:
     member = _member(rows[0])
     if not policies.may_view_member(viewer, member):
         return None
+    return _with_profile_lists(member)
+
+
+def _with_profile_lists(member: User) -> User:
+    """``member`` with their fields of work and postings (history) prefetched."""
     as_prefetched(member, "work_fields", _WORK_FIELDS(member))
     as_prefetched(member, "postings", _POSTINGS(member))
     return member
@@ -426,10 +434,7 @@ def own_profile(member: User) -> User:
     """A copy of the request's member (read with this request: signed_in), for a form to
     change without changing the member the page's frame shows, with their fields of work and
     postings."""
-    profile = copy.copy(member)
-    as_prefetched(profile, "work_fields", _WORK_FIELDS(profile))
-    as_prefetched(profile, "postings", _POSTINGS(profile))
-    return profile
+    return _with_profile_lists(copy.copy(member))
 
 
 def notifications_for(member: User, limit: int = 50) -> list[Notification]:
@@ -493,11 +498,11 @@ def unread_notification_count(member: User) -> int:
     unread_notifications' read on this page."""
     known = getattr(member, "_unread_notifications", None)
     if known is None:
-        subjects = getattr(member, "_unread_subjects", None)
-        if subjects is None:
+        listed = take_signed_in_column(member, SIGNED_IN_UNREAD)
+        if listed is None:
             subjects = _UNREAD_SUBJECTS(member)
-        else:  # read with the member (signed_in), used once: a socket's member outlives it
-            del member._unread_subjects
+        else:
+            subjects = [tuple(pair) for pair in json.loads(f"[{listed}]")]
         unread = [SimpleNamespace(recipient_id=member.pk, subject_type=kind, subject_id=pk)
                   for kind, pk in subjects]  # fmt: skip
         known = notification_subjects.still_visible(unread, recipient=member)
