@@ -136,3 +136,45 @@ def test_each_post_names_its_author_their_organization_and_the_post_it_answers(a
     assert "横浜市" in posts[2] and "神奈川県横浜市" not in posts[2]
     assert f"回答 太郎さんの #{reply.number} への返信" in posts[2]
     assert "への返信" not in posts[1]
+
+
+def test_a_kept_post_changed_in_any_way_shows_changed(answered, owner):
+    """Each change to what a post's markup is made of, after the page was opened and its
+    posts kept, shows on the next view: hidden, the author's organization, the moderator's
+    delete with its reason, and for another reader their own buttons."""
+    topic, reply, answerer = answered
+    reader = client_for(owner)
+    assert "post--hidden" not in page(reader, topic)
+
+    services.post_set_hidden(actor=owner, post=reply, hidden=True, reason="確認中")
+    assert '<article class="post post--hidden"' in page(reader, topic)
+
+    answerer.organization = organization("葉山町")
+    answerer.save()
+    assert "神奈川県葉山町" in page(reader, topic)
+
+    reply.refresh_from_db()
+    services.post_delete(actor=owner, post=reply, reason="重複")
+    html = page(reader, topic)
+    assert "うちの文例です" not in html and "重複" in html
+
+    first = topic.posts.get(number=1)
+    edit = reverse("groups:post_edit", args=[topic.group.slug, first.pk])
+    flag = reverse("groups:flag", args=[topic.group.slug, first.pk])
+    assert edit in page(reader, topic) and flag not in page(reader, topic)
+    others = page(client_for(answerer), topic)
+    assert edit not in others and flag in others
+
+
+def test_the_same_post_for_two_readers_with_the_same_rights_is_each_ones_own(
+    answered, owner, group
+):
+    """In a locked topic neither its author nor another member may edit or quote the reply:
+    all that differs is who wrote it, and only the other member may report it."""
+    topic, reply, answerer = answered
+    services.topic_moderate(actor=owner, topic=topic, action="lock", reason="解決済み")
+    other = MemberFactory()
+    Membership.objects.create(group=group, member=other)
+    flag = reverse("groups:flag", args=[topic.group.slug, reply.pk])
+    assert flag not in page(client_for(answerer), topic)
+    assert flag in page(client_for(other), topic)
