@@ -13,7 +13,7 @@ from treebeard.exceptions import PathOverflow
 from wagtail.models import Page, PageViewRestriction
 
 from cityhall import prepared
-from cityhall.compiled import FixedQuerySet
+from cityhall.compiled import FixedIds, FixedQuerySet
 from cityhall.policies import is_site_moderator, is_verified_member
 from groups.models import Group, Membership
 from knowledge import policies, services, tallies
@@ -372,17 +372,26 @@ class CardTag(NamedTuple):
 
 def with_card_tags(pages) -> list:
     """The pages, each with the tags its card shows (KnowledgePage.card_tags), read in one
-    query of three columns: taggit's prefetch, ``prefetch_related("tags")``, built a tag query
-    for each page only to replace its results (a section's 20 cards: 4.5 → 2 ms)."""
+    query of three columns, compiled once: taggit's prefetch, ``prefetch_related("tags")``,
+    built a tag query for each page only to replace its results (a section's 20 cards: 4.5 →
+    2 ms); compiling the three columns' query cost 0.26 ms more of every cold list of cards."""
     pages = list(pages)
     tags: dict[int, list[CardTag]] = {page.pk: [] for page in pages}
-    rows = (KnowledgePageTag.objects.filter(content_object_id__in=list(tags)).order_by("pk")
-            .values_list("content_object_id", "tag__name", "tag__slug"))  # fmt: skip
-    for page_id, name, slug in rows if tags else ():
+    for page_id, name, slug in _CARD_TAGS(list(tags)):
         tags[page_id].append(CardTag(name, slug))
     for page in pages:
         page.tags_for_card = tags[page.pk]
     return pages
+
+
+# compiled once for each power of two of the cards' number (a section's 20, the home's 10)
+_CARD_TAGS = FixedIds(
+    lambda ids: (
+        KnowledgePageTag.objects.filter(content_object_id__in=ids)
+        .order_by("pk")
+        .values_list("content_object_id", "tag__name", "tag__slug")
+    )
+)
 
 
 def kind_pages(member, kind: str):

@@ -5,6 +5,7 @@ are kept under the content version (models.ContentVersion), which any change to 
 tags, a restriction or a group replaces in the change's own transaction. So nothing kept is
 read again after a change, nor by a reader from whom other pages are hidden."""
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import PageViewRestriction, get_page_models
 from wagtail.signals import page_published, page_unpublished, post_page_move
@@ -21,14 +22,23 @@ def key(seen) -> str:
     return f"{seen.version}:{fragments.digest(chr(10).join(seen.denied_paths))}"
 
 
-def rows(version: str, queryset) -> list:
-    """``list(queryset)`` at this content version, computed once per process."""
-    return _kept(version, "rows", queryset, lambda: list(queryset))
+def rows(version: str, queryset) -> list[tuple]:
+    """The rows of ``queryset`` (a values_list) at this content version, read once per process
+    under its SQL and parameters. Compiled once, for the key and the read alike: compiling it
+    again to read it cost as much as the read (a section's ids, read cold)."""
+    compiler = queryset.query.get_compiler(queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return []
+    return kept(version, "rows", f"{sql}\x00{params!r}", lambda: _read(compiler, sql, params))
 
 
-def _kept(version: str, what: str, queryset, compute):
-    sql, params = queryset.query.sql_with_params()
-    return kept(version, what, f"{sql}\x00{params!r}", compute)
+def _read(compiler, sql: str, params) -> list[tuple]:
+    with compiler.connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return list(compiler.results_iter([found], tuple_expected=True))
 
 
 def kept(version: str, what: str, name: str, compute):

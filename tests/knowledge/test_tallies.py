@@ -2,6 +2,7 @@
 under the content version and the viewer's hidden pages (knowledge.tallies): a change shows at
 once, a rolled-back change leaves nothing behind, and one member's counts never reach another."""
 
+import uuid
 from datetime import date
 
 import pytest
@@ -273,3 +274,18 @@ def test_a_rolled_back_restriction_is_not_kept(world):
         raise RuntimeError
     assert page.path not in selectors.viewer(fresh(world.outsider)).denied_paths
     assert client_for(world.outsider).get(page.url).status_code == 200
+
+
+def test_kept_rows_are_the_querysets_own_values(world):
+    """tallies.rows reads a values_list as compiled for its key: the same rows as the ORM,
+    converted as the ORM converts them (SQLite's text to a UUID), and none for a queryset that
+    cannot match."""
+    from knowledge import tallies
+    from knowledge.models import KnowledgePage
+
+    tagged(world, "kept-rows")
+    version = selectors.viewer(world.insider).version
+    pages = KnowledgePage.objects.order_by("pk").values_list("pk", "date", "translation_key")
+    assert tallies.rows(version, pages) == list(pages)
+    assert {type(key) for _pk, _day, key in tallies.rows(version, pages)} == {uuid.UUID}
+    assert tallies.rows(version, pages.none()) == []
