@@ -72,9 +72,7 @@ def home_lists(member) -> dict:
     return {
         # in tree order, sorted here: ORDER BY path (treebeard's default) walks every page
         "sections": sorted(selectors.section_cards(member), key=lambda section: section.path),
-        "recent": selectors.with_card_tags(
-            selectors.listed(selectors.visible_pages(member))[:HOME_RECENT]
-        ),
+        "recent": selectors.recent_cards(member, HOME_RECENT),
         "tags": tags[:HOME_TAGS],
         "kinds": [
             (value, label, kinds.get(value, 0)) for value, label in KnowledgePage.Kind.choices

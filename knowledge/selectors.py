@@ -225,11 +225,45 @@ def visible_sections(member):
     return _sections(member).select_related("group", "work_field")
 
 
-def section_cards(member):
+def section_cards(member) -> list:
     """The visible sections as the knowledge home's cards show them: title, introduction and
     link (with their whole rows, group and field of work, nine sections took 6.2 ms to read
     and build, with these 3.7)."""
-    return _sections(member).only("title", "intro", "url_path", "path")
+    return _hiding(member, _SECTION_CARDS)
+
+
+def recent_cards(member, count: int) -> list:
+    """The ``count`` newest pages the member may see, as cards (with their tags)."""
+    return with_card_tags(_hiding(member, _RECENT_CARDS, shape=count))
+
+
+def _hiding(member, fixed, shape=None) -> list:
+    """``fixed`` (a query of pages, compiled once per shape) for the member: built by
+    ``build(lengths, paths, shape)`` with the paths hidden from them (by_length). Building and
+    compiling the hidden paths' filter anew took a third of the knowledge home read cold."""
+    seen = viewer(member)
+    if not seen.is_member:
+        return []
+    lengths, paths = by_length(seen.denied_paths)
+    return fixed(*paths, shape=(lengths, shape))
+
+
+def _section_cards(*paths, shape):
+    lengths, _none = shape
+    sections = _without_paths(live(SectionPage.objects.all()), lengths, paths)
+    return sections.order_by().only("title", "intro", "url_path", "path")
+
+
+def _recent_cards(*paths, shape):
+    lengths, count = shape
+    pages = _without_paths(live(KnowledgePage.objects.all()), lengths, paths)
+    return listed(pages.order_by("-date", "-pk"))[:count]
+
+
+# planned on each run: PostgreSQL's generic plan for a list of hidden paths reads every page
+# (3.3 ms for the newest ten, 0.3 planned for the paths given)
+_SECTION_CARDS = FixedQuerySet(_section_cards, plan_each_run=True)
+_RECENT_CARDS = FixedQuerySet(_recent_cards, plan_each_run=True)
 
 
 def _sections(member):

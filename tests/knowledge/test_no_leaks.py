@@ -103,3 +103,29 @@ def test_the_home_panel_shows_outsiders_only_open_pages(tagged):
 ])  # fmt: skip
 def test_there_is_no_wagtail_api_or_search_to_ask(tagged, url):
     assert client_for(tagged.insider).get(url).status_code == 404
+
+
+def test_members_of_two_groups_each_see_only_their_own_on_the_knowledge_home(world):
+    """The knowledge home's sections and newest pages are compiled once for each shape of the
+    paths hidden from a reader: two readers hidden the same number of paths at the same depths
+    (another group's section and page) each see their own group's and never the other's."""
+    from knowledge.models import ArticlePage, SectionPage
+    from knowledge.services import ensure_home
+    from tests.factories import GroupFactory, MemberFactory, MembershipFactory
+    from tests.knowledge.conftest import add_page
+
+    other_group = GroupFactory(slug="music", name="音楽サークル")
+    musician = MemberFactory()
+    MembershipFactory(group=other_group, member=musician)
+    add_page(world.section, ArticlePage(title="合奏の練習メモ", slug="ensemble"),
+             groups=[other_group])  # fmt: skip
+    circle = add_page(ensure_home(), SectionPage(title="音楽サークル", slug="music"),
+                      groups=[other_group])  # fmt: skip
+    add_page(circle, ArticlePage(title="定期演奏会の段取り", slug="concert"))
+
+    salon = client_for(world.insider).get("/knowledge/").text
+    music = client_for(musician).get("/knowledge/").text
+    assert "サロンの内部メモ" in salon and "子育てサロン" in salon
+    assert "合奏の練習メモ" not in salon and "音楽サークル" not in salon
+    assert "合奏の練習メモ" in music and "音楽サークル" in music
+    assert "サロンの内部メモ" not in music and "子育てサロン" not in music
