@@ -40,6 +40,8 @@ class FixedQuery:
 
     def __init__(self, build: Callable[..., QuerySet], *, plan_each_run: bool = False):
         self._build = build
+        # what the SQL is made of, with the shape (a key for rows kept per value: knowledge)
+        self.name = f"{build.__module__}.{build.__qualname__}"
         self._compiled: dict = {}
         self._lock = threading.Lock()
         # its best plan depends on the values (a LIKE prefix): planned on each run, not prepared

@@ -17,20 +17,24 @@ HOME_TAGS = 30
 HOME_MONTHS = 12
 
 
-def paged(request, queryset):
-    """One page of cards; a page number that is not a number is the first page, one past the
-    end the last (Paginator.get_page). The listing's ids, in order, are kept per content version
-    and hidden-page set (knowledge.tallies): a page of cards is then read by id, where sorting a
-    section of 2,000 pages took 8 ms a request at 10,000 pages (bench/pages.py)."""
+def paged(request, ids: list[int]):
+    """One page of cards of a listing's ``ids`` (in order, kept per content version and hidden
+    pages: listed_ids, selectors.section_ids); a page number that is not a number is the first
+    page, one past the end the last (Paginator.get_page). A page of cards is read by id, where
+    sorting a section of 2,000 pages took 8 ms a request at 10,000 pages (bench/pages.py)."""
     number = int_param(request.GET.get("page"), default=1, minimum=1)
-    version = selectors.viewer(request.user).version
-    ids = [pk for (pk,) in tallies.rows(version, queryset.values_list("pk"))]
     page = Paginator(ids, PAGE_SIZE).get_page(number)
     # The ids are the viewer's already: read by id, without the hidden paths' filter again.
-    chosen = selectors.live(queryset.model.objects.filter(pk__in=page.object_list))
-    cards = {card.pk: card for card in selectors.with_card_tags(selectors.listed(chosen))}
+    cards = {card.pk: card for card in selectors.cards_by_id(page.object_list)}
     page.object_list = [cards[pk] for pk in page.object_list if pk in cards]
     return page
+
+
+def listed_ids(member, queryset) -> list[int]:
+    """The ids of ``queryset``'s pages in order, kept per content version (knowledge.tallies,
+    under its SQL and parameters, which list the pages hidden from the member)."""
+    version = selectors.viewer(member).version
+    return [pk for (pk,) in tallies.rows(version, queryset.values_list("pk"))]
 
 
 def breadcrumbs(page) -> list:
@@ -86,14 +90,16 @@ def section(request, page) -> dict:
     kind = request.GET.get("kind", "")
     if kind not in KnowledgePage.Kind.values:
         kind = ""
-    pages = selectors.section_pages(request.user, page, kind)
-    seen = selectors.viewer(request.user)
+    member = request.user
+    seen = selectors.viewer(member)
     return {
         "kind": kind,
         "kinds": KnowledgePage.Kind.choices,
         "kb_key": tallies.key(seen),
         "kb_version": seen.version,
-        "pages": SimpleLazyObject(lambda: paged(request, pages)),
+        "pages": SimpleLazyObject(
+            lambda: paged(request, selectors.section_ids(member, page, kind))
+        ),
         # the pager's links repeat the whole query string: the fragment is kept per query
         "kb_query": request.GET.urlencode(),
         "breadcrumbs": breadcrumbs(page),

@@ -34,6 +34,14 @@ def rows(version: str, queryset) -> list[tuple]:
     return kept(version, "rows", f"{sql}\x00{params!r}", lambda: _read(compiler, sql, params))
 
 
+def fixed_rows(version: str, fixed, *values, shape) -> list[tuple]:
+    """``fixed(*values, shape=shape)`` (a cityhall.compiled query) at this content version, read
+    once per process under its builder's name, its shape and its values: what its SQL and
+    parameters are made of."""
+    name = f"{fixed.name}\x00{shape!r}\x00{values!r}"
+    return kept(version, "fixed", name, lambda: fixed(*values, shape=shape))
+
+
 def _read(compiler, sql: str, params) -> list[tuple]:
     with compiler.connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -25,7 +25,7 @@ _ERA_MONTH_DAY = re.compile(r"\d+月\d+日$")
 
 
 def _listing(request, pages, template: str, context: dict):
-    listing = reading.paged(request, pages)
+    listing = reading.paged(request, reading.listed_ids(request.user, pages))
     if not listing.paginator.count:
         raise Http404(_("該当するページはありません。"))
     return render(request, template, {**context, "pages": listing})

@@ -106,9 +106,10 @@ def test_there_is_no_wagtail_api_or_search_to_ask(tagged, url):
 
 
 def test_members_of_two_groups_each_see_only_their_own_on_the_knowledge_home(world):
-    """The knowledge home's sections and newest pages are compiled once for each shape of the
-    paths hidden from a reader: two readers hidden the same number of paths at the same depths
-    (another group's section and page) each see their own group's and never the other's."""
+    """The knowledge home's sections and newest pages, and a section's pages, are compiled
+    once for each shape of the paths hidden from a reader (a section's ids kept by value): two
+    readers hidden the same number of paths at the same depths (another group's section and
+    page) each see their own group's and never the other's."""
     from knowledge.models import ArticlePage, SectionPage
     from knowledge.services import ensure_home
     from tests.factories import GroupFactory, MemberFactory, MembershipFactory
@@ -129,3 +130,7 @@ def test_members_of_two_groups_each_see_only_their_own_on_the_knowledge_home(wor
     assert "合奏の練習メモ" not in salon and "音楽サークル" not in salon
     assert "合奏の練習メモ" in music and "音楽サークル" in music
     assert "サロンの内部メモ" not in music and "子育てサロン" not in music
+    salon = client_for(world.insider).get(world.section.url).text
+    music = client_for(musician).get(world.section.url).text
+    assert "サロンの内部メモ" in salon and "合奏の練習メモ" not in salon
+    assert "合奏の練習メモ" in music and "サロンの内部メモ" not in music
