@@ -53,3 +53,31 @@ class _ServerBound:
 
     def cursor(self):
         return cursor(self._connection)
+
+
+def instances(model, sql: str, params: list, using: str = "default") -> list[tuple]:
+    """(instance, *the other values) for each row of ``sql``, whose first columns are
+    ``model``'s concrete fields in order, converted as the ORM converts them; sent as rows()
+    sends it (a statement that Django's raw() would have PostgreSQL plan on every run)."""
+    connection = connections[using]
+    fields = model._meta.concrete_fields
+    names = [field.attname for field in fields]
+    converters = _converters(model, connection)
+    found = []
+    for row in rows(sql, params, using):
+        values = list(row[: len(fields)])
+        for position, functions, column in converters:
+            for function in functions:
+                values[position] = function(values[position], column, connection)
+        found.append((model.from_db(using, names, values), *row[len(fields) :]))
+    return found
+
+
+def _converters(model, connection) -> list:
+    converters = []
+    for position, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            converters.append((position, functions, column))
+    return converters

@@ -803,7 +803,6 @@ def _topics_of_posts(ids):
 
 _TOPIC_FIELDS = [field.attname for field in Topic._meta.concrete_fields]
 _GROUP_FIELDS = [field.attname for field in Group._meta.concrete_fields]
-_GROUP_COLUMNS = [field.column for field in Group._meta.concrete_fields]
 _TOPICS_OF_POSTS = FixedIds(_topics_of_posts)
 
 
@@ -846,17 +845,22 @@ def my_groups_with_unread(viewer) -> list[Group]:
         return []
     found = getattr(viewer, "_my_groups_with_unread", None)
     if found is None:
-        columns = ", ".join(f"grp.{name}" for name in _GROUP_COLUMNS)
-        sql = (
-            f"SELECT {columns}, membership.role AS my_role, {_UNREAD_COUNTS} "
-            f"{_MY_GROUPS_COUNTED} AND grp.status = %s "
-            "ORDER BY grp.last_activity_at DESC, grp.id"
-        )
-        found = list(Group.objects.raw(sql, [*_counted_params(viewer), Group.Status.ACTIVE]))
-        for group in found:
-            group.unread, group.new = group.unread_topics, group.new_topics
+        params = [*_counted_params(viewer), Group.Status.ACTIVE]
+        found = []
+        for group, role, unread, new in prepared.instances(Group, _MY_GROUPS_SQL, params):
+            group.my_role, group.unread, group.new = role, unread, new
+            found.append(group)
         viewer._my_groups_with_unread = found
     return found
+
+
+# Sent bound on the server (cityhall.prepared): as a raw queryset PostgreSQL planned it anew
+# on every home page (0.3 of its 0.6 ms).
+_MY_GROUPS_SQL = (
+    f"SELECT {', '.join(f'grp.{field.column}' for field in Group._meta.concrete_fields)}, "
+    f"membership.role, {_UNREAD_COUNTS} {_MY_GROUPS_COUNTED} AND grp.status = %s "
+    "ORDER BY grp.last_activity_at DESC, grp.id"
+)
 
 
 def _unread_topic():

@@ -40,6 +40,24 @@ def test_rows_answers_on_every_database():
     assert prepared.rows("SELECT CAST(%s AS text), %s + 1", ["一", 41]) == [("一", 42)]
 
 
+def test_instances_are_the_models_the_orm_reads_with_the_other_values_beside():
+    """prepared.instances converts each field as the ORM does: SQLite's text datetimes become
+    aware ones, its 0 and 1 booleans, and the values after the model's columns come beside."""
+    group = GroupFactory(name="債権回収", chat_enabled=False)
+    columns = ", ".join(f"grp.{field.column}" for field in type(group)._meta.concrete_fields)
+    sql = f"SELECT {columns}, CAST(%s AS text), grp.id + 1 FROM groups_group grp WHERE grp.id = %s"
+    [(found, label, after)] = prepared.instances(type(group), sql, ["ラベル", group.pk])
+    expected = type(group).objects.get(pk=group.pk)
+    for field in type(group)._meta.concrete_fields:
+        value = getattr(found, field.attname)
+        assert value == getattr(expected, field.attname) and type(value) is type(
+            getattr(expected, field.attname)
+        ), field.name
+    assert found.created_at.tzinfo is not None and found.chat_enabled is False
+    assert (label, after) == ("ラベル", group.pk + 1)
+    assert found._state.adding is False and found._state.db == "default"
+
+
 def _named(member, *, shape=None):
     return Membership.objects.filter(member=member, group__name__startswith="ワクチン").values_list(
         "group_id"
