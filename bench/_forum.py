@@ -35,9 +35,13 @@ def ensure(viewer, colleague) -> Forum:
 
     from groups import services
     from groups.models import Group, Membership
+    from members.models import Notification
     from search import outbox
 
     started = time.perf_counter()
+    # The last run's group goes, and with it what its posts notified: a notification whose
+    # subject is gone makes the bell read its subjects apart (2 queries more on every page).
+    Notification.objects.filter(recipient__in=[viewer, colleague]).delete()
     Group.objects.filter(slug=SLUG).delete()
     group = Group.objects.create(slug=SLUG, name="滞納整理の実務(計測)", description="計測用",
                                  kind=Group.Kind.OPEN, status=Group.Status.ACTIVE,
