@@ -694,11 +694,19 @@ def new_in_my_sections(member, limit: int = 5) -> tuple[list, list]:
     each compiled once for the number and lengths of the paths hidden from the member."""
     if not getattr(member, "is_authenticated", False) or not viewer(member).is_member:
         return [], []
-    denied, hidden = by_length(viewer(member).denied_paths)
+    denied_paths = viewer(member).denied_paths
+    denied, hidden = by_length(denied_paths)
     sections = _MY_SECTIONS(member, *hidden, shape=denied)
     if not sections:
         return [], []
     lengths, paths = by_length(section.path for section in sections)
+    # Only the hidden paths that can hide a page of these sections: inside one, or above it.
+    # Every other one made the statement longer, and PostgreSQL plans it on each run (a
+    # reader hidden 95 pages, none in their one section: 0.91 -> 0.63 ms).
+    denied, hidden = by_length(
+        path for path in denied_paths
+        if any(path.startswith(mine) or mine.startswith(path) for mine in paths)
+    )  # fmt: skip
     pages = _NEW_IN_SECTIONS(*hidden, *paths, shape=(denied, lengths, limit))
     return sections, pages
 
