@@ -367,10 +367,20 @@ def _section_values(member, section, kind: str) -> tuple:
     """section_pages' values and shape. The section's children are the pages one level down
     whose paths come after its own and before the next subtree's: a range the path index
     answers, where Wagtail's ``child_of`` (a LIKE) read every page on SQLite (a section's count
-    11 ms → 4 ms)."""
-    lengths, hidden = by_length(viewer(member).denied_paths)
+    11 ms → 4 ms). Of the paths hidden from the member, those that can hide a page of the
+    section: inside it, or above it (_under_any)."""
+    lengths, hidden = by_length(_under_any(viewer(member).denied_paths, [section.path]))
     bounds = (section.depth + 1, section.path, _after(section.path))
     return (*bounds, kind, *hidden, (lengths, bool(kind)))
+
+
+def _under_any(hidden_paths, paths) -> list[str]:
+    """Of ``hidden_paths``, those that can hide a page under one of ``paths``: inside one of
+    them, or above it (a prefix of its path)."""
+    return [
+        hidden for hidden in hidden_paths
+        if any(hidden.startswith(path) or path.startswith(hidden) for path in paths)
+    ]  # fmt: skip
 
 
 def _section_listing(depth, first, past, kind, *hidden, shape):
@@ -700,13 +710,9 @@ def new_in_my_sections(member, limit: int = 5) -> tuple[list, list]:
     if not sections:
         return [], []
     lengths, paths = by_length(section.path for section in sections)
-    # Only the hidden paths that can hide a page of these sections: inside one, or above it.
-    # Every other one made the statement longer, and PostgreSQL plans it on each run (a
-    # reader hidden 95 pages, none in their one section: 0.91 -> 0.63 ms).
-    denied, hidden = by_length(
-        path for path in denied_paths
-        if any(path.startswith(mine) or mine.startswith(path) for mine in paths)
-    )  # fmt: skip
+    # Every hidden path outside these sections made the statement longer, and PostgreSQL
+    # plans it on each run (a reader hidden 95 pages, none in their one section: 0.91 -> 0.63 ms)
+    denied, hidden = by_length(_under_any(denied_paths, paths))
     pages = _NEW_IN_SECTIONS(*hidden, *paths, shape=(denied, lengths, limit))
     return sections, pages
 
