@@ -62,10 +62,10 @@ def home(request, page) -> dict:
     ``{% cache %}`` under ``kb_key``): lazily."""
     member = request.user
     return {"kb_key": tallies.key(selectors.viewer(member)),
-            "home": SimpleLazyObject(lambda: home_lists(member))}  # fmt: skip
+            "home": SimpleLazyObject(lambda: home_lists(member, page))}  # fmt: skip
 
 
-def home_lists(member) -> dict:
+def home_lists(member, page) -> dict:
     months: dict[tuple[int, int], int] = {}
     kinds: dict[str, int] = {}
     archive, tags = selectors.home_tallies(member)
@@ -75,7 +75,7 @@ def home_lists(member) -> dict:
     rows = [(year, month, count) for (year, month), count in months.items()]
     return {
         # in tree order, sorted here: ORDER BY path (treebeard's default) walks every page
-        "sections": sorted(selectors.section_cards(member), key=lambda section: section.path),
+        "sections": sorted(selectors.section_cards(member, page), key=lambda s: s.path),
         "recent": selectors.recent_cards(member, HOME_RECENT),
         "tags": tags[:HOME_TAGS],
         "kinds": [

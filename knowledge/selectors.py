@@ -224,11 +224,13 @@ def visible_sections(member):
     return _sections(member).select_related("group", "work_field")
 
 
-def section_cards(member) -> list:
-    """The visible sections as the knowledge home's cards show them: title, introduction and
-    link (with their whole rows, group and field of work, nine sections took 6.2 ms to read
-    and build, with these 3.7)."""
-    return _hiding(member, _SECTION_CARDS)
+def section_cards(member, home) -> list:
+    """The visible sections (the knowledge ``home``'s children) as its cards show them: title,
+    introduction and link (with their whole rows, group and field of work, nine sections took
+    6.2 ms to read and build, with these 3.7). Only a hidden path as short as a section's can
+    hide one: the pages hidden inside sections are left out of the statement."""
+    longest = len(home.path) + Page.steplen
+    return _hiding(member, _SECTION_CARDS, within=lambda path: len(path) <= longest)
 
 
 def recent_cards(member, count: int) -> list:
@@ -236,14 +238,15 @@ def recent_cards(member, count: int) -> list:
     return with_card_tags(_hiding(member, _RECENT_CARDS, shape=count))
 
 
-def _hiding(member, fixed, shape=None) -> list:
+def _hiding(member, fixed, shape=None, within=None) -> list:
     """``fixed`` (a query of pages, compiled once per shape) for the member: built by
-    ``build(lengths, paths, shape)`` with the paths hidden from them (by_length). Building and
-    compiling the hidden paths' filter anew took a third of the knowledge home read cold."""
+    ``build(lengths, paths, shape)`` with the paths hidden from them (by_length; ``within``,
+    those of them that can hide what it reads). Building and compiling the hidden paths' filter
+    anew took a third of the knowledge home read cold."""
     seen = viewer(member)
     if not seen.is_member:
         return []
-    lengths, paths = by_length(seen.denied_paths)
+    lengths, paths = by_length(filter(within, seen.denied_paths))
     return fixed(*paths, shape=(lengths, shape))
 
 
