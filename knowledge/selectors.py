@@ -189,6 +189,13 @@ def _without_paths(queryset, lengths, paths):
     return _prefixed(queryset, lengths).exclude(_has_prefix(lengths, paths))
 
 
+def _live_outside(queryset, lengths, paths):
+    """The live pages of ``queryset`` outside ``paths`` (by_length gives both arguments): what
+    a member sees, as the builder of a query compiled once per shape (cityhall.compiled)
+    applies it to the paths hidden from them."""
+    return _without_paths(live(queryset), lengths, paths)
+
+
 def _prefixed(queryset, lengths):
     """The queryset with each page's path prefix of each of these lengths as an alias."""
     aliases = {f"path_prefix_{length}": Left("path", length) for length, _count in lengths}
@@ -252,13 +259,13 @@ def _hiding(member, fixed, shape=None, within=None) -> list:
 
 def _section_cards(*paths, shape):
     lengths, _none = shape
-    sections = _without_paths(live(SectionPage.objects.all()), lengths, paths)
+    sections = _live_outside(SectionPage.objects.all(), lengths, paths)
     return sections.order_by().only("title", "intro", "url_path", "path")
 
 
 def _recent_cards(*paths, shape):
     lengths, count = shape
-    pages = _without_paths(live(KnowledgePage.objects.all()), lengths, paths)
+    pages = _live_outside(KnowledgePage.objects.all(), lengths, paths)
     return listed(pages.order_by("-date", "-pk"))[:count]
 
 
@@ -333,7 +340,7 @@ def _related(page_id, *values, shape):
         .order_by("-shared", "-content_object_id")
         .values_list("content_object_id", flat=True)[:RELATED_CANDIDATES]
     )
-    pages = _without_paths(live(KnowledgePage.objects.all()), denied, hidden)
+    pages = _live_outside(KnowledgePage.objects.all(), denied, hidden)
     shared = (
         pages.filter(pk__in=candidates, tagged_items__tag_id__in=tag_ids)
         .only(*CARD_FIELDS)  # cards only; SQLite groups and sorts by every selected column
@@ -348,7 +355,8 @@ _RELATED = FixedQuerySet(_related)
 
 def section_pages(member, section, kind: str = ""):
     """The ids of the section's pages the member may see (of ``kind``, if given), newest
-    first: a values_list (section_ids reads it)."""
+    first, as a values_list: the queryset section_ids compiles once per shape (the plan tests
+    read it)."""
     if not viewer(member).is_member:
         return KnowledgePage.objects.none().values_list("pk")
     *values, shape = _section_values(member, section, kind)
@@ -388,7 +396,7 @@ def _under_any(hidden_paths, paths) -> list[str]:
 
 def _section_listing(depth, first, past, kind, *hidden, shape):
     lengths, of_kind = shape
-    pages = _without_paths(live(KnowledgePage.objects.all()), lengths, hidden)
+    pages = _live_outside(KnowledgePage.objects.all(), lengths, hidden)
     pages = pages.filter(depth=depth, path__gt=first, path__lt=past)
     pages = pages.filter(kind=kind) if of_kind else pages
     return pages.order_by("-date", "-pk").values_list("pk")
@@ -730,7 +738,7 @@ def _new_in_sections(*paths, shape):
     denied, lengths, limit = shape
     split = sum(count for _length, count in denied)  # the hidden paths first, then the sections'
     hidden, under = paths[:split], paths[split:]
-    pages = _without_paths(live(KnowledgePage.objects.all()), denied, hidden)
+    pages = _live_outside(KnowledgePage.objects.all(), denied, hidden)
     # ``path LIKE <section path> || '%'``: PostgreSQL folds the pattern and reads the path's
     # pattern index (the sections' few pages, not every page by date: 8.5 ms → under 2)
     in_sections = Q()
