@@ -56,9 +56,10 @@ class FixedQuery:
         rows = prepared.rows(
             compiled.sql, compiled.bound(values, using), using, server_bound=not self._plan_each_run
         )
-        converters = compiled.converters
-        connection = connections[using]
-        return [_converted(row, converters, connection) for row in rows] if converters else rows
+        converters, connection = compiled.converters, connections[using]
+        if not converters:
+            return rows
+        return [prepared.converted(row, converters, connection) for row in rows]
 
     def _compiled_for(self, values: tuple, shape, using: str) -> "_Compiled":
         key = (using, shape)
@@ -265,14 +266,6 @@ class _Compiled:
 
 def _overflows(values: tuple) -> bool:
     return any(isinstance(value, int) and not _INT64[0] <= value <= _INT64[1] for value in values)
-
-
-def _converted(row: tuple, converters: dict, connection) -> tuple:
-    values = list(row)
-    for position, (functions, expression) in converters.items():
-        for function in functions:
-            values[position] = function(values[position], expression, connection)
-    return tuple(values)
 
 
 def _stand_in(value, index: int, round_: int):

@@ -65,19 +65,27 @@ def instances(model, sql: str, params: list, using: str = "default") -> list[tup
     converters = _converters(model, connection)
     found = []
     for row in rows(sql, params, using):
-        values = list(row[: len(fields)])
-        for position, functions, column in converters:
-            for function in functions:
-                values[position] = function(values[position], column, connection)
+        values = converted(row[: len(fields)], converters, connection)
         found.append((model.from_db(using, names, values), *row[len(fields) :]))
     return found
 
 
-def _converters(model, connection) -> list:
-    converters = []
+def converted(row: tuple, converters: dict, connection) -> tuple:
+    """``row`` with the value at each position of ``converters`` ({position: (functions,
+    expression)}, as Django's compiler gives them) converted as the ORM converts it."""
+    values = list(row)
+    for position, (functions, expression) in converters.items():
+        for function in functions:
+            values[position] = function(values[position], expression, connection)
+    return tuple(values)
+
+
+def _converters(model, connection) -> dict:
+    """converted()'s converters for a row of ``model``'s concrete fields, in order."""
+    converters = {}
     for position, field in enumerate(model._meta.concrete_fields):
         column = field.get_col(model._meta.db_table)
         functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if functions:
-            converters.append((position, functions, column))
+            converters[position] = (functions, column)
     return converters
