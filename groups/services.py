@@ -6,7 +6,8 @@ from functools import partial
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F
+from django.db.models import BooleanField, Exists, F
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -385,6 +386,18 @@ def _first_post_by_client_id(author: User, client_id: str) -> Post | None:
     )
 
 
+def posts_by_client_id(topic: Topic, author: User, client_id: str):
+    """The author's post in the topic sent with ``client_id`` (one at most), found through the
+    unique index of those sent with one (one_post_per_client_id), whose condition is written
+    out: SQLite, whose plans never depend on a bound value (cityhall/sqlite), read every post
+    of the topic otherwise."""
+    sent_with_one = RawSQL(f"NOT ({_POST_CLIENT_ID} = '')", (), output_field=BooleanField())
+    return Post.objects.filter(sent_with_one, topic=topic, author=author, client_id=client_id)
+
+
+_POST_CLIENT_ID = f'"{Post._meta.db_table}"."client_id"'
+
+
 @transaction.atomic
 def post_create(
     *,
@@ -404,7 +417,7 @@ def post_create(
         raise Topic.DoesNotExist
     topic = locked[0]
     if client_id:
-        existing = Post.objects.filter(topic=topic, author=author, client_id=client_id).first()
+        existing = posts_by_client_id(topic, author, client_id).first()
         if existing is not None and existing.body == body:
             existing.topic = topic
             return existing

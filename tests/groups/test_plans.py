@@ -76,3 +76,14 @@ def test_unread_counts_start_from_the_members_own_read_states(reader):
     assert "SEARCH seen USING COVERING INDEX topicread_member_progress" in found
     assert "COVERING INDEX topic_group_started" in found  # new topics: one range of an index
     assert "SCAN" not in found.replace("SCAN opened", "")
+
+
+def test_a_reply_sent_again_is_found_through_the_client_id_index(group, owner):
+    """A reply's double submission is looked up by its client_id through the unique index of
+    posts sent with one, not by reading every post of the topic (SQLite plans without the
+    bound values: cityhall/sqlite)."""
+    topic = services.topic_create(author=owner, group=group, title="話題", body="本文")
+
+    found = plan_of(services.posts_by_client_id(topic, owner, "c-1").order_by("pk")[:1])
+
+    assert "one_post_per_client_id" in found
