@@ -12,6 +12,7 @@ call rather than binding the wrong thing. A value may go unused in a shape (a si
 moderator's rooms do not depend on who they are)."""
 
 import copy
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,7 +20,9 @@ from datetime import UTC, datetime
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models import QuerySet
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.sql import Query
 
 from cityhall import prepared
 
@@ -291,3 +294,22 @@ def _prepared(value, using: str):
     if isinstance(value, datetime):
         return connections[using].ops.adapt_datetimefield_value(value)
     return value
+
+
+def index_condition(model, name: str, using: str = "default") -> RawSQL:
+    """The condition of ``model``'s partial constraint ``name``, as a filter with its values
+    written out, not bound: SQLite, whose plans never depend on a bound value (cityhall/sqlite),
+    reads a partial index only for a statement that holds its condition as written."""
+    return RawSQL(_condition_sql(model, name, using), (), output_field=BooleanField())
+
+
+@functools.cache
+def _condition_sql(model, name: str, using: str) -> str:
+    (constraint,) = [found for found in model._meta.constraints if found.name == name]
+    connection = connections[using]
+    query = Query(model=model)
+    sql, params = query.build_where(constraint.condition).as_sql(
+        query.get_compiler(connection=connection), connection
+    )
+    editor = connection.SchemaEditorClass(connection)  # quotes values as migrations write them
+    return sql % tuple(editor.quote_value(value) for value in params)

@@ -6,14 +6,13 @@ from functools import partial
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, Exists, F
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cityhall import markdown, ratelimits, realtime
-from cityhall.compiled import FixedQuerySet
+from cityhall.compiled import FixedQuerySet, index_condition
 from cityhall.uploads import delete_unless_committed
 from groups import drafts, policies, selectors
 from groups import search as group_search
@@ -378,12 +377,17 @@ def topic_create(
     return topic
 
 
-def _first_post_by_client_id(author: User, client_id: str) -> Post | None:
-    return (
-        Post.objects.filter(number=1, topic__author=author, topic__client_id=client_id)
-        .select_related("topic__group")
-        .first()
+def first_posts_by_client_id(author: User, client_id: str):
+    """The first post of the author's topic sent with ``client_id`` (one at most), the topic
+    found through the unique index of those sent with one (one_topic_per_client_id)."""
+    sent_with_one = index_condition(Topic, "one_topic_per_client_id")
+    return Post.objects.filter(
+        sent_with_one, number=1, topic__author=author, topic__client_id=client_id
     )
+
+
+def _first_post_by_client_id(author: User, client_id: str) -> Post | None:
+    return first_posts_by_client_id(author, client_id).select_related("topic__group").first()
 
 
 def posts_by_client_id(topic: Topic, author: User, client_id: str):
@@ -391,11 +395,8 @@ def posts_by_client_id(topic: Topic, author: User, client_id: str):
     unique index of those sent with one (one_post_per_client_id), whose condition is written
     out: SQLite, whose plans never depend on a bound value (cityhall/sqlite), read every post
     of the topic otherwise."""
-    sent_with_one = RawSQL(f"NOT ({_POST_CLIENT_ID} = '')", (), output_field=BooleanField())
+    sent_with_one = index_condition(Post, "one_post_per_client_id")
     return Post.objects.filter(sent_with_one, topic=topic, author=author, client_id=client_id)
-
-
-_POST_CLIENT_ID = f'"{Post._meta.db_table}"."client_id"'
 
 
 @transaction.atomic

@@ -6,14 +6,14 @@ read every task ever run. PostgreSQL plans with the bound value and uses the wor
 
 from django.db import migrations
 
-TABLE = "django_tasks_database_dbtaskresult"
 INDEX = "cityhall_tasks_ready"
 
 
 def create(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
+        table = apps.get_model("django_tasks_database", "DBTaskResult")._meta.db_table
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {INDEX} ON {TABLE} "
+            f"CREATE INDEX IF NOT EXISTS {INDEX} ON {table} "
             "(status, priority DESC, run_after, enqueued_at)"
         )
 

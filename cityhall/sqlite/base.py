@@ -20,8 +20,9 @@ that a partial index is conditioned on (``verified = %s`` beside allauth's index
 addresses, ``live = %s`` beside Wagtail's pages) made SQLite compile the statement again on
 every run, to see whether the index applied: the signed-in member's row took 0.57 ms instead
 of 0.13, the navigation's counts 0.29 instead of 0.04, about 0.5 ms of every page
-(in-process). With it, no read of ours uses a partial index through a parameter; the task
-worker's, which did, has an index of its own (cityhall/migrations/0002)."""
+(in-process). With it, a read uses a partial index only where the statement writes the
+index's condition out (cityhall.compiled.index_condition); the task worker's poll, which
+bound it, has an index of its own (cityhall/migrations/0002)."""
 
 import functools
 import os

@@ -87,3 +87,11 @@ def test_a_reply_sent_again_is_found_through_the_client_id_index(group, owner):
     found = plan_of(services.posts_by_client_id(topic, owner, "c-1").order_by("pk")[:1])
 
     assert "one_post_per_client_id" in found
+
+
+def test_a_topic_sent_again_is_found_through_the_client_id_index(group, owner):
+    """A new topic's double submission: the author's topic by its client_id, through the
+    unique index of topics sent with one, not by reading every topic of the author."""
+    found = plan_of(services.first_posts_by_client_id(owner, "c-1").order_by("pk")[:1])
+
+    assert "one_topic_per_client_id" in found
