@@ -4,7 +4,7 @@ from django.urls import register_converter
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db import apps as tasks_apps
 
-from cityhall import statistics
+from cityhall import rows, statistics
 from cityhall.converters import IdConverter
 
 
@@ -15,6 +15,7 @@ class CityhallConfig(AppConfig):
     def ready(self):
         # Before any app's urls.py or routing.py is imported: they use <id:...>.
         register_converter(IdConverter, "id")
+        rows.install()
         post_migrate.connect(statistics.refresh, sender=self, dispatch_uid="cityhall.statistics")
 
 
