@@ -31,6 +31,7 @@ _CONVERTING: set[type] = set()
 _PLAIN_INITS = {Model.__init__}
 _django_from_db = Model.from_db.__func__
 _plans: dict[type, tuple | None] = {}
+_loaded_names: dict[tuple, list[str]] = {}  # (model, the names a query loads): in field order
 
 
 def install() -> None:
@@ -43,6 +44,7 @@ def loads_as_stored(*, inits=(), converting=()) -> None:
     _PLAIN_INITS.update(inits)
     _CONVERTING.update(converting)
     _plans.clear()
+    _loaded_names.clear()
 
 
 def from_db(cls, db, field_names, values, *, fetch_mode=None):
@@ -59,13 +61,21 @@ def from_db(cls, db, field_names, values, *, fetch_mode=None):
     if fetch_mode is not None:
         state.fetch_mode = fetch_mode
     if len(values) != len(names):  # deferred fields: the values of field_names, in field order
-        names = [name for name in names if name in field_names]
+        names = _loaded(cls, names, field_names)
     stored = new.__dict__
     stored.update(zip(names, values, strict=True))
     for name in converted:
         if name in stored:
             setattr(new, name, stored.pop(name))
     return new
+
+
+def _loaded(cls, names: tuple, field_names) -> list[str]:
+    key = (cls, tuple(field_names))
+    loaded = _loaded_names.get(key)
+    if loaded is None:
+        loaded = _loaded_names[key] = [name for name in names if name in field_names]
+    return loaded
 
 
 def _plan(cls) -> tuple | None:
