@@ -15,7 +15,9 @@ from django import template
 from django.template.defaultfilters import date as django_date
 from django.utils import timezone
 from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.formats import get_format
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -26,11 +28,40 @@ def date(value, arg=None):
         return django_date(value, arg)
     if arg == "c":
         return value.isoformat()
+    format_string = str(get_format(arg or "DATE_FORMAT"))
+    write = _writer(format_string, get_language())
+    if write is not None:
+        return write(value)
     formatter = DateFormat(value)
     return "".join(
         str(getattr(formatter, text)()) if is_code else text
-        for is_code, text in _pieces(get_format(arg or "DATE_FORMAT"))
+        for is_code, text in _pieces(format_string)
     )
+
+
+# The format characters of the site's own formats (formats/ja, formats/en), as str.format
+# writes them from (datetime, the weekday's name): what DateFormat's methods of those names
+# return. A date a row: a topic list's or the events page's 60 dates, 3 microseconds each less.
+_QUICK = {
+    "Y": "{0.year:04d}", "n": "{0.month}", "m": "{0.month:02d}", "j": "{0.day}",
+    "d": "{0.day:02d}", "G": "{0.hour}", "H": "{0.hour:02d}", "i": "{0.minute:02d}",
+    "D": "{1}",
+}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=256)
+def _writer(format_string: str, language: str | None):
+    """A function writing a datetime in ``format_string`` (the weekday's name translated into
+    ``language``, the active one), or None if it holds a character _QUICK does not write."""
+    pieces = _pieces(format_string)
+    if any(is_code and text not in _QUICK for is_code, text in pieces):
+        return None
+    weekdays = tuple(str(WEEKDAYS_ABBR[day]) for day in range(7))
+    template = "".join(
+        _QUICK[text] if is_code else text.replace("{", "{{").replace("}", "}}")
+        for is_code, text in pieces
+    )
+    return lambda value: template.format(value, weekdays[value.weekday()])
 
 
 @functools.lru_cache(maxsize=256)

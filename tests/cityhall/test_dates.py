@@ -14,6 +14,7 @@ FORMATS = [
     None, "c", "DATE_FORMAT", "DATETIME_FORMAT", "SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT",
     "YEAR_MONTH_FORMAT", "MONTH_DAY_FORMAT", "D", "Y-m-d", r"\Y\e\s Y年", "jS F Y H:i:s.u",
     "N j, Y, P", "U", "r", "e O T Z I", "l \\\\ w W t L o y n", "a A b B f g G h", "E",
+    "{Y}年{n}月 {0} G:i d/m", "D j",
 ]  # fmt: skip
 JST = timezone(timedelta(hours=9))
 VALUES = [
