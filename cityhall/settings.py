@@ -202,7 +202,7 @@ else:
 
 # Content-addressed HTML fragments (groups.rendering): a per-process cache is always correct.
 CACHES["fragments"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "BACKEND": "cityhall.fragments.FragmentCache",
     "LOCATION": "fragments",
     "TIMEOUT": 24 * 60 * 60,
     "OPTIONS": {"MAX_ENTRIES": 20_000},
