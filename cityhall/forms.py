@@ -3,7 +3,9 @@
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
+from django.utils.safestring import mark_safe
 
+from cityhall import renderers
 from cityhall.params import int_param
 from cityhall.text import blank
 
@@ -63,3 +65,27 @@ class LineField(VisibleTextField):
     def to_python(self, value):
         value = super().to_python(value)
         return " ".join(value.splitlines()) if isinstance(value, str) else value
+
+
+class PlainSelect(forms.Select):
+    """A <select> of one value among plain choices, written as Django's template writes it
+    (cityhall.renderers) but without ChoiceWidget's dict of attributes for every option: the
+    directory's 30 fields of work, 0.39 -> 0.1 ms. Groups of choices, or several values, go
+    Django's way."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        choices = [choice for choice in self.choices]  # not list(): a model field's would count
+        if self.allow_multiple_selected or any(
+            isinstance(label, list | tuple) for _value, label in choices
+        ):
+            return super().render(name, value, attrs, renderer)
+        wanted, chosen, options = set(self.format_value(value)), False, []
+        for option_value, label in choices:
+            option_value = "" if option_value is None else option_value
+            selected = not chosen and str(option_value) in wanted
+            chosen |= selected
+            attributes = dict(self.checked_attribute) if selected else {}
+            options.append({"value": option_value, "label": label, "attrs": attributes})
+        widget = {"name": name, "attrs": self.build_attrs(self.attrs, attrs),
+                  "optgroups": [(None, options, 0)]}  # fmt: skip
+        return mark_safe(renderers.select(widget).strip())  # noqa: S308 (renderers escapes)

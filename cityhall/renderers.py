@@ -68,7 +68,8 @@ def _input_options(widget: dict) -> str:
     return "".join(parts)
 
 
-def _select(widget: dict) -> str:
+def select(widget: dict) -> str:
+    """select.html (with select_option.html): also cityhall.forms.PlainSelect's."""
     parts = [f'<select name="{_shown(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group, options, _index in widget["optgroups"]:
         parts.append(f'\n  <optgroup label="{_shown(group)}">' if group else "")
@@ -103,7 +104,7 @@ WRITERS = {
     **{f"django/forms/widgets/{name}.html": _input for name in _INPUTS},
     "django/forms/widgets/checkbox_select.html": _input_options,
     "django/forms/widgets/radio.html": _input_options,
-    "django/forms/widgets/select.html": _select,
+    "django/forms/widgets/select.html": select,
     "django/forms/widgets/textarea.html": _textarea,
     "django/forms/widgets/clearable_file_input.html": _clearable_file,
 }

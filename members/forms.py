@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from PIL import ImageOps
 
-from cityhall.forms import IdsChoiceField, VisibleTextField
+from cityhall.forms import IdsChoiceField, PlainSelect, VisibleTextField
 from cityhall.uploads import open_image
 from members import domains, handles, selectors, services
 from members.models import Organization, Posting, User, WorkField
@@ -53,6 +53,7 @@ class AllWorkFields(ModelChoiceIterator):
 
 class WorkFieldChoiceField(forms.ModelChoiceField):
     iterator = AllWorkFields
+    widget = PlainSelect
 
     def __init__(self, **kwargs):
         super().__init__(queryset=WorkField.objects.all(), **kwargs)

@@ -7,6 +7,7 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
+from cityhall.forms import PlainSelect
 from cityhall.renderers import FlatWidgetTemplates
 
 CHOICES = [
@@ -92,3 +93,23 @@ def test_a_widget_with_its_own_option_template_keeps_it():
     expected = widget.render("field", ["a"], renderer=DjangoTemplates())
     assert "<label for=" not in expected
     assert widget.render("field", ["a"], renderer=FlatWidgetTemplates()) == expected
+
+
+PLAIN_CHOICES = [choice for choice in CHOICES if not isinstance(choice[1], list)]
+
+
+@pytest.mark.parametrize("choices", [PLAIN_CHOICES, [(None, "すべて"), *PLAIN_CHOICES], CHOICES])
+def test_a_plain_select_writes_what_djangos_select_writes(choices):
+    stock = DjangoTemplates()
+    for attrs in ({"id": "id_field"}, {**ATTRS, "id": "id_x"}, None):
+        for value in [*VALUES, "a", "e", "<f>"]:
+            if isinstance(value, list):
+                continue
+            expected = forms.Select(choices=choices).render("field", value, attrs, stock)
+            assert PlainSelect(choices=choices).render("field", value, attrs) == expected
+
+
+def test_the_directorys_field_of_work_is_a_plain_select():
+    from members.forms import MemberSearchForm
+
+    assert isinstance(MemberSearchForm().fields["work_field"].widget, PlainSelect)
