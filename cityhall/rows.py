@@ -31,6 +31,7 @@ _CONVERTING: set[type] = set()
 _PLAIN_INITS = {Model.__init__}
 _django_from_db = Model.from_db.__func__
 _plans: dict[type, tuple | None] = {}
+_UNPLANNED = object()
 _loaded_names: dict[tuple, list[str]] = {}  # (model, the names a query loads): in field order
 
 
@@ -48,8 +49,8 @@ def loads_as_stored(*, inits=(), converting=()) -> None:
 
 
 def from_db(cls, db, field_names, values, *, fetch_mode=None):
-    plan = _plans.get(cls, ())
-    if plan == ():
+    plan = _plans.get(cls, _UNPLANNED)
+    if plan is _UNPLANNED:
         plan = _plans[cls] = _plan(cls)
     if plan is None or signals.pre_init.has_listeners(cls) or signals.post_init.has_listeners(cls):
         return _django_from_db(cls, db, field_names, values, fetch_mode=fetch_mode)
