@@ -452,8 +452,9 @@ class TallySnapshot(models.Model):
     """The knowledge base's counts over every page (pages by month and kind, pages by tag) at
     one content version, stored by the first reader at that version (knowledge.selectors
     .home_tallies): each process then reads them once per version, with the counts of each
-    restricted page's subtree, which a reader takes away for the pages hidden from them. Every change removes them with the version it replaces (content_version_replace),
-    and the counts are read in the same statement as the version they are stored under."""
+    restricted page's subtree, which a reader takes away for the pages hidden from them.
+    Every change removes them with the version it replaces (content_version_replace), and the
+    counts are read in the same statement as the version they are stored under."""
 
     version = models.CharField(max_length=32, unique=True)
     rows = models.JSONField()

@@ -354,35 +354,61 @@ _RELATED = FixedQuerySet(_related)
 
 
 def section_pages(member, section, kind: str = ""):
-    """The ids of the section's pages the member may see (of ``kind``, if given), newest
-    first, as a values_list: the queryset section_ids compiles once per shape (the plan tests
-    read it)."""
+    """The section's live pages (of ``kind``, if given) newest first, as (id, path, content
+    version) rows: the queryset section_ids reads once per process and content version (the
+    plan tests read it)."""
     if not viewer(member).is_member:
         return KnowledgePage.objects.none().values_list("pk")
-    *values, shape = _section_values(member, section, kind)
-    return _section_listing(*values, shape=shape)
+    return _section_listing(*_section_bounds(section), kind, shape=bool(kind))
 
 
 def section_ids(member, section, kind: str = "") -> list[int]:
-    """section_pages' ids, compiled once per shape of the paths hidden from the member and
-    kept per content version (building and compiling its filter of hidden paths took a fifth
-    of a section's page read cold)."""
-    if not viewer(member).is_member:
+    """The ids of section_pages the member may see: those of the section's pages this process
+    has read at the content version, less the children hidden from the member (a section's
+    listing is its children, so only a hidden child, or a hidden path above the section, hides
+    one). A reader with 22 hidden pages in a section of 2,000: 0.1 ms, where reading their
+    listing took 2.4 ms a reader."""
+    seen = viewer(member)
+    if not seen.is_member:
         return []
-    *values, shape = _section_values(member, section, kind)
-    rows = tallies.fixed_rows(viewer(member).version, _SECTION_IDS, *values, shape=shape)
-    return [pk for (pk,) in rows]
+    hidden = set(_under_any(seen.denied_paths, [section.path]))
+    if any(section.path.startswith(path) for path in hidden):
+        return []
+    return [pk for pk, path in _listing_at(seen.version, section, kind) if path not in hidden]
 
 
-def _section_values(member, section, kind: str) -> tuple:
-    """section_pages' values and shape. The section's children are the pages one level down
-    whose paths come after its own and before the next subtree's: a range the path index
-    answers, where Wagtail's ``child_of`` (a LIKE) read every page on SQLite (a section's count
-    11 ms → 4 ms). Of the paths hidden from the member, those that can hide a page of the
-    section: inside it, or above it (_under_any)."""
-    lengths, hidden = by_length(_under_any(viewer(member).denied_paths, [section.path]))
-    bounds = (section.depth + 1, section.path, _after(section.path))
-    return (*bounds, kind, *hidden, (lengths, bool(kind)))
+class _Listings(NamedTuple):
+    """{(section id, kind): [(id, path), ...]} as read at a content version."""
+
+    version: str
+    rows: dict
+
+
+_listings = _Listings("-", {})
+
+
+def _listing_at(version: str, section, kind: str) -> list[tuple[int, str]]:
+    """section_pages' rows, kept for the version when the statement saw that version (each row
+    tells; nothing is kept for an empty section, nor at the version of an empty table)."""
+    global _listings
+    known = _listings
+    listed = known.rows.get((section.pk, kind)) if known.version == version else None
+    if listed is not None:
+        return listed
+    rows = _SECTION_ROWS(*_section_bounds(section), kind, shape=bool(kind))
+    listed = [(pk, path) for pk, path, _version in rows]
+    if version and rows and rows[0][2] == version:
+        if known.version != version:
+            known = _listings = _Listings(version, {})
+        known.rows[section.pk, kind] = listed
+    return listed
+
+
+def _section_bounds(section) -> tuple:
+    """The section's children are the pages one level down whose paths come after its own and
+    before the next subtree's: a range the path index answers, where Wagtail's ``child_of`` (a
+    LIKE) read every page on SQLite (a section's count 11 ms → 4 ms)."""
+    return section.depth + 1, section.path, _after(section.path)
 
 
 def _under_any(hidden_paths, paths) -> list[str]:
@@ -394,17 +420,16 @@ def _under_any(hidden_paths, paths) -> list[str]:
     ]  # fmt: skip
 
 
-def _section_listing(depth, first, past, kind, *hidden, shape):
-    lengths, of_kind = shape
-    pages = _live_outside(KnowledgePage.objects.all(), lengths, hidden)
-    pages = pages.filter(depth=depth, path__gt=first, path__lt=past)
-    pages = pages.filter(kind=kind) if of_kind else pages
-    return pages.order_by("-date", "-pk").values_list("pk")
+def _section_listing(depth, first, past, kind, *, shape):
+    pages = live(KnowledgePage.objects.all()).filter(depth=depth, path__gt=first, path__lt=past)
+    pages = pages.filter(kind=kind) if shape else pages
+    pages = pages.annotate(version=version_read())
+    return pages.order_by("-date", "-pk").values_list("pk", "path", "version")
 
 
 # planned on each run: a section's share of the pages decides PostgreSQL's plan (the path range
 # or the date index), which a generic plan cannot know
-_SECTION_IDS = FixedQuery(_section_listing, plan_each_run=True)
+_SECTION_ROWS = FixedQuery(_section_listing, plan_each_run=True)
 
 
 def people(page) -> list:

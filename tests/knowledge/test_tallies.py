@@ -244,6 +244,8 @@ def test_counts_are_never_stored_under_a_version_they_were_not_counted_at(world)
     assert counts.version == selectors.viewer(reader).version and sum(counts.months.values())
     assert not TallySnapshot.objects.filter(version="an-older-version").exists()
     assert selectors._counted.version != "an-older-version"
+    assert selectors._listing_at("an-older-version", world.section, "")
+    assert selectors._listings.version != "an-older-version"
 
 
 def test_a_reader_with_other_hidden_pages_adds_up_the_counts_the_process_has(
@@ -311,3 +313,38 @@ def test_kept_rows_are_the_querysets_own_values(world):
     assert tallies.rows(version, pages) == list(pages)
     assert {type(key) for _pk, _day, key in tallies.rows(version, pages)} == {uuid.UUID}
     assert tallies.rows(version, pages.none()) == []
+
+
+def test_a_sections_listing_is_read_once_per_version_and_each_reader_sees_their_own(
+    world, django_assert_num_queries
+):
+    """The section's pages are read once per process and content version; each reader's
+    listing leaves out the pages hidden from them, without a query, and a change shows at once.
+    A section hidden from the reader lists nothing."""
+    other = GroupFactory(slug="zaisei", name="財政係", kind=Group.Kind.CLOSED)
+    PageGroupRestriction.objects.create(page=tagged(world, "insider-only"), group=world.group)
+    PageGroupRestriction.objects.create(page=tagged(world, "zaisei-only"), group=other)
+    tagged(world, "open-one")
+    section = world.section
+
+    def expected(member, kind=""):
+        pages = selectors.visible_pages(member).filter(
+            depth=section.depth + 1, path__startswith=section.path
+        )  # fmt: skip
+        return [page.pk for page in (pages.filter(kind=kind) if kind else pages)]
+
+    selectors.section_ids(fresh(world.insider), section)
+    for member in (world.insider, fresh(world.outsider)):
+        assert selectors.viewer(member).is_member
+        with django_assert_num_queries(0):
+            listed = selectors.section_ids(member, section)
+        assert listed == expected(member) and len(listed) >= 2
+    insider_only = ArticlePage.objects.get(slug="insider-only").pk
+    assert insider_only in selectors.section_ids(world.insider, section)
+    assert insider_only not in selectors.section_ids(world.outsider, section)
+    assert selectors.section_ids(world.outsider, section, "article") == expected(
+        world.outsider, "article"
+    )  # fmt: skip
+    assert selectors.section_ids(world.outsider, world.secret_section) == []
+    later = tagged(world, "later")
+    assert later.pk in selectors.section_ids(fresh(world.outsider), section)
