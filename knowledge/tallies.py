@@ -3,7 +3,10 @@ listing's ids, the archive's months, the tags (under their query's own SQL and p
 list every page the viewer may not see) and the templates' {% cache %} blocks (under key()). All
 are kept under the content version (models.ContentVersion), which any change to a page, its
 tags, a restriction or a group replaces in the change's own transaction. So nothing kept is
-read again after a change, nor by a reader from whom other pages are hidden."""
+read again after a change, nor by a reader from whom other pages are hidden. What every reader
+shares at a version (the restrictions, the home's counts, a section's listing, a page's related
+candidates) knowledge.selectors reads once per process, with the version its statement saw,
+and each reader takes their hidden pages from it."""
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models.signals import post_delete, post_save
@@ -32,14 +35,6 @@ def rows(version: str, queryset) -> list[tuple]:
     except EmptyResultSet:
         return []
     return kept(version, "rows", f"{sql}\x00{params!r}", lambda: _read(compiler, sql, params))
-
-
-def fixed_rows(version: str, fixed, *values, shape) -> list[tuple]:
-    """``fixed(*values, shape=shape)`` (a cityhall.compiled query) at this content version, read
-    once per process under its builder's name, its shape and its values: what its SQL and
-    parameters are made of."""
-    name = f"{fixed.name}\x00{shape!r}\x00{values!r}"
-    return kept(version, "fixed", name, lambda: fixed(*values, shape=shape))
 
 
 def _read(compiler, sql: str, params) -> list[tuple]:

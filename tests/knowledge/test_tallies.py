@@ -348,3 +348,47 @@ def test_a_sections_listing_is_read_once_per_version_and_each_reader_sees_their_
     assert selectors.section_ids(world.outsider, world.secret_section) == []
     later = tagged(world, "later")
     assert later.pk in selectors.section_ids(fresh(world.outsider), section)
+
+
+def test_related_pages_are_read_once_per_version_and_each_reader_sees_their_own(
+    world, django_assert_num_queries
+):
+    """A page's related candidates are read once per process and content version; each
+    reader gets the first five they may see (most shared tags, then newest), as cards: their
+    rows and tags, two queries."""
+    other = GroupFactory(slug="zaisei", name="財政係", kind=Group.Kind.CLOSED)
+    base = tagged(world, "base", tag="予算")
+    base.tags.add("決算")
+    base.save_revision().publish()
+    made = [("both-open", None), ("both-insiders", world.group), ("both-zaisei", other)]
+    for slug, group in made + [(f"one-{n}", None) for n in range(5)]:
+        page = tagged(world, slug, tag="予算")
+        if slug.startswith("both"):
+            page.tags.add("決算")
+        else:  # the later made, the older: newest first is not the order of ids
+            page.date = date(2026, 3, 10 - int(slug[-1]))
+        page.save_revision().publish()
+        if group is not None:
+            PageGroupRestriction.objects.create(page=page, group=group)
+
+    def expected(member):
+        shared = {page: len({"予算", "決算"} & set(page.tags.names()))
+                  for page in selectors.visible_pages(member).exclude(pk=base.pk)}  # fmt: skip
+        ranked = sorted(
+            (page for page, count in shared.items() if count),
+            key=lambda page: (-shared[page], -page.date.toordinal(), -page.pk),
+        )
+        return [page.pk for page in ranked[:5]]
+
+    selectors.related_pages(fresh(world.insider), base)
+    for member in (world.insider, fresh(world.outsider)):
+        assert selectors.viewer(member).is_member
+        with django_assert_num_queries(2):
+            related = selectors.related_pages(member, base)
+        assert [page.pk for page in related] == expected(member)
+        assert all(page.tags_for_card for page in related)
+    slugs = {page.slug for page in selectors.related_pages(world.insider, base)}
+    assert "both-insiders" in slugs and not {"both-zaisei"} & slugs
+    assert "both-insiders" not in {
+        page.slug for page in selectors.related_pages(world.outsider, base)
+    }
