@@ -312,7 +312,6 @@ def restricted_groups(member, page) -> list[Group]:
 
 
 RELATED_CANDIDATES = 200
-RELATED_KEPT = 256  # the pages whose candidates a process keeps at a content version
 
 
 def related_pages(member, page, limit: int = 5, tags=None) -> list[KnowledgePage]:
@@ -333,32 +332,19 @@ def related_pages(member, page, limit: int = 5, tags=None) -> list[KnowledgePage
     return [cards[pk] for pk in chosen if pk in cards]
 
 
-class _Candidates(NamedTuple):
-    """{(page id, tag ids): [(id, path), ...]} as read at a content version."""
-
-    version: str
-    rows: dict
-
-
-_candidates = _Candidates("-", {})
+# the pages whose candidates a process keeps at a content version
+_CANDIDATES = tallies.Shared(limit=256)
 
 
 def _candidates_at(version: str, page_id: int, tag_ids: tuple) -> list[tuple[int, str]]:
     """The live pages among the RELATED_CANDIDATES sharing most tags with the page, most
-    shared tags first, then newest: kept for the version when the statement saw that version,
-    for up to RELATED_KEPT pages (then begun anew)."""
-    global _candidates
-    known = _candidates
-    found = known.rows.get((page_id, tag_ids)) if known.version == version else None
-    if found is not None:
-        return found
+    shared tags first, then newest, as (id, path), kept per content version."""
+    return _CANDIDATES.get(version, (page_id, tag_ids), lambda: _read_candidates(page_id, tag_ids))
+
+
+def _read_candidates(page_id: int, tag_ids: tuple) -> tuple[list, str | None]:
     rows = _RELATED(page_id, *tag_ids, shape=len(tag_ids))
-    found = [(pk, path) for pk, path, _version in rows]
-    if version and rows and rows[0][2] == version:
-        if known.version != version or len(known.rows) >= RELATED_KEPT:
-            known = _candidates = _Candidates(version, {})
-        known.rows[page_id, tag_ids] = found
-    return found
+    return [(pk, path) for pk, path, _version in rows], rows[0][2] if rows else None
 
 
 def _related(page_id, *tag_ids, shape):
@@ -406,31 +392,17 @@ def section_ids(member, section, kind: str = "") -> list[int]:
     return [pk for pk, path in _listing_at(seen.version, section, kind) if path not in hidden]
 
 
-class _Listings(NamedTuple):
-    """{(section id, kind): [(id, path), ...]} as read at a content version."""
-
-    version: str
-    rows: dict
-
-
-_listings = _Listings("-", {})
+_LISTINGS = tallies.Shared(limit=1024)  # (section, kind) pairs
 
 
 def _listing_at(version: str, section, kind: str) -> list[tuple[int, str]]:
-    """section_pages' rows, kept for the version when the statement saw that version (each row
-    tells; nothing is kept for an empty section, nor at the version of an empty table)."""
-    global _listings
-    known = _listings
-    listed = known.rows.get((section.pk, kind)) if known.version == version else None
-    if listed is not None:
-        return listed
+    """section_pages' rows as (id, path), kept per content version."""
+    return _LISTINGS.get(version, (section.pk, kind), lambda: _read_listing(section, kind))
+
+
+def _read_listing(section, kind: str) -> tuple[list, str | None]:
     rows = _SECTION_ROWS(*_section_bounds(section), kind, shape=bool(kind))
-    listed = [(pk, path) for pk, path, _version in rows]
-    if version and rows and rows[0][2] == version:
-        if known.version != version:
-            known = _listings = _Listings(version, {})
-        known.rows[section.pk, kind] = listed
-    return listed
+    return [(pk, path) for pk, path, _version in rows], rows[0][2] if rows else None
 
 
 def _section_bounds(section) -> tuple:
@@ -599,7 +571,7 @@ def month_counts(member, year: int | None = None) -> list[tuple[int, int, int]]:
 def home_tallies(member) -> tuple[list[tuple[int, int, str, int]], list[dict]]:
     """(year, month, kind, visible pages) newest first, and the tags on pages the member may
     see with how many of those pages carry each, most used first (a tag only restricted pages
-    carry is not among them): the counts of every live page (_Counts, read once per process
+    carry is not among them): the counts of every live page (_counts_at, read once per process
     and content version) less those of each subtree hidden from the member, added up here. A
     reader with 95 hidden subtrees: 0.2 ms, where counting their 548 pages in SQL took 2."""
     seen = viewer(member)
@@ -632,39 +604,30 @@ class _Counts(NamedTuple):
     page (``months``, ``tags``), and of the live pages under each restricted page
     (``under``: {path: (months, tags)}); the tags' names and slugs by id."""
 
-    version: str
     months: Counter
     tags: Counter
     names: dict
     under: dict
 
 
-_counted = _Counts("-", Counter(), Counter(), {}, {})  # no content version is "-"
+_COUNTS = tallies.Shared(limit=1)
 _NOTHING_UNDER = ({}, {})
 
 
 def _counts_at(seen: policies.Viewer) -> _Counts:
-    """The counts at the viewer's content version: this process's, or read in one statement
-    (with every page's counts stored at that version, or counted and stored) and kept when
-    that statement saw the same version. Nothing is kept at the version of an empty content
-    table (""), which every test's rolled-back database shares. 10,000 pages, 181 restricted
-    ones: 6.6 ms once per process and version, 17 ms for the first reader at that version."""
-    global _counted
-    known = _counted
-    if known.version == seen.version:
-        return known
-    counts = _read_counts(seen.version, sorted(seen.restrictions))
-    if counts.version == seen.version and seen.version:
-        _counted = counts
-    return counts
+    """The counts at the viewer's content version, read once per process and version in one
+    statement, with every page's counts stored at that version (or counted and stored). 10,000
+    pages, 181 restricted ones: 6.6 ms, 17 ms for the first reader at that version of all."""
+    restricted = sorted(seen.restrictions)
+    return _COUNTS.get(seen.version, "", lambda: _read_counts(seen.version, restricted))
 
 
-def _read_counts(version: str, restricted: list[str]) -> _Counts:
+def _read_counts(version: str, restricted: list[str]) -> tuple[_Counts, str]:
     scopes = ""
     if restricted:  # each restricted page's subtree, as a range of the path index
         values = ", ".join(["(%s, %s)"] * len(restricted))
         scopes = _UNDER.format(values=values, year_month=YearMonth.sql("k.date"))
-    statement = _COUNTS.format(under=scopes, year_month=YearMonth.sql("k.date"))
+    statement = _COUNTS_SQL.format(under=scopes, year_month=YearMonth.sql("k.date"))
     bounds = [bound for path in restricted for bound in (path, _after(path))]
     rows = _rows(statement, [version, *bounds, *bounds])  # the ranges: for months, for tags
     read = [row for row in rows if row[0] == "version"]
@@ -683,7 +646,7 @@ def _read_counts(version: str, restricted: list[str]) -> _Counts:
             under.setdefault(path, (Counter(), Counter()))[0][int(key), kind] = pages
         elif part == "in-tag":
             under.setdefault(path, (Counter(), Counter()))[1][int(key)] = pages
-    return _Counts(counted_at, months, tags, names, under)
+    return _Counts(months, tags, names, under), counted_at
 
 
 def _add(months: Counter, tags: Counter, names: dict, rows, sign: int) -> None:
@@ -724,7 +687,7 @@ def _rows(sql: str, params) -> list[tuple]:
 # (migration 0007) serves it, where a parameter would not. A tag's pages are counted as
 # distinct pages everywhere (a tag given twice), so the differences are the visible ones.
 _PAGES, _TAGS = KnowledgePage._meta.db_table, KnowledgePageTag._meta.db_table
-_COUNTS = f"""
+_COUNTS_SQL = f"""
     WITH stored (rows) AS (
         SELECT CAST(rows AS TEXT) FROM {TallySnapshot._meta.db_table} WHERE version = %s
     )

@@ -63,3 +63,32 @@ def connect() -> None:
             signal.connect(new_version, sender=model, dispatch_uid=f"knowledge.tallies.{model}")
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(new_version, dispatch_uid="knowledge.tallies")
+
+
+class Shared:
+    """What every reader shares at a content version (the home's counts, a section's listing,
+    a page's related candidates), kept in this process while requests read that version: up to
+    ``limit`` keys, then begun anew. ``read()`` gives the value and the version its statement
+    saw; the value is kept only when that is the version asked for (a change committed in
+    between: the value is the new content's, for this request alone) and it is not "" (an
+    empty content table, which every test's rolled-back database shares)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._kept: tuple[str, dict] = ("-", {})  # no content version is "-"
+
+    @property
+    def version(self) -> str:
+        return self._kept[0]
+
+    def get(self, version: str, key, read):
+        kept_version, values = self._kept
+        if kept_version == version and key in values:
+            return values[key]
+        value, seen = read()
+        if version and seen == version:
+            if kept_version != version or len(values) >= self.limit:
+                values = {}
+                self._kept = (version, values)
+            values[key] = value
+        return value

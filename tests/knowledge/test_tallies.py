@@ -240,12 +240,11 @@ def test_counts_are_never_stored_under_a_version_they_were_not_counted_at(world)
     reader = fresh(world.outsider)
     month_total(reader)
     older = dataclasses.replace(selectors.viewer(reader), version="an-older-version")
-    counts = selectors._counts_at(older)
-    assert counts.version == selectors.viewer(reader).version and sum(counts.months.values())
+    assert sum(selectors._counts_at(older).months.values())
     assert not TallySnapshot.objects.filter(version="an-older-version").exists()
-    assert selectors._counted.version != "an-older-version"
+    assert selectors._COUNTS.version != "an-older-version"
     assert selectors._listing_at("an-older-version", world.section, "")
-    assert selectors._listings.version != "an-older-version"
+    assert selectors._LISTINGS.version != "an-older-version"
 
 
 def test_a_reader_with_other_hidden_pages_adds_up_the_counts_the_process_has(
@@ -392,3 +391,24 @@ def test_related_pages_are_read_once_per_version_and_each_reader_sees_their_own(
     assert "both-insiders" not in {
         page.slug for page in selectors.related_pages(world.outsider, base)
     }
+
+
+def test_what_readers_share_is_kept_at_the_version_its_statement_saw_up_to_a_limit():
+    from knowledge import tallies
+
+    shared = tallies.Shared(limit=2)
+
+    def read(value, seen):
+        return lambda: (value, seen)
+
+    assert shared.get("v1", "a", read("A", "v1")) == "A"
+    assert shared.get("v1", "a", read("changed", "v1")) == "A"
+    shared.get("v1", "b", read("B", "v1"))
+    shared.get("v1", "c", read("C", "v1"))  # a third key: begun anew
+    assert shared.get("v1", "a", read("A again", "v1")) == "A again"
+    assert shared.get("v1", "c", read("changed", "v1")) == "C"
+    assert shared.get("v2", "a", read("newer", "v3")) == "newer"  # not kept, nor under v2
+    assert shared.version == "v1"
+    assert shared.get("", "a", read("empty", "")) == "empty" and shared.version == "v1"
+    assert shared.get("v2", "a", read("v2's", "v2")) == "v2's" and shared.version == "v2"
+    assert shared.get("v2", "c", read("C at v2", "v2")) == "C at v2"
