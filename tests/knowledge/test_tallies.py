@@ -412,3 +412,29 @@ def test_what_readers_share_is_kept_at_the_version_its_statement_saw_up_to_a_lim
     assert shared.get("", "a", read("empty", "")) == "empty" and shared.version == "v1"
     assert shared.get("v2", "a", read("v2's", "v2")) == "v2's" and shared.version == "v2"
     assert shared.get("v2", "c", read("C at v2", "v2")) == "C at v2"
+
+
+@pytest.mark.parametrize("kept", [200, 3])
+def test_the_newest_pages_are_read_once_per_version_and_each_reader_sees_their_own(
+    world, kept, monkeypatch, django_assert_num_queries
+):
+    """The newest pages are read once per process and content version; each reader gets the
+    newest they may see, as cards, in two queries. When a reader may see too few of those kept
+    (here, 3 kept, 2 of them hidden), theirs are read for them alone, in two queries too."""
+    monkeypatch.setattr(selectors, "RECENT_KEPT", kept)
+    other = GroupFactory(slug="zaisei", name="財政係", kind=Group.Kind.CLOSED)
+    for number in range(6):
+        page = tagged(world, f"new-{number}")
+        page.date = date(2030, 1, 1 + number)
+        page.save_revision().publish()
+        if number % 2:
+            PageGroupRestriction.objects.create(page=page, group=other)
+    selectors.recent_cards(fresh(world.insider), 4)
+    for member in (world.insider, fresh(world.outsider)):
+        assert selectors.viewer(member).is_member
+        with django_assert_num_queries(2):
+            recent = selectors.recent_cards(member, 4)
+        assert [card.pk for card in recent] == [
+            page.pk for page in selectors.visible_pages(member)[:4]
+        ]  # fmt: skip
+        assert [card.slug for card in recent[:2]] == ["new-4", "new-2"]
