@@ -3,6 +3,7 @@ profile it. A sampling profiler sees only the site's work, one page at a time:
 
     .venv/bin/python bench/inprocess.py / /groups/pgbench-forum/t/1/ --requests 300
     .venv/bin/python bench/inprocess.py /knowledge/ --cold      # the fragment cache emptied first
+    .venv/bin/python bench/inprocess.py /knowledge/ --after-change   # and a new content version
     py-spy record -r 1000 -o home.svg -- .venv/bin/python bench/inprocess.py / --requests 3000
 
 It reads the database bench/pages.py builds (var/bench/pages.sqlite3, or the DATABASE_URL
@@ -31,6 +32,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=300, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=30, help="untimed requests per page first")
     parser.add_argument("--cold", action="store_true", help="empty the fragment cache first")
+    parser.add_argument(
+        "--after-change", action="store_true",
+        help="a new knowledge content version before each request, as after any edit (and the "
+        "fragment cache emptied): what every reader shares at a version is read again",
+    )  # fmt: skip
     return parser.parse_args()
 
 
@@ -54,7 +60,7 @@ def main() -> None:
     client.force_login(viewer)
     rows = []
     for path in [BARE, *args.paths]:
-        forget = fragments.cache().clear if args.cold else (lambda: None)
+        forget = _forget(args, fragments)
         for _ in range(args.warmup):
             forget()
             _get(client, path)
@@ -75,6 +81,14 @@ def main() -> None:
         row["own_p50_ms"] = round(row["p50_ms"] - bare, 2)
         row["p50_ratio_to_bare"] = round(row["p50_ms"] / bare, 2)
     _print(args, database, rows)
+
+
+def _forget(args, fragments):
+    if args.after_change:
+        from knowledge import services
+
+        return lambda: (services.content_version_replace(), fragments.cache().clear())
+    return fragments.cache().clear if args.cold else (lambda: None)
 
 
 def _configure() -> str:
@@ -99,16 +113,22 @@ def _print(args, database: str, rows: list[dict]) -> None:
     columns = [("path", "path"), ("p50 ms", "p50_ms"), ("p95 ms", "p95_ms"), ("p99 ms", "p99_ms"),
                ("own p50 ms", "own_p50_ms"), ("p50 / bare in-process", "p50_ratio_to_bare"),
                ("queries", "queries"), ("bytes", "bytes")]  # fmt: skip
-    cache = "cold (fragment cache emptied before each request)" if args.cold else "warm"
+    cache = _cache_label(args)
     _common.print_table(
         f"In-process, Django's test client, one request after another; {args.requests} timed "
         f"after {args.warmup} per page; {cache}; {database.split('://')[0]}; 2 cores",
         columns, rows,
     )  # fmt: skip
     _common.print_json_line({
-        "bench": "inprocess", "cache": "cold" if args.cold else "warm",
+        "bench": "inprocess", "cache": _cache_label(args).split(" ")[0],
         "requests": args.requests, "baseline": f"{BARE}, in-process", "pages": rows,
     })  # fmt: skip
+
+
+def _cache_label(args) -> str:
+    if args.after_change:
+        return "after-change (new content version, fragment cache emptied, before each request)"
+    return "cold (fragment cache emptied before each request)" if args.cold else "warm"
 
 
 if __name__ == "__main__":

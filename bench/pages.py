@@ -7,7 +7,8 @@ a second reference, not judged: the member's frame (bench/_asgi.py), a signed-in
 empty page in the site's base.html, which every page pays before its own content. Every page
 is timed twice in each round: warm (opened once just before, untimed), and cold (this
 process's fragment cache emptied just before, untimed: the page rendered as if nobody had
-opened it since the server started).
+opened it at this content version; what every reader shares at the version, which the process
+read once, stays read: bench/inprocess.py --after-change times a page after an edit).
 
     .venv/bin/python bench/pages.py [--requests 300] [--warmup 30] [--knowledge-pages 10000]
         [--no-events]
