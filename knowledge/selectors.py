@@ -258,9 +258,15 @@ def recent_cards(member, count: int) -> list:
     return _cards_in_order(chosen)
 
 
-def _read_newest() -> tuple[list, str | None]:
-    rows = _NEWEST_ROWS(shape=RECENT_KEPT)
-    return [(pk, path) for pk, path, _version in rows], rows[0][2] if rows else None
+def _read_newest() -> tuple[tuple, str]:
+    return _ids_and_paths(_NEWEST_ROWS(shape=RECENT_KEPT))
+
+
+def _ids_and_paths(rows) -> tuple[tuple, str]:
+    """(id, path, version) rows as ((id, path), ...) and the version their statement saw; none:
+    the version read on its own, so that an empty result is kept as well."""
+    seen = rows[0][2] if rows else ContentVersion.objects.values_list("value", flat=True).first()
+    return tuple((pk, path) for pk, path, _version in rows), seen or ""
 
 
 def _not_hidden(seen: policies.Viewer, rows, limit: int) -> list[int]:
@@ -371,15 +377,14 @@ def related_pages(member, page, limit: int = 5, tags=None) -> list[KnowledgePage
 _CANDIDATES = tallies.Shared(limit=256)
 
 
-def _candidates_at(version: str, page_id: int, tag_ids: tuple) -> list[tuple[int, str]]:
+def _candidates_at(version: str, page_id: int, tag_ids: tuple) -> tuple:
     """The live pages among the RELATED_CANDIDATES sharing most tags with the page, most
     shared tags first, then newest, as (id, path), kept per content version."""
     return _CANDIDATES.get(version, (page_id, tag_ids), lambda: _read_candidates(page_id, tag_ids))
 
 
-def _read_candidates(page_id: int, tag_ids: tuple) -> tuple[list, str | None]:
-    rows = _RELATED(page_id, *tag_ids, shape=len(tag_ids))
-    return [(pk, path) for pk, path, _version in rows], rows[0][2] if rows else None
+def _read_candidates(page_id: int, tag_ids: tuple) -> tuple[tuple, str]:
+    return _ids_and_paths(_RELATED(page_id, *tag_ids, shape=len(tag_ids)))
 
 
 def _related(page_id, *tag_ids, shape):
@@ -403,17 +408,15 @@ def _related(page_id, *tag_ids, shape):
 _RELATED = FixedQuery(_related)
 
 
-def section_pages(member, section, kind: str = ""):
-    """The section's live pages (of ``kind``, if given) newest first, as (id, path, content
-    version) rows: the queryset section_ids reads once per process and content version (the
-    plan tests read it)."""
-    if not viewer(member).is_member:
-        return KnowledgePage.objects.none().values_list("pk")
+def section_rows(section, kind: str = ""):
+    """Every live page of the section (of ``kind``, if given) newest first, hidden or not, as
+    (id, path, content version) rows: the queryset section_ids reads once per process and
+    content version (the plan tests read it)."""
     return _section_listing(*_section_bounds(section), kind, shape=bool(kind))
 
 
 def section_ids(member, section, kind: str = "") -> list[int]:
-    """The ids of section_pages the member may see: those of the section's pages this process
+    """The ids of section_rows the member may see: those of the section's pages this process
     has read at the content version, less the children hidden from the member (a section's
     listing is its children, so only a hidden child, or a hidden path above the section, hides
     one). A reader with 22 hidden pages in a section of 2,000: 0.1 ms, where reading their
@@ -430,14 +433,13 @@ def section_ids(member, section, kind: str = "") -> list[int]:
 _LISTINGS = tallies.Shared(limit=1024)  # (section, kind) pairs
 
 
-def _listing_at(version: str, section, kind: str) -> list[tuple[int, str]]:
-    """section_pages' rows as (id, path), kept per content version."""
+def _listing_at(version: str, section, kind: str) -> tuple:
+    """section_rows as (id, path), kept per content version."""
     return _LISTINGS.get(version, (section.pk, kind), lambda: _read_listing(section, kind))
 
 
-def _read_listing(section, kind: str) -> tuple[list, str | None]:
-    rows = _SECTION_ROWS(*_section_bounds(section), kind, shape=bool(kind))
-    return [(pk, path) for pk, path, _version in rows], rows[0][2] if rows else None
+def _read_listing(section, kind: str) -> tuple[tuple, str]:
+    return _ids_and_paths(_SECTION_ROWS(*_section_bounds(section), kind, shape=bool(kind)))
 
 
 def _section_bounds(section) -> tuple:

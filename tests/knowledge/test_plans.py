@@ -45,7 +45,7 @@ def test_the_newest_pages_are_read_off_the_date_index(analysed, statistics_kept)
 
 
 def test_a_sections_pages_are_found_by_path_range_and_sections_lead_their_query(analysed):
-    listing = plan(selectors.section_pages(analysed.outsider, analysed.section))
+    listing = plan(selectors.section_rows(analysed.section))
     assert "path>? AND path<?" in listing or "knowledge_knowledgepage_date" in listing
     assert plan(selectors.visible_sections(analysed.outsider)).startswith(
         "SCAN knowledge_sectionpage"
@@ -55,6 +55,6 @@ def test_a_sections_pages_are_found_by_path_range_and_sections_lead_their_query(
 def test_a_sections_listing_reads_indexes_alone(analysed):
     """The ids of a section's pages in date order, read off indexes without a page's row
     (migration 0008: knowledge_page_listing and knowledge_page_dated)."""
-    listing = plan(selectors.section_pages(analysed.outsider, analysed.section))
+    listing = plan(selectors.section_rows(analysed.section))
     assert "COVERING INDEX knowledge_page_listing" in listing
     assert "COVERING INDEX knowledge_page_dated" in listing

@@ -245,6 +245,43 @@ def test_counts_are_never_stored_under_a_version_they_were_not_counted_at(world)
     assert selectors._COUNTS.version != "an-older-version"
     assert selectors._listing_at("an-older-version", world.section, "")
     assert selectors._LISTINGS.version != "an-older-version"
+    selectors._candidates_at("an-older-version", world.open_page.pk, (0,))
+    assert selectors._CANDIDATES.version != "an-older-version"
+    selectors._NEWEST.get("an-older-version", "", selectors._read_newest)
+    assert selectors._NEWEST.version != "an-older-version"
+
+
+def test_an_empty_listing_is_kept_too(world, django_assert_num_queries):
+    from knowledge.models import SectionPage
+
+    empty = SectionPage(title="空の分野", slug="empty")
+    world.section.get_parent().add_child(instance=empty)
+    empty.save_revision().publish()
+    reader = fresh(world.outsider)
+    assert selectors.viewer(reader).is_member
+    assert selectors.section_ids(reader, empty) == []
+    with django_assert_num_queries(0):
+        assert selectors.section_ids(reader, empty) == []
+
+
+def test_a_site_moderator_is_shown_every_page_by_each_of_them(world):
+    """Counts, listings, the newest and related pages: nothing is taken away for a site
+    moderator, restricted pages included (the hidden pages' filter left nothing out)."""
+    moderator = fresh(world.outsider)
+    moderator.is_site_moderator = True
+    moderator.save()
+    restricted = tagged(world, "restricted", tag="予算")
+    PageGroupRestriction.objects.create(page=restricted, group=world.group)
+    restricted.date = date(2030, 1, 1)
+    restricted.save_revision().publish()
+    assert selectors.viewer(moderator).denied_paths == ()
+    assert restricted.pk in selectors.section_ids(moderator, world.section)
+    assert restricted.pk in [card.pk for card in selectors.recent_cards(moderator, 3)]
+    base = tagged(world, "base", tag="予算")
+    assert restricted.pk in [card.pk for card in selectors.related_pages(moderator, base)]
+    assert tag_counts(fresh(moderator))["予算"] == tag_counts(fresh(world.insider))["予算"]
+    elsewhere = MembershipFactory(group=GroupFactory(slug="elsewhere", name="よそ")).member
+    assert tag_counts(moderator)["予算"] == tag_counts(elsewhere)["予算"] + 1
 
 
 def test_a_reader_with_other_hidden_pages_adds_up_the_counts_the_process_has(
