@@ -4,7 +4,7 @@ profile it. A sampling profiler sees only the site's work, one page at a time:
     .venv/bin/python bench/inprocess.py / /groups/pgbench-forum/t/1/ --requests 300
     .venv/bin/python bench/inprocess.py /knowledge/ --cold      # the fragment cache emptied first
     .venv/bin/python bench/inprocess.py /knowledge/ --after-change   # and a new content version
-    py-spy record -r 1000 -o home.svg -- .venv/bin/python bench/inprocess.py / --requests 3000
+    py-spy record --nonblocking -r 700 -o home.svg -- .venv/bin/python bench/inprocess.py /
 
 It reads the database bench/pages.py builds (var/bench/pages.sqlite3, or the DATABASE_URL
 given) as its viewer, through Django's test client with the URLconf of bench/_asgi.py (so
