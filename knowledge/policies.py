@@ -57,6 +57,29 @@ def can_view_path(viewer: Viewer, path: str) -> bool:
     return not any(path.startswith(denied) for denied in viewer.denied_paths)
 
 
+def visible_rows(viewer: Viewer, rows):
+    """Of (id, path) rows, those of the pages the viewer may see, in order: can_view_path for
+    many pages at once, one set lookup for each length of the hidden paths."""
+    if not viewer.is_member:
+        return
+    denied = frozenset(viewer.denied_paths)
+    lengths = {len(path) for path in denied}
+    for row in rows:
+        path = row[1]
+        if not any(path[:length] in denied for length in lengths):
+            yield row
+
+
+def visible_children(viewer: Viewer, parent_path: str, rows) -> list:
+    """Of (id, path) rows of the children of the page at ``parent_path``, those the viewer may
+    see: none when the parent is hidden; else those that are not hidden pages themselves (a
+    hidden path under the parent that a child's path starts with can only be the child's)."""
+    if not can_view_path(viewer, parent_path):
+        return []
+    denied = frozenset(viewer.denied_paths)
+    return [row for row in rows if row[1] not in denied]
+
+
 def can_view_page(viewer: Viewer, page) -> bool:
     return can_view_path(viewer, page.path)
 

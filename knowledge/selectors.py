@@ -270,12 +270,8 @@ def _ids_and_paths(rows) -> tuple[tuple, str]:
 
 
 def _not_hidden(seen: policies.Viewer, rows, limit: int) -> list[int]:
-    """The ids of the first ``limit`` of these (id, path) rows that are not hidden from the
-    viewer."""
-    denied = set(seen.denied_paths)
-    lengths = {len(path) for path in denied}
-    shown = (pk for pk, path in rows if not any(path[:length] in denied for length in lengths))
-    return list(islice(shown, limit))
+    """The ids of the first ``limit`` of these (id, path) rows that the viewer may see."""
+    return [pk for pk, _path in islice(policies.visible_rows(seen, rows), limit)]
 
 
 def _cards_in_order(ids: list[int]) -> list:
@@ -418,16 +414,13 @@ def section_rows(section, kind: str = ""):
 def section_ids(member, section, kind: str = "") -> list[int]:
     """The ids of section_rows the member may see: those of the section's pages this process
     has read at the content version, less the children hidden from the member (a section's
-    listing is its children, so only a hidden child, or a hidden path above the section, hides
-    one). A reader with 22 hidden pages in a section of 2,000: 0.1 ms, where reading their
-    listing took 2.4 ms a reader."""
+    listing is its children: policies.visible_children). A reader with 22 hidden pages in a
+    section of 2,000: 0.1 ms, where reading their listing took 2.4 ms a reader."""
     seen = viewer(member)
     if not seen.is_member:
         return []
-    hidden = set(_under_any(seen.denied_paths, [section.path]))
-    if any(section.path.startswith(path) for path in hidden):
-        return []
-    return [pk for pk, path in _listing_at(seen.version, section, kind) if path not in hidden]
+    listing = _listing_at(seen.version, section, kind)
+    return [pk for pk, _path in policies.visible_children(seen, section.path, listing)]
 
 
 _LISTINGS = tallies.Shared(limit=1024)  # (section, kind) pairs

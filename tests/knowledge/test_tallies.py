@@ -475,3 +475,27 @@ def test_the_newest_pages_are_read_once_per_version_and_each_reader_sees_their_o
             page.pk for page in selectors.visible_pages(member)[:4]
         ]  # fmt: skip
         assert [card.slug for card in recent[:2]] == ["new-4", "new-2"]
+
+
+def test_the_policies_filter_many_rows_as_they_judge_one_path(world):
+    """visible_rows and visible_children keep exactly the rows can_view_path keeps."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from knowledge import policies
+
+    hidden_child = tagged(world, "hidden-child")
+    PageGroupRestriction.objects.create(page=hidden_child, group=world.group)
+    seen = selectors.viewer(fresh(world.outsider))
+    section, secret = world.section.path, world.secret_section.path
+    rows = [(1, section + "0001"), (2, hidden_child.path), (3, hidden_child.path + "0001"),
+            (4, secret), (5, secret + "0001"), (6, section)]  # fmt: skip
+    expected = [row for row in rows if policies.can_view_path(seen, row[1])]
+    assert [pk for pk, _path in policies.visible_rows(seen, rows)] == [1, 6] == [
+        pk for pk, _path in expected
+    ]  # fmt: skip
+    children = [
+        row for row in rows if row[1].startswith(section) and len(row[1]) == len(section) + 4
+    ]
+    assert policies.visible_children(seen, section, children) == [(1, section + "0001")]
+    assert policies.visible_children(seen, secret, [(5, secret + "0001")]) == []
+    assert list(policies.visible_rows(policies.Viewer(AnonymousUser()), rows)) == []
