@@ -258,15 +258,16 @@ def recent_cards(member, count: int) -> list:
     return _cards_in_order(chosen)
 
 
-def _read_newest() -> tuple[tuple, str]:
+def _read_newest() -> tuple[tuple, str | None]:
     return _ids_and_paths(_NEWEST_ROWS(shape=RECENT_KEPT))
 
 
-def _ids_and_paths(rows) -> tuple[tuple, str]:
-    """(id, path, version) rows as ((id, path), ...) and the version their statement saw; none:
-    the version read on its own, so that an empty result is kept as well."""
-    seen = rows[0][2] if rows else ContentVersion.objects.values_list("value", flat=True).first()
-    return tuple((pk, path) for pk, path, _version in rows), seen or ""
+def _ids_and_paths(rows) -> tuple[tuple, str | None]:
+    """(id, path, version) rows as ((id, path), ...) and the version their statement saw. An
+    empty result tells no version, so it is not kept: the version read by another statement
+    could be that of a change committed after this one (a first page in a section), and the
+    empty result would then stay kept for the whole of that version."""
+    return tuple((pk, path) for pk, path, _version in rows), rows[0][2] if rows else None
 
 
 def _not_hidden(seen: policies.Viewer, rows, limit: int) -> list[int]:
@@ -379,7 +380,7 @@ def _candidates_at(version: str, page_id: int, tag_ids: tuple) -> tuple:
     return _CANDIDATES.get(version, (page_id, tag_ids), lambda: _read_candidates(page_id, tag_ids))
 
 
-def _read_candidates(page_id: int, tag_ids: tuple) -> tuple[tuple, str]:
+def _read_candidates(page_id: int, tag_ids: tuple) -> tuple[tuple, str | None]:
     return _ids_and_paths(_RELATED(page_id, *tag_ids, shape=len(tag_ids)))
 
 
@@ -431,7 +432,7 @@ def _listing_at(version: str, section, kind: str) -> tuple:
     return _LISTINGS.get(version, (section.pk, kind), lambda: _read_listing(section, kind))
 
 
-def _read_listing(section, kind: str) -> tuple[tuple, str]:
+def _read_listing(section, kind: str) -> tuple[tuple, str | None]:
     return _ids_and_paths(_SECTION_ROWS(*_section_bounds(section), kind, shape=bool(kind)))
 
 
