@@ -2,7 +2,10 @@
 members; a page with group restrictions (on itself or any ancestor) is for the members of one of
 each restriction's groups. Wagtail's own view restrictions know Django auth groups, not topic
 groups, so every serve path (pages, listings, documents, images, renditions, recordings, feeds)
-asks these functions. Pure: the viewer carries what was loaded (knowledge.selectors.viewer)."""
+asks these functions. A page under Wagtail's own privacy setting of the "groups" or "password"
+kind is opened by whoever passes Wagtail's check, but listed and found (listings, counts, feeds,
+search) for site moderators alone; its "login" kind is passed by every member.
+Pure: the viewer carries what was loaded (knowledge.selectors.viewer)."""
 
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +25,8 @@ class Viewer:
     # Paths of pages with one of Wagtail's own view restrictions (its privacy setting), which
     # Wagtail checks as well when a page under them is served.
     wagtail_restricted: frozenset = frozenset()
+    # Those of them whose restriction hides them from lists (hidden_by_wagtail).
+    wagtail_private: frozenset = frozenset()
     # The content version (knowledge.tallies) read with all this.
     version: str = ""
 
@@ -37,13 +42,30 @@ class Viewer:
     def denied_paths(self) -> tuple[str, ...]:
         """Tree paths of restricted pages this viewer may not see; everything under them is
         hidden too. The shortest paths only (a denied page's descendants need no entry)."""
-        denied = sorted(path for path, groups in self.restrictions.items()
-                        if not passes(self, groups))  # fmt: skip
-        kept: list[str] = []
-        for path in denied:
-            if not kept or not path.startswith(kept[-1]):
-                kept.append(path)
-        return tuple(kept)
+        return _shortest(path for path, groups in self.restrictions.items()
+                         if not passes(self, groups))  # fmt: skip
+
+    @cached_property
+    def unlisted_paths(self) -> tuple[str, ...]:
+        """The denied paths and, but for site moderators, the pages under Wagtail's privacy
+        setting: what lists, counts and search leave out (shortest paths only, as above)."""
+        if self.sees_everything or not self.wagtail_private:
+            return self.denied_paths
+        return _shortest([*self.denied_paths, *self.wagtail_private])
+
+
+def _shortest(paths) -> tuple[str, ...]:
+    kept: list[str] = []
+    for path in sorted(paths):
+        if not kept or not path.startswith(kept[-1]):
+            kept.append(path)
+    return tuple(kept)
+
+
+def hidden_by_wagtail(restriction_type: str) -> bool:
+    """Whether a page under this kind of Wagtail view restriction is left out of lists: every
+    kind but "login", which every member passes."""
+    return restriction_type != "login"
 
 
 def passes(viewer: Viewer, groups) -> bool:
@@ -51,18 +73,26 @@ def passes(viewer: Viewer, groups) -> bool:
 
 
 def can_view_path(viewer: Viewer, path: str) -> bool:
-    """Whether the viewer may see the page at this tree path (Page.path)."""
+    """Whether the viewer may open the page at this tree path (Page.path), or edit it, or a
+    file it uses; Wagtail's own privacy setting is checked by Wagtail when it is served."""
     if not viewer.is_member:
         return False
     return not any(path.startswith(denied) for denied in viewer.denied_paths)
 
 
+def can_list_path(viewer: Viewer, path: str) -> bool:
+    """Whether the page at this tree path is shown to the viewer in lists and search results."""
+    if not viewer.is_member:
+        return False
+    return not any(path.startswith(hidden) for hidden in viewer.unlisted_paths)
+
+
 def visible_rows(viewer: Viewer, rows):
-    """Of (id, path) rows, those of the pages the viewer may see, in order: can_view_path for
-    many pages at once, one set lookup for each length of the hidden paths."""
+    """Of (id, path) rows, those of the pages listed for the viewer, in order: can_list_path
+    for many pages at once, one set lookup for each length of the hidden paths."""
     if not viewer.is_member:
         return
-    denied = frozenset(viewer.denied_paths)
+    denied = frozenset(viewer.unlisted_paths)
     lengths = {len(path) for path in denied}
     for row in rows:
         path = row[1]
@@ -71,12 +101,12 @@ def visible_rows(viewer: Viewer, rows):
 
 
 def visible_children(viewer: Viewer, parent_path: str, rows) -> list:
-    """Of (id, path) rows of the children of the page at ``parent_path``, those the viewer may
-    see: none when the parent is hidden; else those that are not hidden pages themselves (a
+    """Of (id, path) rows of the children of the page at ``parent_path``, those listed for the
+    viewer: none when the parent is hidden; else those that are not hidden pages themselves (a
     hidden path under the parent that a child's path starts with can only be the child's)."""
-    if not can_view_path(viewer, parent_path):
+    if not can_list_path(viewer, parent_path):
         return []
-    denied = frozenset(viewer.denied_paths)
+    denied = frozenset(viewer.unlisted_paths)
     return [row for row in rows if row[1] not in denied]
 
 

@@ -2,7 +2,8 @@
 provider per kind. A page is found by the members who may open it: a page under topic-group
 restrictions needs one token per restricted page above it ("kpath:<path>", held by members of
 one of that restriction's groups — knowledge.policies decides); a page under Wagtail's own
-privacy setting is for site moderators alone. Wagtail's editor writes pages without our
+privacy setting of a kind that hides it from lists (policies.hidden_by_wagtail) is for site
+moderators alone. Wagtail's editor writes pages without our
 services, so its signals record the changes in the search outbox."""
 
 from datetime import datetime, time
@@ -60,10 +61,11 @@ class _Context:
             PageGroupRestriction.objects.filter(page__path__in=paths)
             .values_list("page__path", flat=True)
         )  # fmt: skip
-        self.wagtail = set(
-            PageViewRestriction.objects.filter(page__path__in=paths)
-            .values_list("page__path", flat=True)
-        )  # fmt: skip
+        self.wagtail = {
+            path for path, kind in PageViewRestriction.objects.filter(page__path__in=paths)
+            .values_list("page__path", "restriction_type")
+            if policies.hidden_by_wagtail(kind)
+        }  # fmt: skip
         self.groups = dict(
             SectionPage.objects.filter(path__in=paths).values_list("path", "group_id")
         )

@@ -46,7 +46,7 @@ def viewer(member) -> policies.Viewer:
     known = _last_read
     roles: dict[int, str] = {}
     restrictions: dict[str, set[int]] = {}
-    wagtail_restricted = set()
+    wagtail_restricted: dict[str, str] = {}
     version = ""
     rows = _signed_in_rows(member, known.version) or _viewer_rows(member, known.version)
     for kind, path, group_id, role in rows:
@@ -57,11 +57,14 @@ def viewer(member) -> policies.Viewer:
         elif kind == "group":
             restrictions.setdefault(path, set()).add(group_id)
         else:
-            wagtail_restricted.add(path)
+            wagtail_restricted[path] = role
     if version == known.version:
         read = known
     else:
-        read = _Restrictions(version, _frozen(restrictions), frozenset(wagtail_restricted))
+        private = {path for path, kind in wagtail_restricted.items()
+                   if policies.hidden_by_wagtail(kind)}  # fmt: skip
+        read = _Restrictions(version, _frozen(restrictions), frozenset(wagtail_restricted),
+                             frozenset(private))  # fmt: skip
         _last_read = read
     moderated = {Membership.Role.OWNER, Membership.Role.MODERATOR}
     result = policies.Viewer(
@@ -70,6 +73,7 @@ def viewer(member) -> policies.Viewer:
         frozenset(group for group, role in roles.items() if role in moderated),
         read.restrictions,
         read.wagtail_restricted,
+        read.wagtail_private,
         version,
     )
     member._knowledge_viewer = result
@@ -83,9 +87,10 @@ class _Restrictions(NamedTuple):
     version: str
     restrictions: dict
     wagtail_restricted: frozenset
+    wagtail_private: frozenset
 
 
-_last_read = _Restrictions("-", {}, frozenset())  # no content version is "-"
+_last_read = _Restrictions("-", {}, frozenset(), frozenset())  # no content version is "-"
 
 
 def _frozen(restrictions: dict[str, set[int]]) -> dict[str, frozenset[int]]:
@@ -143,7 +148,7 @@ _VIEWER_SQL = f"""
     CROSS JOIN {Page._meta.db_table} page  -- SQLite: the few restrictions first
     WHERE page.id = restriction.page_id AND {_VERSION} <> %s
     UNION ALL
-    SELECT 'wagtail', page.path, NULL, ''
+    SELECT 'wagtail', page.path, NULL, restriction.restriction_type
     FROM {PageViewRestriction._meta.db_table} restriction
     CROSS JOIN {Page._meta.db_table} page
     WHERE page.id = restriction.page_id AND {_VERSION} <> %s
@@ -152,13 +157,13 @@ _VIEWER_SQL = f"""
 """
 
 
-def hide_denied(queryset, seen: policies.Viewer, *, searchable: bool = False):
-    """The queryset of pages without those under a restriction the viewer does not pass.
-    ``searchable``: as plain path filters that Wagtail's search backend can apply too (the
-    editor's search)."""
+def hide_denied(queryset, seen: policies.Viewer, *, searchable: bool = False, paths=None):
+    """The queryset of pages without those not listed for the viewer (or under ``paths``: the
+    editor passes the denied ones). ``searchable``: as plain path filters that Wagtail's search
+    backend can apply too (the editor's search)."""
     if not seen.is_member:
         return queryset.none()
-    denied = seen.denied_paths
+    denied = seen.unlisted_paths if paths is None else paths
     if not denied:
         return queryset
     if searchable:
@@ -288,7 +293,7 @@ def _hiding(member, fixed, shape=None, within=None) -> list:
     seen = viewer(member)
     if not seen.is_member:
         return []
-    lengths, paths = by_length(filter(within, seen.denied_paths))
+    lengths, paths = by_length(filter(within, seen.unlisted_paths))
     return fixed(*paths, shape=(lengths, shape))
 
 
@@ -340,7 +345,7 @@ def occurrence_notes(member, occurrence_ids) -> dict[int, KnowledgePage]:
         return {}
     seen = viewer(member)
     return {notes.occurrence_id: notes.page for notes in made
-            if policies.can_view_page(seen, notes.page)}  # fmt: skip
+            if policies.can_list_path(seen, notes.page.path)}  # fmt: skip
 
 
 def breadcrumbs(page) -> list:
@@ -608,14 +613,14 @@ def home_tallies(member) -> tuple[list[tuple[int, int, str, int]], list[dict]]:
     seen = viewer(member)
     if not seen.is_member:
         return [], []
-    return tallies.kept(seen.version, "home", repr(seen.denied_paths),
+    return tallies.kept(seen.version, "home", repr(seen.unlisted_paths),
                         lambda: _less_hidden(seen))  # fmt: skip
 
 
 def _less_hidden(seen: policies.Viewer) -> tuple[list, list[dict]]:
     counts = _counts_at(seen)
     months, tags = dict(counts.months), dict(counts.tags)
-    for path in seen.denied_paths:
+    for path in seen.unlisted_paths:
         hidden_months, hidden_tags = counts.under.get(path, _NOTHING_UNDER)
         for key, pages in hidden_months.items():
             months[key] = months.get(key, 0) - pages
@@ -649,7 +654,7 @@ def _counts_at(seen: policies.Viewer) -> _Counts:
     """The counts at the viewer's content version, read once per process and version in one
     statement, with every page's counts stored at that version (or counted and stored). 10,000
     pages, 181 restricted ones: 6.6 ms, 17 ms for the first reader at that version of all."""
-    restricted = sorted(seen.restrictions)
+    restricted = sorted({*seen.restrictions, *seen.wagtail_private})
     return _COUNTS.get(seen.version, "", lambda: _read_counts(seen.version, restricted))
 
 
@@ -791,7 +796,7 @@ def new_in_my_sections(member, limit: int = 5) -> tuple[list, list]:
     each compiled once for the number and lengths of the paths hidden from the member."""
     if not getattr(member, "is_authenticated", False) or not viewer(member).is_member:
         return [], []
-    denied_paths = viewer(member).denied_paths
+    denied_paths = viewer(member).unlisted_paths
     denied, hidden = by_length(denied_paths)
     sections = _MY_SECTIONS(member, *hidden, shape=denied)
     if not sections:

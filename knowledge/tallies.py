@@ -22,7 +22,7 @@ from knowledge.models import KnowledgePageTag, PageGroupRestriction
 def key(seen) -> str:
     """What a reader's knowledge fragments depend on besides the page and the language: the
     content version and the pages hidden from this reader (``{% cache %}`` in the templates)."""
-    return f"{seen.version}:{fragments.digest(chr(10).join(seen.denied_paths))}"
+    return f"{seen.version}:{fragments.digest(chr(10).join(seen.unlisted_paths))}"
 
 
 def rows(version: str, queryset) -> list[tuple]:

@@ -24,7 +24,8 @@ urlpatterns = [
     path("knowledge/", include((reader_patterns, "knowledge"))),
     path("knowledge/-/recordings/", include("knowledge.upload_urls")),
     path("knowledge/documents/", include(wagtaildocs_urls)),
-    # Pages: knowledge.serving answers; Wagtail's patterns stay for its URLs and _util views.
-    re_path(r"^knowledge/((?:[\w\-]+/)*)$", serving.serve),
+    # Pages: knowledge.serving answers; Wagtail's patterns stay for its URLs and _util views
+    # (its privacy setting's password form posts to _util/authenticate_with_password/).
+    re_path(r"^knowledge/((?!_util/)(?:[\w\-]+/)*)$", serving.serve),
     path("knowledge/", include(wagtail_urls)),
 ]

@@ -22,7 +22,14 @@ class VisiblePagePolicy(PagePermissionPolicy):
 
     def explorable_instances(self, user, *args, **kwargs):
         pages = super().explorable_instances(user, *args, **kwargs)
-        return selectors.hide_denied(pages, selectors.viewer(user), searchable=True)
+        return _openable(pages, user)
+
+
+def _openable(pages, user):
+    """The editor lists the pages the member may open: those under Wagtail's privacy setting
+    too, which readers' lists leave out."""
+    seen = selectors.viewer(user)
+    return selectors.hide_denied(pages, seen, searchable=True, paths=seen.denied_paths)
 
 
 register_permission_policy(Page, VisiblePagePolicy(Page))
@@ -42,12 +49,12 @@ def documents_of_visible_pages_only(document, request):
 
 @hooks.register("construct_explorer_page_queryset")
 def hide_restricted_in_explorer(parent_page, pages, request):
-    return selectors.hide_denied(pages, selectors.viewer(request.user), searchable=True)
+    return _openable(pages, request.user)
 
 
 @hooks.register("construct_page_chooser_queryset")
 def hide_restricted_in_chooser(pages, request):
-    return selectors.hide_denied(pages, selectors.viewer(request.user), searchable=True)
+    return _openable(pages, request.user)
 
 
 class RecordingViewSet(SnippetViewSet):

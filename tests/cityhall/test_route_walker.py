@@ -52,6 +52,7 @@ SECRET_EMAIL = "secret.hanako@city.kobe.lg.jp"
 
 def _concrete(route: str, object_id: int) -> str:
     # Regular-expression routes (Wagtail's) first: a group becomes a value it matches.
+    route = re.sub(r"\(\?![^)]*\)", "", route)  # a look-ahead matches nothing
     route = re.sub(r"\(\?P<\w+>([^)]*)\)", lambda m: _sample(m.group(1), object_id), route)
     route = re.sub(r"\((\\d\+|\.\*)\)", lambda m: _sample(m.group(1), object_id), route)
     route = re.sub(r"\(\(\?:[^)]*\)\*\)", "", route)  # any number of slugs: none

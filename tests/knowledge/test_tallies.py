@@ -183,8 +183,9 @@ def test_tags_come_most_used_first_then_by_name_and_months_newest_first(world):
 
 def test_the_counts_are_those_of_the_pages_the_member_may_list(world):
     """Nested hidden subtrees, a page hidden twice over, an unpublished page under a hidden
-    section, a page under Wagtail's own privacy setting, and a tag given twice: each member's
-    counts are those of the pages their listing shows, no page counted twice."""
+    section, pages under Wagtail's own privacy setting ("login": listed; "password": not), and a
+    tag given twice: each member's counts are those of the pages their listing shows, no page
+    counted twice."""
     from collections import Counter
 
     from wagtail.models import PageViewRestriction
@@ -201,12 +202,16 @@ def test_the_counts_are_those_of_the_pages_the_member_may_list(world):
     world.secret_section.add_child(instance=draft)
     private = tagged(world, "private", tag="予算")
     PageViewRestriction.objects.create(page=private, restriction_type="login")
+    locked = tagged(world, "locked", tag="予算")
+    PageViewRestriction.objects.create(page=locked, restriction_type="password", password="x")
     twice = tagged(world, "twice", tag="予算")
     KnowledgePageTag.objects.create(content_object=twice, tag=twice.tags.get())
     KnowledgePageTag.objects.create(content_object=private, tag=private.tags.get())
     for member in (world.insider, world.outsider, MembershipFactory(group=other).member):
         fresh(member)
         pages = list(selectors.visible_pages(member))
+        listed = {page.pk for page in pages}
+        assert private.pk in listed and locked.pk not in listed
         months = Counter((page.date.year, page.date.month, page.kind) for page in pages)
         tags = Counter(tag.name for page in pages for tag in set(page.tags.all()))
         archive, counted = selectors.home_tallies(member)

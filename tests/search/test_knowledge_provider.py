@@ -69,7 +69,8 @@ def test_unpublished_and_deleted_pages_leave_the_index(world):
 
 
 def test_wagtail_privacy_setting_keeps_a_page_for_moderators(world):
-    PageViewRestriction.objects.create(page=world.open_page, restriction_type="login")
+    PageViewRestriction.objects.create(page=world.open_page, restriction_type="password",
+                                       password="hiraku")  # fmt: skip
     outbox.drain()
     assert found(world.outsider, "経常収支比率").total == 0
     moderator = MemberFactory(is_staff=True, is_superuser=True)

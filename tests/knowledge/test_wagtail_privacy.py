@@ -1,0 +1,132 @@
+"""A page under Wagtail's own privacy setting of the "password" or "groups" kind is opened by
+whoever passes Wagtail's check, and listed for site moderators alone: no listing, count, feed,
+related list, archive or search tells a member its title. The "login" kind, which every member
+passes, hides nothing."""
+
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import Group as AuthGroup
+from django.urls import reverse
+from wagtail.models import PageViewRestriction
+
+from knowledge import policies
+from knowledge.models import ArticlePage
+from members.models import WorkField
+from search import outbox
+from search.services import Filters, search
+from tests.factories import MemberFactory
+from tests.groups.conftest import client_for
+from tests.knowledge.conftest import add_page
+
+pytestmark = pytest.mark.django_db
+TITLE = "議会答弁の下書き"
+BODY = "答弁案の第三稿"
+PASSWORD = "hiraku-2026"
+
+
+def _restrict(page, kind: str) -> PageViewRestriction:
+    restriction = PageViewRestriction.objects.create(page=page, restriction_type=kind,
+                                                     password=PASSWORD)  # fmt: skip
+    if kind == "groups":
+        restriction.groups.add(AuthGroup.objects.create(name="議会対応"))
+    return restriction
+
+
+def _private(world, kind: str):
+    """The open page and a page restricted by Wagtail both tagged 「共有」; the restricted one
+    alone in June 2024."""
+    world.open_page.tags.add("共有")
+    world.open_page.date = date(2024, 5, 1)
+    world.open_page.save_revision().publish()
+    page = ArticlePage(title=TITLE, slug="touben", date=date(2024, 6, 21),
+                       body=[("text", BODY)])  # fmt: skip
+    add_page(world.section, page, publish=False)
+    page.tags.add("共有")
+    page.save_revision().publish()
+    _restrict(page, kind)
+    return page
+
+
+@pytest.fixture
+def moderator(world):
+    """A site moderator; they and the member work in the field of the section (the home page's
+    panel lists the sections of their fields)."""
+    moderator = MemberFactory(is_staff=True, is_superuser=True)
+    finance = WorkField.objects.get(name="財政")
+    world.section.work_field = finance
+    world.section.save_revision().publish()
+    for member in (moderator, world.outsider):
+        member.work_fields.set([finance])
+    return moderator
+
+
+LISTS = [
+    "/knowledge/", "/knowledge/finance/", "/knowledge/finance/plan/", "/knowledge/-/tags/共有/",
+    "/knowledge/-/kind/article/", "/knowledge/-/archive/2024/6/", "/knowledge/-/feed/",
+    "/knowledge/-/feed/finance/", "/",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["password", "groups"])
+@pytest.mark.parametrize("url", LISTS)
+def test_lists_show_the_page_to_site_moderators_only(world, moderator, kind, url):
+    _private(world, kind)
+    member = client_for(world.outsider).get(url)
+    assert member.status_code in (200, 404) and TITLE not in member.text
+    assert TITLE in client_for(moderator).get(url).text
+
+
+@pytest.mark.parametrize("kind", ["password", "groups"])
+def test_counts_leave_the_page_out_for_members(world, moderator, kind):
+    _private(world, kind)
+    assert client_for(world.outsider).get("/knowledge/-/archive/2024/6/").status_code == 404
+    member = client_for(world.outsider).get("/knowledge/").text
+    assert '共有 <span class="kb-count">1</span>' in member and "2024年6月" not in member
+    everyone = client_for(moderator).get("/knowledge/").text
+    assert '共有 <span class="kb-count">2</span>' in everyone and "2024年6月" in everyone
+
+
+def test_a_login_restriction_hides_nothing_from_members(world):
+    _private(world, "login")
+    for url in ("/knowledge/finance/", "/knowledge/-/tags/共有/", "/knowledge/finance/plan/"):
+        assert TITLE in client_for(world.insider).get(url).text
+    opened = client_for(world.outsider).get("/knowledge/finance/touben/")
+    assert opened.status_code == 200 and BODY in opened.text
+
+
+def test_a_member_with_the_password_still_opens_the_page(world):
+    page = _private(world, "password")
+    client = client_for(world.outsider)
+    asked = client.get(page.url)
+    assert asked.status_code == 200 and BODY not in asked.text
+    assert 'name="password"' in asked.text
+    restriction = page.get_view_restrictions()[0]
+    action = reverse("wagtailcore_authenticate_with_password", args=[restriction.pk, page.pk])
+    assert f'action="{action}"' in asked.text
+    client.post(action, {"password": PASSWORD, "return_url": page.url})
+    assert BODY in client.get(page.url).text
+
+
+@pytest.mark.parametrize("kind", ["password", "groups", "login"])
+def test_search_finds_the_page_for_whoever_lists_it(world, moderator, kind):
+    _private(world, kind)
+    outbox.drain()
+    found = search(world.outsider, Filters(q="答弁")).total
+    assert found == (1 if kind == "login" else 0)
+    assert search(moderator, Filters(q="答弁")).total == 1
+
+
+def test_opening_and_listing_are_decided_apart():
+    member = MemberFactory()
+    seen = policies.Viewer(member, restrictions={"0001": frozenset({7})},
+                           wagtail_private=frozenset({"00020003"}))  # fmt: skip
+    assert seen.denied_paths == ("0001",)
+    assert seen.unlisted_paths == ("0001", "00020003")
+    assert policies.can_view_path(seen, "000200030001")
+    assert not policies.can_list_path(seen, "000200030001")
+    assert policies.can_list_path(seen, "00020004")
+    rows = [(1, "00020003"), (2, "000200030001"), (3, "00020004"), (4, "00010002")]
+    assert [pk for pk, _path in policies.visible_rows(seen, rows)] == [3]
+    assert policies.visible_children(seen, "00020003", rows[1:2]) == []
+    assert policies.visible_children(seen, "0002", rows[:1] + rows[2:3]) == [rows[2]]
