@@ -178,3 +178,18 @@ def test_the_same_post_for_two_readers_with_the_same_rights_is_each_ones_own(
     flag = reverse("groups:flag", args=[topic.group.slug, reply.pk])
     assert flag not in page(client_for(answerer), topic)
     assert flag in page(client_for(other), topic)
+
+
+def test_a_kept_posts_body_written_again_shows_the_new_body(answered, owner):
+    """A body written again with nothing else of the post changed (as a new Markdown renderer
+    would write every body again), even to a body of the same length, shows on the next view."""
+    from groups.models import Post
+
+    topic, reply, _answerer = answered
+    reader = client_for(owner)
+    assert "うちの文例です" in page(reader, topic)
+    same_length = reply.body_html.replace("文例", "様式")
+    assert len(same_length) == len(reply.body_html)
+    Post.objects.filter(pk=reply.pk).update(body_html=same_length)
+    html = page(reader, topic)
+    assert "うちの様式です" in html and "うちの文例です" not in html
