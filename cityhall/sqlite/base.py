@@ -73,6 +73,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if kept is None:
             kept = super().get_new_connection(conn_params)
             kept.setconfig(sqlite3.SQLITE_DBCONFIG_ENABLE_QPSG, True)
+            if self._pool_key is None:  # a file this connection made: it has an identity now
+                self._pool_key = _file_key(conn_params)
             return kept
         # Setting a pragma expires every statement the connection has prepared, and each
         # would be compiled again: 1.3-1.7 ms of a search page. Set only when it was turned off.
