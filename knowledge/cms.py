@@ -118,5 +118,5 @@ def _only_visible_pages(request, view_kwargs) -> None:
         return
     seen = selectors.viewer(request.user)
     for path in Page.objects.filter(pk__in=ids).values_list("path", flat=True):
-        if not selectors.policies.can_view_path(seen, path):
+        if not selectors.policies.can_list_path(seen, path):
             raise Http404

@@ -6,7 +6,7 @@ moment the page that shows it is."""
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import IntegerField
 from django.db.models.functions import Cast
-from wagtail.models import Page, ReferenceIndex
+from wagtail.models import Page, PageViewRestriction, ReferenceIndex
 
 from knowledge import policies, selectors
 
@@ -28,11 +28,33 @@ def pages_using(obj) -> list[str]:
     return list(Page.objects.filter(pk__in=page_ids).values_list("path", flat=True))
 
 
-def may_view(member, obj, uploaded_by_id=None) -> bool:
-    seen = selectors.viewer(member)
+def may_view(request, obj, uploaded_by_id=None) -> bool:
+    seen = selectors.viewer(request.user)
     if not seen.is_member:
         return False
-    return policies.can_view_file(seen, _LazyPaths(obj), uploaded_by_id)
+    return policies.can_view_file(seen, _LazyPaths(obj), uploaded_by_id, _Passed(request, seen))
+
+
+class _Passed:
+    """The paths of Wagtail's privacy settings (of the kinds lists leave out) whose every
+    restriction the request passes (its password given in this session, its groups joined),
+    read only if the policy asks: policies.can_open_path."""
+
+    def __init__(self, request, seen):
+        self.request, self.seen = request, seen
+        self.paths = None
+
+    def __contains__(self, path) -> bool:
+        if self.paths is None:
+            failed, self.paths = set(), set()
+            restrictions = PageViewRestriction.objects.filter(
+                page__path__in=self.seen.wagtail_private
+            ).select_related("page")  # fmt: skip
+            for restriction in restrictions:
+                passes = restriction.accept_request(self.request)
+                (self.paths if passes else failed).add(restriction.page.path)
+            self.paths -= failed
+        return path in self.paths
 
 
 class _LazyPaths:

@@ -48,7 +48,7 @@ def serve(request, name: str):
     if ".." in name.split("/") or "\\" in name:
         raise Http404
     obj, uploader, stored = owner_of(name)
-    if obj is None or not files.may_view(request.user, obj, uploader):
+    if obj is None or not files.may_view(request, obj, uploader):
         raise Http404
     content_type = getattr(obj, "content_type", "") or mimetypes.guess_type(name)[0]
     response = ranged_file_response(request, stored.path,

@@ -3,8 +3,9 @@ members; a page with group restrictions (on itself or any ancestor) is for the m
 each restriction's groups. Wagtail's own view restrictions know Django auth groups, not topic
 groups, so every serve path (pages, listings, documents, images, renditions, recordings, feeds)
 asks these functions. A page under Wagtail's own privacy setting of the "groups" or "password"
-kind is opened by whoever passes Wagtail's check, but listed and found (listings, counts, feeds,
-search) for site moderators alone; its "login" kind is passed by every member.
+kind is opened by whoever passes Wagtail's check (its files too), but listed, found and edited
+(listings, counts, feeds, search, the editor) by site moderators alone; its "login" kind is
+passed by every member.
 Pure: the viewer carries what was loaded (knowledge.selectors.viewer)."""
 
 from dataclasses import dataclass, field
@@ -63,9 +64,9 @@ def _shortest(paths) -> tuple[str, ...]:
 
 
 def hidden_by_wagtail(restriction_type: str) -> bool:
-    """Whether a page under this kind of Wagtail view restriction is left out of lists: every
-    kind but "login", which every member passes."""
-    return restriction_type != "login"
+    """Whether a page under this kind of Wagtail view restriction is left out of lists: a
+    password or a Django group ("login" every member passes, "none" everyone)."""
+    return restriction_type in ("password", "groups")
 
 
 def passes(viewer: Viewer, groups) -> bool:
@@ -114,6 +115,18 @@ def can_view_page(viewer: Viewer, page) -> bool:
     return can_view_path(viewer, page.path)
 
 
+def can_open_path(viewer: Viewer, path: str, passed=frozenset()) -> bool:
+    """Whether the viewer may see the page at this path once Wagtail has checked it: they may
+    open it, and ``passed`` (the paths of Wagtail's privacy settings the request has passed)
+    holds every one above it that is not listed for them."""
+    if not can_view_path(viewer, path):
+        return False
+    if viewer.sees_everything:
+        return True
+    return all(private in passed for private in viewer.wagtail_private
+               if path.startswith(private))  # fmt: skip
+
+
 def restricted_to(viewer: Viewer, path: str) -> set[int]:
     """The groups a page's visibility hangs on (its own and its ancestors' restrictions)."""
     return {group for restricted, groups in viewer.restrictions.items()
@@ -140,14 +153,14 @@ def can_review_in_section(viewer: Viewer, section) -> bool:
     return section.group_id is not None and section.group_id in viewer.moderated_group_ids
 
 
-def can_view_file(viewer: Viewer, used_on_paths, uploaded_by_id=None) -> bool:
-    """A document, image or recording: for whoever may see a page that uses it, and for its
-    uploader (before any page uses it). ``used_on_paths`` are the paths of the pages that use
-    it, live or not."""
+def can_view_file(viewer: Viewer, used_on_paths, uploaded_by_id=None, passed=frozenset()):
+    """A document, image or recording: for whoever may see a page that uses it (can_open_path,
+    with ``passed``), and for its uploader (before any page uses it). ``used_on_paths`` are the
+    paths of the pages that use it, live or not."""
     if not viewer.is_member:
         return False
     if uploaded_by_id is not None and uploaded_by_id == viewer.member.pk:
         return True
     if viewer.sees_everything:
         return True
-    return any(can_view_path(viewer, path) for path in used_on_paths)
+    return any(can_open_path(viewer, path, passed) for path in used_on_paths)

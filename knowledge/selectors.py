@@ -46,7 +46,8 @@ def viewer(member) -> policies.Viewer:
     known = _last_read
     roles: dict[int, str] = {}
     restrictions: dict[str, set[int]] = {}
-    wagtail_restricted: dict[str, str] = {}
+    wagtail_restricted: set[str] = set()
+    private: set[str] = set()  # any of the path's restrictions hides it
     version = ""
     rows = _signed_in_rows(member, known.version) or _viewer_rows(member, known.version)
     for kind, path, group_id, role in rows:
@@ -57,12 +58,12 @@ def viewer(member) -> policies.Viewer:
         elif kind == "group":
             restrictions.setdefault(path, set()).add(group_id)
         else:
-            wagtail_restricted[path] = role
+            wagtail_restricted.add(path)
+            if policies.hidden_by_wagtail(role):
+                private.add(path)
     if version == known.version:
         read = known
     else:
-        private = {path for path, kind in wagtail_restricted.items()
-                   if policies.hidden_by_wagtail(kind)}  # fmt: skip
         read = _Restrictions(version, _frozen(restrictions), frozenset(wagtail_restricted),
                              frozenset(private))  # fmt: skip
         _last_read = read
@@ -157,13 +158,12 @@ _VIEWER_SQL = f"""
 """
 
 
-def hide_denied(queryset, seen: policies.Viewer, *, searchable: bool = False, paths=None):
-    """The queryset of pages without those not listed for the viewer (or under ``paths``: the
-    editor passes the denied ones). ``searchable``: as plain path filters that Wagtail's search
-    backend can apply too (the editor's search)."""
+def hide_denied(queryset, seen: policies.Viewer, *, searchable: bool = False):
+    """The queryset of pages without those not listed for the viewer. ``searchable``: as plain
+    path filters that Wagtail's search backend can apply too (the editor's search)."""
     if not seen.is_member:
         return queryset.none()
-    denied = seen.unlisted_paths if paths is None else paths
+    denied = seen.unlisted_paths
     if not denied:
         return queryset
     if searchable:

@@ -4,7 +4,7 @@ editor, goes through knowledge.policies (topic-group restrictions) before it is 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.models import Page, ReferenceIndex
+from wagtail.models import Page, PageViewRestriction, ReferenceIndex
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.signals import page_published
@@ -22,14 +22,11 @@ class VisiblePagePolicy(PagePermissionPolicy):
 
     def explorable_instances(self, user, *args, **kwargs):
         pages = super().explorable_instances(user, *args, **kwargs)
-        return _openable(pages, user)
+        return _listed(pages, user)
 
 
-def _openable(pages, user):
-    """The editor lists the pages the member may open: those under Wagtail's privacy setting
-    too, which readers' lists leave out."""
-    seen = selectors.viewer(user)
-    return selectors.hide_denied(pages, seen, searchable=True, paths=seen.denied_paths)
+def _listed(pages, user):
+    return selectors.hide_denied(pages, selectors.viewer(user), searchable=True)
 
 
 register_permission_policy(Page, VisiblePagePolicy(Page))
@@ -37,24 +34,34 @@ register_permission_policy(Page, VisiblePagePolicy(Page))
 
 @hooks.register("before_serve_page", order=-10)
 def members_of_restricting_groups_only(page, request, serve_args, serve_kwargs):
-    if not policies.can_view_page(selectors.viewer(request.user), page):
+    """Not found, for a member outside the page's topic groups, or outside the Django groups of
+    Wagtail's privacy setting above it: Wagtail would send them to its login, which hands a
+    signed-in member back to the page (knowledge.cms), and round again."""
+    seen = selectors.viewer(request.user)
+    if not policies.can_view_page(seen, page):
+        raise Http404
+    if not seen.sees_everything and any(
+        restriction.restriction_type == PageViewRestriction.GROUPS
+        and not restriction.accept_request(request)
+        for restriction in page.get_view_restrictions()
+    ):
         raise Http404
 
 
 @hooks.register("before_serve_document", order=-10)
 def documents_of_visible_pages_only(document, request):
-    if not files.may_view(request.user, document, document.uploaded_by_user_id):
+    if not files.may_view(request, document, document.uploaded_by_user_id):
         raise Http404
 
 
 @hooks.register("construct_explorer_page_queryset")
 def hide_restricted_in_explorer(parent_page, pages, request):
-    return _openable(pages, request.user)
+    return _listed(pages, request.user)
 
 
 @hooks.register("construct_page_chooser_queryset")
 def hide_restricted_in_chooser(pages, request):
-    return _openable(pages, request.user)
+    return _listed(pages, request.user)
 
 
 class RecordingViewSet(SnippetViewSet):

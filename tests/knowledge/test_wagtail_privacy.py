@@ -1,8 +1,9 @@
 """A page under Wagtail's own privacy setting of the "password" or "groups" kind is opened by
-whoever passes Wagtail's check, and listed for site moderators alone: no listing, count, feed,
-related list, archive or search tells a member its title. The "login" kind, which every member
-passes, hides nothing."""
+whoever passes Wagtail's check (and so are the files it shows), and listed for site moderators
+alone: no listing, count, feed, related list, archive, search or editor's screen tells a member
+its title. The "login" kind, which every member passes, hides nothing."""
 
+import json
 from datetime import date
 
 import pytest
@@ -29,18 +30,17 @@ def _restrict(page, kind: str) -> PageViewRestriction:
     restriction = PageViewRestriction.objects.create(page=page, restriction_type=kind,
                                                      password=PASSWORD)  # fmt: skip
     if kind == "groups":
-        restriction.groups.add(AuthGroup.objects.create(name="議会対応"))
+        restriction.groups.add(AuthGroup.objects.get_or_create(name="議会対応")[0])
     return restriction
 
 
-def _private(world, kind: str):
+def _private(world, kind: str, body=(("text", BODY),)):
     """The open page and a page restricted by Wagtail both tagged 「共有」; the restricted one
     alone in June 2024."""
     world.open_page.tags.add("共有")
     world.open_page.date = date(2024, 5, 1)
     world.open_page.save_revision().publish()
-    page = ArticlePage(title=TITLE, slug="touben", date=date(2024, 6, 21),
-                       body=[("text", BODY)])  # fmt: skip
+    page = ArticlePage(title=TITLE, slug="touben", date=date(2024, 6, 21), body=list(body))
     add_page(world.section, page, publish=False)
     page.tags.add("共有")
     page.save_revision().publish()
@@ -95,9 +95,7 @@ def test_a_login_restriction_hides_nothing_from_members(world):
     assert opened.status_code == 200 and BODY in opened.text
 
 
-def test_a_member_with_the_password_still_opens_the_page(world):
-    page = _private(world, "password")
-    client = client_for(world.outsider)
+def _give_password(client, page):
     asked = client.get(page.url)
     assert asked.status_code == 200 and BODY not in asked.text
     assert 'name="password"' in asked.text
@@ -105,7 +103,71 @@ def test_a_member_with_the_password_still_opens_the_page(world):
     action = reverse("wagtailcore_authenticate_with_password", args=[restriction.pk, page.pk])
     assert f'action="{action}"' in asked.text
     client.post(action, {"password": PASSWORD, "return_url": page.url})
+
+
+def test_a_member_with_the_password_still_opens_the_page(world):
+    page = _private(world, "password")
+    client = client_for(world.outsider)
+    _give_password(client, page)
     assert BODY in client.get(page.url).text
+
+
+def test_a_groups_restriction_opens_for_its_groups_and_is_not_found_for_others(world):
+    """Not Wagtail's login, which hands a signed-in member back to the page, and round again."""
+    page = _private(world, "groups")
+    outside = client_for(world.outsider).get(page.url)
+    assert outside.status_code == 404 and BODY not in outside.text
+    world.insider.groups.add(AuthGroup.objects.get(name="議会対応"))
+    inside = client_for(world.insider).get(page.url)
+    assert inside.status_code == 200 and BODY in inside.text
+
+
+def _text(response) -> str:
+    if response["Content-Type"].startswith("application/json"):
+        return json.dumps(response.json(), ensure_ascii=False)
+    return response.content.decode()
+
+
+@pytest.fixture
+def document(world, settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    settings.MEDIA_ROOT = tmp_path
+    return get_document_model().objects.create(
+        title="答弁資料", file=ContentFile(b"a,b\n", "touben.csv"),
+        uploaded_by_user=MemberFactory(),
+    )  # fmt: skip
+
+
+def test_a_file_on_a_password_page_is_served_once_the_password_is_given(world, moderator,
+                                                                         document):  # fmt: skip
+    page = _private(world, "password", body=[("document", {"document": document, "title": ""})])
+    member = client_for(world.outsider)
+    assert member.get(document.url).status_code == 404
+    assert client_for(moderator).get(document.url).status_code == 200
+    assert client_for(document.uploaded_by_user).get(document.url).status_code == 200
+    _give_password(member, page)
+    assert member.get(document.url).status_code == 200
+
+
+def test_the_editor_lists_and_opens_the_page_for_site_moderators_only(world, moderator):
+    """Every member edits the pages of a section of a field (knowledge.policies): the editor's
+    explorer, chooser, page API, edit and draft screens answer as the readers' lists do."""
+    page = _private(world, "password")
+    screens = [
+        reverse("wagtailadmin_explore", args=[world.section.pk]),
+        reverse("wagtailadmin_choose_page_child", args=[world.section.pk]),
+        reverse("wagtailadmin_api:pages:listing") + f"?child_of={world.section.pk}",
+    ]
+    member, everyone = client_for(world.outsider), client_for(moderator)
+    for url in screens:
+        assert TITLE not in _text(member.get(url))
+        assert TITLE in _text(everyone.get(url))
+    for url in (reverse("wagtailadmin_pages:edit", args=[page.pk]),
+                reverse("wagtailadmin_pages:view_draft", args=[page.pk])):  # fmt: skip
+        assert member.get(url).status_code == 404
+        assert everyone.get(url).status_code == 200
 
 
 @pytest.mark.parametrize("kind", ["password", "groups", "login"])
