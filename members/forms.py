@@ -257,8 +257,11 @@ class ProfileForm(forms.ModelForm):
         if candidates is not None and len(candidates) == 1:
             field.disabled = True
             # Only the member's own organization can be shown or sent: not ~1,800 rows read.
-            chosen = {self.instance.organization_id, candidates[0].pk}
-            field.queryset = field.queryset.filter(pk__in=chosen - {None})
+            (only,) = candidates
+            field.queryset = field.queryset.filter(pk__in={self.instance.organization_id,
+                                                           only.pk} - {None})  # fmt: skip
+            if self.instance.organization_id in (None, only.pk):  # shown without a query
+                field.choices = [("", field.empty_label), (only.pk, only.name)]
             field.help_text = _(
                 "メールアドレスのドメインから決まります。異動したときはメールアドレスを変更してください。"
             )

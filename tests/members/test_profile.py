@@ -210,8 +210,9 @@ def test_page_query_counts_do_not_grow_with_content(
     # a member with no unread notifications; the home page's panels (tests/groups/test_home.py,
     # tests/knowledge/test_home_panel.py, the events' two: one each) cost a fixed number each;
     # the profile form edits a copy of the request's member, with its fields and postings
+    # (a locked organization, the domain's, offered as read for the lock: no query of its own)
     limits = {"/": 12, reverse("members:detail", args=[member.pk]): 6,
-              reverse("members:profile"): 9}  # fmt: skip
+              reverse("members:profile"): 8}  # fmt: skip
     for url, limit in limits.items():
         with django_assert_max_num_queries(limit):
             assert member_client.get(url).status_code == 200
@@ -393,3 +394,15 @@ def test_bio_is_rendered_as_markdown_and_sanitised(member_client, member, other_
     assert 'href="https://www.city.kobe.lg.jp/" rel="noopener noreferrer nofollow"' in page
     bio = page.split('class="profile__bio"')[1].split("</div>")[0]
     assert "<script>" not in bio and "<img" not in bio  # shown as text, never as HTML
+
+
+def test_a_locked_form_shows_the_members_own_organization_when_it_is_not_the_domains(
+    member_client, member
+):
+    """A member recorded under another organization than their address's (before the domain
+    was known) sees theirs in the locked select, read for it."""
+    member.organization = organization("総務省")
+    member.save(update_fields=["organization"])
+    page = member_client.get(reverse("members:profile")).content.decode()
+    select = page[page.index('name="organization"') :].split("</select>")[0]
+    assert select.count("<option") == 1 and ">総務省</option>" in select
