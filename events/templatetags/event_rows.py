@@ -21,22 +21,22 @@ register = template.Library()
 
 @register.simple_tag
 def event_row(o, links):
-    series = o.series
+    """``o``: as events.selectors.occurrence_list reads it (its series' and group's values)."""
     cancelled = o.status == "cancelled"
     state = ""
     if cancelled:
         label = gettext("中止")
         state = f'<span class="tag tag--warning">{_e(label)}</span>'
-    group_url = reversed_once("groups:detail", series.group.slug)
+    group_url = reversed_once("groups:detail", o.group_slug)
     return mark_safe(  # noqa: S308 (every value below is escaped or made here)
         f'<li class="event-card{" event-card--cancelled" * cancelled}">\n'
         f'  <a class="event-card__title" href="{reversed_once("events:occurrence", o.pk)}">'
-        f"{_e(series.title)}</a>\n"
-        f'  <span class="tag">{_e(choice_label(Series.Format, series.format))}</span>\n'
+        f"{_e(o.series_title)}</a>\n"
+        f'  <span class="tag">{_e(choice_label(Series.Format, o.series_format))}</span>\n'
         f"  {state}\n  {_registration(o.my_status)}\n"
         f'  <p class="meta">{time_element(o.starts_at, "DATETIME_FORMAT")}–'
         f"{timezone.localtime(o.ends_at).strftime('%H:%M')}\n"
-        f'    · <a href="{_e(group_url)}">{_e(series.group.name)}</a>'
+        f'    · <a href="{_e(group_url)}">{_e(o.group_name)}</a>'
         f"{_links((links or {}).get(o.pk))}</p>\n</li>\n"
     )
 
