@@ -340,3 +340,47 @@ def test_a_topic_read_in_part_opens_at_its_first_unread_post_and_shows_as_text(
     assert f'<a href="{url}?n=2">&lt;b&gt;延滞金&lt;/b&gt;の計算</a>' in topics
     assert '<span class="badge-unread">未読 1</span>' in topics
     assert '<span class="tag">質問</span>' in topics and "<b>" not in topics
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own statement")
+def test_postgresqls_statement_reads_the_rows_the_union_reads(group, owner, reader):
+    """selectors._HOME_TOPICS_EACH_GROUP (LATERAL, PostgreSQL) and _HOME_TOPICS (a union of
+    parts, SQLite) give the same rows: topics read to the end and in part, never opened ones
+    started before and after the member joined, a hidden one, a group with more than eight of
+    a kind, and a group of theirs with nothing in it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cityhall import prepared
+    from cityhall.compiled import padded
+    from groups import selectors
+    from groups.models import Topic
+
+    other = make_group(owner, slug="zaisei", name="財政")
+    Membership.objects.create(group=other, member=reader)
+    empty = make_group(owner, slug="empty", name="空のグループ")
+    Membership.objects.create(group=empty, member=reader)
+    old = services.topic_create(author=owner, group=group, title="入会前", body="本文")
+    Topic.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(days=900),
+        last_posted_at=timezone.now() + timedelta(hours=1),
+    )
+    for number in range(2 * selectors.HOME_TOPICS + 2):  # nine of each kind
+        topic = services.topic_create(author=owner, group=group, title=f"{number}号", body="本文")
+        if number % 2:
+            services.topic_mark_read(member=reader, topic=topic, number=1)
+    part = services.topic_create(author=owner, group=other, title="途中", body="本文")
+    services.topic_mark_read(member=reader, topic=part, number=1)
+    services.post_create(author=owner, topic=part, body="続き")
+    hidden = services.topic_create(author=owner, group=other, title="非表示", body="本文")
+    Topic.objects.filter(pk=hidden.pk).update(is_hidden=True)
+
+    mine = [group.pk, other.pk, empty.pk]
+    params = [mine, reader.pk, reader.pk, reader.pk, selectors.HOME_TOPICS] * 2
+    lateral = prepared.rows(selectors._HOME_TOPICS_EACH_GROUP, params)
+    groups, count = padded(mine)
+    union = selectors._HOME_TOPICS(reader, *groups, shape=count)
+    assert len(lateral) == 2 * selectors.HOME_TOPICS + 1  # the group's eight of each, and 途中
+    assert old.pk in [row[0] for row in lateral if not row[-1]]  # read: before they joined
+    assert sorted(map(tuple, lateral)) == sorted(map(tuple, union))
