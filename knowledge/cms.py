@@ -27,7 +27,8 @@ logger = logging.getLogger(__name__)
 PREFIX = "/cms/"
 ODD_INPUT_ERRORS = (ValueError, TypeError, KeyError, OverflowError, ValidationError)
 LOGIN_VIEWS = {"wagtailadmin_login", "wagtailcore_login"}
-PAGE_KWARGS = ("page_id", "parent_page_id")
+PAGE_KWARGS = ("page_id", "parent_page_id", "page_to_move_id", "destination_id")
+BULK_ACTION = "wagtail_bulk_action"
 # The editor's own rules, measured in Chromium (tests/browser/test_knowledge_journey.py): it
 # previews pages in an iframe of its own (frame-ancestors, X-Frame-Options SAMEORIGIN), its date
 # pickers and panels start from inline scripts without a nonce (a nonce would make browsers
@@ -94,6 +95,29 @@ class CmsMiddleware(MembersOnlyMiddleware):
         return response
 
 
+def _all_listed(request, parent: str) -> None:
+    """A bulk action on "all" takes every page under ``parent`` (or of the site): not found
+    unless every one of them is listed for the member."""
+    seen = selectors.viewer(request.user)
+    if not parent:
+        if seen.unlisted_paths:
+            raise Http404
+        return
+    number = int_param(parent) if parent.isdigit() else None
+    path = Page.objects.filter(pk=number).values_list("path", flat=True).first() if number else None
+    if path is None:
+        raise Http404
+    if any(hidden.startswith(path) or path.startswith(hidden) for hidden in seen.unlisted_paths):
+        raise Http404
+
+
+def _bulk_action_on_pages(request, view_kwargs) -> bool:
+    match = request.resolver_match
+    return (match is not None and match.url_name == BULK_ACTION
+            and view_kwargs.get("app_label") == "wagtailcore"
+            and view_kwargs.get("model_name") == "page")  # fmt: skip
+
+
 def _onward(request):
     """Wagtail's login forms (the editor's, and the one for pages restricted to signed-in
     users) for a signed-in member: on to where they were going."""
@@ -106,11 +130,20 @@ def _onward(request):
 
 
 def _only_visible_pages(request, view_kwargs) -> None:
-    """A page (or the parent of a new page) the member may not see is not found (1 query)."""
+    """A page (or the parent of a new page, or where a page moves) not listed for the member is
+    not found (1 query), named in the address or, for a bulk action on pages, in its query."""
     keys = PAGE_KWARGS
     if "pages" in getattr(request.resolver_match, "namespace", ""):
         keys = (*keys, "pk")  # the revisions comparison and the editor's API name it so
     numbers = [str(view_kwargs[key]) for key in keys if str(view_kwargs.get(key, "")).isdigit()]
+    if _bulk_action_on_pages(request, view_kwargs):
+        chosen = request.GET.getlist("id")
+        if "all" in chosen:
+            _all_listed(request, request.GET.get("childOf", ""))
+            chosen = [number for number in chosen if number != "all"]
+        if any(not number.isdigit() for number in chosen):
+            raise Http404
+        numbers += chosen
     ids = [int_param(number) for number in numbers]
     if None in ids:
         raise Http404  # beyond any id a table holds

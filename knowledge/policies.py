@@ -74,8 +74,9 @@ def passes(viewer: Viewer, groups) -> bool:
 
 
 def can_view_path(viewer: Viewer, path: str) -> bool:
-    """Whether the viewer may open the page at this tree path (Page.path), or edit it, or a
-    file it uses; Wagtail's own privacy setting is checked by Wagtail when it is served."""
+    """Whether the viewer may open the page at this tree path (Page.path): its topic groups'
+    restrictions; Wagtail checks its own privacy setting when the page is served (lists and
+    the editor ask can_list_path, files can_open_path)."""
     if not viewer.is_member:
         return False
     return not any(path.startswith(denied) for denied in viewer.denied_paths)
@@ -162,5 +163,5 @@ def can_view_file(viewer: Viewer, used_on_paths, uploaded_by_id=None, passed=fro
     if uploaded_by_id is not None and uploaded_by_id == viewer.member.pk:
         return True
     if viewer.sees_everything:
-        return True
+        return True  # without reading the paths
     return any(can_open_path(viewer, path, passed) for path in used_on_paths)

@@ -1,9 +1,13 @@
 """Where Wagtail asks the project: every page and document it serves, and every page list of the
-editor, goes through knowledge.policies (topic-group restrictions) before it is shown."""
+editor, goes through knowledge.policies before it is shown: topic-group restrictions, and
+Wagtail's own privacy setting, whose pages the editor lists and links for site moderators
+alone (the pages under it are opened by whoever passes Wagtail's check)."""
 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.admin_url_finder import register_admin_url_finder
+from wagtail.admin.wagtail_hooks import PageAdminURLFinder
 from wagtail.models import Page, PageViewRestriction, ReferenceIndex
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -16,31 +20,47 @@ from knowledge.models import Recording
 
 
 class VisiblePagePolicy(PagePermissionPolicy):
-    """Wagtail's page permissions, without the pages under a restriction the member does not
-    pass: the editor's search, its page API (the sidebar explorer) and its listings show what
-    the member has a permission on or under, and a field section holds pages of one group."""
+    """Wagtail's page permissions, without the pages not listed for the member: the editor's
+    search, its page API (the sidebar explorer), its listings and reports show what the member
+    has a permission on or under, and a field section holds pages of one group."""
 
     def explorable_instances(self, user, *args, **kwargs):
         pages = super().explorable_instances(user, *args, **kwargs)
         return _listed(pages, user)
 
+    def instances_user_has_any_permission_for(self, user, actions):
+        return _listed(super().instances_user_has_any_permission_for(user, actions), user)
+
 
 def _listed(pages, user):
+    """``pages`` without those not listed for ``user`` (knowledge.policies.unlisted_paths)."""
     return selectors.hide_denied(pages, selectors.viewer(user), searchable=True)
 
 
+class ListedPageURLFinder(PageAdminURLFinder):
+    """A page's editor link, only for a member it is listed for: a file's usage listing, and
+    the other screens that link what refers to an object, show the others as private."""
+
+    def get_edit_url(self, instance):
+        if self.user and not policies.can_list_path(selectors.viewer(self.user), instance.path):
+            return None
+        return super().get_edit_url(instance)
+
+
 register_permission_policy(Page, VisiblePagePolicy(Page))
+register_admin_url_finder(Page, ListedPageURLFinder)
 
 
 @hooks.register("before_serve_page", order=-10)
 def members_of_restricting_groups_only(page, request, serve_args, serve_kwargs):
     """Not found, for a member outside the page's topic groups, or outside the Django groups of
-    Wagtail's privacy setting above it: Wagtail would send them to its login, which hands a
-    signed-in member back to the page (knowledge.cms), and round again."""
+    Wagtail's privacy setting above it (site moderators too, unless superusers): Wagtail would
+    send them to its login, which hands a signed-in member back to the page (knowledge.cms),
+    and round again."""
     seen = selectors.viewer(request.user)
     if not policies.can_view_page(seen, page):
         raise Http404
-    if not seen.sees_everything and any(
+    if any(
         restriction.restriction_type == PageViewRestriction.GROUPS
         and not restriction.accept_request(request)
         for restriction in page.get_view_restrictions()

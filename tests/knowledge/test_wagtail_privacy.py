@@ -192,3 +192,98 @@ def test_opening_and_listing_are_decided_apart():
     assert [pk for pk, _path in policies.visible_rows(seen, rows)] == [3]
     assert policies.visible_children(seen, "00020003", rows[1:2]) == []
     assert policies.visible_children(seen, "0002", rows[:1] + rows[2:3]) == [rows[2]]
+
+
+def test_a_site_moderator_outside_the_groups_is_not_sent_round_in_a_loop(world):
+    """Wagtail lets superusers through a "groups" restriction, not site moderators."""
+    page = _private(world, "groups")
+    response = client_for(MemberFactory(is_site_moderator=True)).get(page.url)
+    assert response.status_code == 404
+
+
+@pytest.fixture
+def reviewer(world):
+    """A moderator of the group whose section holds a private page: Wagtail gives them the
+    section's publish permission (knowledge.editors)."""
+    from groups.models import Membership
+
+    Membership.objects.filter(group=world.group, member=world.insider).update(
+        role=Membership.Role.MODERATOR
+    )
+    page = ArticlePage(title=TITLE, slug="touben", date=date(2024, 6, 21), body=[("text", BODY)])
+    add_page(world.secret_section, page)
+    _restrict(page, "password")
+    client = client_for(world.insider)
+    client.get("/cms/")  # the editor's permissions, brought up to date on the way in
+    return client, page
+
+
+def test_the_editors_move_reorder_and_report_screens_are_for_site_moderators(
+    world, reviewer, moderator
+):
+    client, page = reviewer
+    for url in (reverse("wagtailadmin_pages:move", args=[page.pk]),
+                reverse("wagtailadmin_pages:move_confirm",
+                        args=[page.pk, world.secret_section.pk])):  # fmt: skip
+        assert client.get(url).status_code == 404
+        assert TITLE in _text(client_for(moderator).get(url))
+    position = reverse("wagtailadmin_pages:set_page_position", args=[page.pk]) + "?position=0"
+    assert client.post(position).status_code == 404
+    aging = "/cms/reports/aging-pages/"
+    assert TITLE not in _text(client.get(aging))
+    assert TITLE in _text(client_for(moderator).get(aging))
+
+
+@pytest.mark.parametrize("action", ["delete", "unpublish", "move"])
+def test_bulk_actions_name_no_page_the_member_may_not_list(world, reviewer, moderator, action):
+    """The pages of a bulk action are in its query: a topic group's page and a private one."""
+    client, page = reviewer
+    base = f"/cms/bulk/wagtailcore/page/{action}/"
+    for hidden in (page.pk, world.secret_page.pk):
+        member = client_for(world.outsider) if hidden == world.secret_page.pk else client
+        assert member.get(f"{base}?id={hidden}").status_code == 404
+    everything = f"{base}?id=all&childOf={world.secret_section.pk}"
+    assert client.get(everything).status_code == 404
+    assert client.get(f"{base}?id=all").status_code == 404
+    shown = client_for(moderator).get(f"{base}?id={page.pk}")
+    assert shown.status_code == 200 and TITLE in _text(shown)
+    assert client.post(f"/cms/bulk/wagtailcore/page/unpublish/?id={page.pk}").status_code == 404
+    page.refresh_from_db()
+    assert page.live
+
+
+def test_a_files_usage_names_a_private_page_for_site_moderators_only(world, moderator, settings,
+                                                                     tmp_path):  # fmt: skip
+    """The uploader of a document in a field section's collection, who edits that section."""
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    from knowledge import editors
+
+    settings.MEDIA_ROOT = tmp_path
+    uploader = client_for(world.outsider)
+    uploader.get("/cms/")
+    name = editors.group_name(world.section.pk, editors.EDITORS)
+    collection = AuthGroup.objects.get(name=name).collection_permissions.first().collection
+    document = get_document_model().objects.create(
+        title="答弁資料", file=ContentFile(b"a,b\n", "touben.csv"), collection=collection,
+        uploaded_by_user=world.outsider,
+    )  # fmt: skip
+    page = _private(world, "password", body=[("document", {"document": document, "title": ""})])
+    page.owner = moderator
+    page.save()
+    usage = reverse("wagtaildocs:document_usage", args=[document.pk])
+    listed = uploader.get(usage)
+    assert listed.status_code == 200 and TITLE not in _text(listed)
+    assert TITLE in _text(client_for(moderator).get(usage))
+
+
+def test_a_review_of_a_private_page_is_asked_of_site_moderators_only(world, reviewer,
+                                                                     moderator):  # fmt: skip
+    from knowledge.notifications import visible_pairs
+
+    _client, page = reviewer
+    pairs = {(world.insider.pk, page.pk), (moderator.pk, page.pk)}
+    assert visible_pairs(pairs) == {(moderator.pk, page.pk)}
+    open_page = {(world.insider.pk, world.page_in_secret_section.pk)}
+    assert visible_pairs(open_page) == open_page
