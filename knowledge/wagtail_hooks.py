@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.admin_url_finder import register_admin_url_finder
+from wagtail.admin.views.home import WorkflowObjectsToModeratePanel
 from wagtail.admin.wagtail_hooks import PageAdminURLFinder
 from wagtail.models import Page, PageViewRestriction, ReferenceIndex
 from wagtail.permission_policies.pages import PagePermissionPolicy
@@ -72,6 +73,26 @@ def members_of_restricting_groups_only(page, request, serve_args, serve_kwargs):
 def documents_of_visible_pages_only(document, request):
     if not files.may_view(request, document, document.uploaded_by_user_id):
         raise Http404
+
+
+class ListedReviewsPanel(WorkflowObjectsToModeratePanel):
+    """Wagtail's 「awaiting your review」 panel without the pages not listed for the member: its
+    reviews come from the workflow's groups, not from the page permission policy."""
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        seen = selectors.viewer(parent_context["request"].user)
+        context["states"] = [
+            state for state in context["states"]
+            if not isinstance(state["obj"], Page) or policies.can_list_path(seen, state["obj"].path)
+        ]  # fmt: skip
+        return context
+
+
+@hooks.register("construct_homepage_panels")
+def reviews_of_listed_pages_only(request, panels):
+    panels[:] = [ListedReviewsPanel() if type(panel) is WorkflowObjectsToModeratePanel else panel
+                 for panel in panels]  # fmt: skip
 
 
 @hooks.register("construct_explorer_page_queryset")

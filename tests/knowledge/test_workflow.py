@@ -167,3 +167,13 @@ def test_the_dashboard_lists_the_page_for_its_reviewer(world, owner, clients):
     _submit(clients["insider"], world.secret_section)
     assert TITLE in clients["owner"].get(reverse("wagtailadmin_home")).content.decode()
     assert Page.objects.filter(title=TITLE, live=False).exists()
+
+
+def test_the_dashboard_leaves_out_a_page_under_wagtails_privacy_setting(world, owner, clients):
+    """Its reviewer cannot open it (knowledge.policies: site moderators alone list it), so the
+    panel does not name it either."""
+    from wagtail.models import PageViewRestriction
+
+    page = _submit(clients["insider"], world.secret_section)
+    PageViewRestriction.objects.create(page=page, restriction_type="password", password="x")
+    assert TITLE not in clients["owner"].get(reverse("wagtailadmin_home")).content.decode()
