@@ -397,6 +397,8 @@ WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# A page under Wagtail's privacy setting asks for its password in the site's own frame.
+WAGTAIL_PASSWORD_REQUIRED_TEMPLATE = "knowledge/password_required.html"
 WAGTAILUSERS_PASSWORD_ENABLED = False
 WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 # Recordings (knowledge.Recording): uploaded in chunks, each a request of its own, appended on

@@ -112,6 +112,20 @@ def test_a_member_with_the_password_still_opens_the_page(world):
     assert BODY in client.get(page.url).text
 
 
+def test_the_password_is_asked_in_the_sites_frame_and_a_wrong_one_is_said_so(world):
+    page = _private(world, "password")
+    client = client_for(world.outsider)
+    asked = client.get(page.url).text
+    assert "<h1>パスワードが必要です</h1>" in asked and 'class="site-footer"' in asked
+    assert TITLE not in asked
+    restriction = page.get_view_restrictions()[0]
+    action = reverse("wagtailcore_authenticate_with_password", args=[restriction.pk, page.pk])
+    wrong = client.post(action, {"password": "chigau", "return_url": page.url})
+    assert wrong.status_code == 200 and "field--error" in wrong.text and BODY not in wrong.text
+    english = client.get(page.url, headers={"accept-language": "en"}).text
+    assert "Password required" in english
+
+
 def test_a_groups_restriction_opens_for_its_groups_and_is_not_found_for_others(world):
     """Not Wagtail's login, which hands a signed-in member back to the page, and round again."""
     page = _private(world, "groups")
