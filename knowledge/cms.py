@@ -98,16 +98,12 @@ class CmsMiddleware(MembersOnlyMiddleware):
 def _all_listed(request, parent: str) -> None:
     """A bulk action on "all" takes every page under ``parent`` (or of the site): not found
     unless every one of them is listed for the member."""
-    seen = selectors.viewer(request.user)
-    if not parent:
-        if seen.unlisted_paths:
-            raise Http404
-        return
-    number = int_param(parent) if parent.isdigit() else None
-    path = Page.objects.filter(pk=number).values_list("path", flat=True).first() if number else None
-    if path is None:
-        raise Http404
-    if any(hidden.startswith(path) or path.startswith(hidden) for hidden in seen.unlisted_paths):
+    path = ""
+    if parent:
+        number = int_param(parent) if parent.isdigit() else None
+        found = Page.objects.filter(pk=number).values_list("path", flat=True) if number else []
+        path = next(iter(found), None)
+    if path is None or not selectors.policies.lists_all_under(selectors.viewer(request.user), path):
         raise Http404
 
 

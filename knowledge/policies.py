@@ -89,6 +89,14 @@ def can_list_path(viewer: Viewer, path: str) -> bool:
     return not any(path.startswith(hidden) for hidden in viewer.unlisted_paths)
 
 
+def lists_all_under(viewer: Viewer, path: str = "") -> bool:
+    """Whether every page at or under this path (every page of the site, for "") is listed for
+    the viewer: none of them is hidden, nor any page above."""
+    return viewer.is_member and not any(
+        hidden.startswith(path) or path.startswith(hidden) for hidden in viewer.unlisted_paths
+    )
+
+
 def visible_rows(viewer: Viewer, rows):
     """Of (id, path) rows, those of the pages listed for the viewer, in order: can_list_path
     for many pages at once, one set lookup for each length of the hidden paths."""

@@ -206,6 +206,11 @@ def test_opening_and_listing_are_decided_apart():
     assert [pk for pk, _path in policies.visible_rows(seen, rows)] == [3]
     assert policies.visible_children(seen, "00020003", rows[1:2]) == []
     assert policies.visible_children(seen, "0002", rows[:1] + rows[2:3]) == [rows[2]]
+    assert policies.lists_all_under(seen, "00020004")
+    assert not policies.lists_all_under(seen, "0002")  # 00020003 is under it
+    assert not policies.lists_all_under(seen, "000200030001")  # under 00020003
+    assert not policies.lists_all_under(seen)  # the whole site
+    assert policies.lists_all_under(policies.Viewer(member))
 
 
 def test_a_site_moderator_outside_the_groups_is_not_sent_round_in_a_loop(world):
