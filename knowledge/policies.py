@@ -73,20 +73,21 @@ def passes(viewer: Viewer, groups) -> bool:
     return viewer.sees_everything or not viewer.group_ids.isdisjoint(groups)
 
 
+def _under_any(path: str, tops) -> bool:
+    """Whether the page at ``path`` is at or under one of the pages at ``tops``."""
+    return any(path.startswith(top) for top in tops)
+
+
 def can_view_path(viewer: Viewer, path: str) -> bool:
     """Whether the viewer may open the page at this tree path (Page.path): its topic groups'
     restrictions; Wagtail checks its own privacy setting when the page is served (lists and
     the editor ask can_list_path, files can_open_path)."""
-    if not viewer.is_member:
-        return False
-    return not any(path.startswith(denied) for denied in viewer.denied_paths)
+    return viewer.is_member and not _under_any(path, viewer.denied_paths)
 
 
 def can_list_path(viewer: Viewer, path: str) -> bool:
     """Whether the page at this tree path is shown to the viewer in lists and search results."""
-    if not viewer.is_member:
-        return False
-    return not any(path.startswith(hidden) for hidden in viewer.unlisted_paths)
+    return viewer.is_member and not _under_any(path, viewer.unlisted_paths)
 
 
 def lists_all_under(viewer: Viewer, path: str = "") -> bool:

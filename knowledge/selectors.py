@@ -158,7 +158,7 @@ _VIEWER_SQL = f"""
 """
 
 
-def hide_denied(queryset, seen: policies.Viewer, *, searchable: bool = False):
+def hide_unlisted(queryset, seen: policies.Viewer, *, searchable: bool = False):
     """The queryset of pages without those not listed for the viewer. ``searchable``: as plain
     path filters that Wagtail's search backend can apply too (the editor's search)."""
     if not seen.is_member:
@@ -228,7 +228,7 @@ def live(queryset):
 def visible_pages(member, queryset=None):
     """Live knowledge pages (articles, notes, episodes) the member may see, newest first."""
     queryset = live(KnowledgePage.objects.all()) if queryset is None else queryset
-    return hide_denied(queryset, viewer(member)).order_by("-date", "-pk")
+    return hide_unlisted(queryset, viewer(member)).order_by("-date", "-pk")
 
 
 def visible_sections(member):
@@ -324,7 +324,7 @@ _NEWEST_ROWS = FixedQuery(
 
 
 def _sections(member):
-    return hide_denied(live(SectionPage.objects.all()), viewer(member)).order_by()
+    return hide_unlisted(live(SectionPage.objects.all()), viewer(member)).order_by()
 
 
 def occurrence_notes(member, occurrence_ids) -> dict[int, KnowledgePage]:

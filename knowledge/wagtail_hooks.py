@@ -35,7 +35,7 @@ class VisiblePagePolicy(PagePermissionPolicy):
 
 def _listed(pages, user):
     """``pages`` without those not listed for ``user`` (knowledge.policies.unlisted_paths)."""
-    return selectors.hide_denied(pages, selectors.viewer(user), searchable=True)
+    return selectors.hide_unlisted(pages, selectors.viewer(user), searchable=True)
 
 
 class ListedPageURLFinder(PageAdminURLFinder):
